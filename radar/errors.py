@@ -1,0 +1,29 @@
+"""The project's error hierarchy: transient (retry later) vs. bad input (record and move on)."""
+
+
+class RadarError(Exception):
+    """Base of every error policy-radar raises on purpose."""
+
+
+class TransientError(RadarError):
+    """Worth retrying: timeouts, 429/5xx, a locked store."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class BadInputError(RadarError):
+    """The item itself is wrong (bad feed, empty body, too big); record it, never retry."""
+
+
+class ConfigError(BadInputError):
+    """A configuration file or entry is invalid; the message names the file and the reason."""
+
+
+class NotAllowedError(BadInputError):
+    """A fetch was refused: host not in the registry, or robots.txt disallows it."""
+
+
+class NotFoundError(BadInputError):
+    """A requested id (story, digest, source) does not exist."""

