@@ -1,0 +1,1 @@
+"""Crawling: source registry, polite fetching, feeds, Scrapy listings, APIs, extraction."""

@@ -1,0 +1,31 @@
+"""Canonical URLs: one document per real page whatever tracking junk a link carries."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
+_TRACKING_KEYS = {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "ref", "ref_src",
+                  "_hsenc", "_hsmi", "mkt_tok", "cmpid", "at_medium", "at_campaign"}
+
+
+def canonical_url(url: str) -> str:
+    """Normalise a URL: lower-case scheme/host, no default port, no fragment, no tracking params.
+
+    Example:
+        >>> canonical_url("HTTPS://WWW.Example.org:443/a/?utm_source=x&b=2#top")
+        'https://www.example.org/a/?b=2'
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower() or "https"
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in _TRACKING_KEYS and not k.lower().startswith(_TRACKING_PREFIXES)
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))

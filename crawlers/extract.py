@@ -1,0 +1,195 @@
+"""Extraction: HTML bytes -> title, text, published date (UTC + source offset), language."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import lxml.html
+import trafilatura
+from charset_normalizer import from_bytes
+from dateutil import parser as dateparser
+
+from radar.errors import BadInputError
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
+_DATE_META = (
+    "article:published_time", "og:published_time", "datePublished", "pubdate",
+    "publishdate", "dc.date", "dcterms.date", "date",
+)
+_CODEC_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs",
+                  "shift_jis": "cp932", "sjis": "cp932", "euc-kr": "cp949", "iso-8859-1": "cp1252"}
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What extraction produced from one page."""
+
+    title: str
+    text: str
+    published_at: datetime | None
+    published_offset: str | None
+    published_precision: str
+    language: str | None
+    extractor: str
+
+    def as_json(self, url: str) -> dict:
+        """The evaluation shape: url, title, text, published_at (ISO with offset), language."""
+        published = None
+        if self.published_at is not None:
+            published = self.published_at.astimezone(_offset_tz(self.published_offset)).isoformat()
+        return {"url": url, "title": self.title, "text": self.text,
+                "published_at": published, "language": self.language}
+
+
+def _offset_tz(offset: str | None) -> timezone:
+    """A fixed-offset zone from '+HH:MM' (UTC when unknown)."""
+    if not offset:
+        return UTC
+    sign = -1 if offset.startswith("-") else 1
+    hh, mm = offset.lstrip("+-").split(":")
+    return timezone(sign * timedelta(hours=int(hh), minutes=int(mm)))
+
+
+def _codec(name: str) -> str | None:
+    name = name.strip().lower()
+    name = _CODEC_ALIASES.get(name, name)
+    try:
+        "".encode(name)
+    except LookupError:
+        return None
+    return name
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Decode page bytes; returns (text, encoding used).
+
+    The BOM wins, then a charset that decodes without errors (HTTP header, then meta tag),
+    then statistical detection; a header and a meta tag that disagree are both tried.
+    """
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    candidates: list[str] = []
+    if content_type and "charset=" in content_type.lower():
+        candidates.append(content_type.lower().split("charset=")[-1].split(";")[0].strip(" \"'"))
+    m = _META_CHARSET.search(body[:4096])
+    if m:
+        candidates.append(m.group(1).decode("ascii", "ignore"))
+    candidates.append("utf-8")
+    for name in candidates:
+        codec = _codec(name)
+        if not codec:
+            continue
+        try:
+            return body.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    best = from_bytes(body).best()
+    if best is not None:
+        return str(best), best.encoding
+    return body.decode("utf-8", errors="replace"), "utf-8-replace"
+
+
+def parse_when(value: str, default_tz: str = "UTC") -> tuple[datetime, str | None, str] | None:
+    """Parse a date string; returns (UTC instant, source offset '+HH:MM' or None, precision)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        parsed = dateparser.parse(value)
+    except (ValueError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    is_date_only = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(default_tz))
+        offset = None
+    else:
+        delta = parsed.utcoffset() or timedelta(0)
+        sign = "-" if delta < timedelta(0) else "+"
+        mins = abs(int(delta.total_seconds())) // 60
+        offset = f"{sign}{mins // 60:02d}:{mins % 60:02d}"
+    return parsed.astimezone(UTC), offset, ("date" if is_date_only else "datetime")
+
+
+def date_only(day: date, tz: str) -> datetime:
+    """A date-only publication as the start of that day in the source's time zone, in UTC."""
+    return datetime.combine(day, time(0, 0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def _structured_date(tree: lxml.html.HtmlElement) -> str | None:
+    for node in tree.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(node.text_content() or "null")
+        except json.JSONDecodeError:
+            continue
+        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        for item in items:
+            if isinstance(item, dict) and item.get("datePublished"):
+                return str(item["datePublished"])
+    for key in _DATE_META:
+        found = tree.xpath(f"//meta[@property='{key}' or @name='{key}' or @itemprop='{key}']/@content")
+        if found:
+            return found[0]
+    found = tree.xpath("//time/@datetime")
+    return found[0] if found else None
+
+
+def _fallback_text(tree: lxml.html.HtmlElement) -> str:
+    for bad in tree.xpath("//script|//style|//nav|//header|//footer|//noscript"):
+        bad.drop_tree()
+    main = tree.xpath("//main") or tree.xpath("//article") or tree.xpath("//body") or [tree]
+    lines = [ln.strip() for ln in main[0].text_content().splitlines()]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def extract_html(body: bytes | str, url: str, content_type: str | None = None,
+                 default_tz: str = "UTC") -> Extracted:
+    """Extract a page with trafilatura (fallback: lxml main-text) and structured dates.
+
+    Args:
+        body: raw response bytes (or already decoded text).
+        url: the page's real URL.
+        content_type: HTTP Content-Type, used for the charset.
+        default_tz: the source's zone, for dates given without an offset.
+
+    Raises:
+        BadInputError: empty body or nothing extractable.
+    """
+    html = decode_html(body, content_type)[0] if isinstance(body, bytes) else body
+    if not html.strip():
+        raise BadInputError("empty body")
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise BadInputError(f"unparseable HTML: {exc}") from exc
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_tables=True,
+                                      favor_precision=True)
+    extractor = "trafilatura"
+    title = (doc.title if doc else None) or ""
+    text = (doc.text if doc else None) or ""
+    if not text.strip():
+        text = _fallback_text(lxml.html.fromstring(html))
+        extractor = "fallback:lxml"
+    if not title:
+        og = tree.xpath("//meta[@property='og:title']/@content") or tree.xpath("//title/text()")
+        title = og[0].strip() if og else ""
+    if not text.strip() and not title:
+        raise BadInputError("no text extracted")
+    when = parse_when(_structured_date(tree) or "", default_tz) or (
+        parse_when(doc.date, default_tz) if doc and doc.date else None
+    )
+    lang = (tree.get("lang") or (doc.language if doc else None) or "").split("-")[0].lower() or None
+    return Extracted(
+        title=title.strip(),
+        text=text.strip(),
+        published_at=when[0] if when else None,
+        published_offset=when[1] if when else None,
+        published_precision=when[2] if when else "none",
+        language=lang,
+        extractor=extractor,
+    )

@@ -1,0 +1,205 @@
+"""Polite HTTP fetching (httpx): allow-list, robots.txt, per-host delay, caps, conditional GET."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from radar.errors import BadInputError, NotAllowedError, TransientError
+from radar.settings import CrawlSettings
+from store.records import FetchRecord, RawPage
+
+TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A completed fetch: the record of the attempt and, unless 304, the body."""
+
+    record: FetchRecord
+    body: bytes
+    headers: dict[str, str]
+    final_url: str
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET."""
+        return self.record.status == 304
+
+    def raw_page(self) -> RawPage:
+        """The response as a RawPage to keep."""
+        return RawPage(
+            url=self.final_url,
+            fetched_at=self.record.requested_at,
+            content_type=self.headers.get("content-type"),
+            body=self.body,
+        )
+
+
+def route(url: str, host_map: dict[str, str]) -> str:
+    """Map a real URL onto the mirror that serves its host (identity when unmapped)."""
+    parts = urlsplit(url)
+    base = host_map.get(parts.hostname or "")
+    if not base:
+        return url
+    tail = parts.path or "/"
+    if parts.query:
+        tail += "?" + parts.query
+    return base.rstrip("/") + tail
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+@dataclass
+class Fetcher:
+    """One crawl run's HTTP client. Create per run; not shared across processes."""
+
+    settings: CrawlSettings
+    allowed_hosts: set[str]
+    source_id: str = ""
+    sleep: object = time.sleep
+    _client: httpx.Client | None = None
+    _robots: dict[str, RobotFileParser] = field(default_factory=dict)
+    _last_hit: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._client = httpx.Client(
+            headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            timeout=self.settings.timeout_s,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        if self._client:
+            self._client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _check_allowed(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        allowed = self.allowed_hosts | set(self.settings.allowed_hosts)
+        if host not in allowed:
+            raise NotAllowedError(f"host not in the source registry: {host}")
+
+    def _robots_for(self, url: str) -> RobotFileParser:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._robots:
+            parser = RobotFileParser()
+            try:
+                resp = self._client.get(route(key + "/robots.txt", self.settings.host_map))
+                if resp.status_code >= 400:
+                    parser.allow_all = resp.status_code < 500
+                    parser.disallow_all = resp.status_code >= 500
+                else:
+                    parser.parse(resp.text.splitlines())
+            except httpx.HTTPError:
+                parser.allow_all = True  # unreachable robots.txt: RFC 9309 says treat as allowed
+            self._robots[key] = parser
+        return self._robots[key]
+
+    def _wait_turn(self, host: str) -> None:
+        last = self._last_hit.get(host)
+        if last is not None:
+            wait = self.settings.per_host_delay_s - (time.monotonic() - last)
+            if wait > 0:
+                self.sleep(wait)
+        self._last_hit[host] = time.monotonic()
+
+    def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """Fetch one URL politely, following at most `max_redirects` redirects.
+
+        Raises:
+            NotAllowedError: host not allowed or robots.txt disallows.
+            TransientError: timeout, connection error, 429/5xx (with retry_after when given).
+            BadInputError: body over the size cap, too many redirects, other 4xx.
+        """
+        started = datetime.now(UTC)
+        t0 = time.monotonic()
+        current = url
+        for _ in range(self.settings.max_redirects + 1):
+            self._check_allowed(current)
+            if self.settings.obey_robots and not self._robots_for(current).can_fetch(
+                self.settings.user_agent, current
+            ):
+                raise NotAllowedError(f"robots.txt disallows {current}")
+            self._wait_turn(urlsplit(current).hostname or "")
+            headers = {}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            try:
+                with self._client.stream(
+                    "GET", route(current, self.settings.host_map), headers=headers
+                ) as resp:
+                    if resp.is_redirect:
+                        location = resp.headers.get("location", "")
+                        current = str(httpx.URL(current).join(location))
+                        continue
+                    body = self._read_capped(resp)
+                    status, resp_headers = resp.status_code, dict(resp.headers)
+            except httpx.TimeoutException as exc:
+                raise TransientError(f"timeout after {self.settings.timeout_s}s: {url}") from exc
+            except httpx.TransportError as exc:
+                raise TransientError(f"connection error: {exc}") from exc
+            record = FetchRecord(
+                source_id=self.source_id,
+                url=url,
+                requested_at=started,
+                status=status,
+                etag=resp_headers.get("etag"),
+                last_modified=resp_headers.get("last-modified"),
+                content_type=resp_headers.get("content-type"),
+                n_bytes=len(body),
+                duration_ms=int((time.monotonic() - t0) * 1000),
+            )
+            if status in TRANSIENT_STATUS:
+                raise TransientError(
+                    f"HTTP {status} from {current}",
+                    retry_after=parse_retry_after(resp_headers.get("retry-after")),
+                )
+            if status >= 400:
+                raise BadInputError(f"HTTP {status} from {current}")
+            return FetchResult(record=record, body=body, headers=resp_headers, final_url=current)
+        raise BadInputError(f"more than {self.settings.max_redirects} redirects from {url}")
+
+    def _read_capped(self, resp: httpx.Response) -> bytes:
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
+            raise BadInputError(f"body of {declared} bytes exceeds cap {self.settings.max_bytes}")
+        chunks, total = [], 0
+        try:
+            for chunk in resp.iter_bytes():
+                total += len(chunk)
+                if total > self.settings.max_bytes:
+                    raise BadInputError(
+                        f"body exceeds cap {self.settings.max_bytes} bytes (decompressed)"
+                    )
+                chunks.append(chunk)
+        except httpx.DecodingError as exc:
+            raise BadInputError(f"undecodable content-encoding: {exc}") from exc
+        return b"".join(chunks)

@@ -1,0 +1,155 @@
+"""Writes and reads for the crawl side: sources, fetches, raw pages, documents, runs, errors."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zlib
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import duckdb
+
+from store.records import Document, FetchRecord, ItemError, RawPage
+
+
+def now_utc() -> datetime:
+    """The current instant in UTC."""
+    return datetime.now(UTC)
+
+
+def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Iterable) -> int:
+    """Insert or update registry sources (pydantic `Source` objects); returns how many."""
+    rows = [
+        (s.id, s.name, s.publisher, s.country, s.language, s.kind, s.url, s.authority,
+         json.dumps(s.model_dump(mode="json")), now_utc())
+        for s in sources
+    ]
+    con.executemany(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "name = excluded.name, publisher = excluded.publisher, country = excluded.country, "
+        "language = excluded.language, kind = excluded.kind, url = excluded.url, "
+        "authority = excluded.authority, config = excluded.config, updated_at = excluded.updated_at",
+        rows,
+    )
+    return len(rows)
+
+
+def record_fetch(con: duckdb.DuckDBPyConnection, run_id: str | None, rec: FetchRecord) -> None:
+    """Append one HTTP attempt to `fetches`."""
+    con.execute(
+        "INSERT INTO fetches (run_id, source_id, url, requested_at, status, etag, last_modified, "
+        "content_type, n_bytes, duration_ms, error, raw_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [run_id, rec.source_id, rec.url, rec.requested_at, rec.status, rec.etag, rec.last_modified,
+         rec.content_type, rec.n_bytes, rec.duration_ms, rec.error, rec.raw_hash],
+    )
+
+
+def save_raw(con: duckdb.DuckDBPyConnection, page: RawPage) -> str:
+    """Keep response bytes (zlib) keyed by content hash; returns the hash. Idempotent."""
+    con.execute(
+        "INSERT INTO raw_pages VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING",
+        [page.hash, page.url, page.fetched_at, page.content_type, page.encoding, len(page.body),
+         zlib.compress(page.body, 6)],
+    )
+    return page.hash
+
+
+def load_raw(con: duckdb.DuckDBPyConnection, raw_hash: str) -> bytes | None:
+    """The original response bytes for a raw hash."""
+    row = con.execute("SELECT body_zlib FROM raw_pages WHERE hash = ?", [raw_hash]).fetchone()
+    return zlib.decompress(row[0]) if row else None
+
+
+def last_validators(con: duckdb.DuckDBPyConnection, url: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the last successful fetch of a URL (for conditional GET)."""
+    row = con.execute(
+        "SELECT etag, last_modified FROM fetches WHERE url = ? AND status IN (200, 304) "
+        "AND (etag IS NOT NULL OR last_modified IS NOT NULL) ORDER BY requested_at DESC LIMIT 1",
+        [url],
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def known_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None) -> set[str]:
+    """Canonical URLs already stored (optionally for one source)."""
+    if source_id is None:
+        rows = con.execute("SELECT canonical_url FROM documents").fetchall()
+    else:
+        rows = con.execute(
+            "SELECT canonical_url FROM documents WHERE source_id = ?", [source_id]
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
+def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document) -> str:
+    """Store a document by canonical URL; a changed text becomes a new version.
+
+    Returns:
+        "new", "updated" (new version kept) or "unchanged".
+    """
+    row = con.execute(
+        "SELECT version, content_hash FROM documents WHERE id = ?", [doc.id]
+    ).fetchone()
+    now = now_utc()
+    if row and row[1] == doc.hash:
+        return "unchanged"
+    version = (row[0] + 1) if row else 1
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [doc.id, version, doc.hash, doc.title, doc.text, now, doc.raw_hash],
+        )
+        values = [doc.url, doc.source_id, doc.title, doc.text, doc.language, doc.published_at,
+                  doc.published_offset, doc.published_precision, now, doc.hash, doc.raw_hash,
+                  doc.extractor, doc.doc_number, doc.doc_type, json.dumps(doc.meta)]
+        if row:
+            con.execute(
+                "UPDATE documents SET version = ?, url = ?, source_id = ?, title = ?, text = ?, "
+                "language = ?, published_at = ?, published_offset = ?, published_precision = ?, "
+                "updated_at = ?, content_hash = ?, raw_hash = ?, extractor = ?, doc_number = ?, "
+                "doc_type = ?, meta = ? WHERE id = ?",
+                [version, *values, doc.id],
+            )
+        else:
+            con.execute(
+                "INSERT INTO documents (id, version, canonical_url, first_seen_at, url, source_id, "
+                "title, text, language, published_at, published_offset, published_precision, "
+                "updated_at, content_hash, raw_hash, extractor, doc_number, doc_type, meta) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [doc.id, version, doc.canonical_url, doc.first_seen_at, *values],
+            )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return "updated" if row else "new"
+
+
+def record_error(con: duckdb.DuckDBPyConnection, run_id: str | None, err: ItemError) -> None:
+    """Record a bad item with its reason (the run goes on)."""
+    con.execute(
+        "INSERT INTO item_errors VALUES (?, ?, ?, ?, ?, ?)",
+        [run_id, now_utc(), err.stage, err.item, err.kind, err.reason],
+    )
+
+
+def start_run(con: duckdb.DuckDBPyConnection, flow: str) -> str:
+    """Open a run row; returns its id."""
+    run_id = f"{flow}-{now_utc():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    con.execute(
+        "INSERT INTO runs (id, flow, started_at, status) VALUES (?, ?, ?, 'running')",
+        [run_id, flow, now_utc()],
+    )
+    return run_id
+
+
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict,
+               error: str | None = None) -> None:
+    """Close a run row with its counts (and error when it failed)."""
+    con.execute(
+        "UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
+        [now_utc(), "failed" if error else "ok", json.dumps(counts, default=str), error, run_id],
+    )
