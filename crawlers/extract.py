@@ -20,6 +20,7 @@ _DATE_META = (
     "article:published_time", "og:published_time", "datePublished", "pubdate",
     "publishdate", "dc.date", "dcterms.date", "date",
 )
+_CATCH_ALL = {"cp1252", "latin-1", "latin1", "iso-8859-1", "ascii"}
 _CODEC_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs",
                   "shift_jis": "cp932", "sjis": "cp932", "euc-kr": "cp949", "iso-8859-1": "cp1252"}
 
@@ -79,14 +80,20 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if m:
         candidates.append(m.group(1).decode("ascii", "ignore"))
     candidates.append("utf-8")
+    decoded: list[tuple[str, str]] = []
     for name in candidates:
         codec = _codec(name)
-        if not codec:
+        if not codec or any(codec == c for _, c in decoded):
             continue
         try:
-            return body.decode(codec), codec
+            decoded.append((body.decode(codec), codec))
         except UnicodeDecodeError:
             continue
+    # Single-byte codecs decode any bytes, so a strict multi-byte success is the better evidence
+    # when the header and the meta tag disagree.
+    strong = [d for d in decoded if d[1] not in _CATCH_ALL]
+    if strong or decoded:
+        return (strong or decoded)[0]
     best = from_bytes(body).best()
     if best is not None:
         return str(best), best.encoding

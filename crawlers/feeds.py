@@ -49,6 +49,8 @@ def _entry_date(entry: dict, tz: str) -> tuple[datetime | None, str | None]:
 
 def parse_feed(body: bytes, source: Source) -> tuple[list[FeedEntry], str | None]:
     """Parse feed bytes; returns (entries, error). Raises BadInputError when nothing is a feed."""
+    if not body.strip():
+        raise BadInputError("empty body")
     parsed = feedparser.parse(body)
     error = None
     if parsed.bozo:

@@ -156,7 +156,7 @@ class Fetcher:
                 with self._client.stream(
                     "GET", route(current, self.settings.host_map), headers=headers
                 ) as resp:
-                    if resp.is_redirect:
+                    if resp.is_redirect and resp.status_code != 304:
                         location = resp.headers.get("location", "")
                         current = str(httpx.URL(current).join(location))
                         continue

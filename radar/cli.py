@@ -1,0 +1,219 @@
+"""`radar` command line: a thin caller of the pipeline functions. Only here do errors become messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from radar.errors import RadarError
+
+app = typer.Typer(help="policy-radar: foreign innovation-policy and trade news for analysts.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+sources_app = typer.Typer(help="The source registry (crawlers/sources.yaml).", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+console = Console(stderr=True)
+
+
+def _env_defaults() -> None:
+    """Keep Prefect and Hugging Face local and quiet before they are imported."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(code=2)
+
+
+@app.command()
+def demo(
+    date: Annotated[str | None, typer.Option(help="Digest date (YYYY-MM-DD) in Asia/Taipei.")] = None,
+    days: Annotated[int | None, typer.Option(help="Days before the date to crawl.")] = None,
+) -> None:
+    """Run the whole pipeline on the bundled snapshot via a loopback mirror.
+
+    Example: radar demo --date 2025-04-03 --days 30
+    """
+    _env_defaults()
+    from radar.demo import run_demo
+    from radar.settings import load_settings
+
+    try:
+        run_demo(load_settings(), date=date, days=days, console=console)
+    except RadarError as exc:
+        _fail(exc)
+
+
+@app.command()
+def crawl(
+    source: Annotated[list[str] | None, typer.Option("--source", help="Source id (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="ISO date/instant: only newer items.")] = None,
+) -> None:
+    """Crawl sources into the store (all enabled sources by default).
+
+    Example: radar crawl --source fr-trade-technology --since 2025-04-01
+    """
+    _env_defaults()
+    from crawlers.crawl import CrawlWindow
+    from crawlers.crawl import crawl as run_crawl
+    from crawlers.extract import parse_when
+    from crawlers.registry import load_registry
+    from radar.settings import load_settings
+    from store.db import opened
+
+    settings = load_settings()
+    try:
+        registry = load_registry(settings.sources_file)
+        since_at = parse_when(since)[0] if since else None
+        with opened(settings.db_path) as con, console.status("crawling…") as status:
+            counts = run_crawl(con, settings, registry, source, CrawlWindow(since=since_at),
+                               progress=lambda sid: status.update(f"crawling {sid}…"))
+    except RadarError as exc:
+        _fail(exc)
+    table = Table("source", "new", "updated", "unchanged", "not modified", "errors")
+    for sid, c in counts.by_source.items():
+        table.add_row(sid, *(str(c.get(k, 0)) for k in
+                             ("new", "updated", "unchanged", "not_modified", "error")))
+    Console().print(table)
+
+
+@app.command()
+def enrich() -> None:
+    """Enrich new or changed documents (language, entities, topics, embeddings) and cluster them.
+
+    Example: radar enrich
+    """
+    _env_defaults()
+    from radar.pipeline import run_enrich
+    from radar.settings import load_settings
+
+    try:
+        counts = run_enrich(load_settings(), console=console)
+    except RadarError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(counts, default=str))
+
+
+@app.command()
+def digest(
+    date: Annotated[str | None, typer.Option(help="Digest date YYYY-MM-DD (Asia/Taipei); default today.")] = None,
+    profile: Annotated[str | None, typer.Option(help="Analyst profile from config.")] = None,
+    lang: Annotated[str | None, typer.Option(help="zh-TW or en.")] = None,
+) -> None:
+    """Build, store and write the morning digest (HTML, Markdown, JSON) to the out directory.
+
+    Example: radar digest --date 2025-04-03 --lang en
+    """
+    _env_defaults()
+    from radar.pipeline import run_digest
+    from radar.settings import load_settings
+
+    try:
+        paths = run_digest(load_settings(), date=date, profile=profile, lang=lang)
+    except RadarError as exc:
+        _fail(exc)
+    for p in paths:
+        typer.echo(str(p))
+
+
+@app.command()
+def extract(
+    file: Annotated[Path, typer.Argument(help="An HTML file.", exists=True, dir_okay=False)],
+    url: Annotated[str, typer.Option(help="The page's URL.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Extract title, text, date and language from a saved HTML page.
+
+    Example: radar extract page.html --url https://www.whitehouse.gov/... --json
+    """
+    from crawlers.extract import extract_html
+
+    try:
+        result = extract_html(file.read_bytes(), url).as_json(url)
+    except RadarError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(f"{result['title']}\n{result['published_at']} [{result['language']}]\n\n{result['text']}")
+
+
+@app.command()
+def cluster(
+    input: Annotated[Path, typer.Option("--input", help="docs.jsonl: id, title, text, published_at, url.", exists=True)],
+    output: Annotated[Path, typer.Option("--output", help="stories.jsonl to write: id, story_id.")],
+) -> None:
+    """Cluster documents into stories with the pipeline's own online algorithm (in time order).
+
+    Example: radar cluster --input docs.jsonl --output stories.jsonl
+    """
+    _env_defaults()
+    from nlp.cluster_cli import cluster_jsonl
+
+    from radar.settings import load_settings
+
+    try:
+        n = cluster_jsonl(input, output, load_settings())
+    except RadarError as exc:
+        _fail(exc)
+    console.print(f"wrote {n} assignments to {output}")
+
+
+@app.command()
+def summarize(
+    input: Annotated[Path, typer.Option("--input", help="docs.jsonl of one story.", exists=True)],
+) -> None:
+    """Print the summary the digest would show for these documents (one sentence per line).
+
+    Example: radar summarize --input story.jsonl
+    """
+    _env_defaults()
+    from briefs.summarize import summarize_jsonl
+    from radar.settings import load_settings
+
+    try:
+        lines = summarize_jsonl(input, load_settings())
+    except RadarError as exc:
+        _fail(exc)
+    for line in lines:
+        typer.echo(line)
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """List the registered sources.
+
+    Example: radar sources list
+    """
+    from crawlers.registry import load_registry
+    from radar.settings import load_settings
+
+    try:
+        registry = load_registry(load_settings().sources_file)
+    except RadarError as exc:
+        _fail(exc)
+    table = Table("id", "kind", "country", "lang", "authority", "enabled", "verified", "url")
+    for s in registry.sources:
+        table.add_row(s.id, s.kind, s.country, s.language, f"{s.authority:.1f}",
+                      "yes" if s.enabled else "no", s.verified.split(":")[0], s.url)
+    Console(width=200).print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    """Entry point for `python -m radar.cli`."""
+    app(prog_name="radar")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Extraction: trafilatura + structured dates with offsets; fallback; encodings; bad bodies."""
+
+import pytest
+
+from crawlers.extract import decode_html, extract_html, parse_when
+from radar.errors import BadInputError
+
+ARTICLE = """<html lang="en"><head><title>Site | T</title>
+<meta property="article:published_time" content="2025-04-02T16:30:00-04:00">
+<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2025-04-02T16:30:00-04:00"}</script>
+</head><body><header><nav><a href="/">Home</a><a href="/news">News</a></nav></header>
+<main><h1>Regulating Imports with a Reciprocal Tariff</h1>
+<p>By the authority vested in me as President by the Constitution and the laws of the United States of America,
+including the International Emergency Economic Powers Act, it is hereby ordered as follows.</p>
+<p>Sec. 2. Background. The United States has a large and persistent annual trade deficit in goods.</p></main>
+<footer>Copyright footer text, privacy policy, contact us.</footer></body></html>"""
+
+
+def test_article_title_text_and_dated_with_offset():
+    ex = extract_html(ARTICLE.encode(), "https://www.whitehouse.gov/presidential-actions/2025/04/x/")
+    assert "Reciprocal Tariff" in ex.title
+    assert "International Emergency Economic Powers Act" in ex.text
+    assert "Copyright footer" not in ex.text
+    assert ex.published_at.isoformat() == "2025-04-02T20:30:00+00:00"
+    assert ex.published_offset == "-04:00"
+    assert ex.as_json("u")["published_at"] == "2025-04-02T16:30:00-04:00"
+    assert ex.language == "en"
+
+
+def test_empty_body_is_bad_input():
+    with pytest.raises(BadInputError, match="empty"):
+        extract_html(b"   ", "https://x.gov/")
+
+
+def test_fallback_extractor_named_when_trafilatura_finds_nothing():
+    html = b"<html><head><title>Notice</title></head><body><div>Short notice.</div></body></html>"
+    ex = extract_html(html, "https://x.gov/n")
+    assert ex.text and ex.extractor in {"trafilatura", "fallback:lxml"}
+    assert ex.title == "Notice"
+
+
+@pytest.mark.parametrize("codec,text", [
+    ("big5", "經濟部產業技術司公告半導體補助計畫"),
+    ("gb2312", "商务部公告出口管制措施"),
+    ("euc-kr", "산업통상자원부 반도체 지원"),
+    ("shift_jis", "経済産業省が半導体支援を発表"),
+    ("iso-8859-1", "Ministère de l'Économie, stratégie française"),
+])
+def test_encodings_decode_even_when_header_lies(codec, text):
+    page = f'<html><head><meta charset="{codec}"></head><body><p>{text}</p></body></html>'.encode(codec)
+    decoded, _ = decode_html(page, "text/html; charset=utf-8")  # header wrong, meta right
+    assert text in decoded
+    decoded2, _ = decode_html(page, f"text/html; charset={codec}")
+    assert text in decoded2
+
+
+def test_parse_when_date_only_uses_source_zone():
+    when, offset, precision = parse_when("2025-04-02", "America/New_York")
+    assert when.isoformat() == "2025-04-02T04:00:00+00:00" and offset is None and precision == "date"
+
+
+def test_meta_multibyte_beats_single_byte_header():
+    text = "經濟部產業技術司公告半導體補助計畫"
+    page = f'<html><head><meta charset="big5"></head><body><p>{text}</p></body></html>'.encode("big5")
+    decoded, codec = decode_html(page, "text/html; charset=ISO-8859-1")
+    assert text in decoded and codec.startswith("big5")

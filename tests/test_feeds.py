@@ -1,0 +1,58 @@
+"""Feed polling over loopback HTTP with real feedparser: entries, 304, broken feeds."""
+
+import pytest
+
+from crawlers.feeds import parse_feed, poll_feed
+from crawlers.fetch import Fetcher
+from crawlers.registry import Source
+from radar.errors import BadInputError
+from tests.conftest import Route
+
+HOST = "news.example.gov"
+SOURCE = Source(id="t-feed", name="T", publisher="P", country="US", language="en", kind="feed",
+                url=f"https://{HOST}/feed/", timezone="America/New_York", verified="unverified: test")
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>T</title>
+<item><title>First &amp; foremost</title><link>https://news.example.gov/a/?utm_source=rss</link>
+<pubDate>Wed, 02 Apr 2025 16:30:00 -0400</pubDate><description>One</description></item>
+<item><title>Second</title><link>https://news.example.gov/b/</link>
+<pubDate>Tue, 01 Apr 2025 09:00:00 -0400</pubDate></item></channel></rss>"""
+
+
+def _fetcher(settings, server):
+    cfg = settings.crawl.model_copy(update={"host_map": {HOST: server.base}})
+    return Fetcher(cfg, {HOST}, source_id=SOURCE.id)
+
+
+def test_poll_parses_entries_with_offsets(settings, fault_server):
+    fault_server.routes["/feed/"] = Route(200, {"Content-Type": "application/rss+xml", "ETag": '"f1"'}, RSS)
+    with _fetcher(settings, fault_server) as f:
+        poll = poll_feed(f, SOURCE, SOURCE.url, None, None)
+    assert [e.title for e in poll.entries] == ["First & foremost", "Second"]
+    assert poll.entries[0].url == "https://news.example.gov/a/"  # tracking stripped
+    assert poll.entries[0].published_at.isoformat() == "2025-04-02T20:30:00+00:00"
+    assert poll.entries[0].published_offset == "-04:00"
+    assert poll.error is None and poll.fetch.record.etag == '"f1"'
+
+
+def test_not_modified_costs_nothing(settings, fault_server):
+    fault_server.routes["/feed/"] = Route(304, {"ETag": '"f1"'}, b"")
+    with _fetcher(settings, fault_server) as f:
+        poll = poll_feed(f, SOURCE, SOURCE.url, '"f1"', None)
+    assert poll.fetch.not_modified and poll.entries == []
+
+
+def test_malformed_feed_keeps_what_parsed():
+    broken = RSS.replace(b"</channel></rss>", b"<item><title>Cut")
+    entries, error = parse_feed(broken, SOURCE)
+    assert len(entries) >= 2 and error and "malformed" in error
+
+
+def test_html_served_as_feed_is_bad_input():
+    with pytest.raises(BadInputError):
+        parse_feed(b"<html><body><h1>Welcome</h1><p>Not a feed</p></body></html>", SOURCE)
+
+
+def test_empty_body_is_bad_input():
+    with pytest.raises(BadInputError):
+        parse_feed(b"", SOURCE)

@@ -1,0 +1,101 @@
+"""Polite fetcher over a real loopback server: caps, conditional GET, robots, allow-list, errors."""
+
+import gzip
+
+import pytest
+
+from crawlers.fetch import Fetcher, parse_retry_after, route
+from radar.errors import BadInputError, NotAllowedError, TransientError
+from tests.conftest import Route
+
+HOST = "news.example.gov"
+
+
+def _fetcher(settings, server, **crawl):
+    cfg = settings.crawl.model_copy(update={"host_map": {HOST: server.base}, **crawl})
+    return Fetcher(cfg, {HOST}, source_id="t")
+
+
+def test_route_maps_only_known_hosts():
+    assert route("https://a.gov/x/?q=1", {"a.gov": "http://127.0.0.1:9/a.gov"}) == "http://127.0.0.1:9/a.gov/x/?q=1"
+    assert route("https://b.gov/x", {"a.gov": "http://m"}) == "https://b.gov/x"
+
+
+def test_plain_get_records_validators(settings, fault_server):
+    fault_server.routes["/p"] = Route(200, {"Content-Type": "text/html", "ETag": '"v1"'}, b"<p>hi</p>")
+    with _fetcher(settings, fault_server) as f:
+        r = f.get(f"https://{HOST}/p")
+    assert r.record.status == 200 and r.record.etag == '"v1"' and r.body == b"<p>hi</p>"
+    ua = fault_server.hits[-1][1]["User-Agent"]
+    assert "policy-radar" in ua and "mailto:" in ua
+
+
+def test_conditional_get_304(settings, fault_server):
+    fault_server.routes["/p"] = Route(304, {"ETag": '"v1"'}, b"")
+    with _fetcher(settings, fault_server) as f:
+        r = f.get(f"https://{HOST}/p", etag='"v1"', last_modified="Wed, 02 Apr 2025 10:00:00 GMT")
+    assert r.not_modified
+    headers = fault_server.hits[-1][1]
+    assert headers["If-None-Match"] == '"v1"' and "If-Modified-Since" in headers
+
+
+def test_host_not_in_registry_is_refused(settings, fault_server):
+    with _fetcher(settings, fault_server) as f, pytest.raises(NotAllowedError):
+        f.get("https://evil.example.com/")
+    assert not fault_server.hits
+
+
+def test_robots_disallow(settings, fault_server):
+    fault_server.routes["/robots.txt"] = Route(200, {}, b"User-agent: *\nDisallow: /private/\n")
+    with _fetcher(settings, fault_server) as f, pytest.raises(NotAllowedError, match="robots"):
+        f.get(f"https://{HOST}/private/x")
+    assert all(p != "/private/x" for p, _ in fault_server.hits)
+
+
+def test_503_with_retry_after_is_transient(settings, fault_server):
+    fault_server.routes["/busy"] = Route(503, {"Retry-After": "120"}, b"busy")
+    with _fetcher(settings, fault_server) as f, pytest.raises(TransientError) as info:
+        f.get(f"https://{HOST}/busy")
+    assert info.value.retry_after == 120
+
+
+def test_500_is_transient_404_is_bad_input(settings, fault_server):
+    fault_server.routes["/err"] = Route(500, {}, b"oops")
+    with _fetcher(settings, fault_server) as f:
+        with pytest.raises(TransientError):
+            f.get(f"https://{HOST}/err")
+        with pytest.raises(BadInputError):
+            f.get(f"https://{HOST}/missing")
+
+
+def test_size_cap_declared_and_streamed(settings, fault_server):
+    big = b"x" * 30_000_000
+    fault_server.routes["/big"] = Route(200, {"Content-Type": "text/html"}, big)
+    with _fetcher(settings, fault_server, max_bytes=10_000_000) as f, pytest.raises(BadInputError, match="cap"):
+        f.get(f"https://{HOST}/big")
+
+
+def test_gzip_bomb_is_capped(settings, fault_server):
+    bomb = gzip.compress(b"\0" * 50_000_000)
+    fault_server.routes["/bomb"] = Route(200, {"Content-Encoding": "gzip", "Content-Type": "text/html"}, bomb)
+    with _fetcher(settings, fault_server, max_bytes=1_000_000) as f, pytest.raises(BadInputError, match="cap"):
+        f.get(f"https://{HOST}/bomb")
+
+
+def test_redirect_loop_is_capped(settings, fault_server):
+    fault_server.routes["/a"] = Route(302, {"Location": f"https://{HOST}/b"})
+    fault_server.routes["/b"] = Route(302, {"Location": f"https://{HOST}/a"})
+    with _fetcher(settings, fault_server, max_redirects=4) as f, pytest.raises(BadInputError, match="redirects"):
+        f.get(f"https://{HOST}/a")
+
+
+def test_timeout_is_transient(settings, fault_server):
+    fault_server.routes["/slow"] = Route(200, {}, b"late", delay=2.0)
+    with _fetcher(settings, fault_server, timeout_s=0.5) as f, pytest.raises(TransientError, match="timeout"):
+        f.get(f"https://{HOST}/slow")
+
+
+def test_retry_after_http_date():
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert parse_retry_after("7") == 7.0
+    assert parse_retry_after("soon") is None
