@@ -58,8 +58,10 @@ class MirrorRouteMiddleware:
         target = route(request.url, self.host_map)
         if target == request.url:
             return None
-        request.meta["radar_real_url"] = request.url
-        return request.replace(url=target)
+        # robots.txt and offsite were already checked on the real URL
+        meta = {**request.meta, "radar_real_url": request.url, "dont_obey_robotstxt": True,
+                "allow_offsite": True}
+        return request.replace(url=target, meta=meta, dont_filter=True)
 
     def process_response(self, request, response, spider=None):  # noqa: D102
         real = request.meta.get("radar_real_url")
@@ -216,7 +218,7 @@ def run_listing(source: Source, crawl: CrawlSettings, since: datetime | None, kn
 def _main() -> None:
     job = ListingJob(**json.loads(sys.stdin.read()))
     crawl = CrawlSettings.model_validate(job.crawl)
-    process = CrawlerProcess(settings=scrapy_settings(crawl), install_root_handler=False)
+    process = CrawlerProcess(settings={**scrapy_settings(crawl), "LOG_INSTALL_ROOT_HANDLER": False})
     hosts = {urlsplit(u).hostname for u in [job.source["url"], *job.source.get("urls", [])]}
     job = ListingJob(**{**job.__dict__, "allowed_hosts": sorted(set(job.allowed_hosts) | hosts)})
     process.crawl(ListingSpider, job=job)
