@@ -160,7 +160,6 @@ def cluster(
     """
     _env_defaults()
     from nlp.cluster_cli import cluster_jsonl
-
     from radar.settings import load_settings
 
     try:

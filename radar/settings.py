@@ -44,14 +44,57 @@ class NlpSettings(BaseModel):
     cluster_half_life_days: float = 14.0
 
 
+class ProfileSettings(BaseModel):
+    """An analyst desk's interests: topic weights (taxonomy id -> weight) and watchlist terms."""
+
+    label_en: str = ""
+    label_zh: str = ""
+    topic_weights: dict[str, float] = Field(default_factory=dict)
+    watchlist: list[str] = Field(default_factory=list)
+
+
+class SmtpSettings(BaseModel):
+    """Email delivery of digests; disabled while `host` is empty."""
+
+    host: str = ""
+    port: int = 25
+    sender: str = "radar@example.org"
+    recipients: list[str] = Field(default_factory=list)
+    starttls: bool = False
+    username: str = ""
+    password_env: str = "RADAR_SMTP_PASSWORD"
+    timeout_s: float = 20.0
+    retries: int = 3
+    backoff_s: float = 2.0
+
+
+class GenerativeSettings(BaseModel):
+    """Optional generative summary with a local causal LM (off by default)."""
+
+    enabled: bool = False
+    model_dir: str = ""
+    gguf_file: str = ""
+    max_new_tokens: int = 120
+    min_similarity: float = 0.6
+
+
 class DigestSettings(BaseModel):
-    """Digest schedule (local hour in `timezone`) and layout."""
+    """Digest schedule (local hour in `timezone`), layout, ranking and delivery."""
 
     hour: int = 7
     per_section: int = 5
     max_stories: int = 40
     summary_sentences: int = 3
     profile: str = "default"
+    max_window_hours: int = 168
+    max_members: int = 8
+    max_candidate_sentences: int = 24
+    mmr_lambda: float = 0.7
+    recency_half_life_h: float = 12.0
+    rank_weights: dict[str, float] = Field(default_factory=dict)
+    profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    generative: GenerativeSettings = Field(default_factory=GenerativeSettings)
 
 
 class DemoSettings(BaseModel):

@@ -1,0 +1,30 @@
+"""Prefect flow: build, store and write the morning digest."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from radar.pipeline import run_digest
+from radar.settings import load_settings
+
+
+@task(name="build-digest")
+def digest_task(date: str | None, profile: str | None, lang: str | None,
+                overrides: dict | None = None) -> list[str]:
+    """Build one digest and write its files; returns the paths."""
+    settings = load_settings(**(overrides or {}))
+    return [str(p) for p in run_digest(settings, date=date, profile=profile, lang=lang)]
+
+
+@flow(name="digest")
+def digest_flow(date: str | None = None, profile: str | None = None, lang: str | None = None,
+                overrides: dict | None = None) -> list[str]:
+    """The morning digest for a date (default: today in Asia/Taipei).
+
+    Args:
+        date: YYYY-MM-DD, the digest's local date.
+        profile: analyst profile (config `digest.profiles`).
+        lang: zh-TW (default) or en.
+        overrides: settings overrides.
+    """
+    return digest_task(date, profile, lang, overrides)
