@@ -1,0 +1,1 @@
+"""Digest assembly: windows, ranking, extractive summaries, rendering and delivery."""

@@ -1,0 +1,353 @@
+"""Assemble, store and re-load the morning digest of one date, profile and language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from briefs.i18n import is_chinese, strings
+from briefs.rank import ScoredStory, rank_stories, resolve_profile
+from briefs.records import (
+    Coverage,
+    Digest,
+    OfficialDoc,
+    Section,
+    SourceRef,
+    StoryEntry,
+    SummaryLine,
+    digest_to_dict,
+    safe_url,
+)
+from briefs.render import render_html, render_markdown
+from briefs.summarize import Encoder, summarize_docs
+from briefs.window import digest_day_of, digest_window
+from radar.settings import Settings
+from store.digests import (
+    DigestItemRow,
+    DigestRow,
+    MemberDoc,
+    StoryBundle,
+    digest_id,
+    previous_window_end,
+    save_digest,
+    source_health,
+    story_history,
+    window_stories,
+)
+
+OTHER = "other"
+_OFFICIAL = re.compile(
+    r"\b(Executive Order|Proclamation|Presidential Memorandum|National Security Presidential "
+    r"Memorandum)\s+(?:No\.\s*)?(\d{4,5})\b"
+)
+_ENTITY_KINDS = ("country", "agency", "programme", "instrument")
+
+
+class Topic(Protocol):
+    """A taxonomy topic (nlp.topics)."""
+
+    id: str
+    en: str
+    zh: str
+    priority: float
+
+
+class Taxonomy(Protocol):
+    """The topic taxonomy (nlp.topics.load_taxonomy()); `instruments` is read when present."""
+
+    topics: tuple
+
+
+def _fmt_local(m: MemberDoc, tz: str) -> str | None:
+    if m.published_at is None:
+        return None
+    if m.published_precision == "date":
+        return m.published_at.date().isoformat()
+    return m.published_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _ordered(members: tuple[MemberDoc, ...]) -> list[MemberDoc]:
+    return sorted(
+        members,
+        key=lambda m: (
+            not m.in_window,
+            -m.authority,
+            -(m.published_at or m.first_seen_at).timestamp(),
+            m.doc_id,
+        ),
+    )
+
+
+def _headline(members: list[MemberDoc]) -> MemberDoc:
+    """Best title: from the most authoritative new member, preferring complete mid-length titles."""
+
+    def quality(m: MemberDoc) -> tuple:
+        t = m.title.strip()
+        return (not m.in_window, -m.authority, not 15 <= len(t) <= 160, t.endswith("…"))
+
+    return min(members, key=quality)
+
+
+def official_document(members: list[MemberDoc]) -> OfficialDoc | None:
+    """The story's primary official document: a stored document number, else an EO/proclamation
+    named in a title, else in a text."""
+    for m in members:
+        if m.doc_number:
+            kind = (m.doc_type or "").strip()
+            label = f"{kind} {m.doc_number}".strip() if kind else m.doc_number
+            return OfficialDoc(label, safe_url(m.url), m.doc_id)
+    for field in ("title", "text"):
+        for m in members:
+            found = _OFFICIAL.search(getattr(m, field)[:5000])
+            if found:
+                return OfficialDoc(f"{found.group(1)} {found.group(2)}", safe_url(m.url), m.doc_id)
+    return None
+
+
+def top_topic(story: StoryBundle, known: dict[str, Topic]) -> str:
+    """The story's section: its best-scored topic tag that the taxonomy knows, else "other"."""
+    for t in story.tags:
+        if t.kind == "topic" and t.tag in known:
+            return t.tag
+    return OTHER
+
+
+def tag_labels(taxonomy: Taxonomy) -> dict[tuple[str, str], Topic]:
+    """(kind, id) -> taxonomy entry, for topics and policy-instrument types."""
+    labels: dict[tuple[str, str], Topic] = {("topic", t.id): t for t in taxonomy.topics}
+    labels.update({("instrument", i.id): i for i in getattr(taxonomy, "instruments", ())})
+    return labels
+
+
+def _tag_labels(
+    story: StoryBundle, labels: dict[tuple[str, str], Topic], zh: bool
+) -> tuple[str, ...]:
+    out = []
+    for t in story.tags:
+        entry = labels.get((t.kind, t.tag))
+        if entry is not None:
+            out.append(entry.zh if zh else entry.en)
+    return tuple(dict.fromkeys(out))[:6]
+
+
+def _entity_labels(story: StoryBundle, zh: bool) -> tuple[str, ...]:
+    labels = []
+    for e in story.entities:
+        if e.kind in _ENTITY_KINDS:
+            label = (e.label_zh if zh and e.label_zh else e.label_en) or e.entity_id
+            labels.append(label)
+    return tuple(dict.fromkeys(labels))[:6]
+
+
+def _badge(
+    story: StoryBundle, earlier: list[date], day: date, window_start: datetime, settings: Settings
+) -> tuple[str, int]:
+    """("new", 1) for a story first seen in this window and never shown; else ("developing", N)
+    where day 1 is the first digest that contained (or would have contained) the story."""
+    if not earlier and story.first_seen_at >= window_start:
+        return "new", 1
+    first = min([*earlier, digest_day_of(story.first_seen_at, settings.digest.hour, settings.timezone)])
+    return "developing", max(1, (day - first).days + 1)
+
+
+def story_entry(
+    story: StoryBundle,
+    scored: ScoredStory,
+    backend: Encoder,
+    labels: dict[tuple[str, str], Topic],
+    settings: Settings,
+    *,
+    day: date,
+    lang: str,
+    earlier: list[date],
+    window_start: datetime,
+) -> StoryEntry:
+    """Everything the digest shows about one story (summary, citations, badge, tags)."""
+    members = _ordered(story.members)
+    new = [m for m in members if m.in_window] or members
+    sources = tuple(
+        SourceRef(
+            n=i,
+            doc_id=m.doc_id,
+            title=m.title,
+            url=safe_url(m.url),
+            publisher=m.publisher or m.source_name,
+            country=m.country,
+            time_local=_fmt_local(m, settings.timezone),
+            in_window=m.in_window,
+        )
+        for i, m in enumerate(members, 1)
+    )
+    by_doc = {s.doc_id: s for s in sources}
+    summary = summarize_docs(
+        new,
+        backend,
+        settings.digest.summary_sentences,
+        lam=settings.digest.mmr_lambda,
+        max_candidates=settings.digest.max_candidate_sentences,
+    )
+    head = _headline(members)
+    badge, n_day = _badge(story, earlier, day, window_start, settings)
+    zh = is_chinese(lang)
+    return StoryEntry(
+        story_id=story.story_id,
+        headline=head.title.strip() or story.title,
+        headline_url=safe_url(head.url),
+        summary=tuple(
+            SummaryLine(s.text, s.doc_id, by_doc[s.doc_id].n, by_doc[s.doc_id].url)
+            for s in summary
+        ),
+        sources=sources,
+        tags=_tag_labels(story, labels, zh),
+        entities=_entity_labels(story, zh),
+        badge=badge,
+        day=n_day,
+        official=official_document(members),
+        score=scored.score,
+        parts=scored.parts,
+        watch_hits=scored.watch_hits,
+    )
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> Coverage:
+    health = source_health(con, start, end)
+    failed = tuple(
+        (h.name, h.last_error or "error") for h in health if h.failures and h.failures == h.fetches
+    )
+    failed_names = {name for name, _ in failed}
+    silent = tuple(h.name for h in health if h.new_docs == 0 and h.name not in failed_names)
+    return Coverage(failed=failed, silent=silent, total=len(health))
+
+
+def build_digest(
+    con: duckdb.DuckDBPyConnection,
+    backend: Encoder,
+    taxonomy: Taxonomy,
+    settings: Settings,
+    day: date,
+    profile: str | None = None,
+    lang: str | None = None,
+    *,
+    now: datetime | None = None,
+    save: bool = True,
+) -> Digest:
+    """Build the digest of `day` for an analyst profile and language, and store it.
+
+    Stories with documents first seen in the window are ranked for the profile,
+    grouped by their top topic (sections ordered by their best story, "other"
+    last), cut to `per_section` per section and `max_stories` overall, and
+    summarised with citations. The stored row (content JSON, HTML, Markdown and
+    digest_items) replaces any earlier digest with the same date/profile/lang.
+
+    Args:
+        con: writable store connection.
+        backend: sentence embedding backend (nlp.embed.load_backend).
+        taxonomy: topic taxonomy (nlp.topics.load_taxonomy).
+        settings: loaded settings.
+        day: the digest's local date (Asia/Taipei by default).
+        profile: analyst profile name (default `settings.digest.profile`).
+        lang: "zh-TW" or "en" (default `settings.ui_lang`).
+        now: generation time (default: the current time).
+        save: store the digest (default True).
+
+    Raises:
+        ConfigError: unknown profile or language, invalid hour or zone.
+    """
+    profile = profile or settings.digest.profile
+    lang = lang or settings.ui_lang
+    text = strings(lang)
+    prof = resolve_profile(settings.digest, profile)
+    ds = settings.digest
+    window = digest_window(
+        day,
+        ds.hour,
+        settings.timezone,
+        previous_window_end(con, day, profile),
+        ds.max_window_hours,
+    )
+    stories = window_stories(con, window.start, window.end, ds.max_members)
+    history = story_history(con, [s.story_id for s in stories], day)
+    known = {t.id: t for t in taxonomy.topics}
+    labels = tag_labels(taxonomy)
+    ranked = rank_stories(
+        stories,
+        priorities={t.id: float(t.priority) for t in taxonomy.topics},
+        profile=prof,
+        history=history,
+        window_end=window.end,
+        settings=ds,
+    )
+    by_id = {s.story_id: s for s in stories}
+    chosen: dict[str, list[ScoredStory]] = {}
+    total = 0
+    for sc in ranked:
+        if total >= ds.max_stories:
+            break
+        section = top_topic(by_id[sc.story_id], known)
+        if len(chosen.setdefault(section, [])) < ds.per_section:
+            chosen[section].append(sc)
+            total += 1
+    order = sorted(chosen, key=lambda k: (k == OTHER, -chosen[k][0].score if chosen[k] else 0))
+    zh = is_chinese(lang)
+    sections = tuple(
+        Section(
+            topic_id=key,
+            title=text["other"] if key == OTHER else (known[key].zh if zh else known[key].en),
+            stories=tuple(
+                story_entry(
+                    by_id[sc.story_id], sc, backend, labels, settings, day=day, lang=lang,
+                    earlier=history.get(sc.story_id, []), window_start=window.start,
+                )
+                for sc in chosen[key]
+            ),
+        )
+        for key in order
+    )
+    tz = ZoneInfo(settings.timezone)
+    fmt = "%Y-%m-%d %H:%M"
+    digest = Digest(
+        id=digest_id(day, profile, lang),
+        date=day,
+        profile=profile,
+        lang=lang,
+        window_start=window.start,
+        window_end=window.end,
+        window_label=f"{window.start.astimezone(tz):{fmt}} – {window.end.astimezone(tz):{fmt}}",
+        generated_at=(now or datetime.now(UTC)).astimezone(UTC),
+        sections=sections,
+        coverage=_coverage(con, window.start, window.end),
+        n_candidates=len(stories),
+    )
+    if save:
+        store_digest(con, digest)
+    return digest
+
+
+def store_digest(con: duckdb.DuckDBPyConnection, digest: Digest) -> None:
+    """Save a digest with its HTML and Markdown renderings and one item per story."""
+    items = tuple(
+        DigestItemRow(st.story_id, sec.topic_id, rank, st.score)
+        for rank, (sec, st) in enumerate(
+            ((sec, st) for sec in digest.sections for st in sec.stories), 1
+        )
+    )
+    save_digest(
+        con,
+        DigestRow(
+            id=digest.id,
+            digest_date=digest.date,
+            profile=digest.profile,
+            lang=digest.lang,
+            window_start=digest.window_start,
+            window_end=digest.window_end,
+            generated_at=digest.generated_at,
+            content=digest_to_dict(digest),
+            html=render_html(digest),
+            markdown=render_markdown(digest),
+            items=items,
+        ),
+    )

@@ -1,0 +1,134 @@
+"""Typed records of an assembled digest (what renderers and delivery read)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A cited document: citation number, publisher, country and time on the Taipei clock."""
+
+    n: int
+    doc_id: str
+    title: str
+    url: str | None
+    publisher: str
+    country: str | None
+    time_local: str | None
+    in_window: bool
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """A summary sentence with its citation number and the URL of its document."""
+
+    text: str
+    doc_id: str
+    n: int
+    url: str | None
+
+
+@dataclass(frozen=True)
+class OfficialDoc:
+    """The primary official document of a story (an EO, proclamation or FR document)."""
+
+    label: str
+    url: str | None
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class StoryEntry:
+    """One story as shown in a digest."""
+
+    story_id: str
+    headline: str
+    headline_url: str | None
+    summary: tuple[SummaryLine, ...]
+    sources: tuple[SourceRef, ...]
+    tags: tuple[str, ...]
+    entities: tuple[str, ...]
+    badge: str  # "new" | "developing"
+    day: int
+    official: OfficialDoc | None
+    score: float
+    parts: dict[str, float]
+    watch_hits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """Stories of one theme (taxonomy topic, or "other")."""
+
+    topic_id: str
+    title: str
+    stories: tuple[StoryEntry, ...]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which sources failed or were silent in the window."""
+
+    failed: tuple[tuple[str, str], ...]
+    silent: tuple[str, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest for one date, profile and language."""
+
+    id: str
+    date: date
+    profile: str
+    lang: str
+    window_start: datetime
+    window_end: datetime
+    window_label: str
+    generated_at: datetime
+    sections: tuple[Section, ...]
+    coverage: Coverage
+    n_candidates: int
+
+    @property
+    def stories(self) -> list[StoryEntry]:
+        """All stories in reading order."""
+        return [s for sec in self.sections for s in sec.stories]
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is an absolute http(s) URL without control characters, else None.
+
+    `javascript:`, `data:` and relative or odd URLs are never rendered as links.
+    """
+    if not url:
+        return None
+    url = url.strip()
+    if any(ord(c) < 0x20 or c in "\x7f<>\"' " for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def digest_to_dict(digest: Digest) -> dict:
+    """JSON-ready dict of a digest (dates as ISO 8601)."""
+    return _plain(dataclasses.asdict(digest))  # type: ignore[return-value]

@@ -1,0 +1,225 @@
+"""Extractive story summaries: MMR over sentence embeddings against the story centroid."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from briefs.sentences import document_sentences, normalise
+from radar.errors import BadInputError
+from radar.settings import Settings
+
+# Two sentences this close (cosine) or sharing this much vocabulary say the same thing.
+MAX_SIMILARITY = 0.88
+MAX_WORD_OVERLAP = 0.6
+
+
+class Encoder(Protocol):
+    """What the summariser needs from an embedding backend (nlp.embed.EmbeddingBackend)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(n, dim) float32 L2-normalised vectors."""
+        ...
+
+
+class SourceText(Protocol):
+    """A story member as far as summarising goes (store.digests.MemberDoc fits)."""
+
+    doc_id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class InputDoc:
+    """A document given to the summariser from outside the store (JSONL input)."""
+
+    doc_id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SummarySentence:
+    """A summary sentence and the document it was taken from (its citation)."""
+
+    text: str
+    doc_id: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate sentence: text, its document and its position in that document."""
+
+    text: str
+    doc_id: str
+    position: int
+
+
+def candidates(docs: list[SourceText], limit: int) -> list[Candidate]:
+    """Candidate sentences taken round-robin from the documents' leads, exact repeats dropped.
+
+    Args:
+        docs: the story's documents, most important first.
+        limit: most candidates returned.
+    """
+    per_doc = [document_sentences(d.text) for d in docs]
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    depth = max((len(s) for s in per_doc), default=0)
+    for pos in range(depth):
+        for doc, sents in zip(docs, per_doc, strict=True):
+            if pos >= len(sents):
+                continue
+            key = normalise(sents[pos])
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(sents[pos], doc.doc_id, pos))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(normalise(a).split()), set(normalise(b).split())
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / min(len(wa), len(wb))
+
+
+def mmr_select(
+    cands: list[Candidate],
+    vectors: np.ndarray,
+    centroid: np.ndarray,
+    n: int,
+    lam: float = 0.7,
+) -> list[int]:
+    """Indices of up to `n` candidates by maximal marginal relevance, never near-repeats.
+
+    Args:
+        cands: candidate sentences.
+        vectors: their L2-normalised embeddings, one row each.
+        centroid: L2-normalised story centroid.
+        n: sentences wanted.
+        lam: relevance/diversity trade-off (1 = relevance only).
+    """
+    relevance = vectors @ centroid
+    # a slight lead bias: news puts the gist first
+    relevance = relevance + 0.05 / (1.0 + np.array([c.position for c in cands], dtype=np.float32))
+    chosen: list[int] = []
+    while len(chosen) < n:
+        best, best_val = -1, -np.inf
+        for i in range(len(cands)):
+            if i in chosen:
+                continue
+            redundancy = float(np.max(vectors[chosen] @ vectors[i])) if chosen else 0.0
+            if redundancy > MAX_SIMILARITY or any(
+                _overlap(cands[i].text, cands[j].text) > MAX_WORD_OVERLAP for j in chosen
+            ):
+                continue
+            val = lam * float(relevance[i]) - (1 - lam) * redundancy
+            if val > best_val:
+                best, best_val = i, val
+        if best < 0:
+            break
+        chosen.append(best)
+    return chosen
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm > 0 else v
+
+
+def summarize_docs(
+    docs: list[SourceText],
+    backend: Encoder,
+    n: int = 3,
+    *,
+    lam: float = 0.7,
+    max_candidates: int = 24,
+) -> list[SummarySentence]:
+    """Extractive summary of one story: up to `n` sentences, each citing its document.
+
+    The centroid is the mean of the candidate sentences and the titles; sentences
+    are picked by MMR against it, skipping any that repeat a chosen one.
+
+    Args:
+        docs: the story's documents, most important first.
+        backend: sentence embedding backend.
+        n: sentences wanted.
+        lam: MMR trade-off.
+        max_candidates: candidate sentences considered.
+    """
+    cands = candidates(docs, max_candidates)
+    if not cands:
+        return []
+    titles = [d.title for d in docs if d.title.strip()]
+    vecs = np.asarray(backend.encode([c.text for c in cands] + titles), dtype=np.float32)
+    sent_vecs, title_vecs = vecs[: len(cands)], vecs[len(cands) :]
+    centroid = sent_vecs.mean(axis=0)
+    if len(title_vecs):
+        centroid = centroid + title_vecs.mean(axis=0)
+    picked = mmr_select(cands, sent_vecs, _unit(centroid), n, lam)
+    return [SummarySentence(cands[i].text, cands[i].doc_id) for i in picked]
+
+
+_LINE_BREAKS = re.compile(r"\s*\n\s*")
+
+
+def read_jsonl_docs(path: Path) -> list[InputDoc]:
+    """Documents of a JSONL file (`title`, `text`, optional `id`/`doc_id`), one per line.
+
+    Raises:
+        BadInputError: the file is missing, a line is not a JSON object, or has no text.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{path}: cannot read ({exc})") from exc
+    docs = []
+    for no, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadInputError(f"{path}:{no}: not JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise BadInputError(f"{path}:{no}: expected an object with a string 'text'")
+        doc_id = str(obj.get("id") or obj.get("doc_id") or f"doc{no}")
+        docs.append(InputDoc(doc_id, str(obj.get("title") or ""), obj["text"]))
+    return docs
+
+
+def summarize_jsonl(path: Path | str, settings: Settings) -> list[str]:
+    """Summary lines for the documents of a JSONL file taken as one story.
+
+    Backs `radar summarize --input docs.jsonl`: the same `summarize_docs` the digest uses,
+    with the configured embedding backend; one sentence per returned line.
+
+    Args:
+        path: JSONL file of documents.
+        settings: loaded settings (`nlp` picks the backend, `digest` the length).
+    """
+    from nlp.embed import load_backend  # the NLP stack loads only when a summary is asked for
+
+    docs = read_jsonl_docs(Path(path))
+    backend = load_backend(settings.nlp)
+    summary = summarize_docs(
+        docs,
+        backend,
+        settings.digest.summary_sentences,
+        lam=settings.digest.mmr_lambda,
+        max_candidates=settings.digest.max_candidate_sentences,
+    )
+    return [_LINE_BREAKS.sub(" ", s.text) for s in summary]

@@ -1,0 +1,166 @@
+"""build_digest over a small seeded store: sections, badges, citations, bad input, idempotent save."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from test_briefs_support import (
+    TAXONOMY,
+    HashingEncoder,
+    add_doc,
+    add_source,
+    add_story,
+    add_tag,
+    new_store,
+    utc,
+)
+
+from briefs.digest import build_digest
+from radar.errors import ConfigError
+from radar.settings import load_settings
+from store.digests import load_digest
+
+DAY = date(2025, 4, 3)  # window: 2025-04-01 23:00Z .. 2025-04-02 23:00Z (07:00 Taipei)
+
+EO_TEXT = (
+    "By the authority vested in me as President, I hereby determine that underlying conditions "
+    "cause a large and persistent annual U.S. goods trade deficit.\n\n"
+    "Executive Order 14257 imposes an additional ad valorem duty of 10 percent on all imports "
+    "from all trading partners starting April 5, 2025.\n\n"
+    "Higher rates apply to countries with the largest deficits, including a 32 percent rate "
+    "on imports from Taiwan starting April 9, 2025.\n\n"
+    "The Secretary of Commerce shall monitor imports and report on the effects of these duties."
+)
+USAT_TEXT = (
+    "Executive Order 14257 imposes an additional ad valorem duty of 10 percent on all imports "
+    "from all trading partners starting April 5, 2025.\n\n"
+    "Semiconductors, pharmaceuticals and certain critical minerals are excluded from the new "
+    "reciprocal tariff for now, according to the annex of the order."
+)
+EU_TEXT = (
+    "The European Commission approved a 5 billion euro state aid scheme to support chip "
+    "manufacturing plants in Germany under the European Chips Act.\n\n"
+    "The scheme will fund a new semiconductor foundry that is expected to start production "
+    "in 2027 and to create 2,000 jobs in the region."
+)
+
+
+@pytest.fixture()
+def store(tmp_path):
+    con = new_store(tmp_path)
+    add_source(con, "wh", "White House", "The White House", "US", 1.5)
+    add_source(con, "usat", "USA TODAY", "USA TODAY", "US", 0.8)
+    add_source(con, "ec", "European Commission", "European Commission", "EU", 1.2)
+    add_source(con, "meti", "METI", "METI", "JP", 1.2)
+    add_doc(con, "d-old", "wh", "Tariff fact sheet", EO_TEXT, utc(2025, 3, 30, 12))
+    add_doc(
+        con, "d-wh", "wh", "Regulating Imports <script>alert(1)</script> with a Reciprocal Tariff",
+        EO_TEXT, utc(2025, 4, 2, 21), utc(2025, 4, 2, 20, 30),
+    )  # fmt: skip
+    add_doc(
+        con, "d-usat", "usat", "Trump signs reciprocal tariff order", USAT_TEXT,
+        utc(2025, 4, 2, 22), utc(2025, 4, 2, 21), url="javascript:alert(document.cookie)",
+    )  # fmt: skip
+    add_doc(con, "d-eu", "ec", "Commission approves chips aid", EU_TEXT, utc(2025, 4, 2, 9))
+    add_doc(
+        con, "d-nodate", "ec", "Energy prices statement",
+        "The Commission published its quarterly report on wholesale electricity prices in the "
+        "European Union and found that prices fell by 12 percent.",
+        utc(2025, 4, 2, 10), None,
+    )  # fmt: skip
+    add_story(con, "s-tariff", "Reciprocal tariffs", ["d-old", "d-wh", "d-usat"], utc(2025, 3, 30, 12))
+    add_story(con, "s-chips", "EU chips aid", ["d-eu"], utc(2025, 4, 2, 9))
+    for d in ("d-wh", "d-usat", "d-old"):
+        add_tag(con, d, "trade", 0.95)
+    add_tag(con, "d-eu", "semiconductors", 0.9)
+    add_tag(con, "d-nodate", "energy", 0.7)
+    con.execute(
+        "INSERT INTO fetches (source_id, url, requested_at, status, error) VALUES "
+        "('meti', 'https://www.meti.go.jp/feed', ?, 503, 'HTTP 503 after 3 tries')",
+        [utc(2025, 4, 2, 3)],
+    )
+    yield con
+    con.close()
+
+
+def _settings(tmp_path):
+    return load_settings(db_path=tmp_path / "x.duckdb", ui_lang="zh-TW")
+
+
+def test_digest_sections_badges_citations(store, tmp_path):
+    settings = _settings(tmp_path)
+    d = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "trade-desk", "zh-TW")
+    assert [s.topic_id for s in d.sections] == ["trade", "semiconductors", "energy"]
+    assert d.sections[0].title == "貿易與關稅"
+    tariff = d.sections[0].stories[0]
+    assert tariff.story_id == "s-tariff"
+    # first seen 2025-03-30 20:00 Taipei, i.e. in the 03-31 digest's window: day 4 on 04-03
+    assert (tariff.badge, tariff.day) == ("developing", 4)
+    assert tariff.official is not None and tariff.official.label == "Executive Order 14257"
+    member_text = {"d-wh": EO_TEXT, "d-usat": USAT_TEXT, "d-old": EO_TEXT}
+    assert tariff.summary
+    for line in tariff.summary:
+        assert line.text.replace("\n", " ")[:40] in member_text[line.doc_id].replace("\n", " ")
+        assert tariff.sources[line.n - 1].doc_id == line.doc_id
+    usat = next(s for s in tariff.sources if s.doc_id == "d-usat")
+    assert usat.url is None  # javascript: never becomes a link
+    assert usat.time_local == "2025-04-03 05:00"  # 21:00Z on the Taipei clock
+    chips = d.sections[1].stories[0]
+    assert (chips.badge, chips.day, len(chips.sources)) == ("new", 1, 1)
+    nodate = d.sections[2].stories[0]
+    assert nodate.story_id == "doc:d-nodate" and nodate.sources[0].time_local is None
+    assert d.coverage.failed == (("METI", "HTTP 503 after 3 tries"),)
+    assert "USA TODAY" not in d.coverage.silent and "White House" not in d.coverage.silent
+
+
+def test_digest_saved_twice_is_one_row(store, tmp_path):
+    settings = _settings(tmp_path)
+    first = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
+    second = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
+    assert first.id == second.id == "2025-04-03:default:en"
+    assert store.execute("SELECT count(*) FROM digests").fetchone()[0] == 1
+    n_items = store.execute("SELECT count(*) FROM digest_items").fetchone()[0]
+    assert n_items == len(second.stories) == 3
+    loaded = load_digest(store, first.id)
+    assert [i.story_id for i in loaded.items] == [s.story_id for s in second.stories]
+    assert loaded.content["sections"][0]["stories"][0]["story_id"] == "s-tariff"
+    assert "<script>" not in loaded.html and "&lt;script&gt;" in loaded.html
+    assert "javascript:" not in loaded.html and "javascript:" not in loaded.markdown
+    json.dumps(loaded.content)
+
+
+def test_next_day_continues_window_and_story_is_developing(store, tmp_path):
+    settings = _settings(tmp_path)
+    build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
+    add_doc(
+        store, "d-eu2", "ec", "Chips aid: second tranche",
+        "The Commission confirmed a second tranche of chip manufacturing aid worth 1 billion "
+        "euro for the same German foundry project on Thursday.",
+        utc(2025, 4, 3, 8), utc(2025, 4, 3, 7),
+    )  # fmt: skip
+    store.execute(
+        "INSERT INTO story_members VALUES ('d-eu2', 's-chips', 0.8, ?, 'test')", [utc(2025, 4, 3)]
+    )
+    nxt = build_digest(store, HashingEncoder(), TAXONOMY, settings, date(2025, 4, 4), "default", "en")
+    assert nxt.window_start == utc(2025, 4, 2, 23)
+    chips = nxt.stories[0]
+    assert (chips.story_id, chips.badge, chips.day) == ("s-chips", "developing", 2)
+    assert chips.parts["novelty"] < 1.0
+
+
+def test_day_without_news(tmp_path):
+    con = new_store(tmp_path)
+    d = build_digest(con, HashingEncoder(), TAXONOMY, _settings(tmp_path), DAY, "default", "zh-TW")
+    assert d.sections == () and d.n_candidates == 0
+    row = load_digest(con, d.id)
+    assert "本時段沒有新的新聞或政策文件" in row.html and row.items == ()
+
+
+def test_unknown_profile_and_language(store, tmp_path):
+    settings = _settings(tmp_path)
+    with pytest.raises(ConfigError, match="unknown digest profile"):
+        build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "nope", "en")
+    with pytest.raises(ConfigError, match="unsupported digest language"):
+        build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "fr")

@@ -1,0 +1,102 @@
+"""Extractive summaries: clean sentences, no repeats, every sentence from a member document."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_briefs_support import HashingEncoder
+
+from briefs.sentences import document_sentences, normalise, split_sentences
+from briefs.summarize import InputDoc, read_jsonl_docs, summarize_docs
+from radar.errors import BadInputError
+
+WH = InputDoc(
+    "wh",
+    "Fact Sheet: President Donald J. Trump Ends Duty-Free De Minimis Treatment",
+    """# Fact Sheet
+
+The White House
+
+**ENDING DE MINIMIS:** Today, President Donald J. Trump signed an
+[Executive Order](https://www.whitehouse.gov/presidential-actions/x/) ending duty-free
+de minimis treatment for low-value imports from China starting May 2, 2025.
+
+-   The order directs U.S. Customs and Border Protection to collect duties of 120 percent
+    of value on postal shipments from China.
+-   Shipments valued at $800 or less previously entered the U.S. duty-free.
+
+Share this
+
+Click here to sign up for updates from the White House.
+""",
+)
+USAT = InputDoc(
+    "usat",
+    "Trump ends de minimis loophole for Chinese parcels",
+    "Today, President Donald J. Trump signed an Executive Order ending duty-free de minimis "
+    "treatment for low-value imports from China starting May 2, 2025. "
+    "Retailers such as Shein and Temu relied heavily on the exemption to ship goods directly "
+    "to American consumers. Analysts expect prices of small parcels to rise sharply this year.",
+)
+FR = InputDoc(
+    "fr",
+    "Further Amendment to Duties Addressing the Synthetic Opioid Supply Chain",
+    "This document amends the Harmonized Tariff Schedule of the United States to implement "
+    "the end of de minimis treatment for covered articles of China. "
+    "The amendments are effective for goods entered on or after 12:01 a.m. eastern daylight "
+    "time on May 2, 2025.",
+)
+
+
+def test_sentences_drop_markdown_noise_and_boilerplate():
+    sents = document_sentences(WH.text)
+    assert sents[0].startswith("ENDING DE MINIMIS: Today, President Donald J. Trump signed")
+    assert all("](" not in s and "http" not in s and "**" not in s for s in sents)
+    assert not any(s.startswith(("Fact Sheet", "The White House", "Share", "Click")) for s in sents)
+    assert any(s.startswith("The order directs U.S. Customs") for s in sents)
+
+
+def test_split_keeps_abbreviations():
+    text = "The U.S. Trade Representative met Mr. Smith at 9 a.m. on Monday. Talks went well."
+    assert split_sentences(text) == [
+        "The U.S. Trade Representative met Mr. Smith at 9 a.m. on Monday.",
+        "Talks went well.",
+    ]
+
+
+def test_summary_no_duplicates_and_from_members():
+    docs = [WH, USAT, FR]
+    summary = summarize_docs(docs, HashingEncoder(), 3)
+    assert len(summary) == 3
+    keys = [normalise(s.text) for s in summary]
+    assert len(set(keys)) == 3
+    by_id = {d.doc_id: d for d in docs}
+    for s in summary:
+        assert s.doc_id in by_id
+        assert s.text in document_sentences(by_id[s.doc_id].text)
+    # the sentence carried by both the White House and USA TODAY appears once
+    signed = [s for s in summary if "signed an Executive Order" in s.text]
+    assert len(signed) <= 1
+
+
+def test_summary_edge_cases():
+    assert summarize_docs([], HashingEncoder(), 3) == []
+    assert summarize_docs([InputDoc("x", "Title", "Too short.")], HashingEncoder(), 3) == []
+    one = summarize_docs([USAT], HashingEncoder(), 5)
+    assert 1 <= len(one) <= 3 and {s.doc_id for s in one} == {"usat"}
+
+
+def test_read_jsonl_docs(tmp_path):
+    good = tmp_path / "docs.jsonl"
+    good.write_text(
+        json.dumps({"id": "a", "title": "T", "text": "x"}) + "\n\n" + json.dumps({"text": "y"}) + "\n"
+    )
+    docs = read_jsonl_docs(good)
+    assert [(d.doc_id, d.title) for d in docs] == [("a", "T"), ("doc3", "")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "ok"}\nnot json\n')
+    with pytest.raises(BadInputError, match="bad.jsonl:2"):
+        read_jsonl_docs(bad)
+    with pytest.raises(BadInputError, match="cannot read"):
+        read_jsonl_docs(tmp_path / "missing.jsonl")
