@@ -1,0 +1,411 @@
+"""Loopback HTTP mirror of whitehouse.gov and federalregister.gov, served from the snapshot.
+
+The demo, the tests and the benchmarks crawl this instead of the live sites: same page
+shapes, same absolute URLs, no network. Each real host is served under a path prefix,
+``http://127.0.0.1:PORT/<host>/<path>``; the crawler's ``host_map`` setting rewrites
+``https://<host>/`` to that prefix, so every URL it stores is the real one.
+
+The mirror replays time: it is constructed with an aware ``as_of`` and only shows what
+had been published by then (a date-only Federal Register item counts as published at
+00:00 America/New_York). Moving ``as_of`` forward with :meth:`Mirror.set_as_of` makes
+new items appear in listings, feeds, sitemaps and API results, as a scheduled crawl
+would see them.
+
+Run standalone::
+
+    python -m crawlers.mirror --snapshot demo/snapshot --as-of 2025-04-03T07:00:00+08:00 --port 8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import logging
+import socketserver
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from crawlers.mirror_fedreg import ApiError, FederalRegisterSite
+from crawlers.mirror_whitehouse import (
+    FEED_SIZE,
+    PAGE_SIZE,
+    WhiteHouseSite,
+    article_html,
+    feed_xml,
+    listing_html,
+    robots_txt,
+    sitemap_index_xml,
+    sitemap_name,
+    sitemap_xml,
+)
+
+log = logging.getLogger(__name__)
+
+NEW_YORK = ZoneInfo("America/New_York")
+FR_HOST = "www.federalregister.gov"
+HTML = "text/html; charset=UTF-8"
+XML = "application/xml; charset=UTF-8"
+RSS = "application/rss+xml; charset=UTF-8"
+JSON = "application/json; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+
+_cache_lock = threading.Lock()
+_snapshots: dict[Path, tuple[list[dict], list[dict]]] = {}
+_sites: dict[Path, tuple[WhiteHouseSite, FederalRegisterSite]] = {}
+
+
+def _read_jsonl_gz(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_snapshot(snapshot_dir: Path) -> tuple[list[dict], list[dict]]:
+    """Read the bundled snapshot once per process.
+
+    Args:
+        snapshot_dir: Directory with ``whitehouse.jsonl.gz`` and ``federal_register.jsonl.gz``.
+
+    Returns:
+        ``(whitehouse_docs, federal_register_docs)``, each sorted by id. The lists are
+        shared between callers: treat them as read-only.
+    """
+    key = Path(snapshot_dir).resolve()
+    with _cache_lock:
+        if key not in _snapshots:
+            _snapshots[key] = (
+                _read_jsonl_gz(key / "whitehouse.jsonl.gz"),
+                _read_jsonl_gz(key / "federal_register.jsonl.gz"),
+            )
+        return _snapshots[key]
+
+
+def _sites_for(snapshot_dir: Path) -> tuple[WhiteHouseSite, FederalRegisterSite]:
+    """Indexes over the snapshot, built once per process (they are read-only)."""
+    wh_docs, fr_docs = load_snapshot(snapshot_dir)
+    key = Path(snapshot_dir).resolve()
+    with _cache_lock:
+        if key not in _sites:
+            _sites[key] = (WhiteHouseSite(wh_docs), FederalRegisterSite(fr_docs))
+        return _sites[key]
+
+
+def _require_aware(as_of: datetime) -> datetime:
+    if as_of.tzinfo is None or as_of.utcoffset() is None:
+        raise ValueError(f"as_of must be timezone-aware, got {as_of!r}")
+    return as_of
+
+
+@dataclass
+class _Response:
+    status: int
+    body: bytes
+    content_type: str = HTML
+    last_modified: datetime | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _not_found() -> _Response:
+    return _Response(404, b"<!DOCTYPE html>\n<html><head><title>Page not found</title></head>"
+                          b"<body><h1>404 - Page not found</h1></body></html>\n")
+
+
+def _ok(text: str, content_type: str, last_modified: datetime | None = None) -> _Response:
+    return _Response(200, text.encode("utf-8"), content_type, last_modified)
+
+
+def _not_modified(request_headers, etag: str, last_modified: datetime | None) -> bool:
+    """RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since only without it."""
+    inm = request_headers.get("If-None-Match")
+    if inm is not None:
+        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
+        return "*" in tags or etag in tags
+    ims = request_headers.get("If-Modified-Since")
+    if ims and last_modified is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False  # an unparsable date is ignored, as the RFC says
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return last_modified.replace(microsecond=0) <= since
+    return False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    mirror: Mirror
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall for
+        # seconds on machines without DNS; a loopback mirror never needs the name.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def handle_error(self, request, client_address) -> None:
+        """Keep stderr quiet: a client hanging up is routine; anything else goes to logging."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        log.exception("mirror connection from %s failed", client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real sites
+    server_version = "policy-radar-mirror/1"
+    timeout = 30  # idle keep-alive connections are closed, so stop() is never held up
+    # Headers and body leave in one buffered write with Nagle off: two small writes
+    # otherwise meet the client's delayed ACK and every response takes ~40 ms.
+    wbufsize = 1 << 16
+    disable_nagle_algorithm = True
+
+    def version_string(self) -> str:
+        """Server header value (without the Python version the stdlib appends)."""
+        return self.server_version
+
+    def log_message(self, format: str, *args) -> None:
+        """Silence the default access log on stderr; ``Mirror.request_log`` keeps it."""
+
+    def do_GET(self) -> None:
+        """Serve a GET."""
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        """Serve a HEAD (same headers as GET, no body)."""
+        self._serve(head=True)
+
+    def _method_not_allowed(self) -> None:
+        # Connection: close, because a request body we never read would poison keep-alive.
+        headers = {"Allow": "GET, HEAD", "Connection": "close"}
+        self._send(_Response(405, b"Method Not Allowed\n", TEXT, headers=headers), False)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = _method_not_allowed
+
+    def _serve(self, head: bool) -> None:
+        try:
+            resp = self.server.mirror._route(self.path)
+        except Exception:
+            log.exception("mirror failed on %s", self.path)
+            resp = _Response(500, b"Internal Server Error\n", TEXT)
+        if resp.status == 200:
+            etag = '"' + hashlib.sha1(resp.body).hexdigest()[:24] + '"'
+            resp.headers["ETag"] = etag
+            if resp.last_modified is not None:
+                resp.headers["Last-Modified"] = format_datetime(resp.last_modified.astimezone(UTC), usegmt=True)
+            if _not_modified(self.headers, etag, resp.last_modified):
+                resp = _Response(304, b"", resp.content_type, headers=resp.headers)
+        self._send(resp, head)
+
+    def _send(self, resp: _Response, head: bool) -> None:
+        self.send_response(resp.status)
+        if resp.status != 304:
+            self.send_header("Content-Type", resp.content_type)
+            self.send_header("Content-Length", str(len(resp.body)))
+        for name, value in resp.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if not head and resp.status != 304:
+            self.wfile.write(resp.body)
+        self.server.mirror._log(self.command, self.path, resp.status)
+
+
+class Mirror:
+    """Loopback imitation of the real sites, showing the snapshot as of a given instant.
+
+    Attributes:
+        request_log: ``(method, path, status)`` of every request served, in order.
+    """
+
+    def __init__(self, snapshot_dir: Path, as_of: datetime, host: str = "127.0.0.1", port: int = 0):
+        """Index the snapshot (once per process) and bind the listening socket.
+
+        Args:
+            snapshot_dir: The snapshot directory (``demo/snapshot``).
+            as_of: Replay instant; must be timezone-aware.
+            host: Interface to bind.
+            port: TCP port; 0 picks a free one (see :attr:`base_url`).
+
+        Raises:
+            ValueError: If ``as_of`` is naive.
+            OSError: If the address cannot be bound.
+        """
+        self._as_of = _require_aware(as_of)
+        self.snapshot_dir = Path(snapshot_dir)
+        self._wh, self._fr = _sites_for(self.snapshot_dir)
+        self.request_log: list[tuple[str, str, int]] = []
+        self._log_lock = threading.Lock()
+        self._server = _Server((host, port), _Handler)
+        self._server.mirror = self
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> Mirror:
+        """Serve in a daemon thread.
+
+        Returns:
+            ``self``, so that ``mirror = Mirror(...).start()`` works.
+        """
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                name=f"mirror-{self._server.server_port}", daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket (safe to call twice)."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Mirror:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """Root URL of the mirror, e.g. ``http://127.0.0.1:43210``."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def host_map(self) -> dict[str, str]:
+        """Real host -> mirror prefix, for the crawler's ``host_map`` setting."""
+        return {h: f"{self.base_url}/{h}" for h in (*self._wh.hosts, FR_HOST)}
+
+    @property
+    def as_of(self) -> datetime:
+        """The current replay instant."""
+        return self._as_of
+
+    def set_as_of(self, as_of: datetime) -> None:
+        """Move the replay clock (forward or back); later requests see the site as of then.
+
+        Raises:
+            ValueError: If ``as_of`` is naive.
+        """
+        self._as_of = _require_aware(as_of)
+
+    def _log(self, method: str, path: str, status: int) -> None:
+        with self._log_lock:
+            self.request_log.append((method, path, status))
+
+    # ------------------------------------------------------------ routing
+
+    def _route(self, raw_path: str) -> _Response:
+        """Map ``/<host>/<path>?<query>`` to a response, as of the current replay instant."""
+        split = urlsplit(raw_path)
+        host, _, rest = split.path.lstrip("/").partition("/")
+        host, rest = unquote(host).lower(), "/" + rest
+        as_of = self._as_of  # read once: a concurrent set_as_of must not split a response
+        if host in self._wh.hosts:
+            return self._whitehouse(host, unquote(rest), as_of)
+        if host == FR_HOST:
+            return self._fedreg(rest, split.query, as_of)
+        return _not_found()
+
+    def _whitehouse(self, host: str, path: str, as_of: datetime) -> _Response:
+        site = self._wh
+        if path == "/robots.txt":
+            return _ok(robots_txt(host), TEXT)
+        if path == "/sitemap.xml":
+            by_leaf = {s: site.section_items(host, s, as_of) or [] for s in site.leaf_sections(host)}
+            newest = [it.modified_at(as_of) for items in by_leaf.values() for it in items]
+            return _ok(sitemap_index_xml(host, by_leaf, as_of), XML, max(newest, default=None))
+        if path.endswith("-sitemap.xml"):
+            for leaf in site.leaf_sections(host):
+                if path == "/" + sitemap_name(leaf):
+                    items = site.section_items(host, leaf, as_of) or []
+                    last = max((it.modified_at(as_of) for it in items), default=None)
+                    return _ok(sitemap_xml(items, as_of), XML, last)
+            return _not_found()
+
+        segs = [p for p in path.split("/") if p]
+        if segs and segs[-1] == "feed":
+            section = "/".join(segs[:-1]) or None
+            items = site.section_items(host, section, as_of)
+            if items is None:
+                return _not_found()
+            last = max((it.modified_at(as_of) for it in items[:FEED_SIZE]), default=None)
+            return _ok(feed_xml(host, section, items, as_of), RSS, last)
+
+        page = 1
+        if len(segs) >= 3 and segs[-2] == "page" and segs[-1].isdigit():
+            page, segs = int(segs[-1]), segs[:-2]
+        items = site.section_items(host, "/".join(segs), as_of) if segs else None
+        if items is not None:
+            html = listing_html(host, "/".join(segs), items, page, site.sections(host))
+            if html is None:
+                return _not_found()
+            start = (page - 1) * PAGE_SIZE
+            last = max((it.modified_at(as_of) for it in items[start:start + PAGE_SIZE]), default=None)
+            return _ok(html, HTML, last)
+
+        item = site.article(host, path, as_of)
+        if item is None:
+            return _not_found()
+        modified = item.modified_at(as_of)
+        return _ok(article_html(item, modified, tuple(site.sections(host))), HTML, modified)
+
+    def _fedreg(self, path: str, query: str, as_of: datetime) -> _Response:
+        site = self._fr
+        day = as_of.astimezone(NEW_YORK).date().isoformat()
+        if path == "/robots.txt":
+            return _ok("User-agent: *\nAllow: /\n", TEXT)
+        if path in ("/api/v1/documents.json", "/api/v1/documents"):
+            try:
+                body = site.search(parse_qsl(query, keep_blank_values=True), day)
+            except ApiError as exc:
+                err = {"errors": {exc.param: [exc.message]}}
+                return _Response(400, json.dumps(err).encode(), JSON)
+            return _ok(json.dumps(body, ensure_ascii=False), JSON)
+        number = site.number_from_api_path(path)
+        if number is not None:
+            item = site.document(number, day)
+            if item is None:
+                return _Response(404, b'{"status":404,"message":"Document not found"}', JSON)
+            return _ok(json.dumps(site.result(item, site.DETAIL_FIELDS), ensure_ascii=False), JSON)
+        html = site.page_html(unquote(path), day)
+        return _ok(html, HTML) if html is not None else _not_found()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point: serve the mirror until interrupted."""
+    parser = argparse.ArgumentParser(description="Serve the snapshot as a loopback mirror.")
+    parser.add_argument("--snapshot", type=Path, default=Path("demo/snapshot"))
+    parser.add_argument("--as-of", required=True, type=datetime.fromisoformat,
+                        help="aware ISO 8601 instant, e.g. 2025-04-03T07:00:00+08:00")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    mirror = Mirror(args.snapshot, args.as_of, host=args.host, port=args.port).start()
+    print(f"mirror of {args.snapshot} as of {args.as_of.isoformat()} at {mirror.base_url} "
+          f"(ready in {time.perf_counter() - started:.2f} s)", flush=True)
+    for real, local in mirror.host_map().items():
+        print(f"  https://{real}/ -> {local}/", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        mirror.stop()
+
+
+if __name__ == "__main__":
+    main()
