@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from briefs.generate import LocalLM
 from briefs.i18n import is_chinese, strings
 from briefs.rank import ScoredStory, rank_stories, resolve_profile
 from briefs.records import (
@@ -165,6 +166,7 @@ def story_entry(
     lang: str,
     earlier: list[date],
     window_start: datetime,
+    generator: LocalLM | None = None,
 ) -> StoryEntry:
     """Everything the digest shows about one story (summary, citations, badge, tags)."""
     members = _ordered(story.members)
@@ -189,6 +191,7 @@ def story_entry(
         settings.digest.summary_sentences,
         lam=settings.digest.mmr_lambda,
         max_candidates=settings.digest.max_candidate_sentences,
+        generator=generator,
     )
     head = _headline(members)
     badge, n_day = _badge(story, earlier, day, window_start, settings)
@@ -234,6 +237,7 @@ def build_digest(
     *,
     now: datetime | None = None,
     save: bool = True,
+    generator: LocalLM | None = None,
 ) -> Digest:
     """Build the digest of `day` for an analyst profile and language, and store it.
 
@@ -253,6 +257,8 @@ def build_digest(
         lang: "zh-TW" or "en" (default `settings.ui_lang`).
         now: generation time (default: the current time).
         save: store the digest (default True).
+        generator: optional local LM for generative summaries
+            (`briefs.generate.load_generator(settings.digest.generative)`).
 
     Raises:
         ConfigError: unknown profile or language, invalid hour or zone.
@@ -301,6 +307,7 @@ def build_digest(
                 story_entry(
                     by_id[sc.story_id], sc, backend, labels, settings, day=day, lang=lang,
                     earlier=history.get(sc.story_id, []), window_start=window.start,
+                    generator=generator,
                 )
                 for sc in chosen[key]
             ),

@@ -33,6 +33,8 @@ _ABBREV = {
 }
 _SPLIT = re.compile(r"(?<=[.!?。！？])[\"”’)\]]*\s+|(?<=[。！？])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# "(e) any other practice ..." / "(ii) ..." / "Sec. 3." : list fragments and section headings
+_ENUMERATION = re.compile(r"^(?:\((?:[a-z]{1,3}|[0-9]{1,3})\)|Sec\.\s*\d+\.|Section \d+\.)\s")
 
 
 def clean_markdown(text: str) -> list[str]:
@@ -110,6 +112,8 @@ def is_summary_worthy(sentence: str) -> bool:
     if sentence.endswith(("…", "...", ":", ";", ",", ":)")) or sentence[-1] not in ".!\"”’)":
         return False
     if not (sentence[0].isupper() or sentence[0].isdigit() or sentence[0] in "\"“("):
+        return False
+    if _ENUMERATION.match(sentence):
         return False
     letters = [c for c in sentence if c.isalpha()]
     if not letters or sum(c.isupper() for c in letters) / len(letters) > 0.5:

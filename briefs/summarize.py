@@ -10,6 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
+from briefs.generate import LocalLM, faithful_rewrite, load_generator
 from briefs.sentences import document_sentences, normalise
 from radar.errors import BadInputError
 from radar.settings import Settings
@@ -147,11 +148,15 @@ def summarize_docs(
     *,
     lam: float = 0.7,
     max_candidates: int = 24,
+    generator: LocalLM | None = None,
 ) -> list[SummarySentence]:
-    """Extractive summary of one story: up to `n` sentences, each citing its document.
+    """Summary of one story: up to `n` sentences, each citing its document.
 
     The centroid is the mean of the candidate sentences and the titles; sentences
-    are picked by MMR against it, skipping any that repeat a chosen one.
+    are picked by MMR against it, skipping any that repeat a chosen one. With a
+    `generator`, the model rewrites the top MMR sentences and only generated
+    sentences that pass the faithfulness check are kept (citing the document of
+    their supporting sentence); when none pass, the extractive summary is returned.
 
     Args:
         docs: the story's documents, most important first.
@@ -159,6 +164,7 @@ def summarize_docs(
         n: sentences wanted.
         lam: MMR trade-off.
         max_candidates: candidate sentences considered.
+        generator: optional local LM (see `briefs.generate.load_generator`).
     """
     cands = candidates(docs, max_candidates)
     if not cands:
@@ -169,8 +175,14 @@ def summarize_docs(
     centroid = sent_vecs.mean(axis=0)
     if len(title_vecs):
         centroid = centroid + title_vecs.mean(axis=0)
-    picked = mmr_select(cands, sent_vecs, _unit(centroid), n, lam)
-    return [SummarySentence(cands[i].text, cands[i].doc_id) for i in picked]
+    if generator is None:
+        picked = mmr_select(cands, sent_vecs, _unit(centroid), n, lam)
+        return [SummarySentence(cands[i].text, cands[i].doc_id) for i in picked]
+    picked = mmr_select(cands, sent_vecs, _unit(centroid), n + 3, lam)
+    rewrite = faithful_rewrite(generator, [cands[i].text for i in picked], backend, n)
+    if rewrite.kept:
+        return [SummarySentence(text, cands[picked[k]].doc_id) for text, k in rewrite.kept]
+    return [SummarySentence(cands[i].text, cands[i].doc_id) for i in picked[:n]]
 
 
 _LINE_BREAKS = re.compile(r"\s*\n\s*")
@@ -205,7 +217,8 @@ def summarize_jsonl(path: Path | str, settings: Settings) -> list[str]:
     """Summary lines for the documents of a JSONL file taken as one story.
 
     Backs `radar summarize --input docs.jsonl`: the same `summarize_docs` the digest uses,
-    with the configured embedding backend; one sentence per returned line.
+    with the configured embedding backend (and generative model, when enabled); one
+    sentence per returned line.
 
     Args:
         path: JSONL file of documents.
@@ -221,5 +234,6 @@ def summarize_jsonl(path: Path | str, settings: Settings) -> list[str]:
         settings.digest.summary_sentences,
         lam=settings.digest.mmr_lambda,
         max_candidates=settings.digest.max_candidate_sentences,
+        generator=load_generator(settings.digest.generative),
     )
     return [_LINE_BREAKS.sub(" ", s.text) for s in summary]

