@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
@@ -29,3 +30,17 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path or "/"
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def needs_fetch(known: dict[str, datetime | None], url: str, modified: datetime | None) -> bool:
+    """Whether a page must be (re)fetched: unknown URL, or the site says it changed since.
+
+    Args:
+        known: stored canonical URLs -> the site's last-modified claim we saw (or None).
+        url: the page's canonical URL.
+        modified: what the site says now (sitemap lastmod, feed <updated>), if anything.
+    """
+    if url not in known:
+        return True
+    seen = known[url]
+    return modified is not None and (seen is None or modified > seen)

@@ -12,6 +12,7 @@ import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
 from dateutil import parser as dateparser
+from htmldate import find_date
 
 from radar.errors import BadInputError
 
@@ -20,6 +21,7 @@ _DATE_META = (
     "article:published_time", "og:published_time", "datePublished", "pubdate",
     "publishdate", "dc.date", "dcterms.date", "date",
 )
+_SITE_SUFFIX = re.compile(r"\s+(?:[|–—]|&#8211;|-)\s+(?=[^|–—]*$)")
 _CATCH_ALL = {"cp1252", "latin-1", "latin1", "iso-8859-1", "ascii"}
 _CODEC_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs",
                   "shift_jis": "cp932", "sjis": "cp932", "euc-kr": "cp949", "iso-8859-1": "cp1252"}
@@ -154,9 +156,26 @@ def _fallback_text(tree: lxml.html.HtmlElement) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
+def _title(tree: lxml.html.HtmlElement) -> str:
+    """og:title, else the first h1, else <title> without a trailing site name."""
+    for xp in ("//meta[@property='og:title']/@content", "//h1//text()", "//title/text()"):
+        found = [t.strip() for t in tree.xpath(xp) if t and t.strip()]
+        if found:
+            title = " ".join(found) if xp.startswith("//h1") else found[0]
+            if xp == "//title/text()":
+                title = _SITE_SUFFIX.split(title)[0]
+            return " ".join(title.split())
+    return ""
+
+
 def extract_html(body: bytes | str, url: str, content_type: str | None = None,
                  default_tz: str = "UTC") -> Extracted:
     """Extract a page with trafilatura (fallback: lxml main-text) and structured dates.
+
+    The page is parsed once: title, structured date and language are read from the tree,
+    then trafilatura (favor_precision, the best setting on the held-out benchmark, see
+    crawlers/quality.py) extracts the main text from the same tree. htmldate runs only when
+    the page carries no structured date.
 
     Args:
         body: raw response bytes (or already decoded text).
@@ -174,25 +193,23 @@ def extract_html(body: bytes | str, url: str, content_type: str | None = None,
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise BadInputError(f"unparseable HTML: {exc}") from exc
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_tables=True,
+    title = _title(tree)
+    when = parse_when(_structured_date(tree) or "", default_tz)
+    lang = (tree.get("lang") or "").split("-")[0].lower() or None
+    if when is None:
+        found = find_date(tree, url=url, extensive_search=False, original_date=True)
+        when = parse_when(found, default_tz) if found else None
+    doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_tables=True,
                                       favor_precision=True)
     extractor = "trafilatura"
-    title = (doc.title if doc else None) or ""
     text = (doc.text if doc else None) or ""
     if not text.strip():
         text = _fallback_text(lxml.html.fromstring(html))
         extractor = "fallback:lxml"
-    if not title:
-        og = tree.xpath("//meta[@property='og:title']/@content") or tree.xpath("//title/text()")
-        title = og[0].strip() if og else ""
     if not text.strip() and not title:
         raise BadInputError("no text extracted")
-    when = parse_when(_structured_date(tree) or "", default_tz) or (
-        parse_when(doc.date, default_tz) if doc and doc.date else None
-    )
-    lang = (tree.get("lang") or (doc.language if doc else None) or "").split("-")[0].lower() or None
     return Extracted(
-        title=title.strip(),
+        title=title,
         text=text.strip(),
         published_at=when[0] if when else None,
         published_offset=when[1] if when else None,
@@ -200,3 +217,23 @@ def extract_html(body: bytes | str, url: str, content_type: str | None = None,
         language=lang,
         extractor=extractor,
     )
+
+
+def extract_page(body: bytes, url: str, content_type: str | None = None,
+                 default_tz: str = "UTC") -> Extracted:
+    """Extract any fetched page: PDF text with pypdf, HTML with `extract_html`.
+
+    Raises:
+        BadInputError: empty body, unreadable PDF, or nothing extractable.
+    """
+    from crawlers.pdf import extract_pdf, is_pdf
+
+    if not body.strip():
+        raise BadInputError("empty body")
+    if not is_pdf(body, content_type):
+        return extract_html(body, url, content_type, default_tz)
+    title, text, created = extract_pdf(body)
+    return Extracted(title=title, text=text, published_at=created[0] if created else None,
+                     published_offset=created[1] if created else None,
+                     published_precision="datetime" if created else "none",
+                     language=None, extractor="pdf:pypdf")

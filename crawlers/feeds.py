@@ -24,6 +24,7 @@ class FeedEntry:
     published_at: datetime | None
     published_offset: str | None
     guid: str | None = None
+    updated_at: datetime | None = None  # the feed's <updated>, when newer than published
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,12 @@ def parse_feed(body: bytes, source: Source) -> tuple[list[FeedEntry], str | None
         if not link.startswith(("http://", "https://")):
             continue
         when, offset = _entry_date(e, source.timezone)
+        updated = parse_when(e.get("updated") or "", source.timezone) if e.get("updated") else None
         entries.append(FeedEntry(
             url=canonical_url(link), title=(e.get("title") or "").strip(),
             summary=(e.get("summary") or "").strip(), published_at=when,
             published_offset=offset, guid=e.get("id"),
+            updated_at=updated[0] if updated else when,
         ))
     return entries, error
 

@@ -68,6 +68,30 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def retry_wait(attempt: int, exc: TransientError, crawl: CrawlSettings) -> float | None:
+    """Seconds to wait before retrying after a transient failure, or None to give up.
+
+    Args:
+        attempt: retries already made (0 for the first failure).
+        exc: the failure; its `retry_after` (from a Retry-After header) is honoured.
+        crawl: `retries`, `backoff_s` and `max_retry_after_s`.
+    """
+    if attempt >= crawl.retries:
+        return None
+    if exc.retry_after is not None and exc.retry_after > crawl.max_retry_after_s:
+        return None
+    backoff = crawl.backoff_s * (2 ** attempt)
+    return max(backoff, exc.retry_after or 0.0)
+
+
+def _final(exc: TransientError, attempt: int, crawl: CrawlSettings) -> TransientError:
+    if exc.retry_after is not None and exc.retry_after > crawl.max_retry_after_s:
+        note = f"Retry-After {exc.retry_after:.0f}s exceeds {crawl.max_retry_after_s:.0f}s"
+    else:
+        note = f"after {attempt} retries"
+    return TransientError(f"{exc} ({note})", retry_after=exc.retry_after)
+
+
 @dataclass
 class Fetcher:
     """One crawl run's HTTP client. Create per run; not shared across processes."""
@@ -130,13 +154,28 @@ class Fetcher:
         self._last_hit[host] = time.monotonic()
 
     def get(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """Fetch one URL politely, following at most `max_redirects` redirects.
+        """Fetch one URL politely, retrying transient failures with backoff.
+
+        Only a TransientError is retried (up to `retries` times); a Retry-After answer is
+        honoured when it is at most `max_retry_after_s`, otherwise the attempt ends at once.
 
         Raises:
             NotAllowedError: host not allowed or robots.txt disallows.
-            TransientError: timeout, connection error, 429/5xx (with retry_after when given).
+            TransientError: timeout, connection error, 429/5xx after the retries.
             BadInputError: body over the size cap, too many redirects, other 4xx.
         """
+        attempt = 0
+        while True:
+            try:
+                return self._get_once(url, etag, last_modified)
+            except TransientError as exc:
+                wait = retry_wait(attempt, exc, self.settings)
+                if wait is None:
+                    raise _final(exc, attempt, self.settings) from exc
+                self.sleep(wait)
+                attempt += 1
+
+    def _get_once(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         started = datetime.now(UTC)
         t0 = time.monotonic()
         current = url

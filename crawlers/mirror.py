@@ -32,10 +32,11 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from crawlers.mirror_fedreg import ApiError, FederalRegisterSite
+from crawlers.mirror_fedreg import FederalRegisterSite
+from crawlers.mirror_pi import PI_HOST, PublicInspection, fedreg_route
 from crawlers.mirror_whitehouse import (
     FEED_SIZE,
     PAGE_SIZE,
@@ -241,6 +242,7 @@ class Mirror:
         self._as_of = _require_aware(as_of)
         self.snapshot_dir = Path(snapshot_dir)
         self._wh, self._fr = _sites_for(self.snapshot_dir)
+        self._pi = PublicInspection(self._fr)
         self.request_log: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
         self._server = _Server((host, port), _Handler)
@@ -285,7 +287,7 @@ class Mirror:
 
     def host_map(self) -> dict[str, str]:
         """Real host -> mirror prefix, for the crawler's ``host_map`` setting."""
-        return {h: f"{self.base_url}/{h}" for h in (*self._wh.hosts, FR_HOST)}
+        return {h: f"{self.base_url}/{h}" for h in (*self._wh.hosts, FR_HOST, PI_HOST)}
 
     @property
     def as_of(self) -> datetime:
@@ -314,15 +316,15 @@ class Mirror:
         as_of = self._as_of  # read once: a concurrent set_as_of must not split a response
         if host in self._wh.hosts:
             return self._whitehouse(host, unquote(rest), as_of)
-        if host == FR_HOST:
-            return self._fedreg(rest, split.query, as_of)
+        if host in (FR_HOST, PI_HOST):
+            return self._fedreg(host, rest, split.query, as_of)
         return _not_found()
 
     def _whitehouse(self, host: str, path: str, as_of: datetime) -> _Response:
         site = self._wh
         if path == "/robots.txt":
             return _ok(robots_txt(host), TEXT)
-        if path == "/sitemap.xml":
+        if path in ("/sitemap.xml", "/sitemap_index.xml"):
             by_leaf = {s: site.section_items(host, s, as_of) or [] for s in site.leaf_sections(host)}
             newest = [it.modified_at(as_of) for items in by_leaf.values() for it in items]
             return _ok(sitemap_index_xml(host, by_leaf, as_of), XML, max(newest, default=None))
@@ -361,26 +363,12 @@ class Mirror:
         modified = item.modified_at(as_of)
         return _ok(article_html(item, modified, tuple(site.sections(host))), HTML, modified)
 
-    def _fedreg(self, path: str, query: str, as_of: datetime) -> _Response:
-        site = self._fr
-        day = as_of.astimezone(NEW_YORK).date().isoformat()
-        if path == "/robots.txt":
-            return _ok("User-agent: *\nAllow: /\n", TEXT)
-        if path in ("/api/v1/documents.json", "/api/v1/documents"):
-            try:
-                body = site.search(parse_qsl(query, keep_blank_values=True), day)
-            except ApiError as exc:
-                err = {"errors": {exc.param: [exc.message]}}
-                return _Response(400, json.dumps(err).encode(), JSON)
-            return _ok(json.dumps(body, ensure_ascii=False), JSON)
-        number = site.number_from_api_path(path)
-        if number is not None:
-            item = site.document(number, day)
-            if item is None:
-                return _Response(404, b'{"status":404,"message":"Document not found"}', JSON)
-            return _ok(json.dumps(site.result(item, site.DETAIL_FIELDS), ensure_ascii=False), JSON)
-        html = site.page_html(unquote(path), day)
-        return _ok(html, HTML) if html is not None else _not_found()
+    def _fedreg(self, host: str, path: str, query: str, as_of: datetime) -> _Response:
+        found = fedreg_route(self._fr, self._pi, host, path, query, as_of)
+        if found is None:
+            return _not_found()
+        status, body, content_type = found
+        return _Response(status, body, content_type)
 
 
 def main(argv: list[str] | None = None) -> None:

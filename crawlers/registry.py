@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from radar.errors import ConfigError
 
@@ -41,6 +49,8 @@ class Source(BaseModel):
     urls: list[str] = Field(default_factory=list)
     selectors: Selectors | None = None
     params: dict[str, str | list[str]] = Field(default_factory=dict)
+    allow_hosts: list[str] = Field(default_factory=list)
+    sitemap_rules: list[str] = Field(default_factory=list)
     topics: list[str] = Field(default_factory=list)
     authority: float = Field(default=1.0, ge=0.0, le=3.0)
     poll_minutes: int = Field(default=60, ge=5)
@@ -58,6 +68,22 @@ class Source(BaseModel):
                 raise ValueError(f"not an http(s) URL: {u!r}")
         return value
 
+    @field_validator("sitemap_rules")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for rule in value:
+            try:
+                re.compile(rule)
+            except re.error as exc:
+                raise ValueError(f"bad sitemap rule {rule!r}: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Source:
+        if self.kind == "listing" and self.selectors is None:
+            raise ValueError("a listing source needs selectors")
+        return self
+
     @field_validator("verified")
     @classmethod
     def _verified_kind(cls, value: str) -> str:
@@ -70,8 +96,12 @@ class Source(BaseModel):
         return [self.url, *self.urls]
 
     def hosts(self) -> set[str]:
-        """Hosts this source may fetch from."""
-        return {urlsplit(u).hostname or "" for u in self.start_urls()}
+        """Hosts this source may fetch from (its URLs' hosts plus `allow_hosts`)."""
+        return {urlsplit(u).hostname or "" for u in self.start_urls()} | set(self.allow_hosts)
+
+    def is_public_inspection(self) -> bool:
+        """True for a Federal Register public-inspection API source."""
+        return self.kind == "api" and "public-inspection-documents" in self.url
 
 
 class Registry(BaseModel):
@@ -89,6 +119,13 @@ class Registry(BaseModel):
     def enabled(self) -> list[Source]:
         """Enabled sources only."""
         return [s for s in self.sources if s.enabled]
+
+    def by_kind(self) -> dict[str, list[Source]]:
+        """Sources grouped by kind."""
+        out: dict[str, list[Source]] = {}
+        for s in self.sources:
+            out.setdefault(s.kind, []).append(s)
+        return out
 
     def allowed_hosts(self) -> set[str]:
         """Every host named by a source (the fetch allow-list)."""

@@ -27,9 +27,15 @@ class CrawlSettings(BaseModel):
     per_host_delay_s: float = 1.0
     per_host_concurrency: int = 2
     retries: int = 3
+    backoff_s: float = 1.0
+    max_retry_after_s: float = 60.0
     obey_robots: bool = True
     allowed_hosts: list[str] = Field(default_factory=list)
     host_map: dict[str, str] = Field(default_factory=dict)
+    stale_factor: float = 5.0
+    failing_after: int = 3
+    source_retries: int = 2
+    listing_timeout_s: float = 1800.0
 
 
 class NlpSettings(BaseModel):

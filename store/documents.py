@@ -153,3 +153,61 @@ def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict,
         "UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
         [now_utc(), "failed" if error else "ok", json.dumps(counts, default=str), error, run_id],
     )
+
+
+def record_source_run(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str,
+                      started_at: datetime, status: str, new: int, updated: int, errors: int,
+                      detail: str | None = None) -> None:
+    """Record one source's outcome in a crawl run (ok | failed | layout | skipped)."""
+    con.execute(
+        "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+        "finished_at = excluded.finished_at, status = excluded.status, "
+        "new_items = excluded.new_items, updated_items = excluded.updated_items, "
+        "errors = excluded.errors, detail = excluded.detail",
+        [run_id, source_id, started_at, now_utc(), status, new, updated, errors,
+         (detail or "")[:1000] or None],
+    )
+
+
+def page_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, datetime | None]:
+    """Stored pages among `urls` (canonical) -> the site's last-modified claim we saw."""
+    wanted = sorted(set(urls))
+    if not wanted:
+        return {}
+    rows = con.execute(
+        "SELECT d.canonical_url, p.source_modified FROM documents d "
+        "LEFT JOIN page_state p ON p.canonical_url = d.canonical_url "
+        "WHERE d.canonical_url IN (SELECT unnest(?::TEXT[]))", [wanted],
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+def mark_page(con: duckdb.DuckDBPyConnection, canonical_url: str, source_id: str,
+              source_modified: datetime | None) -> None:
+    """Remember the site's last-modified claim for a page we have just stored."""
+    con.execute(
+        "INSERT INTO page_state VALUES (?, ?, ?, ?) ON CONFLICT (canonical_url) DO UPDATE SET "
+        "source_id = excluded.source_id, "
+        "source_modified = coalesce(excluded.source_modified, page_state.source_modified), "
+        "checked_at = excluded.checked_at",
+        [canonical_url, source_id, source_modified, now_utc()],
+    )
+
+
+def source_activity(con: duckdb.DuckDBPyConnection, source_id: str, since: datetime,
+                    limit: int = 50) -> dict:
+    """Raw health facts of one source: runs, last items and recent publication instants."""
+    last_ok = con.execute(
+        "SELECT max(finished_at) FROM source_runs WHERE source_id = ? AND status = 'ok'",
+        [source_id]).fetchone()[0]
+    runs = con.execute(
+        "SELECT status, detail FROM source_runs WHERE source_id = ? AND status <> 'skipped' "
+        "ORDER BY finished_at DESC LIMIT 100", [source_id]).fetchall()
+    last_new, n_recent = con.execute(
+        "SELECT max(first_seen_at), count(*) FILTER (WHERE coalesce(published_at, first_seen_at) "
+        ">= ?) FROM documents WHERE source_id = ?", [since, source_id]).fetchone()
+    published = [r[0] for r in con.execute(
+        "SELECT coalesce(published_at, first_seen_at) AS t FROM documents WHERE source_id = ? "
+        "ORDER BY t DESC LIMIT ?", [source_id, limit]).fetchall()]
+    return {"last_success": last_ok, "runs": runs, "last_new_item": last_new,
+            "recent_items": n_recent, "published": published}

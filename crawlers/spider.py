@@ -1,0 +1,258 @@
+"""Scrapy in a subprocess: the spool protocol, politeness middlewares and the runner.
+
+A spider (listing or sitemap) runs in a fresh subprocess and writes a spool file (JSON lines:
+every HTTP attempt and every page's bytes); the parent process, the only DuckDB writer,
+ingests it. A crash leaves the spool for the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+
+from crawlers.fetch import parse_retry_after, route
+from crawlers.registry import Source
+from radar.errors import TransientError
+from radar.settings import CrawlSettings
+
+
+@dataclass(frozen=True)
+class SpiderJob:
+    """Everything the subprocess needs (serialised as JSON)."""
+
+    source: dict
+    crawl: dict
+    since: str | None
+    known_file: str  # JSON object: canonical URL -> the site's last-modified claim (or null)
+    out_file: str
+    allowed_hosts: list[str]
+
+
+class MirrorRouteMiddleware:
+    """Sends requests for mapped hosts to the mirror and restores the real URL on the way back.
+
+    Sits after robots.txt and offsite checks, so those see real URLs.
+    """
+
+    def __init__(self, host_map: dict[str, str]):
+        self.host_map = host_map
+
+    @classmethod
+    def from_crawler(cls, crawler):  # noqa: D102
+        return cls(crawler.settings.getdict("RADAR_HOST_MAP"))
+
+    def process_request(self, request, spider=None):  # noqa: D102
+        if "radar_real_url" in request.meta:
+            return None
+        target = route(request.url, self.host_map)
+        if target == request.url:
+            return None
+        # robots.txt and offsite were already checked on the real URL
+        meta = {**request.meta, "radar_real_url": request.url, "dont_obey_robotstxt": True,
+                "allow_offsite": True}
+        return request.replace(url=target, meta=meta, dont_filter=True)
+
+    def process_response(self, request, response, spider=None):  # noqa: D102
+        real = request.meta.get("radar_real_url")
+        return response.replace(url=real) if real else response
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Retries transient failures with exponential backoff, honouring Retry-After (429/503).
+
+    A Retry-After longer than RADAR_MAX_RETRY_AFTER is not waited for: the response goes on
+    to the errback, which records it with the header's value.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.cap = settings.getfloat("RADAR_MAX_RETRY_AFTER", 60.0)
+        self.backoff = settings.getfloat("RADAR_BACKOFF", 1.0)
+
+    def _wait(self, request, retry_after: float | None) -> float:
+        return max(self.backoff * 2 ** request.meta.get("retry_times", 0), retry_after or 0.0)
+
+    async def process_response(self, request, response, spider=None):  # noqa: D102
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        retry_after = parse_retry_after(response.headers.get("Retry-After", b"").decode("latin-1"))
+        if retry_after is not None and retry_after > self.cap:
+            return response
+        retry = self._retry(request, f"HTTP {response.status}")
+        if retry is None:
+            return response
+        await asyncio.sleep(self._wait(request, retry_after))
+        return retry
+
+    async def process_exception(self, request, exception, spider=None):  # noqa: D102
+        if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions_to_retry):
+            return None
+        retry = self._retry(request, exception)
+        if retry is not None:
+            await asyncio.sleep(self._wait(request, None))
+        return retry
+
+
+class SpoolSpider(scrapy.Spider):
+    """Base of our spiders: writes fetch lines, page lines and errors to the spool."""
+
+    def __init__(self, job: SpiderJob, **kwargs):
+        super().__init__(**kwargs)
+        self.job = job
+        self.source = Source.model_validate(job.source)
+        self.since = datetime.fromisoformat(job.since) if job.since else None
+        known = json.loads(Path(job.known_file).read_text()) if job.known_file else {}
+        self.known: dict[str, datetime | None] = {
+            u: datetime.fromisoformat(v) if v else None for u, v in known.items()}
+        self.out = open(job.out_file, "a", encoding="utf-8")  # noqa: SIM115 - closed in closed()
+        self.allowed_domains = job.allowed_hosts
+        self.pages_seen = 0
+
+    def closed(self, reason):  # noqa: D102
+        self._write({"type": "done", "reason": reason, "pages": self.pages_seen})
+        self.out.close()
+
+    def _write(self, obj: dict) -> None:
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def _fetch_line(self, response: Response, kind: str) -> dict:
+        return {
+            "type": "fetch", "kind": kind, "url": response.url, "status": response.status,
+            "requested_at": datetime.now(UTC).isoformat(),
+            "etag": response.headers.get("ETag", b"").decode() or None,
+            "last_modified": response.headers.get("Last-Modified", b"").decode() or None,
+            "content_type": response.headers.get("Content-Type", b"").decode() or None,
+            "n_bytes": len(response.body),
+        }
+
+    def parse_article(self, response: Response, listing_title: str = "",  # noqa: D102
+                      listing_date: str | None = None, modified: str | None = None):
+        self.pages_seen += 1
+        line = self._fetch_line(response, "article")
+        self._write(line)
+        self._write({
+            "type": "page", "url": response.url, "fetched_at": line["requested_at"],
+            "content_type": line["content_type"], "listing_title": listing_title,
+            "listing_date": listing_date, "modified": modified,
+            "body_b64": base64.b64encode(response.body).decode(),
+        })
+
+    def entry_kind(self, request) -> str:
+        """'entry' for the source's own pages (listing, sitemap), else 'article'."""
+        return "article" if request.callback == self.parse_article else "entry"
+
+    def on_error(self, failure):  # noqa: D102
+        request = failure.request
+        response = getattr(failure.value, "response", None)
+        retry_after = None
+        if response is not None:
+            retry_after = parse_retry_after(
+                response.headers.get("Retry-After", b"").decode("latin-1"))
+        self._write({
+            "type": "fetch", "kind": self.entry_kind(request),
+            "url": request.meta.get("radar_real_url", request.url),
+            "status": getattr(response, "status", None), "retry_after": retry_after,
+            "requested_at": datetime.now(UTC).isoformat(),
+            "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+        })
+
+
+def scrapy_settings(crawl: CrawlSettings) -> dict:
+    """Scrapy settings that implement our politeness rules."""
+    return {
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_host_concurrency,
+        "DOWNLOAD_DELAY": crawl.per_host_delay_s,
+        "AUTOTHROTTLE_ENABLED": True,
+        "AUTOTHROTTLE_START_DELAY": crawl.per_host_delay_s,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.per_host_concurrency),
+        "DOWNLOAD_TIMEOUT": crawl.timeout_s,
+        "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "REDIRECT_MAX_TIMES": crawl.max_redirects,
+        "RETRY_TIMES": crawl.retries,
+        "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
+        "RADAR_MAX_RETRY_AFTER": crawl.max_retry_after_s,
+        "RADAR_BACKOFF": crawl.backoff_s,
+        "HTTPERROR_ALLOW_ALL": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "WARNING",
+        "RADAR_HOST_MAP": crawl.host_map,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "crawlers.spider.RetryAfterMiddleware": 550,
+            "crawlers.spider.MirrorRouteMiddleware": 950,
+        },
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+    }
+
+
+def run_spider(source: Source, crawl: CrawlSettings, since: datetime | None,
+               known: dict[str, datetime | None], spool_dir: Path, allowed_hosts: set[str],
+               timeout_s: float | None = None) -> Path:
+    """Crawl one listing or sitemap source in a fresh subprocess; returns the spool it wrote.
+
+    Args:
+        source: a listing or sitemap source.
+        crawl: politeness settings.
+        since: skip items dated before this instant.
+        known: stored canonical URLs -> the site's last-modified claim we saw (or None).
+        spool_dir: where the spool file goes.
+        allowed_hosts: the registry's hosts (offsite requests are dropped).
+        timeout_s: wall-clock cap (default `crawl.listing_timeout_s`).
+
+    Raises:
+        TransientError: the subprocess failed or timed out (the spool keeps what it got).
+    """
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    known_file = spool_dir / f"{source.id}-{stamp}.known"
+    known_file.write_text(json.dumps({u: v.isoformat() if v else None for u, v in known.items()}))
+    out_file = spool_dir / f"{source.id}-{stamp}.spool.jsonl"
+    job = SpiderJob(source=source.model_dump(mode="json"), crawl=crawl.model_dump(mode="json"),
+                    since=since.isoformat() if since else None, known_file=str(known_file),
+                    out_file=str(out_file), allowed_hosts=sorted(allowed_hosts))
+    timeout_s = timeout_s or crawl.listing_timeout_s
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawlers.spider"], input=json.dumps(job.__dict__),
+            text=True, capture_output=True, timeout=timeout_s, check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise TransientError(f"{source.kind} crawl of {source.id} timed out after {timeout_s}s") from exc
+    finally:
+        known_file.unlink(missing_ok=True)
+    if proc.returncode != 0:
+        raise TransientError(f"{source.kind} crawl of {source.id} failed: {proc.stderr[-800:]}")
+    return out_file
+
+
+def _main() -> None:
+    job = SpiderJob(**json.loads(sys.stdin.read()))
+    crawl = CrawlSettings.model_validate(job.crawl)
+    process = CrawlerProcess(settings={**scrapy_settings(crawl), "LOG_INSTALL_ROOT_HANDLER": False})
+    source = Source.model_validate(job.source)
+    job = SpiderJob(**{**job.__dict__, "allowed_hosts": sorted(set(job.allowed_hosts) | source.hosts())})
+    if source.kind == "sitemap":
+        from crawlers.sitemap import SitemapSpider as spider_cls
+    else:
+        from crawlers.listing import ListingSpider as spider_cls
+    process.crawl(spider_cls, job=job)
+    process.start()
+
+
+if __name__ == "__main__":
+    _main()
