@@ -24,7 +24,7 @@ from briefs.records import (
     safe_url,
 )
 from briefs.render import render_html, render_markdown
-from briefs.summarize import Encoder, summarize_docs
+from briefs.summarize import Encoder, SummarySentence, summarize_stories
 from briefs.window import digest_day_of, digest_window
 from radar.settings import Settings
 from store.digests import (
@@ -155,10 +155,16 @@ def _badge(
     return "developing", max(1, (day - first).days + 1)
 
 
+def summary_docs(story: StoryBundle) -> list[MemberDoc]:
+    """The members a story's summary is drawn from: the new ones (all, if none is new)."""
+    members = _ordered(story.members)
+    return [m for m in members if m.in_window] or members
+
+
 def story_entry(
     story: StoryBundle,
     scored: ScoredStory,
-    backend: Encoder,
+    summary: list[SummarySentence],
     labels: dict[tuple[str, str], Topic],
     settings: Settings,
     *,
@@ -166,11 +172,9 @@ def story_entry(
     lang: str,
     earlier: list[date],
     window_start: datetime,
-    generator: LocalLM | None = None,
 ) -> StoryEntry:
-    """Everything the digest shows about one story (summary, citations, badge, tags)."""
+    """Everything the digest shows about one story (summary with citations, badge, tags)."""
     members = _ordered(story.members)
-    new = [m for m in members if m.in_window] or members
     sources = tuple(
         SourceRef(
             n=i,
@@ -185,14 +189,6 @@ def story_entry(
         for i, m in enumerate(members, 1)
     )
     by_doc = {s.doc_id: s for s in sources}
-    summary = summarize_docs(
-        new,
-        backend,
-        settings.digest.summary_sentences,
-        lam=settings.digest.mmr_lambda,
-        max_candidates=settings.digest.max_candidate_sentences,
-        generator=generator,
-    )
     head = _headline(members)
     badge, n_day = _badge(story, earlier, day, window_start, settings)
     zh = is_chinese(lang)
@@ -298,6 +294,21 @@ def build_digest(
             chosen[section].append(sc)
             total += 1
     order = sorted(chosen, key=lambda k: (k == OTHER, -chosen[k][0].score if chosen[k] else 0))
+    shown = [sc for key in order for sc in chosen[key]]
+    summaries = dict(
+        zip(
+            (sc.story_id for sc in shown),
+            summarize_stories(
+                [summary_docs(by_id[sc.story_id]) for sc in shown],
+                backend,
+                ds.summary_sentences,
+                lam=ds.mmr_lambda,
+                max_candidates=ds.max_candidate_sentences,
+                generator=generator,
+            ),
+            strict=True,
+        )
+    )
     zh = is_chinese(lang)
     sections = tuple(
         Section(
@@ -305,10 +316,10 @@ def build_digest(
             title=text["other"] if key == OTHER else (known[key].zh if zh else known[key].en),
             stories=tuple(
                 story_entry(
-                    by_id[sc.story_id], sc, backend, labels, settings, day=day, lang=lang,
-                    earlier=history.get(sc.story_id, []), window_start=window.start,
-                    generator=generator,
-                )
+                    by_id[sc.story_id], sc, summaries[sc.story_id], labels, settings,
+                    day=day, lang=lang, earlier=history.get(sc.story_id, []),
+                    window_start=window.start,
+                )  # fmt: skip
                 for sc in chosen[key]
             ),
         )

@@ -107,7 +107,7 @@ def is_summary_worthy(sentence: str) -> bool:
     if _CJK.search(sentence):
         return 12 <= len(sentence) <= 300 and sentence[-1] in "。！？"
     words = sentence.split()
-    if not 6 <= len(words) <= 70 or not 40 <= len(sentence) <= 500:
+    if not 6 <= len(words) <= 50 or not 40 <= len(sentence) <= 350:
         return False
     if sentence.endswith(("…", "...", ":", ";", ",", ":)")) or sentence[-1] not in ".!\"”’)":
         return False
