@@ -209,6 +209,86 @@ def sources_list() -> None:
     Console(width=200).print(table)
 
 
+@sources_app.command("health")
+def sources_health(
+    as_of: Annotated[str | None, typer.Option(help="Judge staleness as of this ISO instant.")] = None,
+) -> None:
+    """Per source: last success, last new item, consecutive failures, items/day, flags.
+
+    Example: radar sources health
+    """
+    from crawlers.extract import parse_when
+    from crawlers.health import registry_health
+    from crawlers.registry import load_registry
+    from radar.settings import load_settings
+    from store.db import opened
+
+    settings = load_settings()
+    try:
+        registry = load_registry(settings.sources_file)
+        now = parse_when(as_of)[0] if as_of else None
+        with opened(settings.db_path) as con:
+            rows = registry_health(con, registry, settings.crawl, now)
+    except RadarError as exc:
+        _fail(exc)
+
+    def when(t) -> str:
+        return t.strftime("%Y-%m-%d %H:%M") if t else "-"
+
+    table = Table("source", "kind", "last success", "last new item", "fails", "items/day",
+                  "usual gap h", "flags")
+    for h in rows:
+        table.add_row(h.source_id, h.kind, when(h.last_success), when(h.last_new_item),
+                      str(h.consecutive_failures), f"{h.items_per_day:.2f}",
+                      f"{h.usual_interval_h:.1f}" if h.usual_interval_h is not None else "-",
+                      ", ".join(h.flags) or "ok")
+    Console(width=200).print(table)
+
+
+@sources_app.command("import")
+def sources_import(
+    file: Annotated[Path, typer.Argument(help="An OPML file of feeds.", exists=True, dir_okay=False)],
+    country: Annotated[str, typer.Option(help="ISO country for feeds that do not say.")] = "INT",
+    language: Annotated[str, typer.Option(help="Language for feeds that do not say.")] = "en",
+) -> None:
+    """Add the OPML's feeds that are not registered yet to the registry file.
+
+    Example: radar sources import feeds.opml --country GB
+    """
+    from crawlers.opml import import_opml
+    from crawlers.registry import DEFAULT_SOURCES
+    from radar.settings import load_settings
+
+    target = Path(load_settings().sources_file or DEFAULT_SOURCES)
+    try:
+        added = import_opml(file, target, country=country, language=language)
+    except RadarError as exc:
+        _fail(exc)
+    console.print(f"added {len(added)} feed source(s) to {target}: {', '.join(added) or '-'}")
+
+
+@sources_app.command("export")
+def sources_export(
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print (or write) the feed sources as OPML.
+
+    Example: radar sources export --output feeds.opml
+    """
+    from crawlers.opml import export_opml
+    from crawlers.registry import load_registry
+    from radar.settings import load_settings
+
+    try:
+        text = export_opml(load_registry(load_settings().sources_file))
+    except RadarError as exc:
+        _fail(exc)
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
 def main() -> None:  # pragma: no cover - console entry
     """Entry point for `python -m radar.cli`."""
     app(prog_name="radar")
