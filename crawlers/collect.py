@@ -168,12 +168,14 @@ def _crawl_public_inspection(con, fetcher: Fetcher, source: Source, window: Craw
     zone = ZoneInfo(source.timezone)
     until = (window.until or datetime.now(UTC)).astimezone(zone).date()
     since = (window.since.astimezone(zone).date() if window.since else until)
-    for day in fedreg.filing_days(since, until):
+    failed: list[tuple[str, RadarError]] = []
+    days = fedreg.filing_days(since, until)
+    for day in days:
         url = fedreg.public_inspection_url(source, day)
         try:
             pages = list(fedreg.iter_pages(fetcher, url, source.max_pages))
         except RadarError as exc:
-            fail(con, run_id, counts, source, url, exc, entry=day == until)
+            failed.append((url, exc))
             continue
         for page in pages:
             raw_hash = record(con, run_id, page.fetch.record, page.fetch.raw_page())
@@ -187,6 +189,8 @@ def _crawl_public_inspection(con, fetcher: Fetcher, source: Source, window: Craw
                     continue
                 doc = Document(**{**doc.__dict__, "first_seen_at": window.first_seen(doc.published_at)})
                 _store_filing(con, fetcher, source, doc, window, run_id, counts)
+    for url, exc in failed:  # the source failed outright only when no day could be read
+        fail(con, run_id, counts, source, url, exc, entry=len(failed) == len(days))
 
 
 def _store_filing(con, fetcher: Fetcher, source: Source, doc: Document, window: CrawlWindow,
@@ -246,6 +250,7 @@ def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: s
         elif item["type"] == "error":
             db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], item["reason"]))
             counts.add(source.id, "layout_error")
+            counts.notes.setdefault(source.id, item["reason"])
         elif item["type"] == "page":
             _ingest_page(con, run_id, source, item, window, counts)
     if entry_failed and not entry_ok:

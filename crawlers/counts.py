@@ -16,6 +16,7 @@ class CrawlCounts:
     outcomes: Counter = field(default_factory=Counter)
     by_source: dict[str, Counter] = field(default_factory=dict)
     failures: dict[str, RadarError] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)  # first layout problem per source
 
     def add(self, source_id: str, outcome: str, n: int = 1) -> None:
         """Count an outcome (new, updated, unchanged, not_modified, error, ...)."""

@@ -47,7 +47,7 @@ def _source_status(counts: CrawlCounts, source_id: str) -> tuple[str, str | None
     if source_id in counts.failures:
         return "failed", str(counts.failures[source_id])
     if c.get("layout_error"):
-        return "layout", f"{c['layout_error']} listing page(s) with zero items (layout changed?)"
+        return "layout", f"{c['layout_error']} page(s) with zero items: {counts.notes.get(source_id, '')}"
     return "ok", None
 
 

@@ -84,12 +84,12 @@ PI_FIELDS = ["document_number", "title", "type", "agencies", "filed_at", "public
 
 
 def filing_days(since: date, until: date, max_days: int = 14) -> list[date]:
-    """Business days (Mon-Fri) from `since` to `until`, newest first, at most `max_days`."""
-    days, day = [], until
-    while day >= since and len(days) < max_days:
+    """Business days (Mon-Fri) from `since` to `until`, oldest first, at most `max_days`."""
+    days, day = [], since
+    while day <= until and len(days) < max_days:
         if day.weekday() < 5:
             days.append(day)
-        day -= timedelta(days=1)
+        day += timedelta(days=1)
     return days
 
 

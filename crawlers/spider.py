@@ -165,7 +165,8 @@ class SpoolSpider(scrapy.Spider):
             "url": request.meta.get("radar_real_url", request.url),
             "status": getattr(response, "status", None), "retry_after": retry_after,
             "requested_at": datetime.now(UTC).isoformat(),
-            "error": f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+            "error": (f"HTTP {response.status} " if response is not None else "")
+            + f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
         })
 
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from prefect import flow, task
 
-from crawlers.crawl import CrawlWindow, crawl
+from crawlers.crawl import CrawlWindow, crawl, source_retry_wait
 from crawlers.registry import load_registry
 from radar.settings import load_settings
 from store.db import opened
 
 
-@task(name="crawl-source", retries=2, retry_delay_seconds=[10, 60])
+@task(name="crawl-source")
 def crawl_source(source_id: str, since: str | None, until: str | None, replay: bool,
                  overrides: dict | None = None) -> dict:
-    """Crawl one source (by id) and return its outcome counts."""
+    """Crawl one source (by id) and return its outcome counts.
+
+    When the source's entry point fails transiently (timeout, 429/5xx), the source is crawled
+    again after a backoff that honours the server's Retry-After (see `source_retry_wait`);
+    a bad input (broken feed, changed layout) is recorded and not retried.
+    """
     settings = load_settings(**(overrides or {}))
     registry = load_registry(settings.sources_file)
     window = CrawlWindow(
@@ -23,9 +29,20 @@ def crawl_source(source_id: str, since: str | None, until: str | None, replay: b
         until=datetime.fromisoformat(until) if until else None,
         replay=replay,
     )
-    with opened(settings.db_path) as con:
-        counts = crawl(con, settings, registry, [source_id], window)
-    return dict(counts.outcomes)
+    attempt = 0
+    while True:
+        with opened(settings.db_path) as con:
+            counts = crawl(con, settings, registry, [source_id], window)
+        wait = source_retry_wait(counts, source_id, attempt, settings.crawl)
+        if wait is None:
+            break
+        time.sleep(wait)
+        attempt += 1
+    out = dict(counts.outcomes)
+    if source_id in counts.failures:
+        out["failed"] = str(counts.failures[source_id])
+    out["attempts"] = attempt + 1
+    return out
 
 
 @flow(name="crawl")

@@ -1,0 +1,181 @@
+"""Bad input, one test each: recorded with its reason, the run goes on, nothing else is lost.
+
+A feed on a fault-injecting loopback server lists three articles; the middle one misbehaves.
+Each test checks that the misbehaving item is recorded with its reason, that the two good
+articles are stored, and that the run finished ok.
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from crawlers.crawl import CrawlWindow, crawl
+from crawlers.registry import load_registry
+from tests.conftest import FIXTURES, Route
+
+HOST = "news.example.gov"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def _article(title: str, body: str) -> bytes:
+    return (f'<html lang="en"><head><title>{title}</title>'
+            '<meta property="article:published_time" content="2025-04-02T10:00:00-04:00"></head>'
+            f"<body><main><h1>{title}</h1><p>{body} " + "More policy detail here. " * 20
+            + "</p></main></body></html>").encode()
+
+
+def _rss(paths: list[str]) -> bytes:
+    items = "".join(
+        f"<item><title>Item {p}</title><link>https://{HOST}{p}</link>"
+        "<pubDate>Wed, 02 Apr 2025 10:00:00 -0400</pubDate></item>" for p in paths)
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
+            "</channel></rss>").encode()
+
+
+def _registry(tmp_path: Path, *entries: str) -> object:
+    path = tmp_path / "sources.yaml"
+    path.write_text("sources:\n" + "".join(
+        f"  - {{id: {sid}, name: {sid}, publisher: p, country: US, language: en, kind: feed, "
+        f"url: 'https://{HOST}{feed}', timezone: America/New_York, verified: 'unverified: test'}}\n"
+        for sid, feed in (e.split("=") for e in entries)))
+    return load_registry(path)
+
+
+@pytest.fixture
+def site(settings, fault_server, tmp_path):
+    """A fault server with two good articles and a feed listing good, bad, good."""
+    fault_server.routes["/good1"] = Route(200, HTML, _article("Good one", "Semiconductor tariffs."))
+    fault_server.routes["/good2"] = Route(200, HTML, _article("Good two", "Export controls."))
+    fault_server.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"},
+                                         _rss(["/good1", "/bad", "/good2"]))
+    crawl_cfg = settings.crawl.model_copy(update={
+        "host_map": {HOST: fault_server.base}, "retries": 1, "backoff_s": 0.01,
+        "max_retry_after_s": 5.0, "timeout_s": 1.0})
+    return settings.model_copy(update={"crawl": crawl_cfg}), fault_server
+
+
+def _run(con, settings, registry):
+    counts = crawl(con, settings, registry, None, CrawlWindow())
+    status = con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    return counts, status
+
+
+def _errors(con, item_like="%/bad%"):
+    return [r[0] for r in con.execute(
+        "SELECT reason FROM item_errors WHERE item LIKE ?", [item_like]).fetchall()]
+
+
+def _titles(con):
+    return {r[0] for r in con.execute("SELECT title FROM documents").fetchall()}
+
+
+def _bad_article(con, settings, fs, tmp_path, route, reason):
+    fs.routes["/bad"] = route
+    counts, status = _run(con, settings, _registry(tmp_path, "f=/feed"))
+    assert status == "ok"
+    assert {"Good one", "Good two"} <= _titles(con)
+    errors = _errors(con)
+    assert errors and any(reason in e for e in errors), errors
+    return counts
+
+
+def test_500_is_recorded_after_retries(con, site, tmp_path):
+    settings, fs = site
+    _bad_article(con, settings, fs, tmp_path, Route(500, HTML, b"oops"), "HTTP 500")
+    assert sum(1 for p, _ in fs.hits if p == "/bad") == 2  # one try + one retry
+
+
+def test_503_with_long_retry_after_is_not_waited_for(con, site, tmp_path):
+    settings, fs = site
+    _bad_article(con, settings, fs, tmp_path, Route(503, {"Retry-After": "3600"}, b"busy"),
+                 "Retry-After 3600s exceeds")
+    assert sum(1 for p, _ in fs.hits if p == "/bad") == 1
+
+
+def test_503_with_short_retry_after_is_honoured_then_stored(con, site, tmp_path):
+    settings, fs = site
+    route = Route(503, {"Retry-After": "1"}, b"")
+
+    def flip(handler):
+        if sum(1 for p, _ in fs.hits if p == "/bad") > 1:
+            route.status, route.headers = 200, HTML
+            return _article("Late but fine", "Delayed release.")
+        return b"busy"
+
+    route.body = flip
+    fs.routes["/bad"] = route
+    _run(con, settings, _registry(tmp_path, "f=/feed"))
+    assert {"Good one", "Good two", "Late but fine"} <= _titles(con)
+    assert not _errors(con)
+
+
+def test_timeout(con, site, tmp_path):
+    settings, fs = site
+    _bad_article(con, settings, fs, tmp_path, Route(200, HTML, b"late", delay=2.5), "timeout")
+
+
+def test_30_mb_body(con, site, tmp_path):
+    settings, fs = site
+    _bad_article(con, settings, fs, tmp_path, Route(200, HTML, b"x" * 30_000_000), "exceeds cap")
+
+
+def test_gzip_bomb(con, site, tmp_path):
+    settings, fs = site
+    bomb = gzip.compress(b"\0" * 60_000_000)
+    _bad_article(con, settings, fs, tmp_path,
+                 Route(200, {**HTML, "Content-Encoding": "gzip"}, bomb), "decompressed")
+
+
+def test_redirect_loop(con, site, tmp_path):
+    settings, fs = site
+    fs.routes["/loop"] = Route(302, {"Location": f"https://{HOST}/bad"})
+    _bad_article(con, settings, fs, tmp_path, Route(302, {"Location": f"https://{HOST}/loop"}),
+                 "redirects")
+
+
+def test_robots_disallow(con, site, tmp_path):
+    settings, fs = site
+    fs.routes["/robots.txt"] = Route(200, {}, b"User-agent: *\nDisallow: /bad\n")
+    _bad_article(con, settings, fs, tmp_path, Route(200, HTML, _article("Secret", "x")),
+                 "robots.txt disallows")
+    assert not any(p == "/bad" for p, _ in fs.hits)
+
+
+def test_empty_body(con, site, tmp_path):
+    settings, fs = site
+    _bad_article(con, settings, fs, tmp_path, Route(200, HTML, b""), "empty body")
+
+
+def test_wrong_charset_header_still_decodes(con, site, tmp_path):
+    settings, fs = site
+    page = (FIXTURES / "encodings" / "big5.html").read_bytes()
+    fs.routes["/bad"] = Route(200, {"Content-Type": "text/html; charset=utf-8"}, page)
+    _run(con, settings, _registry(tmp_path, "f=/feed"))
+    text = con.execute("SELECT text FROM documents WHERE url LIKE '%/bad'").fetchone()[0]
+    assert "經濟部" in text and "半導體" in text
+
+
+def test_malformed_xml_feed_keeps_what_parsed(con, site, tmp_path):
+    settings, fs = site
+    fs.routes["/bad"] = Route(200, HTML, _article("Good three", "x"))
+    broken = _rss(["/good1", "/bad", "/good2"]).replace(b"</channel></rss>", b"<item><title>Cut")
+    fs.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"}, broken)
+    counts, status = _run(con, settings, _registry(tmp_path, "f=/feed"))
+    assert status == "ok" and counts.by_source["f"]["feed_error"] == 1
+    assert {"Good one", "Good two", "Good three"} <= _titles(con)
+    assert any("malformed" in e for e in _errors(con, "%/feed"))
+
+
+def test_html_served_as_feed(con, site, tmp_path):
+    settings, fs = site
+    fs.routes["/bad"] = Route(200, HTML, _article("Good three", "x"))
+    fs.routes["/notfeed"] = Route(200, HTML, b"<html><body><h1>Welcome</h1></body></html>")
+    counts, status = _run(con, settings, _registry(tmp_path, "broken=/notfeed", "f=/feed"))
+    assert status == "ok" and "broken" in counts.failures
+    assert any("not a feed" in e for e in _errors(con, "%/notfeed"))
+    assert {"Good one", "Good two"} <= _titles(con)
+    row = con.execute("SELECT status FROM source_runs WHERE source_id = 'broken'").fetchone()
+    assert row[0] == "failed"
