@@ -18,6 +18,8 @@ from radar.settings import Settings
 # Two sentences this close (cosine) or sharing this much vocabulary say the same thing.
 MAX_SIMILARITY = 0.88
 MAX_WORD_OVERLAP = 0.6
+# News and fact sheets put the gist first: bonus lead_bias / (1 + position in the document).
+LEAD_BIAS = 0.3
 
 
 class Encoder(Protocol):
@@ -103,6 +105,7 @@ def mmr_select(
     centroid: np.ndarray,
     n: int,
     lam: float = 0.7,
+    lead_bias: float = LEAD_BIAS,
 ) -> list[int]:
     """Indices of up to `n` candidates by maximal marginal relevance, never near-repeats.
 
@@ -112,10 +115,11 @@ def mmr_select(
         centroid: L2-normalised story centroid.
         n: sentences wanted.
         lam: relevance/diversity trade-off (1 = relevance only).
+        lead_bias: relevance bonus of a document's first sentence (halved for the second...).
     """
     relevance = vectors @ centroid
     # a slight lead bias: news puts the gist first
-    relevance = relevance + 0.05 / (1.0 + np.array([c.position for c in cands], dtype=np.float32))
+    relevance = relevance + lead_bias / (1.0 + np.array([c.position for c in cands], dtype=np.float32))
     chosen: list[int] = []
     while len(chosen) < n:
         best, best_val = -1, -np.inf
