@@ -56,3 +56,34 @@ def test_html_served_as_feed_is_bad_input():
 def test_empty_body_is_bad_input():
     with pytest.raises(BadInputError):
         parse_feed(b"", SOURCE)
+
+
+def _atom(updated: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>T</title><id>urn:t</id><updated>{updated}</updated>"
+            f"<entry><title>Guidance</title><link href='https://{HOST}/g'/><id>urn:g</id>"
+            f"<published>2025-04-01T09:00:00+01:00</published><updated>{updated}</updated>"
+            "</entry></feed>").encode()
+
+
+def test_updated_entry_is_refetched_as_a_new_version(con, settings, fault_server, tmp_path):
+    from crawlers.crawl import CrawlWindow, crawl
+    from crawlers.registry import load_registry
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"sources:\n  - {{id: gb, name: g, publisher: p, country: GB, language: en, "
+                    f"kind: feed, url: 'https://{HOST}/atom', verified: 'unverified: t'}}\n")
+    reg = load_registry(path)
+    cfg = settings.model_copy(update={"crawl": settings.crawl.model_copy(
+        update={"host_map": {HOST: fault_server.base}})})
+    page = "<html><body><main><h1>Guidance</h1><p>{}</p></main></body></html>"
+    fault_server.routes["/atom"] = Route(200, {"Content-Type": "application/atom+xml"},
+                                         _atom("2025-04-01T09:00:00+01:00"))
+    fault_server.routes["/g"] = Route(200, {}, page.format("Rules apply from May. " * 10).encode())
+    assert crawl(con, cfg, reg, None, CrawlWindow()).outcomes["new"] == 1
+    assert crawl(con, cfg, reg, None, CrawlWindow()).outcomes.get("new", 0) == 0
+    fault_server.routes["/atom"].body = _atom("2025-04-03T15:00:00+01:00")
+    fault_server.routes["/g"].body = page.format("Rules now apply from June. " * 10).encode()
+    assert crawl(con, cfg, reg, None, CrawlWindow()).outcomes["updated"] == 1
+    assert con.execute("SELECT count(*), max(version) FROM documents").fetchone() == (1, 2)
+    assert con.execute("SELECT count(*) FROM document_versions").fetchone()[0] == 2

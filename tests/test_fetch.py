@@ -12,6 +12,7 @@ HOST = "news.example.gov"
 
 
 def _fetcher(settings, server, **crawl):
+    crawl = {"backoff_s": 0.01, **crawl}
     cfg = settings.crawl.model_copy(update={"host_map": {HOST: server.base}, **crawl})
     return Fetcher(cfg, {HOST}, source_id="t")
 
@@ -52,11 +53,43 @@ def test_robots_disallow(settings, fault_server):
     assert all(p != "/private/x" for p, _ in fault_server.hits)
 
 
-def test_503_with_retry_after_is_transient(settings, fault_server):
+def test_503_with_long_retry_after_is_not_waited_for(settings, fault_server):
     fault_server.routes["/busy"] = Route(503, {"Retry-After": "120"}, b"busy")
     with _fetcher(settings, fault_server) as f, pytest.raises(TransientError) as info:
         f.get(f"https://{HOST}/busy")
-    assert info.value.retry_after == 120
+    assert info.value.retry_after == 120 and "exceeds" in str(info.value)
+    assert [p for p, _ in fault_server.hits].count("/busy") == 1
+
+
+def test_429_retry_after_is_honoured_then_succeeds(settings, fault_server):
+    route = Route(429, {"Retry-After": "3"}, b"slow down")
+
+    def flip(handler):
+        if [p for p, _ in fault_server.hits].count("/rl") > 1:
+            route.status, route.headers = 200, {"Content-Type": "text/html"}
+            return b"<p>ok</p>"
+        return b"slow down"
+
+    route.body = flip
+    fault_server.routes["/rl"] = route
+    waits = []
+    with _fetcher(settings, fault_server) as f:
+        f.sleep = waits.append
+        r = f.get(f"https://{HOST}/rl")
+    assert r.body == b"<p>ok</p>" and waits == [3.0]
+
+
+def test_backoff_is_exponential_and_bad_input_is_never_retried(settings, fault_server):
+    fault_server.routes["/err"] = Route(502, {}, b"bad gateway")
+    waits = []
+    with _fetcher(settings, fault_server, retries=3, backoff_s=0.5) as f:
+        f.sleep = waits.append
+        with pytest.raises(TransientError, match="after 3 retries"):
+            f.get(f"https://{HOST}/err")
+        with pytest.raises(BadInputError):
+            f.get(f"https://{HOST}/missing")
+    assert waits == [0.5, 1.0, 2.0]
+    assert [p for p, _ in fault_server.hits].count("/missing") == 1
 
 
 def test_500_is_transient_404_is_bad_input(settings, fault_server):
@@ -91,7 +124,7 @@ def test_redirect_loop_is_capped(settings, fault_server):
 
 def test_timeout_is_transient(settings, fault_server):
     fault_server.routes["/slow"] = Route(200, {}, b"late", delay=2.0)
-    with _fetcher(settings, fault_server, timeout_s=0.5) as f, pytest.raises(TransientError, match="timeout"):
+    with _fetcher(settings, fault_server, timeout_s=0.5, retries=0) as f, pytest.raises(TransientError, match="timeout"):
         f.get(f"https://{HOST}/slow")
 
 
@@ -99,3 +132,19 @@ def test_retry_after_http_date():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after("soon") is None
+
+
+def test_source_retry_wait_only_for_transient_entry_failures(settings):
+    from crawlers.counts import CrawlCounts
+    from crawlers.crawl import source_retry_wait
+
+    counts = CrawlCounts()
+    counts.fail_source("busy", TransientError("HTTP 503", retry_after=30))
+    counts.fail_source("down", TransientError("HTTP 503", retry_after=7200))
+    counts.fail_source("broken", BadInputError("not a feed"))
+    crawl = settings.crawl.model_copy(update={"source_retries": 2, "backoff_s": 5.0})
+    assert source_retry_wait(counts, "busy", 0, crawl) == 30
+    assert source_retry_wait(counts, "busy", 2, crawl) is None  # retries used up
+    assert source_retry_wait(counts, "down", 0, crawl) is None  # Retry-After beyond the cap
+    assert source_retry_wait(counts, "broken", 0, crawl) is None  # bad input: never retried
+    assert source_retry_wait(counts, "fine", 0, crawl) is None
