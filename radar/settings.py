@@ -48,6 +48,18 @@ class NlpSettings(BaseModel):
     cluster_threshold: float = 0.55
     cluster_window_days: int = 45
     cluster_half_life_days: float = 14.0
+    cluster_entity_weight: float = 0.25
+    cluster_time_weight: float = 0.2
+    cluster_merge_threshold: float = 0.8
+    languages: list[str] = Field(
+        default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
+    )
+    enrich_batch: int = 256
+    embed_chars: int = 1000
+    max_text_chars: int = 200_000
+    tag_min_score: float = 0.5
+    neardup_threshold: float = 0.7
+    neardup_shingle: int = 5
 
 
 class ProfileSettings(BaseModel):

@@ -1,0 +1,304 @@
+"""Enrichment pass (language, entities, topics, embeddings, near-duplicates) and story assignment.
+
+``Models`` is created once by the caller and passed down; ``enrich_documents`` and
+``assign_stories`` are idempotent: a second run over the same store changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import numpy as np
+
+from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
+from nlp.embed import EmbeddingBackend, embedding_input, load_backend
+from nlp.entities import Gazetteer, build_pipeline, entities_from_doc, load_gazetteer, ner_input
+from nlp.language import LanguageIdentifiers, load_identifiers
+from nlp.neardup import METHOD, MinHashParams, Signature, find_near_duplicates, signature
+from nlp.screening import Screened, screen_document
+from nlp.topics import Taxonomy, compile_cues, exemplar_similarities, load_taxonomy, tag_document
+from radar.settings import NlpSettings
+from store import enrichment as db
+
+log = logging.getLogger(__name__)
+PIPELINE_VERSION = "enrich-1"
+STAGE = "enrich"
+
+
+@dataclass(frozen=True)
+class EnrichCounts:
+    """What one enrichment run did."""
+
+    seen: int = 0
+    ok: int = 0
+    empty: int = 0
+    skipped: int = 0
+    errors: int = 0
+    duplicates: int = 0
+    reused_vectors: int = 0
+
+
+@dataclass(frozen=True)
+class ClusterCounts:
+    """What one story-assignment run did."""
+
+    documents: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    merges: int = 0
+
+
+class Models:
+    """Everything enrichment loads once: spaCy + gazetteer, embeddings, taxonomy, language ids."""
+
+    def __init__(
+        self,
+        nlp,
+        gazetteer: Gazetteer,
+        backend: EmbeddingBackend,
+        taxonomy: Taxonomy,
+        identifiers: LanguageIdentifiers,
+        spacy_name: str,
+    ):
+        self.nlp = nlp
+        self.gazetteer = gazetteer
+        self.backend = backend
+        self.taxonomy = taxonomy
+        self.identifiers = identifiers
+        self.spacy_name = spacy_name
+        self.cues = (compile_cues(taxonomy.topics), compile_cues(taxonomy.instruments))
+        self.exemplar_owners = [t.id for t in taxonomy.topics for _ in t.exemplars]
+        texts = [x for t in taxonomy.topics for x in t.exemplars]
+        self.exemplar_vectors = backend.encode(texts) if texts else np.zeros((0, backend.dim))
+
+    @classmethod
+    def load(cls, settings: NlpSettings, backend: EmbeddingBackend | None = None) -> Models:
+        """Load every model named in ``settings`` (offline, from installed packages).
+
+        Args:
+            settings: NLP settings.
+            backend: an already loaded embedding backend to share (else ``load_backend``).
+        """
+        gazetteer = load_gazetteer()
+        nlp = build_pipeline(settings.spacy_model, gazetteer)
+        try:
+            version = md.version(settings.spacy_model.replace("_", "-"))
+        except md.PackageNotFoundError:
+            version = nlp.meta.get("version", "?")
+        return cls(
+            nlp=nlp,
+            gazetteer=gazetteer,
+            backend=backend or load_backend(settings),
+            taxonomy=load_taxonomy(),
+            identifiers=load_identifiers(tuple(settings.languages)),
+            spacy_name=f"{settings.spacy_model}@{version}+{gazetteer.version}",
+        )
+
+
+def minhash_params(settings: NlpSettings) -> MinHashParams:
+    """Near-duplicate parameters from settings."""
+    return MinHashParams(
+        shingle=settings.neardup_shingle,
+        threshold=settings.neardup_threshold,
+        max_chars=settings.max_text_chars,
+    )
+
+
+def enrich_documents(
+    con: duckdb.DuckDBPyConnection,
+    models: Models,
+    settings: NlpSettings,
+    doc_ids: Iterable[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> EnrichCounts:
+    """Enrich documents that have no enrichment yet or whose content changed, in batches.
+
+    Args:
+        con: open writable store.
+        models: loaded models.
+        settings: NLP settings.
+        doc_ids: restrict to these documents.
+        progress: called with (done, total) after each batch.
+    """
+    pending = db.pending_documents(con, doc_ids)
+    totals: dict[str, int] = {}
+    for start in range(0, len(pending), settings.enrich_batch):
+        batch = pending[start : start + settings.enrich_batch]
+        counts = _enrich_batch(con, models, settings, batch)
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+        if progress:
+            progress(start + len(batch), len(pending))
+    return EnrichCounts(**totals)
+
+
+def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.PendingDoc]) -> dict:
+    now = datetime.now(UTC)
+    counts = {"seen": len(batch), "ok": 0, "empty": 0, "skipped": 0, "errors": 0,
+              "duplicates": 0, "reused_vectors": 0}
+    screened: dict[str, Screened] = {}
+    errors: list[tuple[str, str, str]] = []
+    for doc in batch:
+        try:
+            screened[doc.id] = screen_document(doc.title, doc.text, doc.published_at,
+                                               models.identifiers, settings.max_text_chars)
+        except Exception as exc:  # a bad item must not stop the batch
+            errors.append((doc.id, "bad_input", f"screening failed: {type(exc).__name__}: {exc}"))
+    ok = [d for d in batch if d.id in screened and screened[d.id].status == "ok"]
+    tables: dict[str, list[dict]] = {t: [] for t in ("entities", "tags", "embeddings",
+                                                      "near_duplicates", "minhash_signatures")}
+    features_ok: set[str] = set()
+    try:
+        features_ok = _features(con, models, settings, ok, screened, tables, counts)
+    except Exception as exc:
+        log.exception("enrichment batch failed; retrying documents one by one")
+        features_ok = set()
+        for doc in ok:
+            single: dict[str, list[dict]] = {t: [] for t in tables}
+            try:
+                features_ok |= _features(con, models, settings, [doc], screened, single, counts)
+                for t, rows in single.items():
+                    tables[t].extend(rows)
+            except Exception as exc_one:
+                errors.append((doc.id, "bad_input", f"{type(exc_one).__name__}: {exc_one}"))
+        del exc
+    enrich_rows = []
+    for doc in batch:
+        s = screened.get(doc.id)
+        status = s.status if s else "skipped:error"
+        if status == "ok" and doc.id not in features_ok:
+            status = "skipped:error"
+        key = "ok" if status == "ok" else "empty" if status == "empty" else "skipped"
+        counts[key] += 1
+        enrich_rows.append({
+            "doc_id": doc.id, "content_hash": doc.content_hash,
+            "language": s.language.code if s else None, "status": status,
+            "note": "; ".join(s.notes) if s and s.notes else None,
+            "pipeline_version": PIPELINE_VERSION, "enriched_at": now,
+        })
+    counts["errors"] = len(errors)
+    tables["enrichments"] = enrich_rows
+    db.write_enrichment(con, db.EnrichmentRows(tuple(d.id for d in batch), tables))
+    if errors:
+        db.record_item_errors(con, STAGE, errors)
+    return counts
+
+
+def _features(con, models: Models, settings: NlpSettings, docs, screened, tables, counts) -> set[str]:
+    """Entities, embeddings, tags and near-duplicates for screened-ok documents."""
+    if not docs:
+        return set()
+    ner_texts = [ner_input(screened[d.id].title, screened[d.id].text, settings.ner_chars) for d in docs]
+    english = [screened[d.id].language.code == "en" for d in docs]
+    ents_per_doc = [None] * len(docs)
+    for want_en, disable in ((True, []), (False, ["ner"])):
+        idx = [i for i, en in enumerate(english) if en == want_en]
+        if not idx:
+            continue
+        with models.nlp.select_pipes(disable=disable):
+            for i, sdoc in zip(idx, models.nlp.pipe([ner_texts[i] for i in idx], batch_size=32), strict=True):
+                ents_per_doc[i] = entities_from_doc(sdoc, models.gazetteer)
+    vectors = _vectors(con, models, settings, docs, screened, counts)
+    sims = exemplar_similarities(vectors, models.exemplar_owners, models.exemplar_vectors)
+    tag_model = f"{models.taxonomy.version}+{models.backend.name}"
+    for i, doc in enumerate(docs):
+        s = screened[doc.id]
+        ent_ids = {e.id for e in ents_per_doc[i]}
+        for e in ents_per_doc[i]:
+            tables["entities"].append({
+                "doc_id": doc.id, "entity_id": e.id, "kind": e.kind, "label_en": e.label_en,
+                "label_zh": e.label_zh, "mentions": e.mentions, "origin": e.origin,
+                "model": models.spacy_name})
+        for tag in tag_document(s.title, s.text[:20000], ent_ids, models.taxonomy, sims[i],
+                                settings.tag_min_score, models.cues):
+            tables["tags"].append({"doc_id": doc.id, "kind": tag.kind, "tag": tag.tag,
+                                   "score": tag.score, "evidence": tag.evidence, "model": tag_model})
+        tables["embeddings"].append({"doc_id": doc.id, "model": models.backend.name,
+                                     "content_hash": doc.content_hash, "dim": models.backend.dim,
+                                     "vector": np.round(vectors[i], 7)})
+    params = minhash_params(settings)
+    sigs: list[Signature] = []
+    for doc in docs:
+        sig = signature(doc.id, screened[doc.id].title, screened[doc.id].text, params)
+        if sig is not None:
+            sigs.append(sig)
+            tables["minhash_signatures"].append({
+                "doc_id": doc.id, "content_hash": doc.content_hash, "params": params.tag,
+                "size": sig.size, "signature": sig.values, "bands": list(sig.bands)})
+    for dup in find_near_duplicates(sigs, lambda ss: _stored_lookup(con, ss, params), params):
+        tables["near_duplicates"].append({"doc_id": dup.doc_id, "duplicate_of": dup.duplicate_of,
+                                          "similarity": dup.similarity, "method": METHOD})
+        counts["duplicates"] += 1
+    return {d.id for d in docs}
+
+
+def _vectors(con, models: Models, settings, docs, screened, counts) -> np.ndarray:
+    """Embeddings for docs, reusing stored vectors of the same model and content hash."""
+    cached = db.cached_vectors(con, models.backend.name, [d.content_hash for d in docs])
+    todo = [i for i, d in enumerate(docs) if d.content_hash not in cached]
+    out = np.zeros((len(docs), models.backend.dim), dtype=np.float32)
+    if todo:
+        texts = [embedding_input(screened[docs[i].id].title, screened[docs[i].id].text,
+                                 settings.embed_chars) for i in todo]
+        out[todo] = models.backend.encode(texts)
+    for i, d in enumerate(docs):
+        if d.content_hash in cached:
+            out[i] = cached[d.content_hash]
+            counts["reused_vectors"] += 1
+    return out
+
+
+def _stored_lookup(con, sigs: list[Signature], params: MinHashParams) -> dict:
+    keys = sorted({k for s in sigs for k in s.bands})
+    batch_ids = {s.doc_id for s in sigs}
+    found = {}
+    for doc_id, values, bands, size, root in db.stored_signatures(con, params.tag, keys):
+        if doc_id in batch_ids:
+            continue
+        sig = Signature(doc_id, np.asarray(values, dtype=np.uint64), tuple(bands), int(size))
+        found[doc_id] = (sig, root)
+    return found
+
+
+def assign_stories(
+    con: duckdb.DuckDBPyConnection, models: Models, settings: NlpSettings
+) -> ClusterCounts:
+    """Assign enriched documents that are in no story yet, in time order (online clustering).
+
+    Loads active stories of the same embedding model within the window before the oldest
+    unassigned document, runs ``cluster_items`` and saves stories, members and merge events.
+    """
+    model = models.backend.name
+    generic = models.gazetteer.generic_ids
+    docs = db.unassigned_documents(con, model, generic)
+    if not docs:
+        return ClusterCounts()
+    since = docs[0].at - timedelta(days=settings.cluster_window_days)
+    state = ClusterState(dim=models.backend.dim)
+    for stored in db.active_stories(con, model, since, generic):
+        members = [ClusterItem(doc_id, stored.first_at, vec, ents, title, auth)
+                   for doc_id, vec, ents, title, auth in stored.members]
+        state.add_story(restore_story(stored.id, stored.first_at, stored.last_at, members))
+    before = {sid: list(s.members) for sid, s in state.stories.items()}
+    items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of)
+             for d in docs]
+    assignments = cluster_items(items, state, settings)
+    sims = {a.doc_id: a.similarity for a in assignments}
+    members = [(a.doc_id, state.doc_story[a.doc_id], sims[a.doc_id]) for a in assignments]
+    moved = [(doc_id, state.doc_story[doc_id]) for sid, docs_before in before.items()
+             if state.stories[sid].status == "merged" for doc_id in docs_before]
+    rows = []
+    for sid in sorted(state.changed):
+        s = state.stories[sid]
+        rows.append(db.StoryRow(sid, s.title(), s.first_at, s.last_at, len(s.members),
+                                s.centroid, s.status, s.merged_into))
+    events = [(e.happened_at, e.kind, e.story_id, e.other_id, e.detail) for e in state.events]
+    db.save_stories(con, model, rows, members, moved, events)
+    new = sum(1 for a in assignments if a.new_story)
+    return ClusterCounts(documents=len(assignments), new_stories=new,
+                         joined=len(assignments) - new, merges=len(state.events))
