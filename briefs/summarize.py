@@ -20,6 +20,8 @@ MAX_SIMILARITY = 0.88
 MAX_WORD_OVERLAP = 0.6
 # News and fact sheets put the gist first: bonus lead_bias / (1 + position in the document).
 LEAD_BIAS = 0.3
+# Sentences are embedded by their first words only (the backend's cost grows with length).
+EMBED_WORDS = 32
 
 
 class Encoder(Protocol):
@@ -160,26 +162,48 @@ def summarize_stories(
     faster than one call per story.
     """
     cands = [candidates(docs, max_candidates) for docs in stories]
+    # with no more candidates than wanted there is nothing to choose: no embedding needed
+    choose = [bool(c) and (generator is not None or len(c) > n) for c in cands]
     titles = [
-        [d.title for d in docs if d.title.strip()] if c else []
-        for docs, c in zip(stories, cands, strict=True)
+        [d.title for d in docs if d.title.strip()] if ch else []
+        for docs, ch in zip(stories, choose, strict=True)
     ]
-    texts = [t for c, ts in zip(cands, titles, strict=True) for t in [x.text for x in c] + ts]
+    texts = [
+        _embedding_text(t)
+        for c, ts, ch in zip(cands, titles, choose, strict=True)
+        if ch
+        for t in [x.text for x in c] + ts
+    ]
     vecs = np.asarray(backend.encode(texts), dtype=np.float32) if texts else np.zeros((0, 0))
     out: list[list[SummarySentence]] = []
     at = 0
-    for story_cands, story_titles in zip(cands, titles, strict=True):
+    for story_cands, story_titles, ch in zip(cands, titles, choose, strict=True):
+        if not ch:
+            out.append(_in_order(story_cands, n))
+            continue
         sent_vecs = vecs[at : at + len(story_cands)]
         title_vecs = vecs[at + len(story_cands) : at + len(story_cands) + len(story_titles)]
         at += len(story_cands) + len(story_titles)
-        if not story_cands:
-            out.append([])
-            continue
         centroid = sent_vecs.mean(axis=0)
         if len(title_vecs):
             centroid = centroid + title_vecs.mean(axis=0)
         out.append(_pick(story_cands, sent_vecs, _unit(centroid), backend, n, lam, generator))
     return out
+
+
+def _embedding_text(text: str, max_words: int = EMBED_WORDS) -> str:
+    """The head of a sentence, which carries its gist; keeps embedding cheap."""
+    words = text.split()
+    return text if len(words) <= max_words else " ".join(words[:max_words])
+
+
+def _in_order(cands: list[Candidate], n: int) -> list[SummarySentence]:
+    """Up to `n` candidates in reading order, skipping any that repeat an earlier one."""
+    kept: list[Candidate] = []
+    for c in cands:
+        if len(kept) < n and all(_overlap(c.text, k.text) <= MAX_WORD_OVERLAP for k in kept):
+            kept.append(c)
+    return [SummarySentence(c.text, c.doc_id) for c in kept]
 
 
 def _pick(

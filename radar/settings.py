@@ -107,7 +107,7 @@ class DigestSettings(BaseModel):
     profile: str = "default"
     max_window_hours: int = 168
     max_members: int = 8
-    max_candidate_sentences: int = 16
+    max_candidate_sentences: int = 12
     mmr_lambda: float = 0.85
     recency_half_life_h: float = 12.0
     rank_weights: dict[str, float] = Field(default_factory=dict)
