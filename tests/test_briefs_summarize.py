@@ -100,3 +100,21 @@ def test_read_jsonl_docs(tmp_path):
         read_jsonl_docs(bad)
     with pytest.raises(BadInputError, match="cannot read"):
         read_jsonl_docs(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.slow
+def test_summarize_jsonl_with_real_backend(tmp_path):
+    from briefs.summarize import summarize_jsonl
+    from radar.settings import load_settings
+
+    path = tmp_path / "story.jsonl"
+    path.write_text(
+        "\n".join(json.dumps({"id": d.doc_id, "title": d.title, "text": d.text}) for d in (WH, USAT, FR)),
+        encoding="utf-8",
+    )
+    lines = summarize_jsonl(path, load_settings())
+    assert 1 <= len(lines) <= 3 and len(set(map(normalise, lines))) == len(lines)
+    sources = [s for d in (WH, USAT, FR) for s in document_sentences(d.text)]
+    assert all(line in sources for line in lines)
+    # the story's gist (the order ending de minimis) leads the summary
+    assert "de minimis" in lines[0]
