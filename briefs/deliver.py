@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import smtplib
@@ -16,11 +17,10 @@ from pathlib import Path
 import duckdb
 
 from briefs.i18n import strings
-from briefs.records import Digest
-from briefs.render import render_atom, render_html, render_json, render_markdown
+from briefs.render import render_atom
 from radar.errors import ConfigError
 from radar.settings import Settings, SmtpSettings
-from store.digests import recent_digests, record_delivery_error
+from store.digests import DigestRow, load_digest, recent_digests, record_delivery_error
 
 log = logging.getLogger(__name__)
 
@@ -36,20 +36,6 @@ class DeliveryReport:
     error: str | None
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A digest rendered once for every channel."""
-
-    html: str
-    markdown: str
-    json: str
-
-
-def render_all(digest: Digest) -> Rendered:
-    """HTML, Markdown and JSON of a digest."""
-    return Rendered(render_html(digest), render_markdown(digest), render_json(digest))
-
-
 def _write_atomic(path: Path, text: str) -> Path:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -57,9 +43,14 @@ def _write_atomic(path: Path, text: str) -> Path:
     return path
 
 
-def file_stem(digest: Digest) -> str:
+def file_stem(row: DigestRow) -> str:
     """Base file name of a digest's outputs."""
-    return f"digest-{digest.date.isoformat()}-{digest.profile}-{digest.lang}"
+    return f"digest-{row.digest_date.isoformat()}-{row.profile}-{row.lang}"
+
+
+def digest_json(row: DigestRow) -> str:
+    """The stored digest content as pretty JSON (what `render_json` gives for the digest)."""
+    return json.dumps(row.content, ensure_ascii=False, indent=2)
 
 
 def write_feed(con: duckdb.DuckDBPyConnection, out_dir: Path, profile: str, lang: str) -> Path:
@@ -78,19 +69,19 @@ def write_feed(con: duckdb.DuckDBPyConnection, out_dir: Path, profile: str, lang
     return _write_atomic(Path(out_dir) / f"digests-{profile}-{lang}.atom", feed)
 
 
-def write_files(digest: Digest, rendered: Rendered, out_dir: Path) -> list[Path]:
-    """Write the HTML, Markdown and JSON files of a digest (atomically, replacing older ones)."""
+def write_files(row: DigestRow, out_dir: Path) -> list[Path]:
+    """Write the stored HTML, Markdown and JSON of a digest (atomically, replacing older ones)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    stem = file_stem(digest)
+    stem = file_stem(row)
     return [
-        _write_atomic(out / f"{stem}.html", rendered.html),
-        _write_atomic(out / f"{stem}.md", rendered.markdown),
-        _write_atomic(out / f"{stem}.json", rendered.json),
+        _write_atomic(out / f"{stem}.html", row.html or ""),
+        _write_atomic(out / f"{stem}.md", row.markdown or ""),
+        _write_atomic(out / f"{stem}.json", digest_json(row)),
     ]
 
 
-def build_email(digest: Digest, rendered: Rendered, smtp: SmtpSettings) -> EmailMessage:
+def build_email(row: DigestRow, smtp: SmtpSettings) -> EmailMessage:
     """A multipart/alternative email: the Markdown as text/plain, the escaped HTML as text/html.
 
     Raises:
@@ -98,15 +89,15 @@ def build_email(digest: Digest, rendered: Rendered, smtp: SmtpSettings) -> Email
     """
     if not smtp.recipients:
         raise ConfigError("digest.smtp.recipients is empty")
-    text = strings(digest.lang)
+    text = strings(row.lang)
     msg = EmailMessage()
-    msg["Subject"] = f"{text['title']} {digest.date.isoformat()} · {digest.profile}"
+    msg["Subject"] = f"{text['title']} {row.digest_date.isoformat()} · {row.profile}"
     msg["From"] = smtp.sender
     msg["To"] = ", ".join(smtp.recipients)
     msg["Date"] = format_datetime(datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(idstring=digest.id.replace(":", "."), domain="policy-radar")
-    msg.set_content(rendered.markdown)
-    msg.add_alternative(rendered.html, subtype="html")
+    msg["Message-ID"] = make_msgid(idstring=row.id.replace(":", "."), domain="policy-radar")
+    msg.set_content(row.markdown or "")
+    msg.add_alternative(row.html or "", subtype="html")
     return msg
 
 
@@ -152,37 +143,41 @@ def send_email(
 
 def deliver(
     con: duckdb.DuckDBPyConnection,
-    digest: Digest,
+    digest_id: str,
     settings: Settings,
     *,
     out_dir: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DeliveryReport:
-    """Write a (stored) digest's files and feed, then email it when SMTP is configured.
+    """Write a stored digest's files and feed, then email it when SMTP is configured.
 
+    What is delivered is what `build_digest` stored (HTML, Markdown, JSON content).
     Files come first so a broken mail server loses nothing; a failed email (after
     its retries) is recorded in `item_errors` and reported, not raised.
 
     Args:
-        con: store connection (the digest is already saved by `build_digest`).
-        digest: the digest.
+        con: store connection.
+        digest_id: id of the stored digest (`Digest.id`).
         settings: loaded settings (`out_dir`, `digest.smtp`).
         out_dir: where files go (default `settings.out_dir`).
         sleep: waits between SMTP attempts (injectable for tests).
+
+    Raises:
+        NotFoundError: no digest is stored under `digest_id`.
     """
-    rendered = render_all(digest)
+    row = load_digest(con, digest_id)
     target = Path(out_dir or settings.out_dir)
-    files = write_files(digest, rendered, target)
-    files.append(write_feed(con, target, digest.profile, digest.lang))
+    files = write_files(row, target)
+    files.append(write_feed(con, target, row.profile, row.lang))
     smtp = settings.digest.smtp
     if not smtp.host:
-        return DeliveryReport(digest.id, tuple(files), None, 0, None)
+        return DeliveryReport(row.id, tuple(files), None, 0, None)
     try:
-        msg = build_email(digest, rendered, smtp)
+        msg = build_email(row, smtp)
     except ConfigError as exc:
         attempts, error = 0, str(exc)
     else:
         attempts, error = send_email(msg, smtp, sleep)
     if error is not None:
-        record_delivery_error(con, digest.id, "email", error, datetime.now(UTC))
-    return DeliveryReport(digest.id, tuple(files), error is None, attempts, error)
+        record_delivery_error(con, row.id, "email", error, datetime.now(UTC))
+    return DeliveryReport(row.id, tuple(files), error is None, attempts, error)

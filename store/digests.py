@@ -302,15 +302,6 @@ def save_digest(con: duckdb.DuckDBPyConnection, row: DigestRow) -> None:
         raise
 
 
-def set_renderings(
-    con: duckdb.DuckDBPyConnection, digest_id_: str, html: str, markdown: str
-) -> None:
-    """Attach the rendered HTML and Markdown to a stored digest."""
-    con.execute(
-        "UPDATE digests SET html = ?, markdown = ? WHERE id = ?", [html, markdown, digest_id_]
-    )
-
-
 _DIGEST_COLS = (
     "id, digest_date, profile, lang, window_start, window_end, generated_at, content, html, markdown"
 )

@@ -15,6 +15,8 @@ from test_briefs_support import TAXONOMY, HashingEncoder
 
 from briefs.deliver import deliver
 from briefs.digest import build_digest
+from briefs.render import render_json
+from radar.errors import NotFoundError
 from radar.settings import load_settings
 from store.digests import load_digest
 
@@ -76,7 +78,7 @@ def test_email_and_files(store, tmp_path, smtp_server):  # noqa: F811
     ctl = smtp_server(inbox)
     settings = _settings(tmp_path, ctl.port)
     digest = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "zh-TW")
-    report = deliver(store, digest, settings)
+    report = deliver(store, digest.id, settings)
     assert report.email_sent is True and report.attempts == 1 and report.error is None
     assert len(inbox.messages) == 1
     msg = email.message_from_bytes(inbox.messages[0].as_bytes(), policy=policy.default)
@@ -108,7 +110,7 @@ def test_broken_smtp_keeps_digest_and_files(store, tmp_path, smtp_server, broken
     settings = _settings(tmp_path, port, retries=3)
     waits: list[float] = []
     digest = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
-    report = deliver(store, digest, settings, sleep=waits.append)
+    report = deliver(store, digest.id, settings, sleep=waits.append)
     assert report.email_sent is False and report.attempts == 3
     assert waits == [0.01, 0.02]  # retried with backoff
     assert all(p.exists() and p.stat().st_size > 0 for p in report.files)
@@ -126,7 +128,18 @@ def test_no_recipients_is_recorded_not_raised(store, tmp_path):  # noqa: F811
         digest={"smtp": {"host": "127.0.0.1", "port": _free_port(), "recipients": []}},
     )  # fmt: skip
     digest = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
-    report = deliver(store, digest, settings, sleep=lambda s: None)
+    report = deliver(store, digest.id, settings, sleep=lambda s: None)
     assert report.email_sent is False and report.attempts == 0
     assert "recipients is empty" in report.error
     assert len(report.files) == 4
+
+
+def test_json_file_matches_render_json(store, tmp_path):  # noqa: F811
+    settings = load_settings(db_path=tmp_path / "x.duckdb", out_dir=tmp_path / "out")
+    digest = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
+    report = deliver(store, digest.id, settings)
+    assert report.email_sent is None and report.attempts == 0
+    json_file = next(p for p in report.files if p.suffix == ".json")
+    assert json_file.read_text(encoding="utf-8") == render_json(digest)
+    with pytest.raises(NotFoundError):
+        deliver(store, "2025-01-01:default:en", settings)
