@@ -27,13 +27,15 @@ from radar.settings import Settings
 from store import documents as db
 from store.records import Document, FetchRecord, ItemError, RawPage
 
+BATCH = 200  # spool lines per transaction
+
 
 def store_doc(con, counts: CrawlCounts, source: Source, doc: Document,
-              modified: datetime | None = None) -> None:
+              modified: datetime | None = None, atomic: bool = True) -> None:
     """Store a document (new, new version, or unchanged) and remember the site's lastmod."""
     if not doc.title and not doc.text:
         raise BadInputError("empty document (no title, no text)")
-    counts.add(source.id, db.upsert_document(con, doc))
+    counts.add(source.id, db.upsert_document(con, doc, atomic=atomic))
     db.mark_page(con, doc.canonical_url, source.id, modified)
 
 
@@ -233,30 +235,52 @@ def crawl_spider(con, settings: Settings, registry: Registry, source: Source,
 
 def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: str,
                  counts: CrawlCounts) -> None:
-    """Store what a spider subprocess wrote; the spool is removed only once ingested."""
+    """Store what a spider subprocess wrote; the spool is removed only once ingested.
+
+    Lines are written in transactions of `BATCH` lines (one commit per batch, not per row);
+    a crash rolls back the open batch and the whole spool is ingested again next run, which
+    is idempotent.
+    """
     entry_ok = entry_failed = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill: its page is fetched again next run
-        if item["type"] == "fetch":
-            _ingest_fetch(con, run_id, source, item, counts)
-            if item.get("kind") == "entry":
-                if item.get("error"):
-                    entry_failed = entry_failed or item
-                else:
-                    entry_ok = True
-        elif item["type"] == "error":
-            db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], item["reason"]))
-            counts.add(source.id, "layout_error")
-            counts.notes.setdefault(source.id, item["reason"])
-        elif item["type"] == "page":
-            _ingest_page(con, run_id, source, item, window, counts)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for i, line in enumerate(lines, 1):
+            entry_ok, entry_failed = _ingest_line(con, run_id, source, line, window, counts,
+                                                  entry_ok, entry_failed)
+            if i % BATCH == 0:
+                con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     if entry_failed and not entry_ok:
         counts.fail_source(source.id, TransientError(entry_failed["error"],
                                                      retry_after=entry_failed.get("retry_after")))
     path.unlink()
+
+
+def _ingest_line(con, run_id: str, source: Source, line: str, window: CrawlWindow,
+                 counts: CrawlCounts, entry_ok, entry_failed) -> tuple:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError:
+        return entry_ok, entry_failed  # a line cut by a kill: its page is fetched again next run
+    if item["type"] == "fetch":
+        _ingest_fetch(con, run_id, source, item, counts)
+        if item.get("kind") == "entry":
+            if item.get("error"):
+                entry_failed = entry_failed or item
+            else:
+                entry_ok = True
+    elif item["type"] == "error":
+        db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], item["reason"]))
+        counts.add(source.id, "layout_error")
+        counts.notes.setdefault(source.id, item["reason"])
+    elif item["type"] == "page":
+        _ingest_page(con, run_id, source, item, window, counts)
+    return entry_ok, entry_failed
 
 
 def _ingest_fetch(con, run_id: str, source: Source, item: dict, counts: CrawlCounts) -> None:
@@ -286,6 +310,6 @@ def _ingest_page(con, run_id: str, source: Source, item: dict, window: CrawlWind
         doc = page_document(source, item["url"], body, item.get("content_type"), raw_hash,
                             window, item.get("listing_title") or "",
                             hint[0] if hint else None, hint[1] if hint else None)
-        store_doc(con, counts, source, doc, modified)
+        store_doc(con, counts, source, doc, modified, atomic=False)
     except RadarError as exc:
         fail(con, run_id, counts, source, item["url"], exc)

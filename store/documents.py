@@ -82,8 +82,14 @@ def known_urls(con: duckdb.DuckDBPyConnection, source_id: str | None = None) -> 
     return {r[0] for r in rows}
 
 
-def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document) -> str:
+def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document, atomic: bool = True) -> str:
     """Store a document by canonical URL; a changed text becomes a new version.
+
+    Args:
+        con: the store.
+        doc: the extracted document.
+        atomic: wrap the two writes in their own transaction; False when the caller
+            already holds one (batched ingest).
 
     Returns:
         "new", "updated" (new version kept) or "unchanged".
@@ -95,7 +101,8 @@ def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document) -> str:
     if row and row[1] == doc.hash:
         return "unchanged"
     version = (row[0] + 1) if row else 1
-    con.execute("BEGIN TRANSACTION")
+    if atomic:
+        con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
             "INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -121,9 +128,11 @@ def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document) -> str:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [doc.id, version, doc.canonical_url, doc.first_seen_at, *values],
             )
-        con.execute("COMMIT")
+        if atomic:
+            con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        if atomic:
+            con.execute("ROLLBACK")
         raise
     return "updated" if row else "new"
 
