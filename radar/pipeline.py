@@ -41,9 +41,14 @@ def _plain(counts: object) -> dict:
 
 def run_digest(settings: Settings, date: str | None = None, profile: str | None = None,
                lang: str | None = None) -> list[Path]:
-    """Build, store and write one digest (HTML, Markdown, JSON); returns the written paths."""
+    """Build and store one digest, then deliver it (files, Atom feed, email when configured).
+
+    Returns:
+        The written file paths (HTML, Markdown, JSON, Atom).
+    """
+    from briefs.deliver import deliver
     from briefs.digest import build_digest
-    from briefs.render import render_html, render_json, render_markdown
+    from briefs.generate import load_generator
     from nlp.embed import load_backend
     from nlp.topics import load_taxonomy
     from store.documents import finish_run, start_run
@@ -51,18 +56,19 @@ def run_digest(settings: Settings, date: str | None = None, profile: str | None 
     day = datetime.strptime(date, "%Y-%m-%d").date() if date else local_today(settings)
     backend = load_backend(settings.nlp)
     taxonomy = load_taxonomy()
+    generator = load_generator(settings.digest.generative)
     with opened(settings.db_path) as con:
         run_id = start_run(con, "digest")
-        digest = build_digest(con, backend, taxonomy, settings, day, profile, lang)
-        out = Path(settings.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        stem = f"digest-{day.isoformat()}-{digest.profile}-{digest.lang}"
-        paths = []
-        for suffix, text in ((".html", render_html(digest)), (".md", render_markdown(digest)),
-                             (".json", render_json(digest))):
-            path = out / (stem + suffix)
-            path.write_text(text, encoding="utf-8")
-            paths.append(path)
-        finish_run(con, run_id, {"stories": sum(len(s.stories) for s in digest.sections),
-                                 "paths": [str(p) for p in paths]})
-    return paths
+        try:
+            digest = build_digest(con, backend, taxonomy, settings, day, profile, lang,
+                                  generator=generator)
+            report = deliver(con, digest.id, settings)
+        except Exception as exc:
+            finish_run(con, run_id, {}, f"{type(exc).__name__}: {exc}")
+            raise
+        finish_run(con, run_id, {
+            "stories": sum(len(s.stories) for s in digest.sections),
+            "files": [str(p) for p in report.files], "email_sent": report.email_sent,
+            "email_error": report.error,
+        })
+    return list(report.files)
