@@ -20,7 +20,7 @@ from nlp.enrich import Models, assign_stories, enrich_documents
 from radar.errors import BadInputError
 from radar.settings import NlpSettings
 from store.db import migrate
-from store.records import content_hash
+from store.records import content_hash, doc_id_for
 
 _INSERT_DOCS = (
     "INSERT INTO documents (id, url, canonical_url, source_id, title, text, published_at, "
@@ -65,15 +65,23 @@ def read_jsonl(path: Path) -> list[dict]:
     return docs
 
 
+def internal_id(input_id: str) -> str:
+    """Store id for an input id (input ids may hold any character)."""
+    return doc_id_for("jsonl:" + input_id)
+
+
 def load_documents(con: duckdb.DuckDBPyConnection, rows: list[dict], tmp_dir: Path) -> None:
-    """Insert input rows as documents (undated ones are 'first seen' after the newest dated one)."""
+    """Insert input rows as documents (undated ones are 'first seen' after the newest dated one).
+
+    The first line wins when an id repeats; the store id is ``internal_id(id)``.
+    """
     dated = [parse_published(r.get("published_at"))[0] for r in rows]
     latest = max((d for d in dated if d is not None), default=datetime.now(UTC))
     path = tmp_dir / "documents.jsonl"
     seen: set[str] = set()
     with open(path, "w", encoding="utf-8") as fh:
         for row, when in zip(rows, dated, strict=True):
-            doc_id = str(row["id"])
+            doc_id = internal_id(str(row["id"]))
             if doc_id in seen:
                 continue
             seen.add(doc_id)
@@ -81,7 +89,7 @@ def load_documents(con: duckdb.DuckDBPyConnection, rows: list[dict], tmp_dir: Pa
             url = str(row.get("url") or "")
             _, precision = parse_published(row.get("published_at"))
             fh.write(json.dumps({
-                "id": doc_id, "url": url or doc_id, "canonical_url": doc_id,
+                "id": doc_id, "url": url or str(row["id"]), "canonical_url": doc_id,
                 "source_id": urlsplit(url).hostname or "jsonl", "title": title, "text": text,
                 "published_at": when.isoformat() if when else None,
                 "published_precision": precision,
@@ -129,6 +137,7 @@ def cluster_jsonl(
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
         for row in rows:
-            doc_id = str(row["id"])
-            fh.write(json.dumps({"id": doc_id, "story_id": stories.get(doc_id) or story_id_for(doc_id)}) + "\n")
+            doc_id = internal_id(str(row["id"]))
+            story = stories.get(doc_id) or story_id_for(doc_id)
+            fh.write(json.dumps({"id": row["id"], "story_id": story}) + "\n")
     return len(rows)

@@ -148,5 +148,5 @@ def load_backend(settings: NlpSettings) -> EmbeddingBackend:
 
 def embedding_input(title: str, text: str, max_chars: int = 1000) -> str:
     """What gets embedded: the title, then the lead of the text (models truncate anyway)."""
-    lead = " ".join(text[: max_chars * 2].split())[:max_chars]
+    lead = " ".join(text[: max_chars * 2].split())[:max_chars].strip()
     return f"{title}. {lead}" if lead else title

@@ -21,7 +21,13 @@ from nlp.entities import Gazetteer, build_pipeline, entities_from_doc, load_gaze
 from nlp.language import LanguageIdentifiers, load_identifiers
 from nlp.neardup import METHOD, MinHashParams, Signature, find_near_duplicates, signature
 from nlp.screening import Screened, screen_document
-from nlp.topics import Taxonomy, compile_cues, exemplar_similarities, load_taxonomy, tag_document
+from nlp.topics import (
+    Taxonomy,
+    compile_taxonomy,
+    exemplar_similarities,
+    load_taxonomy,
+    tag_document,
+)
 from radar.settings import NlpSettings
 from store import enrichment as db
 
@@ -71,7 +77,7 @@ class Models:
         self.taxonomy = taxonomy
         self.identifiers = identifiers
         self.spacy_name = spacy_name
-        self.cues = (compile_cues(taxonomy.topics), compile_cues(taxonomy.instruments))
+        self.cues = compile_taxonomy(taxonomy)
         self.exemplar_owners = [t.id for t in taxonomy.topics for _ in t.exemplars]
         texts = [x for t in taxonomy.topics for x in t.exemplars]
         self.exemplar_vectors = backend.encode(texts) if texts else np.zeros((0, backend.dim))

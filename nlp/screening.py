@@ -35,20 +35,31 @@ def mojibake_score(text: str) -> float:
     return 100.0 * len(_MOJIBAKE.findall(text)) / len(text)
 
 
-def repair_mojibake(text: str) -> str:
-    """Undo UTF-8 bytes decoded as cp1252/latin-1 when that lowers the mojibake score."""
-    best, best_score = text, mojibake_score(text)
-    if best_score == 0:
-        return text
-    for codec in ("cp1252", "latin-1"):
+_CP1252_TAIL = "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+_RUN = re.compile(f"[\u00c2-\u00f4][{_CP1252_TAIL}]{{1,3}}")
+
+
+def _fix_run(run: str) -> str:
+    data = bytearray()
+    for ch in run:
         try:
-            fixed = text.encode(codec).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        score = mojibake_score(fixed)
-        if score < best_score:
-            best, best_score = fixed, score
-    return best
+            data += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 0xFF:
+                return run
+            data.append(ord(ch))  # bytes cp1252 leaves undefined pass through as latin-1
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return run
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 read as cp1252/latin-1, run by run (mixed clean and broken text is common)."""
+    if mojibake_score(text) == 0:
+        return text
+    fixed = _RUN.sub(lambda m: _fix_run(m.group(0)), text)
+    return fixed if mojibake_score(fixed) < mojibake_score(text) else text
 
 
 def screen_document(

@@ -56,11 +56,12 @@ class Tag:
 
 
 @dataclass(frozen=True)
-class CompiledCues:
-    """Pre-compiled keyword matchers for one topic."""
+class CompiledTaxonomy:
+    """Every keyword of every topic and instrument in two alternation regexes (one scan per text)."""
 
-    topic: Topic
-    patterns: tuple[tuple[str, float, re.Pattern[str] | None], ...]
+    insensitive: re.Pattern[str] | None
+    sensitive: re.Pattern[str] | None
+    cjk_terms: tuple[str, ...]
 
 
 def _parse_topic(raw: dict, with_priority: bool) -> Topic:
@@ -103,56 +104,93 @@ def load_taxonomy(text: str | None = None) -> Taxonomy:
     return Taxonomy(topics=topics, instruments=instruments, version=f"taxonomy-v{data.get('version', 0)}")
 
 
-def _compile_term(term: str) -> re.Pattern[str] | None:
-    if _CJK.search(term):
-        return None  # substring match
-    body = r"\s+".join(re.escape(p) for p in term.split())
-    flags = 0 if any(len(w) >= 2 and w.isupper() for w in term.split()) else re.IGNORECASE
-    return re.compile(rf"(?<![\w-]){body}(?![\w-])", flags)
+def _term_key(term: str) -> str:
+    return " ".join(term.split()).lower()
 
 
-def compile_cues(topics: tuple[Topic, ...]) -> tuple[CompiledCues, ...]:
-    """Compile every topic's keywords once (case rules as documented in taxonomy.yaml)."""
-    return tuple(
-        CompiledCues(t, tuple((term, w, _compile_term(term)) for term, w in t.keywords))
-        for t in topics
+def _alternation(terms: list[str], flags: int) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    parts = [r"\s+".join(re.escape(p) for p in t.split()) for t in sorted(set(terms), key=len, reverse=True)]
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(parts)})(?![\w-])", flags)
+
+
+def compile_taxonomy(taxonomy: Taxonomy) -> CompiledTaxonomy:
+    """Compile every keyword once. ALL-CAPS words match exactly, other terms ignore case, CJK
+    terms match as substrings."""
+    insensitive, sensitive, cjk = [], [], []
+    for topic in (*taxonomy.topics, *taxonomy.instruments):
+        for term, _ in topic.keywords:
+            if _CJK.search(term):
+                cjk.append(term)
+            elif any(len(w) >= 2 and w.isupper() for w in term.split()):
+                sensitive.append(term)
+            else:
+                insensitive.append(term)
+    return CompiledTaxonomy(
+        insensitive=_alternation(insensitive, re.IGNORECASE),
+        sensitive=_alternation(sensitive, 0),
+        cjk_terms=tuple(sorted(set(cjk))),
     )
 
 
-def _count(pattern: re.Pattern[str] | None, term: str, text: str) -> int:
-    if pattern is None:
-        return text.count(term)
-    return sum(1 for _ in pattern.finditer(text))
+def term_counts(text: str, compiled: CompiledTaxonomy) -> dict[str, int]:
+    """Occurrences of each keyword in one scan per regex.
+
+    Keys: lower-cased single-spaced terms; exact-case terms get a leading "="; CJK as written.
+    """
+    counts: dict[str, int] = {}
+    for pattern, exact in ((compiled.insensitive, False), (compiled.sensitive, True)):
+        if pattern is None:
+            continue
+        for m in pattern.finditer(text):
+            key = "=" + " ".join(m.group(0).split()) if exact else _term_key(m.group(0))
+            counts[key] = counts.get(key, 0) + 1
+    for term in compiled.cjk_terms:
+        n = text.count(term)
+        if n:
+            counts[term] = counts.get(term, 0) + n
+    return counts
 
 
-def score_cues(
-    cues: CompiledCues,
-    title: str,
-    text: str,
+def score_topic(
+    topic: Topic,
+    title_counts: dict[str, int],
+    body_counts: dict[str, int],
     entity_ids: frozenset[str],
     exemplar_sim: float | None = None,
 ) -> tuple[float, list[str]]:
     """Raw evidence score of one topic and the matched terms.
 
     Title hits weigh double; body hits grow with log(count). Entity cues add their weight;
-    an exemplar cosine above 0.35 adds up to 2.0.
+    an exemplar cosine above 0.35 adds up to 2.5.
     """
     raw = 0.0
     evidence: list[str] = []
-    for term, weight, pattern in cues.patterns:
-        in_title = _count(pattern, term, title)
-        in_body = _count(pattern, term, text)
+    for term, weight in topic.keywords:
+        if _CJK.search(term):
+            key = term
+        elif _is_sensitive(term):
+            key = "=" + " ".join(term.split())
+        else:
+            key = _term_key(term)
+        in_title = title_counts.get(key, 0)
+        in_body = body_counts.get(key, 0)
         if in_title or in_body:
             raw += weight * (2.0 * min(in_title, 1) + math.log1p(in_body))
             evidence.append(term)
-    for eid, weight in cues.topic.entities:
+    for eid, weight in topic.entities:
         if eid in entity_ids:
             raw += weight
             evidence.append(eid)
     if exemplar_sim is not None and exemplar_sim > 0.35:
-        raw += min(2.0, (exemplar_sim - 0.35) * 8.0)
+        raw += min(2.5, (exemplar_sim - 0.35) * 8.0)
         evidence.append(f"exemplar:{exemplar_sim:.2f}")
     return raw, evidence
+
+
+def _is_sensitive(term: str) -> bool:
+    return any(len(w) >= 2 and w.isupper() for w in term.split())
 
 
 def tag_document(
@@ -162,7 +200,7 @@ def tag_document(
     taxonomy: Taxonomy,
     exemplar_sims: dict[str, float] | None = None,
     min_score: float = 0.5,
-    compiled: tuple[tuple[CompiledCues, ...], tuple[CompiledCues, ...]] | None = None,
+    compiled: CompiledTaxonomy | None = None,
 ) -> list[Tag]:
     """Multi-label topic and instrument tags with scores and evidence.
 
@@ -173,24 +211,26 @@ def tag_document(
         taxonomy: from ``load_taxonomy``.
         exemplar_sims: topic id -> max cosine between the document and the topic's exemplars.
         min_score: tags below this score are dropped.
-        compiled: ``(compile_cues(taxonomy.topics), compile_cues(taxonomy.instruments))``,
-            to avoid recompiling per document.
+        compiled: ``compile_taxonomy(taxonomy)``, to avoid recompiling per document.
 
     Returns:
-        Tags sorted by kind, then score descending. Score = 1 - exp(-raw / 3).
+        Tags sorted by kind, then score descending. Score = 1 - exp(-raw / 2).
     """
     if compiled is None:
-        compiled = (compile_cues(taxonomy.topics), compile_cues(taxonomy.instruments))
+        compiled = compile_taxonomy(taxonomy)
     ids = frozenset(entities)
     sims = exemplar_sims or {}
+    title_counts = term_counts(title, compiled)
+    body_counts = term_counts(text, compiled)
     tags: list[Tag] = []
-    for kind, group in (("topic", compiled[0]), ("instrument", compiled[1])):
+    for kind, group in (("topic", taxonomy.topics), ("instrument", taxonomy.instruments)):
         found = []
-        for cues in group:
-            raw, evidence = score_cues(cues, title, text, ids, sims.get(cues.topic.id))
-            score = round(1.0 - math.exp(-raw / 3.0), 4)
+        for topic in group:
+            sim = sims.get(topic.id) if kind == "topic" else None
+            raw, evidence = score_topic(topic, title_counts, body_counts, ids, sim)
+            score = round(1.0 - math.exp(-raw / 2.0), 4)
             if score >= min_score:
-                found.append(Tag(kind, cues.topic.id, score, ", ".join(evidence[:8])))
+                found.append(Tag(kind, topic.id, score, ", ".join(evidence[:8])))
         tags.extend(sorted(found, key=lambda t: -t.score))
     return tags
 

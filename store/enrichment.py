@@ -56,13 +56,13 @@ _BULK = {
     ),
 }
 _DELETE_FOR_DOCS = {
-    "enrichments": "DELETE FROM enrichments WHERE doc_id IN (SELECT unnest(?::TEXT[]))",
-    "entities": "DELETE FROM entities WHERE doc_id IN (SELECT unnest(?::TEXT[]))",
-    "tags": "DELETE FROM tags WHERE doc_id IN (SELECT unnest(?::TEXT[]))",
-    "embeddings": "DELETE FROM embeddings WHERE doc_id IN (SELECT unnest(?::TEXT[]))",
-    "near_duplicates": "DELETE FROM near_duplicates WHERE doc_id IN (SELECT unnest(?::TEXT[]))",
+    "enrichments": "DELETE FROM enrichments WHERE doc_id IN (SELECT unnest(string_split(?, ',')))",
+    "entities": "DELETE FROM entities WHERE doc_id IN (SELECT unnest(string_split(?, ',')))",
+    "tags": "DELETE FROM tags WHERE doc_id IN (SELECT unnest(string_split(?, ',')))",
+    "embeddings": "DELETE FROM embeddings WHERE doc_id IN (SELECT unnest(string_split(?, ',')))",
+    "near_duplicates": "DELETE FROM near_duplicates WHERE doc_id IN (SELECT unnest(string_split(?, ',')))",
     "minhash_signatures": (
-        "DELETE FROM minhash_signatures WHERE doc_id IN (SELECT unnest(?::TEXT[]))"
+        "DELETE FROM minhash_signatures WHERE doc_id IN (SELECT unnest(string_split(?, ',')))"
     ),
 }
 
@@ -86,6 +86,21 @@ class EnrichmentRows:
 
     doc_ids: tuple[str, ...]
     tables: dict[str, list[dict]]
+
+
+def joined(values: Iterable[object]) -> str:
+    """Comma-joined values for ``string_split(?, ',')`` (binding a Python list is slow here).
+
+    Raises:
+        ValueError: a value contains a comma.
+    """
+    out = []
+    for v in values:
+        text = str(v)
+        if "," in text:
+            raise ValueError(f"value with a comma cannot be joined: {text!r}")
+        out.append(text)
+    return ",".join(out)
 
 
 def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> int:
@@ -128,11 +143,11 @@ def pending_documents(
         "SELECT d.id, d.title, d.text, d.content_hash, d.published_at, d.first_seen_at, d.source_id "
         "FROM documents d LEFT JOIN enrichments e ON e.doc_id = d.id "
         "WHERE (e.doc_id IS NULL OR e.content_hash <> d.content_hash) "
-        "AND (?::TEXT[] IS NULL OR d.id IN (SELECT unnest(?::TEXT[]))) "
+        "AND (? OR d.id IN (SELECT unnest(string_split(?, ',')))) "
         "ORDER BY coalesce(d.published_at, d.first_seen_at), d.id LIMIT ?"
     )
-    ids = list(doc_ids) if doc_ids is not None else None
-    rows = con.execute(sql, [ids, ids, limit if limit is not None else 2**62]).fetchall()
+    ids = joined(doc_ids) if doc_ids is not None else ""
+    rows = con.execute(sql, [doc_ids is None, ids, limit if limit is not None else 2**62]).fetchall()
     return [PendingDoc(*row) for row in rows]
 
 
@@ -144,8 +159,8 @@ def cached_vectors(
         return {}
     rows = con.execute(
         "SELECT content_hash, any_value(vector) FROM embeddings WHERE model = ? "
-        "AND content_hash IN (SELECT unnest(?::TEXT[])) GROUP BY content_hash",
-        [model, list(hashes)],
+        "AND content_hash IN (SELECT unnest(string_split(?, ','))) GROUP BY content_hash",
+        [model, joined(hashes)],
     ).fetchall()
     return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
 
@@ -157,13 +172,13 @@ def stored_signatures(
     if not band_keys:
         return []
     return con.execute(
-        "WITH keys AS (SELECT DISTINCT unnest(?::BIGINT[]) AS k), "
+        "WITH keys AS (SELECT DISTINCT unnest(string_split(?, ','))::BIGINT AS k), "
         "hits AS (SELECT DISTINCT s.doc_id FROM (SELECT doc_id, unnest(bands) AS k "
         "FROM minhash_signatures WHERE params = ?) s JOIN keys USING (k)) "
         "SELECT m.doc_id, m.signature, m.bands, m.size, coalesce(n.duplicate_of, m.doc_id) "
         "FROM minhash_signatures m JOIN hits USING (doc_id) "
         "LEFT JOIN near_duplicates n ON n.doc_id = m.doc_id",
-        [list(band_keys), params_tag],
+        [joined(band_keys), params_tag],
     ).fetchall()
 
 
@@ -174,7 +189,7 @@ def write_enrichment(con: duckdb.DuckDBPyConnection, rows: EnrichmentRows) -> No
     try:
         for table, stmt in _DELETE_FOR_DOCS.items():
             if table in rows.tables or table == "enrichments":
-                con.execute(stmt, [ids])
+                con.execute(stmt, [joined(ids)])
         for table, table_rows in rows.tables.items():
             bulk_insert(con, table, table_rows)
         con.execute("COMMIT")
@@ -240,8 +255,8 @@ def _gazetteer_entities(
     out: dict[str, set[str]] = {}
     for doc_id, eid in con.execute(
         "SELECT doc_id, entity_id FROM entities WHERE origin = 'gazetteer' "
-        "AND doc_id IN (SELECT unnest(?::TEXT[]))",
-        [doc_ids],
+        "AND doc_id IN (SELECT unnest(string_split(?, ',')))",
+        [joined(doc_ids)],
     ).fetchall():
         if eid not in generic:
             out.setdefault(doc_id, set()).add(eid)
@@ -275,9 +290,9 @@ def active_stories(
         "FROM story_members m JOIN documents d ON d.id = m.doc_id "
         "JOIN embeddings v ON v.doc_id = d.id AND v.model = ? "
         "LEFT JOIN sources s ON s.id = d.source_id "
-        "WHERE m.story_id IN (SELECT unnest(?::TEXT[])) "
+        "WHERE m.story_id IN (SELECT unnest(string_split(?, ','))) "
         "ORDER BY coalesce(d.published_at, d.first_seen_at), d.id",
-        [model, ids],
+        [model, joined(ids)],
     ).fetchall()
     ents = _gazetteer_entities(con, [m[1] for m in members], generic)
     by_story: dict[str, list] = {}
@@ -332,8 +347,9 @@ def save_stories(
             con.execute("DELETE FROM stories WHERE id = ?", [s.id])
             con.execute(
                 "INSERT INTO stories (id, title, first_seen_at, last_seen_at, size, centroid, "
-                "model, status, merged_into, updated_at) VALUES (?, ?, ?, ?, ?, ?::FLOAT[], ?, ?, ?, ?)",
-                [s.id, s.title, s.first_at, s.last_at, s.size, s.centroid.tolist(), model,
+                "model, status, merged_into, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, string_split(?, ',')::FLOAT[], ?, ?, ?, ?)",
+                [s.id, s.title, s.first_at, s.last_at, s.size, joined(np.round(s.centroid, 7).tolist()), model,
                  s.status, s.merged_into, now],
             )
         bulk_insert(
@@ -344,9 +360,9 @@ def save_stories(
         )
         if moved:
             con.execute(
-                "UPDATE story_members SET story_id = t.sid FROM (SELECT unnest(?::TEXT[]) AS did, "
-                "unnest(?::TEXT[]) AS sid) t WHERE story_members.doc_id = t.did",
-                [[m[0] for m in moved], [m[1] for m in moved]],
+                "UPDATE story_members SET story_id = t.sid FROM (SELECT unnest(string_split(?, ',')) "
+                "AS did, unnest(string_split(?, ',')) AS sid) t WHERE story_members.doc_id = t.did",
+                [joined(m[0] for m in moved), joined(m[1] for m in moved)],
             )
         for ev in events:
             con.execute("INSERT INTO story_events VALUES (?, ?, ?, ?, ?)", list(ev))
@@ -359,8 +375,8 @@ def save_stories(
 def entity_counts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> Counter:
     """How many of the given documents mention each entity (for reports and tests)."""
     rows = con.execute(
-        "SELECT entity_id, count(*) FROM entities WHERE doc_id IN (SELECT unnest(?::TEXT[])) "
+        "SELECT entity_id, count(*) FROM entities WHERE doc_id IN (SELECT unnest(string_split(?, ','))) "
         "GROUP BY entity_id",
-        [list(doc_ids)],
+        [joined(doc_ids)],
     ).fetchall()
     return Counter(dict(rows))

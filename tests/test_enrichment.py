@@ -1,0 +1,149 @@
+"""Enrichment + story assignment against a real DuckDB file with the real models."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from nlp.enrich import Models, assign_stories, enrich_documents
+from radar.settings import NlpSettings
+from store.db import connect
+from store.documents import upsert_document
+from store.records import Document
+
+pytestmark = pytest.mark.slow
+T0 = datetime(2025, 4, 2, 20, tzinfo=UTC)
+EO = (
+    "By the authority vested in me as President by the Constitution and the laws of the United "
+    "States of America, including the International Emergency Economic Powers Act (50 U.S.C. 1701 "
+    "et seq.), the National Emergencies Act, section 604 of the Trade Act of 1974, it is hereby "
+    "ordered: Section 1. Background. The United States has a large and persistent annual trade "
+    "deficit in goods. Reciprocal tariffs shall apply to imports from all trading partners, with "
+    "higher rates for countries listed in Annex I, including China and the European Union."
+)
+FACT = (
+    "REGULATING IMPORTS WITH A RECIPROCAL TARIFF: Today, President Donald J. Trump declared that "
+    "foreign trade and economic practices have created a national emergency, and imposed a 10% "
+    "reciprocal tariff on all countries, with individualized higher tariffs on China and others, "
+    "under the International Emergency Economic Powers Act."
+)
+ADOPT = (
+    "Every child deserves a safe and nurturing home where they can learn, grow, and reach their "
+    "full potential. Adoption makes that possible by opening the door to stability and belonging "
+    "for children who need a family. During National Adoption Month, we commend the parents."
+)
+
+
+def _doc(url, title, text, days=0.0, published=True, source="whitehouse"):
+    at = T0 + timedelta(days=days)
+    return Document(url=url, canonical_url=url, source_id=source, title=title, text=text,
+                    published_at=at if published else None, first_seen_at=at + timedelta(hours=1))
+
+
+@pytest.fixture(scope="module")
+def models():
+    return Models.load(NlpSettings())
+
+
+@pytest.fixture
+def store(tmp_path):
+    con = connect(tmp_path / "radar.duckdb")
+    yield con
+    con.close()
+
+
+def _table_rows(con):
+    out = {}
+    for table in ("enrichments", "entities", "tags", "embeddings", "near_duplicates",
+                  "minhash_signatures", "stories", "story_members", "story_events"):
+        cols = "*" if table not in ("enrichments", "stories") else "* EXCLUDE (enriched_at)" if table == "enrichments" else "* EXCLUDE (updated_at)"
+        out[table] = sorted(map(repr, con.execute(f"SELECT {cols} FROM {table}").fetchall()))  # noqa: S608
+    return out
+
+
+def _load(con, docs):
+    for d in docs:
+        upsert_document(con, d)
+    return {d.url: d.id for d in docs}
+
+
+def test_enrich_cluster_and_rerun_changes_nothing(store, models):
+    s = NlpSettings()
+    ids = _load(store, [
+        _doc("https://wh.gov/eo", "Regulating Imports with a Reciprocal Tariff", EO),
+        _doc("https://usat.example/eo", "Regulating Imports With A Reciprocal Tariff",
+             "Presidential Actions Executive Orders April 2, 2025 " + EO, days=0.2, source="usat"),
+        _doc("https://wh.gov/fact", "Fact Sheet: President Donald J. Trump Declares National "
+             "Emergency to Increase our Competitive Edge", FACT, days=0.1),
+        _doc("https://wh.gov/adopt", "National Adoption Month, 2025", ADOPT, days=30),
+    ])
+    counts = enrich_documents(store, models, s)
+    assert (counts.seen, counts.ok, counts.duplicates) == (4, 4, 1)
+    dup = store.execute("SELECT doc_id, duplicate_of FROM near_duplicates").fetchall()
+    assert dup == [(ids["https://usat.example/eo"], ids["https://wh.gov/eo"])]
+    ents = {r[0] for r in store.execute("SELECT entity_id FROM entities WHERE doc_id = ?",
+                                        [ids["https://wh.gov/eo"]]).fetchall()}
+    assert {"law:ieepa", "country:CN", "instrument:reciprocal-tariff"} <= ents
+    tags = {r[0] for r in store.execute("SELECT tag FROM tags WHERE doc_id = ? AND kind = 'topic'",
+                                        [ids["https://wh.gov/eo"]]).fetchall()}
+    assert "trade" in tags
+    model, dim = store.execute("SELECT DISTINCT model, dim FROM embeddings").fetchone()
+    assert model == models.backend.name and dim == models.backend.dim
+    cc = assign_stories(store, models, s)
+    assert cc.documents == 4
+    story = dict(store.execute("SELECT doc_id, story_id FROM story_members").fetchall())
+    assert story[ids["https://wh.gov/eo"]] == story[ids["https://usat.example/eo"]]
+    assert story[ids["https://wh.gov/eo"]] == story[ids["https://wh.gov/fact"]]
+    assert story[ids["https://wh.gov/adopt"]] != story[ids["https://wh.gov/eo"]]
+    before = _table_rows(store)
+    again = enrich_documents(store, models, s)
+    assert again.seen == 0
+    assert assign_stories(store, models, s).documents == 0
+    assert _table_rows(store) == before
+
+
+def test_changed_content_is_re_enriched_and_vectors_are_reused(store, models):
+    s = NlpSettings()
+    first = _doc("https://wh.gov/eo", "Regulating Imports with a Reciprocal Tariff", EO)
+    copy = _doc("https://mirror.example/eo", "Regulating Imports with a Reciprocal Tariff", EO,
+                source="mirror")
+    _load(store, [first])
+    enrich_documents(store, models, s)
+    _load(store, [copy])
+    counts = enrich_documents(store, models, s)
+    assert counts.reused_vectors == 1
+    upsert_document(store, replace(first, text=EO + " Sec. 2. Amendment to the Annex."))
+    counts = enrich_documents(store, models, s)
+    assert counts.seen == 1 and counts.ok == 1
+    n = store.execute("SELECT count(*) FROM enrichments e JOIN documents d ON d.id = e.doc_id "
+                      "WHERE e.content_hash = d.content_hash").fetchone()[0]
+    assert n == 2
+
+
+def test_bad_items_get_a_recorded_outcome_and_the_batch_goes_on(store, models):
+    s = NlpSettings()
+    docs = [
+        _doc("https://x/empty", "", "   "),
+        _doc("https://x/big", "A very long annex of tariff lines", ("Tariff line 8542.31. " * 110_000)),
+        _doc("https://x/ru", "Новые пошлины", "Правительство России объявило о новых пошлинах на "
+             "импорт стали из Китая и других стран в ответ на меры торговых партнёров. " * 3),
+        _doc("https://x/moji", "Trade deal", "The Presidentâ€™s tariffs â€œworkâ€\x9d, said the "
+             "Secretary. " + FACT.encode("utf-8").decode("cp1252", errors="replace")),
+        _doc("https://x/broken", "Tr\ufffd\ufffde d\ufffd\ufffdl", "\ufffd\ufffd \ufffd\ufffdrif\ufffd " * 40),
+        _doc("https://x/undated", "Regulating Imports with a Reciprocal Tariff", EO, published=False),
+        _doc("https://x/good", "National Adoption Month, 2025", ADOPT),
+    ]
+    ids = _load(store, docs)
+    counts = enrich_documents(store, models, s)
+    assert counts.seen == 7
+    rows = {r[0]: (r[1], r[2] or "") for r in
+            store.execute("SELECT doc_id, status, note FROM enrichments").fetchall()}
+    assert rows[ids["https://x/empty"]][0] == "empty"
+    assert rows[ids["https://x/big"]][0] == "ok" and "truncated" in rows[ids["https://x/big"]][1]
+    assert rows[ids["https://x/ru"]][0] == "skipped:language:ru"
+    assert rows[ids["https://x/moji"]][0] == "ok" and "mojibake repaired" in rows[ids["https://x/moji"]][1]
+    assert rows[ids["https://x/broken"]][0] == "skipped:mojibake"
+    assert rows[ids["https://x/undated"]][0] == "ok" and "no published_at" in rows[ids["https://x/undated"]][1]
+    assert rows[ids["https://x/good"]][0] == "ok"
+    cc = assign_stories(store, models, s)
+    assert cc.documents == 4  # the empty and the Russian document are not clustered
