@@ -83,14 +83,17 @@ PI_FIELDS = ["document_number", "title", "type", "agencies", "filed_at", "public
              "pdf_url", "html_url", "filing_type", "toc_subject", "toc_doc", "editorial_note"]
 
 
-def filing_days(since: date, until: date, max_days: int = 14) -> list[date]:
-    """Business days (Mon-Fri) from `since` to `until`, oldest first, at most `max_days`."""
-    days, day = [], since
-    while day <= until and len(days) < max_days:
+PI_LOOKBACK_DAYS = 3  # older filings are published by now: the documents API covers them
+
+
+def filing_days(since: date, until: date, lookback: int = PI_LOOKBACK_DAYS) -> list[date]:
+    """The last `lookback` business days (Mon-Fri) up to `until`, none before `since`."""
+    days, day = [], until
+    while day >= since and len(days) < lookback:
         if day.weekday() < 5:
             days.append(day)
-        day += timedelta(days=1)
-    return days
+        day -= timedelta(days=1)
+    return days[::-1]
 
 
 def public_inspection_url(source: Source, day: date, per_page: int = 100) -> str:
