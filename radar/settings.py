@@ -124,6 +124,36 @@ class DemoSettings(BaseModel):
     port: int = 0
 
 
+class CommentarySettings(BaseModel):
+    """Quick-commentary drafts: retrieval, section sizes, claim check and the writer."""
+
+    writer: str = "extractive"  # extractive | transformers | openai
+    max_query_chars: int = 300
+    search_limit: int = 40
+    max_documents: int = 16
+    min_coverage: float = 0.5
+    min_cosine: float = 0.45
+    sentence_coverage: float = 0.5
+    summary_sentences: int = 3
+    background_sentences: int = 4
+    timeline_events: int = 14
+    facts: int = 8
+    reactions: int = 4
+    watch_items: int = 6
+    implications: int = 3
+    embed_candidates: int = 24
+    support_overlap: float = 0.6
+    support_cosine: float = 0.8
+    model_dir: str = ""
+    model_package: str = ""
+    gguf_file: str = ""
+    max_new_tokens: int = 200
+    endpoint: str = ""
+    model: str = ""
+    api_key_env: str = "RADAR_COMMENTARY_API_KEY"
+    timeout_s: float = 60.0
+
+
 class Settings(BaseSettings):
     """Everything configurable, loaded once by the CLI/flow and passed down."""
 
@@ -139,6 +169,7 @@ class Settings(BaseSettings):
     nlp: NlpSettings = Field(default_factory=NlpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    commentary: CommentarySettings = Field(default_factory=CommentarySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -179,12 +179,16 @@ def record_source_run(con: duckdb.DuckDBPyConnection, run_id: str, source_id: st
 
 
 def page_states(con: duckdb.DuckDBPyConnection, urls: Iterable[str]) -> dict[str, datetime | None]:
-    """Stored pages among `urls` (canonical) -> the site's last-modified claim we saw."""
+    """Stored pages among `urls` (canonical) -> the site's last-modified claim we saw.
+
+    Without such a claim, the time we last fetched the page stands in for it: a later
+    lastmod still means the page changed since.
+    """
     wanted = sorted(set(urls))
     if not wanted:
         return {}
     rows = con.execute(
-        "SELECT d.canonical_url, p.source_modified FROM documents d "
+        "SELECT d.canonical_url, coalesce(p.source_modified, p.checked_at) FROM documents d "
         "LEFT JOIN page_state p ON p.canonical_url = d.canonical_url "
         "WHERE d.canonical_url IN (SELECT unnest(?::TEXT[]))", [wanted],
     ).fetchall()
