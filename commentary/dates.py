@@ -1,0 +1,174 @@
+"""Dates in source sentences: what a date is for (effective, deadline, comments) and how
+certain the measure is (announced / proposed / signed / in force)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MONTHS = {m: i for i, m in enumerate(
+    ("january february march april may june july august september october november december")
+    .split(), 1)}
+_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+         "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+_MONTH_RE = r"(January|February|March|April|May|June|July|August|September|October|November|" \
+            r"December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_DATE_PATTERNS = (
+    re.compile(_MONTH_RE + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"),  # May 2, 2025
+    re.compile(r"\b(\d{1,2})\s+" + _MONTH_RE + r",?\s+(\d{4})\b"),  # 2 May 2025
+    re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),  # 2025-05-02
+    re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"),  # 2025年5月2日
+)
+# "August 29" without a year: read against the source's own date
+_NO_YEAR = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|"
+                      r"November|December)\s+(\d{1,2})(?:st|nd|rd|th)?\b(?!,?\s*\d)")
+_EFFECTIVE_CUE = re.compile(
+    r"(effective|take[sn]? effect|took effect|go(?:es)? into effect|went into effect|"
+    r"enter(?:s|ed)? into force|in force|on or after|beginning|starting|as of|"
+    r"no longer (?:be )?available|shall apply|will apply|apply with respect|entered for consumption)",
+    re.IGNORECASE,
+)
+_COMMENT_CUE = re.compile(
+    r"(comments?\b[^.]{0,80}?\b(?:due|received|submitted|accepted)|comment period|"
+    r"written comments|request(?:s|ing)? (?:for )?(?:public )?comments?)",
+    re.IGNORECASE,
+)
+_DEADLINE_CUE = re.compile(
+    r"(no later than|not later than|on or before|deadline|due (?:on|by)|by no later|until|"
+    r"expires?|submit)", re.IGNORECASE,
+)
+_RELATIVE = re.compile(r"\bwithin (\d{1,3}|thirty|sixty|ninety|one hundred (?:and )?(?:twenty|eighty)) "
+                       r"days\b", re.IGNORECASE)
+_REPORT_CUE = re.compile(r"\b(report|recommendations?|review|assess(?:ment)?)\b", re.IGNORECASE)
+_PROPOSED = re.compile(
+    r"\b(propos(?:e|es|ed|ing|al)|proposed rule|notice of proposed rulemaking|draft|"
+    r"would (?:impose|require|establish|apply)|consider(?:s|ing)?|seek(?:s|ing)? comment|"
+    r"request for (?:comments|information))\b", re.IGNORECASE,
+)
+_SIGNED = re.compile(
+    r"\b(signed|hereby (?:ordered|proclaim|order|determine)|it is hereby ordered|"
+    r"executive order|proclamation|shall|issued|final rule|ordered|imposed|suspended|"
+    r"implement(?:s|ed|ation))\b", re.IGNORECASE,
+)
+_IN_FORCE = re.compile(r"\b(took effect|went into effect|is (?:now )?in effect|entered into force|"
+                       r"effective immediately|are now in effect|remain(?:s)? in effect)\b",
+                       re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date found in a sentence and what it is for."""
+
+    day: date
+    role: str  # effective | comments | deadline | mention
+    start: int
+    end: int
+
+
+def _month(name: str) -> int | None:
+    key = name.lower().rstrip(".")
+    return MONTHS.get(key) or _ABBR.get(key)
+
+
+def find_dates(text: str, ref: date | None = None) -> list[tuple[date, int, int]]:
+    """Every calendar date written in the text, as (date, start, end), in order.
+
+    Args:
+        text: any text.
+        ref: the source's own date; with it, "August 29" (no year) is read as the date
+            nearest to it (within half a year).
+    """
+    found: list[tuple[date, int, int]] = []
+    for i, pattern in enumerate(_DATE_PATTERNS):
+        for m in pattern.finditer(text):
+            g = m.groups()
+            try:
+                if i == 0:
+                    d = date(int(g[2]), _month(g[0]) or 0, int(g[1]))
+                elif i == 1:
+                    d = date(int(g[2]), _month(g[1]) or 0, int(g[0]))
+                else:
+                    d = date(int(g[0]), int(g[1]), int(g[2]))
+            except ValueError:
+                continue
+            if not any(s <= m.start() < e for _, s, e in found):
+                found.append((d, m.start(), m.end()))
+    if ref is not None:
+        for m in _NO_YEAR.finditer(text):
+            if any(s <= m.start() < e for _, s, e in found):
+                continue
+            options = []
+            for year in (ref.year - 1, ref.year, ref.year + 1):
+                try:
+                    options.append(date(year, _month(m.group(1)) or 0, int(m.group(2))))
+                except ValueError:
+                    continue
+            if options:
+                d = min(options, key=lambda x: abs((x - ref).days))
+                if abs((d - ref).days) <= 183:
+                    found.append((d, m.start(), m.end()))
+    return sorted(found, key=lambda x: x[1])
+
+
+def date_mentions(sentence: str, ref: date | None = None) -> list[DateMention]:
+    """Dates of a sentence with their role, from the cue words just before each date
+    (`ref`: the source's date, for dates written without a year)."""
+    out = []
+    prev_end = 0
+    for d, start, end in find_dates(sentence, ref):
+        window = sentence[max(prev_end, start - 120):start]
+        prev_end = end
+        if _COMMENT_CUE.search(window) or _COMMENT_CUE.search(sentence[end:end + 60]):
+            role = "comments"
+        elif _EFFECTIVE_CUE.search(window):
+            role = "effective"
+        elif _DEADLINE_CUE.search(window):
+            role = "deadline"
+        else:
+            role = "mention"
+        out.append(DateMention(d, role, start, end))
+    return out
+
+
+def effective_dates(sentence: str, ref: date | None = None) -> list[date]:
+    """Dates the sentence gives as when a measure applies."""
+    return [m.day for m in date_mentions(sentence, ref) if m.role == "effective"]
+
+
+def relative_deadline(sentence: str) -> str | None:
+    """The "within N days" phrase of a sentence (a deadline relative to the act), if any."""
+    m = _RELATIVE.search(sentence)
+    return m.group(0) if m else None
+
+
+def is_report_duty(sentence: str) -> bool:
+    """Whether a sentence orders a report or review (something to watch for)."""
+    return bool(_REPORT_CUE.search(sentence)) and bool(re.search(r"\b(shall|will|must)\b", sentence))
+
+
+def certainty(sentence: str, doc_kind: str, effective: date | None, as_of: date) -> str:
+    """Certainty of what a sentence states, from its wording and the kind of source.
+
+    Args:
+        sentence: the source sentence.
+        doc_kind: the source's kind (order, register, fact-sheet, statement, article, other).
+        effective: the effective date the source gives, if any.
+        as_of: the draft's reference date; a signed measure whose effective date has
+            passed is in force.
+
+    Returns:
+        One of ``records.CERTAINTY``.
+    """
+    if _IN_FORCE.search(sentence):
+        return "in force"
+    if _PROPOSED.search(sentence) and doc_kind != "order":
+        return "proposed"
+    signed = doc_kind in ("order", "register") or bool(re.search(r"\bsigned\b", sentence, re.I))
+    if not signed and doc_kind in ("fact-sheet", "statement") and _SIGNED.search(sentence):
+        signed = bool(re.search(r"\b(signed|executive order|proclamation|ordered)\b", sentence, re.I))
+    if signed:
+        if effective is not None and effective <= as_of:
+            return "in force"
+        return "signed"
+    return "announced"

@@ -1,0 +1,99 @@
+"""Query-term matching on sentences and quoting long legal sentences without changing them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from store.search import phrase_units, query_terms, term_regex, unit_alternatives, unit_regex
+
+_SUFFIXES = ("ings", "ing", "ies", "ied", "es", "ed", "ly", "s")
+# a parenthetical of two words or more, e.g. "(which include products of Hong Kong)"
+_PAREN_MULTI = re.compile(r"\s*\((?=[^()]*\s)(?:[^()]|\([^()]*\))*\)")
+_ELLIPSES = re.compile(r"(?:\s*…\s*[,;]?)+\s*")
+_LEGAL_CITE = re.compile(
+    r",?\s+(?:under|pursuant to)\s+(?:section\s+[\w().]+\s+of\s+)?(?:the\s+)?"
+    r"(?:\d+\s+U\.S\.C\.\s+[\w().]+|[A-Z][\w ]+ Act(?: of \d{4})?)(?:,\s*as amended)?",
+)
+_CAPS_LEAD = re.compile(r"^[A-Z0-9’'&,\- ]{8,}:\s+")
+_SPACE = re.compile(r"\s+")
+ELLIPSIS = " … "
+
+
+def _stem(term: str) -> str:
+    if len(term) == 4 and term.endswith("s") and not term.endswith("ss"):
+        return term[:-1]
+    if len(term) <= 4:
+        return term
+    for suffix in _SUFFIXES:
+        if term.endswith(suffix) and len(term) - len(suffix) >= 4:
+            return term[: -len(suffix)]
+    return term
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """The query's content terms as word-prefix patterns (short terms as whole words); terms
+    the texts use together ("de minimis") count as one phrase."""
+
+    terms: tuple[str, ...]
+    units: tuple[tuple[str, ...], ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+    @classmethod
+    def for_query(cls, query: str, texts: Sequence[str] = (),
+                  synonyms: Mapping[str, Sequence[str]] | None = None) -> Matcher:
+        """Compile the content terms of an (English) query; `texts` decide the phrases and
+        `synonyms` (query word -> alternatives) widen single terms."""
+        terms = query_terms(query)
+        stems = [_stem(t) for t in terms]
+        raw_of = dict(zip(stems, terms, strict=True))
+        lowered = [t.lower() for t in texts]
+
+        def adjacency(a: str, b: str) -> tuple[int, int]:
+            pa, pb = re.compile(term_regex(a)), re.compile(term_regex(b))
+            pab = re.compile(unit_regex((a, b)))
+            both = [t for t in lowered if pa.search(t) and pb.search(t)]
+            return len(both), sum(1 for t in both if pab.search(t))
+
+        units = phrase_units(stems, adjacency) if lowered else tuple((s,) for s in stems)
+        pats = tuple(re.compile(unit_regex(u, unit_alternatives(u, [raw_of[u[0]]], synonyms)),
+                                re.IGNORECASE) for u in units)
+        return cls(terms, units, pats)
+
+    def hits(self, text: str) -> int:
+        """How many query units the text contains."""
+        return sum(1 for p in self.patterns if p.search(text))
+
+    def coverage(self, text: str) -> float:
+        """Share of query units in the text (0 when the query has no content terms)."""
+        return self.hits(text) / len(self.patterns) if self.patterns else 0.0
+
+
+def condense(sentence: str, max_chars: int = 420) -> str:
+    """A shorter quote of a source sentence made only by leaving words out, every omission
+    marked with an ellipsis (a shouted lead-in such as "CLOSING LOOPHOLES: " is a heading and
+    is simply dropped).
+
+    Long sentences lose their multi-word parentheticals and "under 19 U.S.C. ..." citations;
+    if still too long, the head and the tail are kept around an ellipsis.
+    """
+    text = _CAPS_LEAD.sub("", sentence.strip())
+    if len(text) > max_chars:
+        text = _PAREN_MULTI.sub(ELLIPSIS, text)
+        text = _LEGAL_CITE.sub(ELLIPSIS, text)
+        text = _ELLIPSES.sub(ELLIPSIS, _SPACE.sub(" ", text)).strip()
+    if len(text) <= max_chars:
+        return text
+    head_len = int(max_chars * 0.55)
+    tail_len = max_chars - head_len - len(ELLIPSIS)
+    head = text[:head_len].rsplit(" ", 1)[0].rstrip(",;:")
+    tail = text[-tail_len:]
+    tail = tail.split(" ", 1)[1] if " " in tail else tail
+    return _ELLIPSES.sub(ELLIPSIS, head + ELLIPSIS + tail)
+
+
+def quote_pieces(quote: str) -> list[str]:
+    """The verbatim pieces of a condensed quote (split at ellipses)."""
+    return [p.strip() for p in quote.split("…") if p.strip()]

@@ -1,0 +1,105 @@
+"""A staff request as a search query: trimmed, capped, and Chinese terms carried into English
+with the shipped glossary (the store's texts and the default embedder are English)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from radar.errors import BadInputError
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Traditional Chinese -> English terms, longest first (for greedy matching)."""
+
+    terms: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """What was asked and what is searched."""
+
+    original: str
+    text: str  # English search text
+    translated: tuple[tuple[str, str], ...]  # (zh, en) glossary pairs used
+    notes: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> Glossary:
+    """The shipped glossary (``commentary/curated/glossary_zh_en.csv``; sources in SOURCES.md)."""
+    text = resources.files("commentary").joinpath("curated/glossary_zh_en.csv").read_text("utf-8")
+    rows = [(r["zh_tw"].strip(), r["en"].strip()) for r in csv.DictReader(io.StringIO(text))
+            if r.get("zh_tw") and r.get("en")]
+    return Glossary(tuple(sorted(rows, key=lambda r: -len(r[0]))))
+
+
+@lru_cache(maxsize=1)
+def load_synonyms() -> dict[str, tuple[str, ...]]:
+    """News wording -> official wording (``commentary/curated/synonyms_en.csv``)."""
+    text = resources.files("commentary").joinpath("curated/synonyms_en.csv").read_text("utf-8")
+    return {r["term"].strip().lower(): tuple(a.strip() for a in r["alternatives"].split("|") if a.strip())
+            for r in csv.DictReader(io.StringIO(text)) if r.get("term")}
+
+
+def translate(text: str, glossary: Glossary) -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """Replace glossary terms (longest match first) by their English.
+
+    Returns:
+        (English text with untranslated CJK removed, pairs used, the CJK left untranslated).
+    """
+    used: list[tuple[str, str]] = []
+    out = text
+    for zh, en in glossary.terms:
+        if zh in out:
+            out = out.replace(zh, f" {en} ")
+            used.append((zh, en))
+    leftover = "".join(_CJK.findall(out))
+    english = _SPACE.sub(" ", _CJK.sub(" ", out)).strip()
+    return english, tuple(used), leftover
+
+
+def prepare_query(query: str, max_chars: int, glossary: Glossary | None = None) -> PreparedQuery:
+    """Normalise a request into a search query.
+
+    Args:
+        query: what staff typed (any language; zh-TW terms go through the glossary).
+        max_chars: longer queries are cut at a word boundary (noted in the draft).
+        glossary: defaults to the shipped one.
+
+    Raises:
+        BadInputError: nothing searchable is left (empty, punctuation only, or only Chinese
+            words the glossary does not know).
+    """
+    original = _SPACE.sub(" ", unicodedata.normalize("NFKC", query or "")).strip()
+    if not original:
+        raise BadInputError("the query is empty: say what the commentary is about")
+    notes: list[str] = []
+    text = original
+    if len(text) > max_chars:
+        cut = text[:max_chars]
+        text = cut.rsplit(" ", 1)[0] if " " in cut[max_chars // 2:] else cut
+        notes.append(f"查詢過長（{len(original)} 字元），僅以前 {len(text)} 字元檢索。")
+    translated: tuple[tuple[str, str], ...] = ()
+    if _CJK.search(text):
+        text, translated, leftover = translate(text, glossary or load_glossary())
+        if translated:
+            pairs = "、".join(f"{zh}→{en}" for zh, en in translated)
+            notes.append(f"中文查詢以詞彙表轉為英文檢索：{pairs}。")
+        if leftover:
+            notes.append(f"詞彙表未收錄而未用於檢索的中文：{leftover}。")
+    if not re.search(r"\w", text):
+        raise BadInputError(
+            f"nothing searchable in the query {original[:80]!r}: use English terms or "
+            "Chinese terms from the glossary (commentary/curated/glossary_zh_en.csv)"
+        )
+    return PreparedQuery(original=original, text=text, translated=translated, notes=tuple(notes))

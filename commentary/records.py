@@ -1,0 +1,185 @@
+"""Typed records of a quick-commentary draft (智庫短評): sources, cited statements, sections."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+# Certainty of a measure as the source states it (label keys; zh-TW labels in render).
+CERTAINTY = ("announced", "proposed", "signed", "in force")
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """A document the draft may cite: metadata, its date in the source's zone, sentences."""
+
+    doc_id: str
+    title: str
+    url: str
+    publisher: str
+    source_id: str
+    kind: str  # order | fact-sheet | statement | article | register | other
+    day: date | None  # publication date in the source's own zone
+    version: int
+    content_hash: str
+    sentences: tuple[str, ...]
+    meta_lines: tuple[str, ...] = ()  # source-given metadata as text (e.g. "Effective on: ...")
+    relevance: float = 0.0
+    story_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        """Everything this source says, as checked by the claim check."""
+        return "\n".join((self.title, *self.sentences, *self.meta_lines))
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A cited sentence of the draft. `doc_ids` are the sources that must support it."""
+
+    text: str
+    doc_ids: tuple[str, ...]
+    quote: bool = False  # the text is a verbatim source sentence (shown in quotes)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """A dated event drawn from a source."""
+
+    day: date
+    kind: str  # order | fact-sheet | register | statement | article | reference | effective
+    statement: Statement
+    certainty: str
+    effective: date | None = None
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A key fact with its certainty and, when the source gives one, its effective date."""
+
+    statement: Statement
+    certainty: str
+    effective: date | None = None
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """Something to watch: a deadline, a comment period, an effective date, a due report."""
+
+    day: date | None
+    kind: str  # effective | deadline | comments | report
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One curated exposure figure with its data source."""
+
+    label: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Implication:
+    """A possible effect on Taiwan's industries, from the curated mapping, with its reasoning."""
+
+    key: str
+    industries: tuple[str, ...]
+    reasoning: str
+    trigger: str  # what in the sources matched the mapping
+    doc_ids: tuple[str, ...]
+    figures: tuple[Figure, ...] = ()
+    evidence: tuple[Statement, ...] = ()  # source sentences naming Taiwan or the product group
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A numbered source in 參考資料."""
+
+    n: int
+    doc_id: str
+    title: str
+    publisher: str
+    day: date | None
+    url: str
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A statement the claim check removed, and why."""
+
+    section: str
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Claim-check totals: statements checked, kept, and the removed ones with reasons."""
+
+    checked: int
+    removed: tuple[Removal, ...] = ()
+
+    @property
+    def kept(self) -> int:
+        """Statements that passed."""
+        return self.checked - len(self.removed)
+
+
+@dataclass(frozen=True)
+class DraftInputs:
+    """Everything needed to reproduce a draft."""
+
+    query: str
+    search_query: str
+    filters: dict
+    doc_ids: tuple[str, ...]
+    doc_versions: tuple[tuple[str, int, str], ...]  # (id, version, content hash)
+    story_ids: tuple[str, ...]
+    writer: str
+    model: str
+    embedder: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A complete commentary draft. Sections hold statements citing documents by id;
+    `references` numbers the cited documents in order of first citation."""
+
+    title: str
+    created_at: datetime
+    timezone: str
+    inputs: DraftInputs
+    summary: tuple[Statement, ...]
+    background: tuple[Statement, ...]
+    timeline: tuple[TimelineEvent, ...]
+    facts: tuple[Fact, ...]
+    reactions: tuple[Statement, ...]
+    implications: tuple[Implication, ...]
+    watch: tuple[WatchItem, ...]
+    references: tuple[Reference, ...]
+    check: CheckReport
+    notes: tuple[str, ...] = ()
+    draft_id: str = ""
+    version: int = 0
+    exposure_sources: tuple[str, ...] = field(default=())
+
+    def ref_numbers(self, doc_ids: tuple[str, ...]) -> tuple[int, ...]:
+        """Reference numbers of some cited documents."""
+        by_id = {r.doc_id: r.n for r in self.references}
+        return tuple(sorted({by_id[d] for d in doc_ids if d in by_id}))
+
+    def as_json(self) -> dict:
+        """JSON-ready content (dates as ISO strings)."""
+        return _jsonable(asdict(self))
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

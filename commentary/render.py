@@ -1,0 +1,162 @@
+"""A draft as Markdown with zh-TW headings. Source text is escaped (Markdown and HTML are inert)
+and only http(s) links are written."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+from commentary.exposure import mapping_label
+from commentary.records import Draft, Statement
+
+HEADINGS = (
+    ("summary", "一、事件摘要"),
+    ("background", "二、背景"),
+    ("timeline", "三、時間軸"),
+    ("facts", "四、重點事實"),
+    ("reactions", "五、各方反應"),
+    ("implications", "六、對我國產業之可能影響"),
+    ("watch", "七、建議關注事項"),
+    ("references", "八、參考資料"),
+)
+CERTAINTY_ZH = {"announced": "已宣布", "proposed": "擬議中", "signed": "已簽署", "in force": "已生效"}
+KIND_ZH = {"order": "總統行政命令／公告", "register": "聯邦公報", "fact-sheet": "白宮事實說明",
+           "statement": "聲明", "article": "文章", "reference": "前令（見所引文件）", "other": "文件"}
+WATCH_ZH = {"effective": "生效日", "deadline": "期限", "comments": "意見徵詢截止", "report": "報告期限"}
+EMPTY = {
+    "summary": "（無可引用之來源句。）",
+    "background": "（所引用之來源未提供更早的背景。）",
+    "timeline": "（來源中未見可定日期之事件。）",
+    "facts": "（無通過查核之重點事實。）",
+    "reactions": "（所引用之來源中未見各方反應。）",
+    "implications": "（對照表中無與本事件相符之項目；請人工評估。）",
+    "watch": "（來源中未見尚未屆至之期限、意見徵詢或生效日。）",
+}
+SECTION_ZH = dict(HEADINGS)
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md_escape(text: str) -> str:
+    """Text with Markdown/HTML specials backslash-escaped and line breaks flattened."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL made safe inside ``<...>`` (None for any other scheme)."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
+
+
+def certainty_label(key: str) -> str:
+    """zh-TW certainty label with the English key, e.g. 已簽署（signed）."""
+    return f"{CERTAINTY_ZH.get(key, key)}（{key}）"
+
+
+def local_time(moment: datetime, tz: str) -> str:
+    """An instant as Taipei (or the given zone's) wall time, e.g. 2025-04-03 07:00."""
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def day_text(day: date | None) -> str:
+    """ISO date or 日期不明."""
+    return day.isoformat() if day else "日期不明"
+
+
+def cite(draft: Draft, st: Statement) -> str:
+    """The statement's reference numbers as [1][3]."""
+    return "".join(f"[{n}]" for n in draft.ref_numbers(st.doc_ids))
+
+
+def sentence(draft: Draft, st: Statement) -> str:
+    """A statement as escaped text with its citations (quotes in 「」)."""
+    body = md_escape(st.text)
+    return (f"「{body}」" if st.quote else body) + cite(draft, st)
+
+
+def render_markdown(draft: Draft) -> str:
+    """The whole draft as Markdown (zh-TW headings, numbered references)."""
+    out = [f"# {md_escape(draft.title)}", ""]
+    inputs = draft.inputs
+    out.append(f"- 草稿日期：{local_time(draft.created_at, draft.timezone)}（台北時間）")
+    if draft.draft_id:
+        out.append(f"- 草稿編號：{draft.draft_id} 第 {draft.version} 版")
+    out.append(f"- 查詢：{md_escape(inputs.query)}")
+    out.append(f"- 撰寫方式：{md_escape(inputs.writer)}（{md_escape(inputs.model)}）；"
+               f"參考文件 {len(inputs.doc_ids)} 篇；基準日 {inputs.filters.get('as_of', '')}")
+    out.append(f"- 事實查核：檢查 {draft.check.checked} 句，保留 {draft.check.kept} 句，"
+               f"刪除 {len(draft.check.removed)} 句（無法對應來源句，或數字、日期、名稱不見於來源）")
+    for note in draft.notes:
+        out.append(f"- 附註：{md_escape(note)}")
+    out += ["", "> 本稿為自動產生之初稿：引文保留來源原文（英文），「推論」為分析而非來源事實，"
+            "定稿前請逐條核對來源。", ""]
+    body = {
+        "summary": [f"- {sentence(draft, s)}" for s in draft.summary],
+        "background": [f"- {sentence(draft, s)}" for s in draft.background],
+        "timeline": [_event(draft, e) for e in draft.timeline],
+        "facts": [_fact(draft, i, f) for i, f in enumerate(draft.facts, 1)],
+        "reactions": [f"- {sentence(draft, s)}" for s in draft.reactions],
+        "implications": _implications(draft),
+        "watch": [_watch(draft, w) for w in draft.watch],
+        "references": [_reference(r) for r in draft.references],
+    }
+    for key, heading in HEADINGS:
+        out += [f"## {heading}", ""]
+        out += body[key] or [EMPTY.get(key, "")]
+        out.append("")
+    if draft.check.removed:
+        out += ["## 附錄：事實查核刪除之語句", ""]
+        for r in draft.check.removed:
+            out.append(f"- （{SECTION_ZH.get(r.section, r.section)}）{md_escape(r.text[:300])}"
+                       f" — 原因：{md_escape(r.reason)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _event(draft: Draft, e) -> str:
+    ref = draft.ref_numbers(e.statement.doc_ids[:1])
+    title = next((r.title for r in draft.references if ref and r.n == ref[0]), "")
+    eff = f"；生效日 {e.effective.isoformat()}" if e.effective else ""
+    head = f"- **{e.day.isoformat()}**｜{KIND_ZH.get(e.kind, e.kind)}｜{certainty_label(e.certainty)}{eff}"
+    name = f"《{md_escape(title)}》：" if title and e.kind != "reference" else ""
+    return f"{head} — {name}{sentence(draft, e.statement)}"
+
+
+def _fact(draft: Draft, i: int, f) -> str:
+    eff = f"；生效日 {f.effective.isoformat()}" if f.effective else ""
+    return f"{i}. {sentence(draft, f.statement)}〔{certainty_label(f.certainty)}{eff}〕"
+
+
+def _watch(draft: Draft, w) -> str:
+    when = f"**{w.day.isoformat()}**（{WATCH_ZH.get(w.kind, w.kind)}）" if w.day \
+        else f"**{WATCH_ZH.get(w.kind, w.kind)}**（見來源所定期間）"
+    return f"- {when}：{sentence(draft, w.statement)}"
+
+
+def _implications(draft: Draft) -> list[str]:
+    out: list[str] = []
+    for imp in draft.implications:
+        refs = "".join(f"[{n}]" for n in draft.ref_numbers(imp.doc_ids))
+        out += [f"### {md_escape(mapping_label(imp.key))}", "",
+                f"- 觸發依據：來源 {refs} 提及 {md_escape(imp.trigger)}",
+                f"- 可能受影響產業：{md_escape('、'.join(imp.industries))}",
+                f"- 推論（分析，非來源事實）：{md_escape(imp.reasoning)}"]
+        for fig in imp.figures:
+            out.append(f"- 參考數據：{md_escape(fig.label)} {md_escape(fig.value)}"
+                       f"（資料來源：{md_escape(fig.source)}）")
+        for st in imp.evidence:
+            out.append(f"- 來源提及臺灣：{sentence(draft, st)}")
+        out.append("")
+    if out:
+        out.append("資料說明：出口數據為我國對全球或對主要市場之總額，非依本措施範圍精算之曝險；"
+                   "對照表與數據出處見 commentary/curated/SOURCES.md。")
+    return out
+
+
+def _reference(r) -> str:
+    url = safe_url(r.url)
+    link = f"<{url}>" if url else md_escape(r.url)
+    return f"{r.n}. {md_escape(r.title)}. {md_escape(r.publisher)}, {day_text(r.day)}. {link}"

@@ -1,0 +1,216 @@
+"""A draft as a Word document (python-docx): headings, certainty labels, numbered references
+with hyperlinks, the draft date in Asia/Taipei."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from docx import Document as new_document
+from docx.enum.text import WD_COLOR_INDEX
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from commentary.exposure import mapping_label
+from commentary.records import Draft, Statement
+from commentary.render import (
+    EMPTY,
+    HEADINGS,
+    KIND_ZH,
+    SECTION_ZH,
+    WATCH_ZH,
+    certainty_label,
+    day_text,
+    local_time,
+    safe_url,
+)
+
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPACE = re.compile(r"\s+")
+EAST_ASIAN_FONT = "Microsoft JhengHei"
+
+
+def clean(text: str) -> str:
+    """Text Word can hold (XML-illegal control characters removed, whitespace flattened)."""
+    return _SPACE.sub(" ", _XML_ILLEGAL.sub("", str(text)))
+
+
+def _run(p: Paragraph, text: str, bold: bool = False, highlight: bool = False):
+    run = p.add_run(clean(text))
+    run.bold = bold
+    if highlight:
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    return run
+
+
+def _cited(p: Paragraph, draft: Draft, st: Statement) -> None:
+    body = clean(st.text)
+    _run(p, f"「{body}」" if st.quote else body)
+    refs = "".join(f"[{n}]" for n in draft.ref_numbers(st.doc_ids))
+    if refs:
+        run = _run(p, refs)
+        run.font.superscript = True
+
+
+def _hyperlink(p: Paragraph, url: str, text: str) -> None:
+    r_id = p.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), r_id)
+    run = OxmlElement("w:r")
+    props = OxmlElement("w:rPr")
+    style = OxmlElement("w:rStyle")
+    style.set(qn("w:val"), "Hyperlink")
+    props.append(style)
+    color = OxmlElement("w:color")
+    color.set(qn("w:val"), "0563C1")
+    props.append(color)
+    underline = OxmlElement("w:u")
+    underline.set(qn("w:val"), "single")
+    props.append(underline)
+    run.append(props)
+    t = OxmlElement("w:t")
+    t.text = clean(text)
+    t.set(qn("xml:space"), "preserve")
+    run.append(t)
+    link.append(run)
+    p._p.append(link)
+
+
+def _set_fonts(doc) -> None:
+    style = doc.styles["Normal"]
+    style.font.size = Pt(11)
+    props = style.element.get_or_add_rPr()
+    fonts = props.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        props.append(fonts)
+    fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+
+
+def write_docx(draft: Draft, path: Path | str) -> Path:
+    """Write the draft as .docx; returns the path.
+
+    Args:
+        draft: from ``write_commentary``.
+        path: where to write (parent folders are created).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = new_document()
+    _set_fonts(doc)
+    doc.core_properties.title = clean(draft.title)
+    doc.core_properties.created = draft.created_at
+    doc.core_properties.comments = f"policy-radar {draft.draft_id} v{draft.version}"
+    doc.add_heading(clean(draft.title), level=0)
+    meta = doc.add_paragraph()
+    _run(meta, f"草稿日期：{local_time(draft.created_at, draft.timezone)}（台北時間）", bold=True)
+    if draft.draft_id:
+        _run(meta, f"　草稿編號：{draft.draft_id} 第 {draft.version} 版")
+    doc.add_paragraph(clean(
+        f"撰寫方式：{draft.inputs.writer}（{draft.inputs.model}）；參考文件 {len(draft.inputs.doc_ids)} 篇；"
+        f"事實查核：檢查 {draft.check.checked} 句，刪除 {len(draft.check.removed)} 句。"))
+    for note in draft.notes:
+        doc.add_paragraph(clean(f"附註：{note}"))
+    warn = doc.add_paragraph()
+    _run(warn, "本稿為自動產生之初稿：引文保留來源原文，「推論」為分析而非來源事實，定稿前請逐條核對來源。",
+         highlight=True)
+    writers = {
+        "summary": lambda: _bullets(doc, draft, draft.summary),
+        "background": lambda: _bullets(doc, draft, draft.background),
+        "timeline": lambda: _timeline(doc, draft),
+        "facts": lambda: _facts(doc, draft),
+        "reactions": lambda: _bullets(doc, draft, draft.reactions),
+        "implications": lambda: _implications(doc, draft),
+        "watch": lambda: _watch(doc, draft),
+        "references": lambda: _references(doc, draft),
+    }
+    for key, heading in HEADINGS:
+        doc.add_heading(heading, level=1)
+        if not writers[key]():
+            doc.add_paragraph(EMPTY.get(key, ""))
+    if draft.check.removed:
+        doc.add_heading("附錄：事實查核刪除之語句", level=1)
+        for r in draft.check.removed:
+            p = doc.add_paragraph(style="List Bullet")
+            _run(p, f"（{SECTION_ZH.get(r.section, r.section)}）{r.text[:300]} — 原因：{r.reason}")
+    doc.save(str(path))
+    return path
+
+
+def _bullets(doc, draft: Draft, statements) -> bool:
+    for st in statements:
+        _cited(doc.add_paragraph(style="List Bullet"), draft, st)
+    return bool(statements)
+
+
+def _label(p: Paragraph, certainty: str, effective) -> None:
+    run = _run(p, f"〔{certainty_label(certainty)}"
+               + (f"；生效日 {effective.isoformat()}" if effective else "") + "〕", bold=True)
+    run.font.color.rgb = RGBColor(0x9C, 0x27, 0x06)
+
+
+def _timeline(doc, draft: Draft) -> bool:
+    for e in draft.timeline:
+        p = doc.add_paragraph(style="List Bullet")
+        _run(p, f"{e.day.isoformat()}｜{KIND_ZH.get(e.kind, e.kind)} ", bold=True)
+        _label(p, e.certainty, e.effective)
+        ref = draft.ref_numbers(e.statement.doc_ids[:1])
+        title = next((r.title for r in draft.references if ref and r.n == ref[0]), "")
+        if title and e.kind != "reference":
+            _run(p, f" 《{title}》：")
+        else:
+            _run(p, " ")
+        _cited(p, draft, e.statement)
+    return bool(draft.timeline)
+
+
+def _facts(doc, draft: Draft) -> bool:
+    for f in draft.facts:
+        p = doc.add_paragraph(style="List Number")
+        _cited(p, draft, f.statement)
+        _label(p, f.certainty, f.effective)
+    return bool(draft.facts)
+
+
+def _watch(doc, draft: Draft) -> bool:
+    for w in draft.watch:
+        p = doc.add_paragraph(style="List Bullet")
+        when = f"{w.day.isoformat()}（{WATCH_ZH.get(w.kind, w.kind)}）：" if w.day \
+            else f"{WATCH_ZH.get(w.kind, w.kind)}（見來源所定期間）："
+        _run(p, when, bold=True)
+        _cited(p, draft, w.statement)
+    return bool(draft.watch)
+
+
+def _implications(doc, draft: Draft) -> bool:
+    for imp in draft.implications:
+        doc.add_heading(clean(mapping_label(imp.key)), level=2)
+        refs = "".join(f"[{n}]" for n in draft.ref_numbers(imp.doc_ids))
+        doc.add_paragraph(clean(f"觸發依據：來源 {refs} 提及 {imp.trigger}"), style="List Bullet")
+        doc.add_paragraph(clean(f"可能受影響產業：{'、'.join(imp.industries)}"), style="List Bullet")
+        p = doc.add_paragraph(style="List Bullet")
+        _run(p, "推論（分析，非來源事實）：", bold=True)
+        _run(p, imp.reasoning)
+        for fig in imp.figures:
+            doc.add_paragraph(clean(f"參考數據：{fig.label} {fig.value}（資料來源：{fig.source}）"),
+                              style="List Bullet")
+        for st in imp.evidence:
+            p = doc.add_paragraph(style="List Bullet")
+            _run(p, "來源提及臺灣：")
+            _cited(p, draft, st)
+    return bool(draft.implications)
+
+
+def _references(doc, draft: Draft) -> bool:
+    for r in draft.references:
+        p = doc.add_paragraph()
+        _run(p, f"[{r.n}] {r.title}. {r.publisher}, {day_text(r.day)}. ")
+        url = safe_url(r.url)
+        if url:
+            _hyperlink(p, url, url)
+        else:
+            _run(p, r.url)
+    return bool(draft.references)

@@ -1,0 +1,57 @@
+"""Dates in source sentences: formats, years read against the source date, roles, certainty."""
+
+from datetime import date
+
+from commentary.dates import (
+    certainty,
+    date_mentions,
+    effective_dates,
+    find_dates,
+    relative_deadline,
+)
+
+
+def test_find_dates_reads_the_formats_sources_use():
+    text = ("signed on April 2, 2025; effective 2 May 2025; notice 2025-08-29; "
+            "公告 2025年7月30日; not a date: May 32, 2025")
+    assert [d for d, _, _ in find_dates(text)] == [
+        date(2025, 4, 2), date(2025, 5, 2), date(2025, 8, 29), date(2025, 7, 30)]
+
+
+def test_a_date_without_year_is_read_against_the_source_date():
+    sentence = "Effective August 29, imported goods valued at or under $800 will be subject to duties."
+    assert find_dates(sentence) == []
+    assert [d for d, _, _ in find_dates(sentence, date(2025, 7, 30))] == [date(2025, 8, 29)]
+    # a December source reads "January 5" as the next January
+    assert find_dates("from January 5 on", date(2025, 12, 20))[0][0] == date(2026, 1, 5)
+
+
+def test_roles_come_from_the_words_before_the_date():
+    s = ("Goods entered for consumption on or after 12:01 a.m. eastern daylight time on "
+         "May 2, 2025, as noted in Executive Order 14195 of February 1, 2025.")
+    roles = {m.day: m.role for m in date_mentions(s)}
+    assert roles == {date(2025, 5, 2): "effective", date(2025, 2, 1): "mention"}
+    assert effective_dates(s) == [date(2025, 5, 2)]
+    comments = date_mentions("Written comments must be received on or before June 16, 2025.")
+    assert comments[0].role == "comments"
+    deadline = date_mentions("The Secretary shall report no later than October 1, 2025.")
+    assert deadline[0].role == "deadline"
+
+
+def test_relative_deadlines_are_found():
+    assert relative_deadline("Within 90 days of the date of this order, the Secretary shall "
+                             "submit a report.") == "Within 90 days"
+    assert relative_deadline("The order takes effect today.") is None
+
+
+def test_certainty_follows_wording_source_kind_and_reference_date():
+    as_of = date(2025, 4, 3)
+    order = "Duty-free de minimis treatment shall no longer be available."
+    assert certainty(order, "order", date(2025, 5, 2), as_of) == "signed"
+    assert certainty(order, "order", date(2025, 5, 2), date(2025, 6, 1)) == "in force"
+    assert certainty("The Department proposes to amend the rule.", "register", None, as_of) == "proposed"
+    assert certainty("The United States should end this exemption.", "fact-sheet", None,
+                     as_of) == "announced"
+    assert certainty("Today, President Trump signed an Executive Order ending it.", "fact-sheet",
+                     None, as_of) == "signed"
+    assert certainty("The tariffs took effect on March 4.", "article", None, as_of) == "in force"

@@ -1,0 +1,170 @@
+"""Hybrid search over real documents: BM25 index, phrase-aware matching, filters, stories,
+read-only use, and (slow) embedding similarity with the real MiniLM model."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from commentary.query import load_synonyms
+from commentary.snapshot_docs import snapshot_documents
+from crawlers.registry import load_registry
+from store.db import connect
+from store.documents import upsert_document, upsert_sources
+from store.search import (
+    SearchFilters,
+    fts_ready,
+    phrase_units,
+    query_terms,
+    refresh_search_index,
+    search,
+)
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+KEYS = ("as-applied-to-low-value-imports/", "closes-de-minimis-exemptions-to-combat-chinas",
+        "suspending-duty-free-de-minimis-treatment-for-all-countries/",
+        "imposing-tariffs-on-countries-importing-venezuelan-oil", "2025-07325",
+        "america-first-trade-policy/", "2025/03/addressing-risks-from-paul-weiss")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A store with real 2025 documents (orders, fact sheets, a Federal Register notice, and
+    unrelated ones), indexed."""
+    path = tmp_path_factory.mktemp("search") / "radar.duckdb"
+    con = connect(path)
+    reg = load_registry()
+    upsert_sources(con, reg.sources)
+    docs = {}
+    for d in snapshot_documents(SNAPSHOT, reg, keep=lambda r: any(k in r["url"] for k in KEYS)):
+        upsert_document(con, d)
+        docs[d.url] = d
+    assert refresh_search_index(con) is True
+    yield con, docs, path
+    con.close()
+
+
+def by_key(docs, key):
+    return next(d for u, d in docs.items() if key in u)
+
+
+def test_query_terms_drop_stop_words():
+    assert query_terms("US ends de minimis for Chinese parcels!") == (
+        "ends", "de", "minimis", "chinese", "parcels")
+
+
+def test_phrase_units_pair_words_used_together():
+    counts = {("de", "minimi"): (10, 10), ("minimi", "parcel"): (5, 0)}
+    units = phrase_units(["de", "minimi", "parcel"], lambda a, b: counts.get((a, b), (0, 0)))
+    assert units == (("de", "minimi"), ("parcel",))
+
+
+def test_index_is_rebuilt_only_when_documents_change(store):
+    con, docs, _ = store
+    assert fts_ready(con)
+    assert refresh_search_index(con) is False
+    d = by_key(docs, "america-first-trade-policy/")
+    upsert_document(con, d.__class__(**{**d.__dict__, "text": d.text + "\nA new paragraph."}))
+    assert refresh_search_index(con) is True
+    assert refresh_search_index(con) is False
+
+
+def test_bm25_finds_the_de_minimis_orders_and_not_tren_de_aragua(store):
+    con, docs, _ = store
+    result = search(con, None, "de minimis")
+    found = {h.url for h in result.docs}
+    assert by_key(docs, "as-applied-to-low-value-imports/").url in found
+    assert by_key(docs, "suspending-duty-free-de-minimis").url in found
+    assert by_key(docs, "2025-07325").url in found  # the Federal Register notice
+    assert by_key(docs, "venezuelan-oil").url not in found  # "Tren de Aragua" is not the phrase
+    assert by_key(docs, "paul-weiss").url not in found
+    assert result.methods == ("bm25",)
+    assert all(h.bm25 is not None and h.coverage == 1.0 for h in result.docs)
+
+
+def test_news_wording_reaches_official_wording(store):
+    con, docs, _ = store
+    plain = search(con, None, "US ends de minimis for Chinese parcels")
+    widened = search(con, None, "US ends de minimis for Chinese parcels", synonyms=load_synonyms())
+    eo = by_key(docs, "as-applied-to-low-value-imports/").id
+    cover = {h.doc_id: h.coverage for h in widened.docs}
+    assert cover[eo] == 1.0 > {h.doc_id: h.coverage for h in plain.docs}.get(eo, 0.0)
+
+
+def test_filters_dates_sources_countries_topics_stories(store):
+    con, docs, _ = store
+    eo = by_key(docs, "as-applied-to-low-value-imports/")
+    july = by_key(docs, "suspending-duty-free-de-minimis")
+    april = SearchFilters(since=datetime(2025, 4, 1, tzinfo=UTC), until=datetime(2025, 4, 30, tzinfo=UTC))
+    assert {h.doc_id for h in search(con, None, "de minimis", april).docs} >= {eo.id}
+    assert july.id not in {h.doc_id for h in search(con, None, "de minimis", april).docs}
+    fr = search(con, None, "de minimis", SearchFilters(sources=("fr-trade-technology",))).docs
+    assert fr and all(h.source_id == "fr-trade-technology" for h in fr)
+    assert search(con, None, "de minimis", SearchFilters(countries=("us",))).docs
+    assert not search(con, None, "de minimis", SearchFilters(countries=("JP",))).docs
+    con.execute("INSERT INTO tags VALUES (?, 'topic', 'trade', 0.9, 'de minimis', 'test') "
+                "ON CONFLICT DO NOTHING", [eo.id])
+    assert [h.doc_id for h in search(con, None, "de minimis", SearchFilters(topics=("trade",))).docs] == [eo.id]
+    now = datetime.now(UTC)
+    con.execute("INSERT INTO stories VALUES ('s-test', 'De minimis', ?, ?, 2, NULL, 'test', "
+                "'active', NULL, ?) ON CONFLICT DO NOTHING", [now, now, now])
+    con.executemany("INSERT INTO story_members VALUES (?, 's-test', 1.0, ?, 'test') "
+                    "ON CONFLICT DO NOTHING", [[eo.id, now], [july.id, now]])
+    result = search(con, None, "de minimis", SearchFilters(story_id="s-test"))
+    assert {h.doc_id for h in result.docs} == {eo.id, july.id}
+    assert [(s.story_id, set(s.doc_ids)) for s in result.stories] == [("s-test", {eo.id, july.id})]
+
+
+def test_a_query_about_nothing_in_the_store_finds_nothing(store):
+    con, _, _ = store
+    assert search(con, None, "zyxwvut quasar pelican").docs == ()
+    assert search(con, None, "the of and").docs == ()
+
+
+def test_read_only_connections_search_the_existing_index(tmp_path):
+    path = tmp_path / "ro.duckdb"
+    con = connect(path)
+    docs = list(snapshot_documents(SNAPSHOT, load_registry(), keep=lambda r: KEYS[0] in r["url"]))
+    for d in docs:
+        upsert_document(con, d)
+    refresh_search_index(con)
+    con.close()
+    ro = duckdb.connect(str(path), read_only=True)
+    try:
+        assert [h.url for h in search(ro, None, "de minimis").docs] == [docs[0].url]
+    finally:
+        ro.close()
+
+
+def test_without_an_index_bm25_is_skipped_with_a_warning(tmp_path, caplog):
+    con = connect(tmp_path / "empty.duckdb")
+    try:
+        result = search(con, None, "de minimis")
+    finally:
+        con.close()
+    assert result.docs == () and result.methods == ()
+    assert "no full-text index" in caplog.text
+
+
+@pytest.mark.slow
+def test_embeddings_find_documents_that_share_no_words_with_the_query(store):
+    from nlp.embed import embedding_input, load_backend
+    from radar.settings import load_settings
+
+    con, docs, _ = store
+    backend = load_backend(load_settings().nlp)
+    rows = con.execute("SELECT id, title, text, content_hash FROM documents").fetchall()
+    vecs = backend.encode([embedding_input(r[1], r[2]) for r in rows])
+    con.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [[r[0], backend.name, r[3], backend.dim, v.tolist()] for r, v in zip(rows, vecs, strict=True)])
+    # no word of the query is in the orders' wording ("de minimis", "low-value", "postal")
+    result = search(con, backend, "small parcels shipped by post from China", min_coverage=1.1,
+                    min_cosine=0.35)
+    assert result.methods == ("bm25", "embedding")
+    found = {h.url for h in result.docs}
+    assert by_key(docs, "as-applied-to-low-value-imports/").url in found
+    assert by_key(docs, "closes-de-minimis-exemptions").url in found
+    assert by_key(docs, "paul-weiss").url not in found
+    assert not any("venezuelan" in u for u in found)
+    assert all(h.cosine is not None and h.cosine >= 0.35 for h in result.docs)
