@@ -18,7 +18,7 @@ app = typer.Typer(help="policy-radar: foreign innovation-policy and trade news f
                   no_args_is_help=True, pretty_exceptions_enable=False)
 sources_app = typer.Typer(help="The source registry (crawlers/sources.yaml).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-console = Console(stderr=True)
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 110)
 
 
 def _env_defaults() -> None:
@@ -29,6 +29,8 @@ def _env_defaults() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _fail(exc: Exception) -> None:

@@ -75,7 +75,8 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
 
 def _print_summary(console: Console, date: str, days: int, result: dict, wall: float) -> None:
     totals, timings = result["totals"], result["timings"]
-    table = Table(title=f"policy-radar demo — digest {date} (crawled {days} days before)")
+    console.print(f"[bold]policy-radar demo[/bold] — digest {date} (crawled the {days} days before)")
+    table = Table()
     table.add_column("what")
     table.add_column("value", justify="right")
     for key in ("documents", "stories", "sources", "digest_stories", "errors"):
