@@ -289,7 +289,8 @@ def cluster_items(
             out.append(Assignment(item.doc_id, sid, 1.0, False))
             continue
         dup_story = state.doc_story.get(item.duplicate_of or "")
-        if dup_story is not None:
+        if dup_story is not None and _within_window(state.stories[_resolve(state, dup_story)],
+                                                    item, settings):
             sid = _resolve(state, dup_story)
             _join(state.stories[sid], item)
             state.doc_story[item.doc_id] = sid
@@ -313,6 +314,11 @@ def cluster_items(
         state.changed.add(story.id)
         out.append(Assignment(item.doc_id, story.id, 1.0, True))
     return out
+
+
+def _within_window(story: Story, item: ClusterItem, settings: NlpSettings) -> bool:
+    gap = max(0.0, (item.at - story.last_at).total_seconds(), (story.first_at - item.at).total_seconds())
+    return story.status == "active" and gap <= settings.cluster_window_days * _DAY
 
 
 def _resolve(state: ClusterState, story_id: str) -> str:

@@ -16,10 +16,17 @@ import duckdb
 import numpy as np
 
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
-from nlp.embed import EmbeddingBackend, embedding_input, load_backend
+from nlp.embed import EmbeddingBackend, embed_documents, load_backend
 from nlp.entities import Gazetteer, build_pipeline, entities_from_doc, load_gazetteer, ner_input
 from nlp.language import LanguageIdentifiers, load_identifiers
-from nlp.neardup import METHOD, MinHashParams, Signature, find_near_duplicates, signature
+from nlp.neardup import (
+    METHOD,
+    MinHashParams,
+    Signature,
+    find_near_duplicates,
+    signature,
+    title_words,
+)
 from nlp.screening import Screened, screen_document
 from nlp.topics import (
     Taxonomy,
@@ -32,7 +39,7 @@ from radar.settings import NlpSettings
 from store import enrichment as db
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "enrich-1"
+PIPELINE_VERSION = "enrich-2"
 STAGE = "enrich"
 
 
@@ -152,7 +159,8 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
     for doc in batch:
         try:
             screened[doc.id] = screen_document(doc.title, doc.text, doc.published_at,
-                                               models.identifiers, settings.max_text_chars)
+                                               models.identifiers, settings.max_text_chars,
+                                               source_language=doc.source_language)
         except Exception as exc:  # a bad item must not stop the batch
             errors.append((doc.id, "bad_input", f"screening failed: {type(exc).__name__}: {exc}"))
     ok = [d for d in batch if d.id in screened and screened[d.id].status == "ok"]
@@ -230,7 +238,8 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
     params = minhash_params(settings)
     sigs: list[Signature] = []
     for doc in docs:
-        sig = signature(doc.id, screened[doc.id].title, screened[doc.id].text, params)
+        at = doc.published_at.timestamp() if doc.published_at else None
+        sig = signature(doc.id, screened[doc.id].title, screened[doc.id].text, params, at)
         if sig is not None:
             sigs.append(sig)
             tables["minhash_signatures"].append({
@@ -249,9 +258,13 @@ def _vectors(con, models: Models, settings, docs, screened, counts) -> np.ndarra
     todo = [i for i, d in enumerate(docs) if d.content_hash not in cached]
     out = np.zeros((len(docs), models.backend.dim), dtype=np.float32)
     if todo:
-        texts = [embedding_input(screened[docs[i].id].title, screened[docs[i].id].text,
-                                 settings.embed_chars) for i in todo]
-        out[todo] = models.backend.encode(texts)
+        out[todo] = embed_documents(
+            models.backend,
+            [screened[docs[i].id].title for i in todo],
+            [screened[docs[i].id].text for i in todo],
+            settings.embed_chars,
+            settings.embed_title_weight,
+        )
     for i, d in enumerate(docs):
         if d.content_hash in cached:
             out[i] = cached[d.content_hash]
@@ -263,10 +276,13 @@ def _stored_lookup(con, sigs: list[Signature], params: MinHashParams) -> dict:
     keys = sorted({k for s in sigs for k in s.bands})
     batch_ids = {s.doc_id for s in sigs}
     found = {}
-    for doc_id, values, bands, size, root in db.stored_signatures(con, params.tag, keys):
+    for doc_id, values, bands, size, root, title, published in db.stored_signatures(
+        con, params.tag, keys
+    ):
         if doc_id in batch_ids:
             continue
-        sig = Signature(doc_id, np.asarray(values, dtype=np.uint64), tuple(bands), int(size))
+        sig = Signature(doc_id, np.asarray(values, dtype=np.uint64), tuple(bands), int(size),
+                        title_words(title), published.timestamp() if published else None)
         found[doc_id] = (sig, root)
     return found
 

@@ -80,7 +80,11 @@ def _clean(text: str) -> str:
 
 
 def detect_language(
-    text: str, identifiers: LanguageIdentifiers, long_text_chars: int = 150
+    text: str,
+    identifiers: LanguageIdentifiers,
+    long_text_chars: int = 150,
+    prior: str | None = None,
+    prior_below: float = 0.7,
 ) -> LanguageGuess:
     """Identify the language of a title or text.
 
@@ -88,6 +92,9 @@ def detect_language(
         text: title, body, or title + lead.
         identifiers: from ``load_identifiers``.
         long_text_chars: from this length on, a confident unsupported language is believed.
+        prior: the language the source declares (sources.yaml), if any.
+        prior_below: a Latin-script guess less confident than this yields to ``prior``
+            (short titles made of names: "Golub Capital BDC Inc., et al.").
 
     Returns:
         code + confidence; ``supported`` is False for a language outside ``identifiers.languages``.
@@ -111,6 +118,8 @@ def detect_language(
         code, conf = identifiers.full.classify(clean)
         return LanguageGuess(code, round(conf, 4), code in identifiers.languages, "langid")
     code, conf = identifiers.restricted.classify(clean)
+    if prior and prior != code and conf < prior_below and prior in identifiers.languages:
+        return LanguageGuess(prior, round(conf, 4), True, "prior")
     if len(clean) >= long_text_chars:
         full_code, full_conf = identifiers.full.classify(clean)
         if full_code not in identifiers.languages and full_conf >= 0.9 and full_conf > conf:

@@ -27,7 +27,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 class MinHashParams:
     """Shingle size, permutations, LSH banding, similarity threshold and the minimum size."""
 
-    shingle: int = 5
+    shingle: int = 3
     num_perm: int = 128
     bands: int = 32
     seed: int = 1
@@ -36,6 +36,7 @@ class MinHashParams:
     min_size_ratio: float = 0.33  # ... and at least this fraction of its size
     min_tokens: int = 12
     max_chars: int = 200_000
+    max_days: float = 14.0  # copies published further apart are re-issues, not duplicates
 
     @property
     def rows(self) -> int:
@@ -56,6 +57,8 @@ class Signature:
     values: np.ndarray  # uint64 (num_perm,)
     bands: tuple[int, ...]
     size: int  # number of distinct shingles
+    title_words: frozenset[str] = frozenset()
+    at: float | None = None  # published instant (POSIX seconds), when known
 
 
 @dataclass(frozen=True)
@@ -100,8 +103,39 @@ def band_keys(values: np.ndarray, params: MinHashParams) -> tuple[int, ...]:
     return tuple(keys)
 
 
-def signature(doc_id: str, title: str, text: str, params: MinHashParams) -> Signature | None:
-    """MinHash signature, or None when the document has fewer than ``params.min_tokens`` tokens."""
+_STOP = frozenset("a an and the of to in on for by with from at as is are its into our".split())
+
+
+def title_words(title: str) -> frozenset[str]:
+    """Content words of a title (normalised like the text; stop words and 1-2 letter words dropped)."""
+    return frozenset(w for w in tokens_for_shingles(title, "") if len(w) > 2 and w not in _STOP)
+
+
+def titles_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
+    """True when each title has a word the other lacks (steel/aluminum, northern/southern).
+
+    A word glued to another by a scraper ("andsteel") is not a conflict.
+    """
+    only_a, only_b = a - b, b - a
+    for x in only_a:
+        for y in only_b:
+            if x not in y and y not in x:
+                return True
+    return False
+
+
+def signature(
+    doc_id: str, title: str, text: str, params: MinHashParams, at: float | None = None
+) -> Signature | None:
+    """MinHash signature, or None when the document has fewer than ``params.min_tokens`` tokens.
+
+    Args:
+        doc_id: document id.
+        title: title (shingled with the text, and kept as a word set for the title check).
+        text: body text.
+        params: shingling and banding.
+        at: published instant as POSIX seconds (None when undated).
+    """
     tokens = tokens_for_shingles(title, text, params.max_chars)
     if len(tokens) < params.min_tokens:
         return None
@@ -109,7 +143,7 @@ def signature(doc_id: str, title: str, text: str, params: MinHashParams) -> Sign
     sh = shingles(tokens, params.shingle)
     mh.update_batch(list(sh))
     values = np.asarray(mh.hashvalues, dtype=np.uint64)
-    return Signature(doc_id, values, band_keys(values, params), len(sh))
+    return Signature(doc_id, values, band_keys(values, params), len(sh), title_words(title), at)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
@@ -120,10 +154,17 @@ def similarity(a: np.ndarray, b: np.ndarray) -> float:
 def duplicate_score(a: Signature, b: Signature, params: MinHashParams) -> float:
     """Jaccard estimate, or the containment of the smaller copy when that rule applies.
 
+    Zero when the titles conflict or the publication dates are more than
+    ``params.max_days`` apart (templated orders: steel vs aluminum, monthly extensions).
+
     Containment comes from Jaccard and the two shingle-set sizes:
     |A ∩ B| = J (|A| + |B|) / (1 + J). It catches a copy wrapped in extra boilerplate
     (a crawler's header, a syndication footer) where Jaccard alone is too low.
     """
+    if titles_conflict(a.title_words, b.title_words):
+        return 0.0
+    if a.at is not None and b.at is not None and abs(a.at - b.at) > params.max_days * 86400:
+        return 0.0
     jac = similarity(a.values, b.values)
     if jac >= params.threshold:
         return jac

@@ -69,6 +69,7 @@ def screen_document(
     identifiers: LanguageIdentifiers,
     max_text_chars: int,
     mojibake_limit: float = 0.5,
+    source_language: str | None = None,
 ) -> Screened:
     """Decide whether and how a document is enriched.
 
@@ -79,6 +80,7 @@ def screen_document(
         identifiers: language models.
         max_text_chars: longer bodies are cut to this length (noted).
         mojibake_limit: markers per 100 chars above which an unrepairable text is skipped.
+        source_language: the language the source declares (a prior for short titles).
     """
     title = (title or "").strip()
     text = text or ""
@@ -104,7 +106,8 @@ def screen_document(
     if letters < _MIN_LETTERS:
         guess = LanguageGuess("und", 0.0, False, "empty")
         return Screened("empty", title, text, guess, tuple(notes + ["no letters"]))
-    guess = detect_language(f"{title}\n{text[:1500]}", identifiers)
+    prior = (source_language or "").split("-")[0].lower() or None
+    guess = detect_language(f"{title}\n{text[:1500]}", identifiers, prior=prior)
     if not guess.supported:
         reason = f"skipped:language:{guess.code}"
         return Screened(reason, title, text, guess, tuple(notes + [f"no model for language {guess.code}"]))

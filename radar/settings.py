@@ -45,21 +45,22 @@ class NlpSettings(BaseModel):
     embedding_backend: str = "minilm"
     embed_batch: int = 64
     ner_chars: int = 1500
-    cluster_threshold: float = 0.55
+    cluster_threshold: float = 0.65
     cluster_window_days: int = 45
     cluster_half_life_days: float = 14.0
     cluster_entity_weight: float = 0.25
-    cluster_time_weight: float = 0.2
-    cluster_merge_threshold: float = 0.8
+    cluster_time_weight: float = 0.3
+    cluster_merge_threshold: float = 0.9
     languages: list[str] = Field(
         default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
     )
     enrich_batch: int = 256
     embed_chars: int = 1000
+    embed_title_weight: float = 0.5
     max_text_chars: int = 200_000
     tag_min_score: float = 0.5
     neardup_threshold: float = 0.7
-    neardup_shingle: int = 5
+    neardup_shingle: int = 3
 
 
 class ProfileSettings(BaseModel):

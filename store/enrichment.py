@@ -78,6 +78,7 @@ class PendingDoc:
     published_at: datetime | None
     first_seen_at: datetime
     source_id: str
+    source_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,9 @@ def pending_documents(
         limit: at most this many (oldest first).
     """
     sql = (
-        "SELECT d.id, d.title, d.text, d.content_hash, d.published_at, d.first_seen_at, d.source_id "
-        "FROM documents d LEFT JOIN enrichments e ON e.doc_id = d.id "
+        "SELECT d.id, d.title, d.text, d.content_hash, d.published_at, d.first_seen_at, d.source_id, "
+        "s.language FROM documents d LEFT JOIN enrichments e ON e.doc_id = d.id "
+        "LEFT JOIN sources s ON s.id = d.source_id "
         "WHERE (e.doc_id IS NULL OR e.content_hash <> d.content_hash) "
         "AND (? OR d.id IN (SELECT unnest(string_split(?, ',')))) "
         "ORDER BY coalesce(d.published_at, d.first_seen_at), d.id LIMIT ?"
@@ -167,16 +169,23 @@ def cached_vectors(
 
 def stored_signatures(
     con: duckdb.DuckDBPyConnection, params_tag: str, band_keys: Sequence[int]
-) -> list[tuple[str, list[int], list[int], int, str]]:
-    """Stored MinHash signatures sharing a band key: (doc_id, signature, bands, size, root)."""
+) -> list[tuple[str, list[int], list[int], int, str, str, datetime | None]]:
+    """Stored MinHash signatures sharing a band key.
+
+    Returns:
+        (doc_id, signature, bands, size, root, title, published_at) rows; root is the stored
+        document's own ``duplicate_of`` or itself.
+    """
     if not band_keys:
         return []
     return con.execute(
         "WITH keys AS (SELECT DISTINCT unnest(string_split(?, ','))::BIGINT AS k), "
         "hits AS (SELECT DISTINCT s.doc_id FROM (SELECT doc_id, unnest(bands) AS k "
         "FROM minhash_signatures WHERE params = ?) s JOIN keys USING (k)) "
-        "SELECT m.doc_id, m.signature, m.bands, m.size, coalesce(n.duplicate_of, m.doc_id) "
+        "SELECT m.doc_id, m.signature, m.bands, m.size, coalesce(n.duplicate_of, m.doc_id), "
+        "d.title, d.published_at "
         "FROM minhash_signatures m JOIN hits USING (doc_id) "
+        "JOIN documents d ON d.id = m.doc_id "
         "LEFT JOIN near_duplicates n ON n.doc_id = m.doc_id",
         [joined(band_keys), params_tag],
     ).fetchall()

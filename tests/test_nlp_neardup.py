@@ -71,3 +71,16 @@ def test_band_index_candidates():
     assert "a" in idx.candidates(signature("b", "t", WH, P))
     assert not idx.candidates(signature("c", "t", OTHER, P))
     assert a.values.dtype == np.uint64 and len(a.bands) == P.bands
+
+
+def test_templated_orders_and_late_reissues_are_not_duplicates():
+    steel = signature("steel", "Adjusting Imports of Steel into the United States", WH, P)
+    alu = signature("alu", "Adjusting Imports of Aluminum into the United States", WH, P)
+    assert not find_near_duplicates([steel, alu], _none, P)
+    april = signature("apr", "Extending the TikTok Enforcement Delay", WH, P, at=1_743_724_800.0)
+    june = signature("jun", "Further Extending the TikTok Enforcement Delay", WH, P,
+                     at=1_743_724_800.0 + 76 * 86400)
+    assert not find_near_duplicates([april, june], _none, P)
+    glued = signature("g", "Adjusting Imports Of Aluminum Andsteel Into The United States", WH, P)
+    both = signature("b", "Adjusting Imports of Aluminum and Steel into the United States", WH, P)
+    assert [d.doc_id for d in find_near_duplicates([both, glued], _none, P)] == ["g"]
