@@ -1,0 +1,377 @@
+"""One writer, many readers over the DuckDB store.
+
+DuckDB lets one process write a database file, and a process cannot even open the file
+read-only while another one writes it. So:
+
+* **Writers queue on a lock file** (``radar.duckdb.lock``, ``fcntl.flock``): a crawl, an
+  enrichment, the CLI and the digest each hold it for one stage, then close the store. A
+  second writer waits (up to ``wait_s``) instead of failing; a wait that runs out is a
+  ``TransientError`` (the task is retried later). The lock is re-entrant within a process.
+* **After each writing stage the writer publishes a read copy**: the store is checkpointed
+  and closed, copied to ``radar.read/snap-<ns>.duckdb`` under a temporary name, checked,
+  and renamed into place (atomic). ``radar.read.duckdb`` is a hard link to the newest copy
+  for people and tools.
+* **Readers never touch the writer's file**: ``reading()`` opens the newest copy read-only
+  (a fresh file name per version, so a reader never gets a stale cached instance), with a
+  retry when a copy is pruned between listing and opening.
+
+A full disk or another write error is a ``TransientError`` with a clear message; DuckDB's
+write-ahead log keeps the store as of its last committed transaction, and readers keep
+the previous copy.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from radar.errors import TransientError
+
+log = logging.getLogger(__name__)
+
+WRITER_WAIT_S = 3600.0  # a crawl of a slow source can hold the store for minutes
+KEEP_SNAPSHOTS = 2
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+
+
+def lock_path(db_path: Path | str) -> Path:
+    """The writers' lock file next to the store."""
+    p = Path(db_path)
+    return p.with_name(p.name + ".lock")
+
+
+def snapshot_dir(db_path: Path | str) -> Path:
+    """Folder of the published read copies (``data/radar.read/``)."""
+    p = Path(db_path)
+    return p.with_name(p.stem + ".read")
+
+
+def read_copy_path(db_path: Path | str) -> Path:
+    """Stable name of the newest read copy (a hard link), for people and tools."""
+    p = Path(db_path)
+    return p.with_name(p.stem + ".read.duckdb")
+
+
+@dataclass
+class _ProcessLock:
+    """The writer lock as held by this process: a thread lock plus one flock'ed file."""
+
+    thread_lock: threading.RLock = field(default_factory=threading.RLock)
+    fd: int | None = None
+    depth: int = 0
+    dirty: bool = False
+
+
+_LOCKS: dict[str, _ProcessLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(db_path: Path) -> _ProcessLock:
+    key = str(Path(db_path).resolve())
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(key, _ProcessLock())
+
+
+def holder(db_path: Path | str) -> dict:
+    """Who holds (or last held) the writer lock: pid, host, what, since (may be empty)."""
+    try:
+        return json.loads(lock_path(db_path).read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+
+
+def is_locked(db_path: Path | str) -> bool:
+    """Whether some process holds the writer lock right now (does not wait)."""
+    path = lock_path(db_path)
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases a lock we may just have taken
+    return False
+
+
+def _flock(path: Path, wait_s: float, what: str, db_path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + wait_s
+    pause = 0.02
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(fd)
+                h = holder(db_path)
+                raise TransientError(
+                    f"store busy: the writer lock on {db_path} is held by "
+                    f"{h.get('what', '?')} (pid {h.get('pid', '?')} on {h.get('host', '?')}, "
+                    f"since {h.get('since', '?')}) for more than {wait_s:.0f}s") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "what": what,
+                              "since": datetime.now(UTC).isoformat(timespec="seconds")}).encode(), 0)
+    return fd
+
+
+@contextmanager
+def writer_lock(db_path: Path | str, wait_s: float = WRITER_WAIT_S, what: str = "write",
+                publish_on_release: bool = True) -> Iterator[None]:
+    """Hold the store's writer lock (re-entrant in this process); publish on final release.
+
+    Args:
+        db_path: the store file.
+        wait_s: how long to queue behind another writer before giving up.
+        what: shown to other writers and in ``radar status`` while held.
+        publish_on_release: publish a read copy when the outermost holder releases and the
+            store changed.
+
+    Raises:
+        TransientError: the lock was not free within ``wait_s``.
+    """
+    db_path = Path(db_path)
+    plock = _process_lock(db_path)
+    if not plock.thread_lock.acquire(timeout=wait_s):
+        raise TransientError(f"store busy: another thread of this process holds {db_path}")
+    try:
+        if plock.depth == 0:
+            plock.fd = _flock(lock_path(db_path), wait_s, what, db_path)
+            plock.dirty = False
+        plock.depth += 1
+        failed = False
+        try:
+            yield
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            plock.depth -= 1
+            if plock.depth == 0:
+                try:
+                    if publish_on_release and (plock.dirty or not latest_snapshot(db_path)):
+                        _publish_after(db_path, failed)
+                finally:
+                    fcntl.flock(plock.fd, fcntl.LOCK_UN)
+                    os.close(plock.fd)
+                    plock.fd = None
+    finally:
+        plock.thread_lock.release()
+
+
+def _publish_after(db_path: Path, failed: bool) -> None:
+    if not db_path.exists():
+        return
+    try:
+        publish_locked(db_path)
+    except TransientError:
+        if not failed:
+            raise
+        log.warning("read copy not published after a failed stage", exc_info=True)
+
+
+def _stamp(db_path: Path) -> tuple:
+    stamps = []
+    for p in (db_path, Path(f"{db_path}.wal")):
+        try:
+            st = p.stat()
+            stamps.append((st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
+def write_error(exc: BaseException, db_path: Path | str) -> TransientError | None:
+    """A clear TransientError for a failed disk write (full disk, file too large), else None."""
+    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
+        reason = os.strerror(exc.errno)
+    elif isinstance(exc, duckdb.IOException | duckdb.FatalException) and "lock" not in str(exc):
+        reason = str(exc).splitlines()[0]
+    else:
+        return None
+    return TransientError(
+        f"the store {db_path} could not be written ({reason}); is the disk full? Nothing past "
+        "the last committed transaction was kept; free space and run again")
+
+
+@contextmanager
+def writing(db_path: Path | str, what: str = "write", wait_s: float = WRITER_WAIT_S,
+            publish: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writable, migrated connection held under the writer lock for one stage.
+
+    On exit the store is checkpointed and closed and, when it changed, a read copy is
+    published (see ``publish_locked``).
+
+    Args:
+        db_path: the store file.
+        what: the stage, shown to waiting writers.
+        wait_s: how long to queue behind another writer.
+        publish: publish a read copy afterwards.
+
+    Raises:
+        TransientError: lock not free in time, or a write error such as a full disk.
+    """
+    from store.db import connect
+
+    db_path = Path(db_path)
+    with writer_lock(db_path, wait_s, what, publish_on_release=publish):
+        plock = _process_lock(db_path)
+        before = _stamp(db_path)
+        try:
+            con = connect(db_path)
+        except Exception as exc:
+            raise (write_error(exc, db_path) or exc) from exc
+        try:
+            yield con
+            con.execute("CHECKPOINT")
+        except Exception as exc:
+            clear = write_error(exc, db_path)
+            if clear is not None:
+                raise clear from exc
+            raise
+        finally:
+            try:
+                con.close()
+            except Exception:  # an invalidated connection after a write error
+                log.warning("closing the store failed", exc_info=True)
+            plock.dirty = plock.dirty or _stamp(db_path) != before
+
+
+def snapshots(db_path: Path | str) -> list[Path]:
+    """Published read copies, oldest first."""
+    folder = snapshot_dir(db_path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("snap-*.duckdb"), key=lambda p: p.name)
+
+
+def latest_snapshot(db_path: Path | str) -> Path | None:
+    """The newest published read copy, if any."""
+    found = snapshots(db_path)
+    return found[-1] if found else None
+
+
+def publish(db_path: Path | str, wait_s: float = WRITER_WAIT_S) -> Path:
+    """Take the writer lock and publish a read copy now; returns the copy's path."""
+    with writer_lock(db_path, wait_s, "publish", publish_on_release=False):
+        return publish_locked(Path(db_path))
+
+
+def publish_locked(db_path: Path) -> Path:
+    """Copy the (closed, checkpointed) store to a new read copy; the caller holds the lock.
+
+    The copy is written under a temporary name, fsync'ed, opened once to check it, then
+    renamed into place; older copies beyond the newest ``KEEP_SNAPSHOTS`` are removed.
+
+    Raises:
+        TransientError: the copy could not be written (full disk) or does not open; the
+            previous copy stays in place.
+    """
+    folder = snapshot_dir(db_path)
+    name = f"snap-{time.time_ns():020d}.duckdb"
+    tmp = folder / f".{name}.tmp"
+    wal = Path(f"{db_path}.wal")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(db_path, tmp)
+        if wal.exists():  # a connection elsewhere in this process keeps the store open
+            shutil.copyfile(wal, Path(f"{tmp}.wal"))
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        _check_copy(tmp)
+        final = folder / name
+        os.replace(tmp, final)
+        _link_stable(final, read_copy_path(db_path))
+    except OSError as exc:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            leftover.unlink(missing_ok=True)
+        raise TransientError(
+            f"could not publish the read copy of {db_path}: {exc}; the store is intact and "
+            "readers keep the previous copy") from exc
+    for old in snapshots(db_path)[:-KEEP_SNAPSHOTS]:
+        old.unlink(missing_ok=True)
+    return final
+
+
+def _check_copy(path: Path) -> None:
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            con.execute("SELECT count(*) FROM schema_version").fetchone()
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise OSError(errno.EIO, f"read copy does not open: {exc}") from exc
+    wal = Path(f"{path}.wal")
+    if wal.exists():  # a read-only open replays the log in memory; fold it in for good
+        con = duckdb.connect(str(path))
+        con.execute("CHECKPOINT")
+        con.close()
+        wal.unlink(missing_ok=True)
+
+
+def _link_stable(target: Path, stable: Path) -> None:
+    tmp = stable.with_name(f".{stable.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(target, tmp)
+    except OSError:  # no hard links on this file system: a plain copy keeps the name useful
+        shutil.copyfile(target, tmp)
+    os.replace(tmp, stable)
+
+
+@contextmanager
+def reading(db_path: Path | str, attempts: int = 20,
+            bootstrap_wait_s: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the newest read copy; never blocked by a writer.
+
+    With no copy yet (a fresh install), one is made first (creating an empty store).
+
+    Args:
+        db_path: the store file (not the copy).
+        attempts: tries when a copy disappears between listing and opening.
+        bootstrap_wait_s: how long to wait for the writer lock to make the first copy.
+
+    Raises:
+        TransientError: no copy could be opened.
+    """
+    last: Exception | None = None
+    con = None
+    for attempt in range(attempts):
+        snap = latest_snapshot(db_path)
+        if snap is None:
+            with writing(db_path, "first read copy", wait_s=bootstrap_wait_s):
+                pass
+            continue
+        try:
+            con = duckdb.connect(str(snap), read_only=True)
+            con.execute("SET TimeZone = 'UTC'")
+            break
+        except duckdb.Error as exc:  # pruned after listing: take the newer one
+            last = exc
+            time.sleep(min(0.01 * 2**attempt, 0.2))
+    if con is None:
+        raise TransientError(f"no read copy of {db_path} could be opened: {last}")
+    try:
+        yield con
+    finally:
+        con.close()
