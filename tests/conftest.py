@@ -110,3 +110,12 @@ def fault_server():
     s = FaultServer()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server/database for every flow test of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,0 +1,36 @@
+"""The demo through real Prefect flows on the mirror: documents, stories, a digest; idempotent."""
+
+from pathlib import Path
+
+import pytest
+
+from radar.demo import digest_instant, run_demo
+from store.db import opened
+
+TABLES = ["documents", "document_versions", "raw_pages", "enrichments", "entities", "tags",
+          "embeddings", "stories", "story_members", "digests", "digest_items"]
+
+
+def _counts(settings):
+    with opened(settings.db_path) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # noqa: S608 - fixed table names
+
+
+@pytest.mark.slow
+def test_demo_runs_through_flows_and_is_idempotent(settings, prefect_harness):
+    first = run_demo(settings, date="2025-04-03", days=3)
+    counts = _counts(settings)
+    assert counts["documents"] >= 40 and counts["stories"] >= 10
+    assert counts["digests"] == 1 and counts["digest_items"] >= 5
+    md = next(Path(p) for p in first["digest"] if str(p).endswith(".md"))
+    text = md.read_text(encoding="utf-8")
+    assert "https://www.whitehouse.gov/" in text and "](https://" in text
+    html = next(Path(p) for p in first["digest"] if str(p).endswith(".html")).read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+
+    run_demo(settings, date="2025-04-03", days=3)
+    assert _counts(settings) == counts
+
+
+def test_digest_instant_is_seven_taipei(settings):
+    assert digest_instant(settings, "2025-04-03").isoformat() == "2025-04-03T07:00:00+08:00"
