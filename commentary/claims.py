@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -84,28 +85,47 @@ def names_in(text: str) -> list[str]:
     return out
 
 
-def _source_days(doc: SourceDoc) -> set[date]:
+@dataclass(frozen=True)
+class _Prepared:
+    """What the check needs from one source, computed once per source."""
+
+    days: frozenset[date]
+    numbers: frozenset[str]
+    flat: str
+    sentences: tuple[str, ...]
+    words: tuple[tuple[str, ...], ...]
+    normal: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _prepared(doc: SourceDoc) -> _Prepared:
     days = {d for d, _, _ in find_dates(doc.text, doc.day)}
     if doc.day:
         days.add(doc.day)
-    return days
+    src_text, _ = _strip_dates(doc.text, doc.day)
+    sentences = (doc.title, *doc.sentences, *doc.meta_lines)
+    return _Prepared(frozenset(days), frozenset(_number_tokens(src_text)),
+                     re.sub(r"\s+", " ", doc.text), sentences,
+                     tuple(tuple(content_words(x)) for x in sentences),
+                     tuple(_normal(x) for x in sentences))
+
+
+def _source_days(doc: SourceDoc) -> frozenset[date]:
+    return _prepared(doc).days
 
 
 def missing_details(claim: str, doc: SourceDoc) -> str | None:
     """The first number, date or name of the claim that the document does not contain."""
+    prep = _prepared(doc)
     rest, days = _strip_dates(claim, doc.day)
-    known_days = _source_days(doc)
     for d in days:
-        if d not in known_days:
+        if d not in prep.days:
             return f"date {d.isoformat()} not in source"
-    src_text, _ = _strip_dates(doc.text, doc.day)
-    src_numbers = _number_tokens(src_text)
     for n in _number_tokens(rest):
-        if n not in src_numbers:
+        if n not in prep.numbers:
             return f"number {n} not in source"
-    flat = re.sub(r"\s+", " ", doc.text)
     for name in names_in(rest):
-        if not all(w in flat for w in name.split()):
+        if not all(w in prep.flat for w in name.split()):
             return f"name {name!r} not in source"
     return None
 
@@ -114,7 +134,7 @@ def _normal(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
 
 
-def _bigrams(words: list[str]) -> set[tuple[str, str]]:
+def _bigrams(words: Sequence[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:], strict=False))
 
 
@@ -129,21 +149,22 @@ def best_support(claim: str, doc: SourceDoc) -> tuple[float, str]:
     grams = set().union(*(_bigrams(p) for p in pieces)) if pieces else set()
     if not words:
         return 0.0, ""
+    prep = _prepared(doc)
     best, best_s = 0.0, ""
-    for s in (doc.title, *doc.sentences, *doc.meta_lines):
-        sw = content_words(s)
-        recall = sum(1 for w in words if w in set(sw)) / len(words)
+    for sentence, sw in zip(prep.sentences, prep.words, strict=True):
+        present = set(sw)
+        recall = sum(1 for w in words if w in present) / len(words)
         gram = len(grams & _bigrams(sw)) / len(grams) if grams else recall
         score = (recall + gram) / 2
         if score > best:
-            best, best_s = score, s
+            best, best_s = score, sentence
     return best, best_s
 
 
 def verbatim_in(quote: str, doc: SourceDoc) -> bool:
     """Whether every piece of a (condensed) quote occurs word for word in one source sentence."""
     pieces = [_normal(p) for p in quote_pieces(quote)]
-    return any(all(p in _normal(s) for p in pieces) for s in (doc.title, *doc.sentences))
+    return any(all(p in s for p in pieces) for s in _prepared(doc).normal)
 
 
 def check_statement(st: Statement, sources: dict[str, SourceDoc], settings: CheckSettings,

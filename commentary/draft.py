@@ -169,7 +169,7 @@ def write_commentary(
     cands = _rerank(candidates(sources, matcher, cs.sentence_coverage), backend, qvec,
                     cs.embed_candidates)
     effective = {d.doc_id: doc_effective(d, matcher) for d in sources}
-    events = timeline(sources, cands, matcher, as_of, cs.timeline_events)
+    events = timeline(sources, cands, matcher, as_of, cs.timeline_events, effective)
     focal = focal_docs(sources)
     focal_day = focal[0].day if focal else None
     summary = writer.write(pq.text, _brief("summary", summary_evidence(focal, cands), by_id,

@@ -149,7 +149,8 @@ def _companion_of(ev: TimelineEvent, doc: SourceDoc,
 
 
 def timeline(docs: Sequence[SourceDoc], cands: Sequence[Candidate], matcher: Matcher,
-             as_of: date, max_events: int) -> list[TimelineEvent]:
+             as_of: date, max_events: int,
+             effective: dict[str, date | None] | None = None) -> list[TimelineEvent]:
     """Dated events: each relevant document's own act (with its effective date), plus earlier
     executive orders the documents cite by number and date, oldest first.
 
@@ -161,7 +162,7 @@ def timeline(docs: Sequence[SourceDoc], cands: Sequence[Candidate], matcher: Mat
     events: list[tuple[float, TimelineEvent, SourceDoc]] = []
     titles = {_norm_title(d.title) for d in docs}
     for doc in docs:
-        eff = doc_effective(doc, matcher)
+        eff = effective[doc.doc_id] if effective is not None else doc_effective(doc, matcher)
         key = _key_sentence(doc, cands, eff)
         if doc.day is None or key is None or doc.day > as_of:
             continue

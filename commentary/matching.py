@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,11 +36,13 @@ def _stem(term: str) -> str:
 @dataclass(frozen=True)
 class Matcher:
     """The query's content terms as word-prefix patterns (short terms as whole words); terms
-    the texts use together ("de minimis") count as one phrase."""
+    the texts use together ("de minimis") count as one phrase. Units the texts rarely use
+    weigh more (inverse document frequency over the texts)."""
 
     terms: tuple[str, ...]
     units: tuple[tuple[str, ...], ...]
     patterns: tuple[re.Pattern[str], ...]
+    weights: tuple[float, ...] = ()
 
     @classmethod
     def for_query(cls, query: str, texts: Sequence[str] = (),
@@ -60,15 +63,22 @@ class Matcher:
         units = phrase_units(stems, adjacency) if lowered else tuple((s,) for s in stems)
         pats = tuple(re.compile(unit_regex(u, unit_alternatives(u, [raw_of[u[0]]], synonyms)),
                                 re.IGNORECASE) for u in units)
-        return cls(terms, units, pats)
+        n = len(lowered)
+        weights = tuple(math.log((n + 1) / (sum(1 for t in lowered if p.search(t)) + 1)) + 0.1
+                        for p in pats) if n else tuple(1.0 for _ in pats)
+        return cls(terms, units, pats, weights)
 
     def hits(self, text: str) -> int:
         """How many query units the text contains."""
         return sum(1 for p in self.patterns if p.search(text))
 
     def coverage(self, text: str) -> float:
-        """Share of query units in the text (0 when the query has no content terms)."""
-        return self.hits(text) / len(self.patterns) if self.patterns else 0.0
+        """Weighted share of query units in the text (0 when the query has no content terms)."""
+        if not self.patterns:
+            return 0.0
+        weights = self.weights or tuple(1.0 for _ in self.patterns)
+        got = sum(w for p, w in zip(self.patterns, weights, strict=True) if p.search(text))
+        return got / sum(weights)
 
 
 def condense(sentence: str, max_chars: int = 420) -> str:

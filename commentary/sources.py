@@ -12,6 +12,7 @@ import duckdb
 
 from briefs.sentences import clean_markdown, split_sentences
 from commentary.records import SourceDoc
+from store.search import packed
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 _MIN_WORDS = 5
@@ -85,8 +86,8 @@ def load_sources(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str],
         "SELECT d.id, d.title, d.url, coalesce(s.publisher, s.name, d.source_id), d.source_id, "
         "d.published_at, d.published_offset, s.config, d.version, d.content_hash, d.text, d.meta, "
         "m.story_id, d.first_seen_at FROM documents d LEFT JOIN sources s ON s.id = d.source_id "
-        "LEFT JOIN story_members m ON m.doc_id = d.id WHERE list_contains(?, d.id)",
-        [list(doc_ids)],
+        "LEFT JOIN story_members m ON m.doc_id = d.id "
+        "WHERE list_contains(string_split(?, chr(31)), d.id)", [packed(doc_ids)],
     ).fetchall()
     relevance = relevance or {}
     docs = []

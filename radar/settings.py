@@ -142,7 +142,7 @@ class CommentarySettings(BaseModel):
     reactions: int = 4
     watch_items: int = 6
     implications: int = 3
-    embed_candidates: int = 24
+    embed_candidates: int = 0  # >0: re-rank that many candidate sentences by embedding cosine
     support_overlap: float = 0.6
     support_cosine: float = 0.8
     model_dir: str = ""

@@ -51,11 +51,18 @@ def test_matcher_treats_words_the_texts_use_together_as_a_phrase():
 
 
 def test_matcher_uses_official_wording_for_news_words():
-    m = Matcher.for_query("US ends de minimis for Chinese parcels",
-                          ["de minimis shipments", "the de minimis exemption"], load_synonyms())
+    texts = ["de minimis shipments", "the de minimis exemption"]
+    q = "US ends de minimis for Chinese parcels"
     s = "President Trump is ending duty-free de minimis treatment for goods from the PRC."
-    assert m.coverage(s) == 0.75  # ends, de minimis, Chinese (PRC); not parcels
-    assert Matcher.for_query("US ends de minimis for Chinese parcels").coverage(s) < 0.75
+    assert Matcher.for_query(q, texts, load_synonyms()).hits(s) == 3  # ends, de minimis, PRC
+    assert Matcher.for_query(q, texts).hits(s) == 2  # "PRC" is not "Chinese" without synonyms
+
+
+def test_words_the_sources_use_everywhere_weigh_less():
+    texts = ["The order will end the program."] * 8 + ["Duty-free de minimis treatment ends."] * 2
+    m = Matcher.for_query("end de minimis", texts)
+    assert m.coverage("It will end next year.") < 0.3
+    assert m.coverage("The de minimis exemption stays.") > 0.7
 
 
 def test_short_terms_do_not_match_inside_longer_words():
