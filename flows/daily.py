@@ -6,9 +6,11 @@ import time
 
 from prefect import flow
 
+from flows.common import recorded
 from flows.crawl import crawl_flow
 from flows.digest import digest_flow
 from flows.enrich import enrich_flow
+from radar.settings import load_settings
 
 
 @flow(name="daily")
@@ -26,14 +28,20 @@ def daily_flow(date: str | None = None, since: str | None = None, until: str | N
         lang: digest language (zh-TW or en).
         overrides: settings overrides (e.g. the mirror's host map).
     """
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    crawled = crawl_flow(since=since, until=until, replay=replay, overrides=overrides)
-    timings["crawl"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    enriched = enrich_flow(overrides=overrides)
-    timings["enrich"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    paths = digest_flow(date=date, profile=profile, lang=lang, overrides=overrides)
-    timings["digest"] = time.perf_counter() - t0
+    settings = load_settings(**(overrides or {}))
+    params = {"date": date, "since": since, "until": until, "replay": replay,
+              "profile": profile, "lang": lang}
+    with recorded("daily", settings, params) as counts:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        crawled = crawl_flow(since=since, until=until, replay=replay, overrides=overrides)
+        timings["crawl"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        enriched = enrich_flow(overrides=overrides)
+        timings["enrich"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        paths = digest_flow(date=date, profile=profile, lang=lang, overrides=overrides)
+        timings["digest"] = time.perf_counter() - t0
+        counts.update({"timings": timings, "digest": paths,
+                       "documents_new": sum(r.get("new", 0) for r in crawled.values())})
     return {"crawl": crawled, "enrich": enriched, "digest": paths, "timings": timings}

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
+from flows.common import recorded, retry_options
 from radar.pipeline import run_digest
 from radar.settings import load_settings
 
 
-@task(name="build-digest")
+@task(name="build-digest", cache_policy=NO_CACHE)
 def digest_task(date: str | None, profile: str | None, lang: str | None,
                 overrides: dict | None = None) -> list[str]:
-    """Build one digest and write its files; returns the paths."""
+    """Build one digest and write its files; returns the paths.
+
+    Not cached: the same date gives a different digest once more documents are in.
+    """
     settings = load_settings(**(overrides or {}))
     return [str(p) for p in run_digest(settings, date=date, profile=profile, lang=lang)]
 
@@ -27,4 +32,10 @@ def digest_flow(date: str | None = None, profile: str | None = None, lang: str |
         lang: zh-TW (default) or en.
         overrides: settings overrides.
     """
-    return digest_task(date, profile, lang, overrides)
+    settings = load_settings(**(overrides or {}))
+    params = {"date": date, "profile": profile, "lang": lang}
+    with recorded("digest", settings, params) as counts:
+        paths = digest_task.with_options(**retry_options(settings.ops))(date, profile, lang,
+                                                                        overrides)
+        counts["files"] = paths
+    return paths

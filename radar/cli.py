@@ -273,6 +273,69 @@ def search(
     out.print(docs)
 
 
+@app.command()
+def serve(
+    detach: Annotated[bool, typer.Option("--detach", help="Run in the background.")] = False,
+) -> None:
+    """Run it for real: a Prefect server, work pool, worker and the web UI on 127.0.0.1.
+
+    Registers the deployments of prefect.yaml; stops cleanly on Ctrl-C or `radar stop`.
+    Example: radar serve
+    """
+    _env_defaults()
+    from radar import serve as services
+    from radar.settings import load_settings
+
+    try:
+        if detach:
+            state = services.detach(load_settings())
+            console.print(f"radar serve running (pid {state['pid']}), Prefect UI {state['ui_url']}")
+        else:
+            services.serve(load_settings(), announce=console.print)
+    except RadarError as exc:
+        _fail(exc)
+
+
+@app.command()
+def stop() -> None:
+    """Stop what `radar serve` started (worker, web UI, Prefect server).
+
+    Example: radar stop
+    """
+    _env_defaults()
+    from radar.serve import request_stop
+    from radar.settings import load_settings
+
+    try:
+        state = request_stop(load_settings())
+    except RadarError as exc:
+        _fail(exc)
+    console.print(f"stopped radar serve (pid {state['pid']})" if state else "radar serve is not running")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Last flow runs, failures, queue lag, backlog and source health.
+
+    Example: radar status
+    """
+    _env_defaults()
+    from radar.settings import load_settings
+    from radar.status import as_dict, collect, render
+
+    settings = load_settings()
+    try:
+        report = collect(settings)
+    except RadarError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(as_dict(report), default=str, ensure_ascii=False))
+    else:
+        render(report, Console(width=160), settings.timezone)
+
+
 @sources_app.command("list")
 def sources_list() -> None:
     """List the registered sources.

@@ -16,8 +16,20 @@ def local_today(settings: Settings) -> date:
     return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
-def run_enrich(settings: Settings, console=None) -> dict:
-    """Enrich pending documents and assign them to stories; returns the counts."""
+def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None = None) -> dict:
+    """Enrich pending documents, assign them to stories and refresh the search index.
+
+    The store is held (writer lock) for the stage; models load before it is taken.
+
+    Args:
+        settings: loaded settings.
+        console: unused; kept for the CLI's call.
+        vector_files: Parquet files of precomputed vectors (fanned-out enrichment) to load
+            first; the enrichment reuses them.
+
+    Returns:
+        The counts per part.
+    """
     from nlp.enrich import Models, assign_stories, enrich_documents
     from store.documents import finish_run, start_run
 
@@ -25,14 +37,43 @@ def run_enrich(settings: Settings, console=None) -> dict:
     with opened(settings.db_path) as con:
         run_id = start_run(con, "enrich")
         try:
+            loaded = _load_vectors(con, vector_files)
             enriched = enrich_documents(con, models, settings.nlp)
             clustered = assign_stories(con, models, settings.nlp)
+            indexed = _refresh_index(con)
         except Exception as exc:
             finish_run(con, run_id, {}, f"{type(exc).__name__}: {exc}")
             raise
-        counts = {"enrich": _plain(enriched), "cluster": _plain(clustered)}
+        counts = {"enrich": _plain(enriched), "cluster": _plain(clustered),
+                  "search_index_rebuilt": indexed}
+        if vector_files is not None:
+            counts["vectors_loaded"] = loaded
         finish_run(con, run_id, counts)
     return counts
+
+
+def _load_vectors(con, files: list[Path] | None) -> int:
+    if not files:
+        return 0
+    from radar.fanout import merge
+
+    return merge(con, files)
+
+
+def _refresh_index(con) -> bool:
+    """Rebuild the BM25 index when documents changed, so read copies carry a fresh one."""
+    import logging
+
+    from store.search import refresh_search_index
+    from store.snapshot import write_error
+
+    try:
+        return refresh_search_index(con)
+    except Exception as exc:  # search degrades to embeddings only; the enrichment stands
+        if isinstance(exc, OSError) and write_error(exc, "store"):
+            raise
+        logging.getLogger(__name__).warning("search index not refreshed: %s", exc)
+        return False
 
 
 def _plain(counts: object) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -117,6 +118,53 @@ class DigestSettings(BaseModel):
     generative: GenerativeSettings = Field(default_factory=GenerativeSettings)
 
 
+class ServeSettings(BaseModel):
+    """`radar serve`: a Prefect server, a process work pool and worker, and the web UI."""
+
+    host: str = "127.0.0.1"
+    port: int = 4200
+    work_pool: str = "radar-local"
+    web: bool = True  # also start the web UI (`radar web`) when the CLI has it
+    state_dir: Path = Path("data/serve")  # state file, lock and logs of the running services
+    start_timeout_s: float = 90.0
+    stop_grace_s: float = 15.0
+    host_concurrency: int = 2  # crawl tasks at once per crawled host (Prefect tag limits)
+
+
+class WatchSettings(BaseModel):
+    """One watchlist entry: a query, optional filters, and where to send the alert."""
+
+    id: str
+    query: str  # words must all appear; "quoted phrases"; OR between alternatives
+    topics: list[str] = Field(default_factory=list)  # any of these taxonomy topics
+    countries: list[str] = Field(default_factory=list)  # source country (ISO)
+    sources: list[str] = Field(default_factory=list)  # source ids
+    channel: Literal["email", "webhook"] = "webhook"
+    target: str = ""  # webhook URL, or comma-separated email addresses (digest.smtp server)
+
+
+class AlertSettings(BaseModel):
+    """Alerts on new documents that match a watchlist entry (one per story, ever)."""
+
+    lookback_hours: float = 48.0  # documents first seen this recently are candidates
+    story_url: str = "http://127.0.0.1:8765/stories/{story_id}"
+    timeout_s: float = 10.0
+    max_attempts: int = 5  # a failed delivery is tried again on later runs, up to this
+    watch: list[WatchSettings] = Field(default_factory=list)
+
+
+class OpsSettings(BaseModel):
+    """How flows run: transient retries, time caps, and the enrichment task runner."""
+
+    task_retries: int = 3
+    retry_delay_s: float = 30.0  # first task retry; doubles each time
+    source_timeout_s: float = 2400.0  # wall-clock cap of one source's crawl task
+    task_runner: Literal["thread", "dask"] = "thread"
+    dask_address: str = ""  # a running Dask scheduler (tcp://host:8786); empty = local cluster
+    dask_workers: int = 2
+    partition_size: int = 128  # documents per fanned-out embedding task
+
+
 class DemoSettings(BaseModel):
     """The replayed demo: digest date and how many days before it to crawl."""
 
@@ -166,6 +214,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Taipei"
     ui_lang: str = "zh-TW"
     sources_file: Path | None = None
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    ops: OpsSettings = Field(default_factory=OpsSettings)
     crawl: CrawlSettings
     nlp: NlpSettings = Field(default_factory=NlpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)

@@ -74,9 +74,42 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 @contextmanager
 def opened(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Context manager around `connect` that always closes the connection."""
-    con = connect(path, read_only=read_only)
+    """The store for one stage, always closed afterwards.
+
+    Writable: queued on the writer lock, and a read copy is published afterwards when the
+    store changed (``store.snapshot.writing``), so concurrent writers wait instead of failing.
+    ``read_only=True`` opens the store file itself, which fails while a writer holds it:
+    readers that must not fail use ``open_reader``.
+    """
+    if not read_only:
+        from store.snapshot import writing
+
+        with writing(path) as con:
+            yield con
+        return
+    con = connect(path, read_only=True)
     try:
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def open_reader(settings_or_path: object) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the newest published read copy of the store.
+
+    Never fails on the writer lock (readers do not open the writer's file); the data is as of
+    the last finished writing stage. Open one per request or page and let it close.
+
+    Args:
+        settings_or_path: the loaded ``Settings`` (its ``db_path``) or the store's path.
+
+    Example:
+        >>> with open_reader(settings) as con:
+        ...     con.execute("SELECT count(*) FROM documents").fetchone()
+    """
+    from store.snapshot import reading
+
+    path = getattr(settings_or_path, "db_path", settings_or_path)
+    with reading(Path(path)) as con:
+        yield con

@@ -1,0 +1,1 @@
+"""Alerts: watchlist queries matched against new documents, one notification per story."""

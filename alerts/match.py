@@ -1,0 +1,78 @@
+"""Watchlist queries: parsing and matching against a document's title and text (no NLP).
+
+A query is alternatives separated by ``OR``; within an alternative every word or "quoted
+phrase" must appear. Latin-script terms match whole words, case-insensitively; terms in
+Chinese or Japanese match as substrings (no spaces between words there).
+
+Example:
+    >>> q = parse_query('"de minimis" OR "section 321" parcels')
+    >>> matches(q, "US ends de minimis exemption", "")
+    True
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass
+
+from radar.errors import ConfigError
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed watchlist query: any alternative matches when all its terms appear."""
+
+    text: str
+    alternatives: tuple[tuple[str, ...], ...]
+
+
+def normalise(text: str) -> str:
+    """Case-folded NFKC text with runs of whitespace (and dashes) collapsed to one space."""
+    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = re.sub(r"[\u2010-\u2015\-]", " ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def parse_query(text: str) -> Query:
+    """Parse a watchlist query.
+
+    Raises:
+        ConfigError: empty query, an empty alternative, or an unbalanced quote.
+    """
+    try:
+        tokens = shlex.split(text or "", posix=True)
+    except ValueError as exc:
+        raise ConfigError(f"alert query {text!r}: {exc}") from exc
+    alternatives: list[tuple[str, ...]] = []
+    current: list[str] = []
+    for token in tokens:
+        if token == "OR":
+            if not current:
+                raise ConfigError(f"alert query {text!r}: nothing before OR")
+            alternatives.append(tuple(current))
+            current = []
+            continue
+        term = normalise(token)
+        if term:
+            current.append(term)
+    if not current:
+        raise ConfigError(f"alert query {text!r}: empty query or nothing after OR")
+    alternatives.append(tuple(current))
+    return Query(text=text, alternatives=tuple(alternatives))
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    if _CJK.search(term):
+        return re.compile(re.escape(term))
+    return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)")
+
+
+def matches(query: Query, title: str, text: str) -> bool:
+    """Whether a document (title and text) matches the query."""
+    haystack = normalise(f"{title}\n{text}")
+    return any(all(_term_pattern(t).search(haystack) for t in alt) for alt in query.alternatives)

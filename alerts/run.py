@@ -1,0 +1,106 @@
+"""One alerts pass: match new documents against the watchlists, claim, send, record.
+
+The pass holds the store's writer lock only to claim alerts and to record outcomes, never
+while sending. A claimed alert is recorded as pending before it is sent, so a story is never
+notified twice for a watchlist entry; a failed delivery is tried again on later passes (up
+to ``alerts.max_attempts``); a pass killed while sending leaves the alert pending (shown by
+``radar status``) rather than risking a second notification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from alerts.match import Query, matches, parse_query
+from alerts.notify import send
+from radar.settings import Settings, WatchSettings
+from store import alerts as db
+from store.alerts import Alert, Candidate
+from store.db import opened
+
+
+@dataclass(frozen=True)
+class AlertCounts:
+    """What one pass did."""
+
+    candidates: int = 0
+    new: int = 0
+    retried: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+def root_story(story_id: str, parents: dict[str, str]) -> str:
+    """Follow merges to the story that absorbed this one."""
+    seen = {story_id}
+    while story_id in parents and parents[story_id] not in seen:
+        story_id = parents[story_id]
+        seen.add(story_id)
+    return story_id
+
+
+def wanted(watch: WatchSettings, query: Query, doc: Candidate) -> bool:
+    """Whether a candidate passes a watch's filters and query."""
+    if watch.sources and doc.source_id not in watch.sources:
+        return False
+    if watch.countries and (doc.country or "").upper() not in {c.upper() for c in watch.countries}:
+        return False
+    if watch.topics and not set(watch.topics) & set(doc.topics):
+        return False
+    return matches(query, doc.title, doc.text)
+
+
+def select_alerts(watch: WatchSettings, query: Query, docs: list[Candidate],
+                  already: set[str], parents: dict[str, str], story_url: str) -> list[Alert]:
+    """At most one new alert per story not yet claimed by this watch (the earliest match)."""
+    claimed = {root_story(s, parents) for s in already}
+    out: list[Alert] = []
+    for doc in docs:
+        root = root_story(doc.story_id, parents)
+        if root in claimed or not wanted(watch, query, doc):
+            continue
+        claimed.add(root)
+        out.append(Alert(watch.id, root, doc.doc_id, watch.channel, watch.target,
+                         story_url.format(story_id=root), doc.title))
+    return out
+
+
+def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
+    """Match, claim, send and record alerts for every configured watchlist entry.
+
+    Args:
+        settings: loaded settings (watchlists, SMTP, story link template, store path).
+        now: the pass's instant (tests and replays); default the current time.
+
+    Raises:
+        ConfigError: a watchlist query does not parse, or two entries share an id.
+    """
+    watches = settings.alerts.watch
+    ids = [w.id for w in watches]
+    if len(set(ids)) != len(ids):
+        from radar.errors import ConfigError
+
+        raise ConfigError(f"alerts.watch ids must be unique: {ids}")
+    queries = {w.id: parse_query(w.query) for w in watches}
+    since = (now or datetime.now(UTC)) - timedelta(hours=settings.alerts.lookback_hours)
+    with opened(settings.db_path) as con:
+        retries = db.claim_retries(con, settings.alerts.max_attempts)
+        docs = db.candidates(con, since) if watches else []
+        parents = db.story_parents(con) if watches else {}
+        new: list[Alert] = []
+        for w in watches:
+            new += select_alerts(w, queries[w.id], docs, db.alerted_stories(con, w.id),
+                                 parents, settings.alerts.story_url)
+        db.claim(con, new)
+    by_doc = {d.doc_id: d for d in docs}
+    query_text = {w.id: w.query for w in watches}
+    outcomes = [(a, send(a, by_doc.get(a.doc_id), query_text.get(a.watch_id, ""),
+                         settings.alerts, settings.digest.smtp)) for a in retries + new]
+    if outcomes:
+        with opened(settings.db_path) as con:
+            for alert, error in outcomes:
+                db.finish(con, alert, error)
+    failed = sum(1 for _, e in outcomes if e)
+    return AlertCounts(candidates=len(docs), new=len(new), retried=len(retries),
+                       sent=len(outcomes) - failed, failed=failed)
