@@ -436,6 +436,42 @@ def sources_export(
         typer.echo(text, nl=False)
 
 
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default web.host, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default web.port).")] = None,
+) -> None:
+    """Serve the analyst web UI (digests, stories, search, quick comments, sources, watchlists).
+
+    Example: RADAR_WEB_SECRET=... radar web --port 8765
+    """
+    _env_defaults()
+    from radar.settings import load_settings
+    from web.app import serve
+
+    settings = load_settings()
+    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = settings.model_copy(update={"web": settings.web.model_copy(update=changes)})
+    try:
+        serve(settings)
+    except RadarError as exc:
+        _fail(exc)
+
+
+@app.command("hash-password")
+def hash_password_cmd(
+    user: Annotated[str, typer.Argument(help="The user name to print the config line for.")],
+) -> None:
+    """Print a `[web.users]` line with a scrypt hash of a password typed at the prompt.
+
+    Example: radar hash-password alice >> radar.toml   (under [web.users])
+    """
+    from web.auth import hash_password
+
+    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    typer.echo(f'{json.dumps(user)} = "{hash_password(password)}"')
+
+
 def main() -> None:  # pragma: no cover - console entry
     """Entry point for `python -m radar.cli`."""
     app(prog_name="radar")

@@ -203,6 +203,21 @@ class CommentarySettings(BaseModel):
     timeout_s: float = 60.0
 
 
+class WebSettings(BaseModel):
+    """The analyst web UI: where it listens, who may log in, how sessions are signed."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    # username -> password hash made by `radar hash-password` (scrypt; never a plain password)
+    users: dict[str, str] = Field(default_factory=dict)
+    secret_key_env: str = "RADAR_WEB_SECRET"  # env var with the session signing key
+    session_hours: float = 12.0
+    cookie_secure: bool = False  # set true behind HTTPS
+    watch_days: int = 14  # watchlist hits: documents first seen in the last N days of the store
+    search_limit: int = 40
+    story_docs: int = 200
+
+
 class Settings(BaseSettings):
     """Everything configurable, loaded once by the CLI/flow and passed down."""
 
@@ -222,6 +237,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     commentary: CommentarySettings = Field(default_factory=CommentarySettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,181 @@
+"""Web UI benchmark: p50 / p95 page times of the digest, story and search pages over a
+100,000-document store, through a real uvicorn server on loopback.
+
+The store is benchmarks/digest.py's (the real corpus in ../shared/corpus repeated with shifted
+dates, stories of 4 documents, topic tags, entities, fetch records), plus one embedding per
+document and a centroid per story (random unit vectors of the configured model's name and
+size: they cost what real ones cost to scan), the BM25 index, and that day's digest built
+with the real embedding backend. Requests are sequential (one analyst at a time) after a
+warm-up; the search page runs the real hybrid search (query embedding, BM25, cosine scan).
+
+Usage:
+    .venv/bin/python benchmarks/web.py                       # 100,000 documents
+    .venv/bin/python benchmarks/web.py --docs 20000 --requests 50
+    .venv/bin/python benchmarks/web.py --db /tmp/web100k.duckdb   # keep / reuse the store
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.digest import CORPUS, build_store  # noqa: E402
+
+QUERIES = ("tariff", "semiconductor export controls", "de minimis", "artificial intelligence",
+           "critical minerals supply chain", "關稅", "reciprocal tariffs Taiwan", "energy prices")
+
+
+def add_vectors(con, model: str, dim: int) -> None:
+    """One random unit vector per document (model `model`) and per story centroid."""
+    unit = ("list_transform(v, x -> (x / sqrt(list_sum(list_transform(v, y -> y * y))))::FLOAT)")
+    rnd = f"list_transform(range({dim}), i -> random() - 0.5)"
+    con.execute("SELECT setseed(0.42)")
+    con.execute(
+        f"INSERT INTO embeddings SELECT id, ?, content_hash, {dim}, {unit} FROM "  # noqa: S608
+        f"(SELECT id, content_hash, {rnd} AS v FROM documents)", [model])
+    con.execute(f"UPDATE stories SET centroid = (SELECT {unit} FROM (SELECT {rnd} AS v))")  # noqa: S608
+
+
+def prepare(path: Path, n_docs: int, day: date) -> None:
+    """Build the store at `path` unless it already has documents, then the index and digest."""
+    from briefs.digest import build_digest
+    from nlp.embed import load_backend
+    from nlp.topics import load_taxonomy
+    from radar.settings import load_settings
+    from store.db import connect
+    from store.search import refresh_search_index
+
+    settings = load_settings(db_path=path)
+    con = connect(path)
+    try:
+        (have,) = con.execute("SELECT count(*) FROM documents").fetchone()
+        if have:
+            return
+        t0 = time.perf_counter()
+        have = build_store(con, n_docs, CORPUS)
+        backend = load_backend(settings.nlp)
+        add_vectors(con, backend.name, backend.dim)
+        print(f"store: {have:,} documents with vectors in {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        refresh_search_index(con, force=True)
+        print(f"BM25 index in {time.perf_counter() - t0:.0f} s")
+        t0 = time.perf_counter()
+        for lang in ("zh-TW", "en"):
+            build_digest(con, backend, load_taxonomy(), settings, day, "default", lang)
+        print(f"digests of {day} in {time.perf_counter() - t0:.0f} s")
+    finally:
+        con.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(path: Path):
+    """The UI on a loopback port in a thread; returns (base URL, server)."""
+    import uvicorn
+
+    from radar.settings import load_settings
+    from web.app import create_app
+    from web.auth import hash_password
+
+    settings = load_settings(db_path=path, web={"users": {"bench": hash_password("bench")}})
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server
+
+
+def login(client, base: str) -> None:
+    """Log the client in as the benchmark user."""
+    page = client.get(f"{base}/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    r = client.post(f"{base}/login", data={"username": "bench", "password": "bench",
+                                           "csrf": token, "next": "/digest"})
+    r.raise_for_status()
+
+
+def timed(client, url: str) -> float:
+    """Milliseconds for one page (the response must be 200)."""
+    t0 = time.perf_counter()
+    r = client.get(url)
+    ms = (time.perf_counter() - t0) * 1000
+    if r.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {r.status_code}\n{r.text[:500]}")
+    return ms
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def run(path: Path, day: date, requests: int) -> None:
+    """Time the three pages and print p50 / p95."""
+    import duckdb
+    import httpx
+
+    con = duckdb.connect(str(path), read_only=True)
+    stories = [r[0] for r in con.execute(
+        "SELECT story_id FROM digest_items UNION ALL SELECT * FROM "
+        "(SELECT id FROM stories USING SAMPLE 200 ROWS)").fetchall()]
+    (n_docs,) = con.execute("SELECT count(*) FROM documents").fetchone()
+    con.close()
+    base, server = start_server(path)
+    rng = random.Random(7)
+    try:
+        with httpx.Client(timeout=60, follow_redirects=True) as client:
+            login(client, base)
+            pages = {
+                "digest": lambda: f"{base}/digest?profile=default&day={day}",
+                "story": lambda: f"{base}/stories/{rng.choice(stories)}",
+                "search": lambda: f"{base}/search?q={rng.choice(QUERIES)}",
+            }
+            for make in pages.values():  # warm-up: model load, first connection, templates
+                for _ in range(3):
+                    timed(client, make())
+            print(f"{n_docs:,} documents, {requests} sequential requests per page")
+            for name, make in pages.items():
+                times = [timed(client, make()) for _ in range(requests)]
+                print(f"{name:<7} p50 {statistics.median(times):7.1f} ms   p95 "
+                      f"{pct(times, 95):7.1f} ms   max {max(times):7.1f} ms")
+    finally:
+        server.should_exit = True
+
+
+def main() -> None:
+    """Parse arguments, build or reuse the store, and time the pages."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--date", default="2025-01-15", help="digest date (YYYY-MM-DD)")
+    ap.add_argument("--db", type=Path, default=None, help="keep/reuse the store at this path")
+    ap.add_argument("--requests", type=int, default=100)
+    args = ap.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    path = args.db or Path(tmp.name) / "web.duckdb"
+    day = date.fromisoformat(args.date)
+    prepare(path, args.docs, day)
+    run(path, day, args.requests)
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+"""Read-only queries behind the analyst web UI: digests by date, a story's whole record, search
+facets and document cards. Handlers call these; they hold no SQL themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from radar.errors import NotFoundError
+from store.digests import (
+    SINGLETON_PREFIX,
+    DigestRow,
+    MemberDoc,
+    StoryEntity,
+    StoryTag,
+    digest_id,
+    load_digest,
+)
+
+
+@dataclass(frozen=True)
+class ArchiveDay:
+    """One date with stored digests of a profile: languages and the number of stories."""
+
+    day: date
+    langs: tuple[str, ...]
+    stories: int
+    generated_at: datetime
+
+
+@dataclass(frozen=True)
+class Appearance:
+    """A digest that showed a story."""
+
+    digest_id: str
+    day: date
+    profile: str
+    lang: str
+    section: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class RelatedStory:
+    """A story close to another one (cosine of their centroids)."""
+
+    story_id: str
+    title: str
+    last_seen_at: datetime
+    size: int
+    similarity: float
+
+
+@dataclass(frozen=True)
+class StorySource:
+    """A source that published documents of a story."""
+
+    source_id: str
+    name: str
+    country: str | None
+    docs: int
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    """Everything the story page shows. `merged_into` is set for a story merged into another."""
+
+    story_id: str
+    title: str
+    status: str
+    merged_into: str | None
+    first_seen_at: datetime
+    last_seen_at: datetime
+    size: int
+    docs: tuple[MemberDoc, ...]
+    tags: tuple[StoryTag, ...]
+    entities: tuple[StoryEntity, ...]
+    sources: tuple[StorySource, ...]
+    appearances: tuple[Appearance, ...]
+    related: tuple[RelatedStory, ...]
+
+
+@dataclass(frozen=True)
+class DocCard:
+    """What a search result shows about a document besides the hit itself."""
+
+    doc_id: str
+    source_name: str
+    country: str | None
+    snippet: str
+    first_seen_at: datetime
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+def latest_digest_date(con: duckdb.DuckDBPyConnection, profile: str) -> date | None:
+    """Date of the newest stored digest of a profile (any language)."""
+    row = con.execute("SELECT max(digest_date) FROM digests WHERE profile = ?", [profile]).fetchone()
+    return row[0] if row else None
+
+
+def find_digest(
+    con: duckdb.DuckDBPyConnection, day: date, profile: str, lang: str
+) -> DigestRow | None:
+    """The digest of a date and profile in `lang`, else in any language, else None."""
+    try:
+        return load_digest(con, digest_id(day, profile, lang))
+    except NotFoundError:
+        pass
+    row = con.execute(
+        "SELECT id FROM digests WHERE digest_date = ? AND profile = ? ORDER BY lang DESC LIMIT 1",
+        [day, profile],
+    ).fetchone()
+    return load_digest(con, row[0]) if row else None
+
+
+def digest_archive(con: duckdb.DuckDBPyConnection, profile: str, limit: int = 90) -> list[ArchiveDay]:
+    """Dates with stored digests of a profile, newest first."""
+    rows = con.execute(
+        "SELECT d.digest_date, list(DISTINCT d.lang ORDER BY d.lang), max(d.generated_at), "
+        "coalesce(max(n.c), 0) FROM digests d LEFT JOIN (SELECT digest_id, count(*) AS c "
+        "FROM digest_items GROUP BY digest_id) n ON n.digest_id = d.id WHERE d.profile = ? "
+        "GROUP BY d.digest_date ORDER BY d.digest_date DESC LIMIT ?",
+        [profile, limit],
+    ).fetchall()
+    return [ArchiveDay(r[0], tuple(r[1]), int(r[3]), _utc(r[2])) for r in rows]
+
+
+_DOC_COLS = (
+    "d.id, d.title, substr(d.text, 1, 600), d.url, d.source_id, coalesce(src.name, d.source_id), "
+    "src.publisher, src.country, coalesce(src.authority, 1.0), d.published_at, "
+    "d.published_precision, d.first_seen_at, d.doc_number, d.doc_type, d.language"
+)
+
+
+def _member(r: tuple) -> MemberDoc:
+    return MemberDoc(
+        doc_id=r[0], title=r[1], text=r[2], url=r[3], source_id=r[4], source_name=r[5],
+        publisher=r[6], country=r[7], authority=float(r[8]), published_at=_utc(r[9]),
+        published_precision=r[10], first_seen_at=_utc(r[11]), doc_number=r[12], doc_type=r[13],
+        language=r[14], in_window=False,
+    )
+
+
+def _story_docs(con: duckdb.DuckDBPyConnection, story_id: str, limit: int) -> list[MemberDoc]:
+    if story_id.startswith(SINGLETON_PREFIX):
+        where, params = "d.id = ?", [story_id[len(SINGLETON_PREFIX):]]
+    else:
+        where = ("d.id IN (SELECT doc_id FROM story_members WHERE story_id = ? OR story_id IN "
+                 "(SELECT id FROM stories WHERE merged_into = ?))")
+        params = [story_id, story_id]
+    rows = con.execute(
+        f"SELECT {_DOC_COLS} FROM documents d LEFT JOIN sources src ON src.id = d.source_id "  # noqa: S608 - constant columns
+        f"WHERE {where} ORDER BY coalesce(d.published_at, d.first_seen_at), d.id LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [_member(r) for r in rows]
+
+
+def _tags(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[StoryTag, ...]:
+    rows = con.execute(
+        "SELECT kind, tag, max(score), count(*) FROM tags WHERE list_contains(?, doc_id) "
+        "GROUP BY kind, tag ORDER BY max(score) DESC, count(*) DESC, tag",
+        [ids],
+    ).fetchall()
+    return tuple(StoryTag(r[0], r[1], float(r[2]), int(r[3])) for r in rows)
+
+
+def _entities(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[StoryEntity, ...]:
+    rows = con.execute(
+        "SELECT entity_id, any_value(kind), any_value(label_en), any_value(label_zh), "
+        "sum(mentions) FROM entities WHERE list_contains(?, doc_id) GROUP BY entity_id "
+        "ORDER BY sum(mentions) DESC, entity_id LIMIT 40",
+        [ids],
+    ).fetchall()
+    return tuple(StoryEntity(r[0], r[1], r[2], r[3], int(r[4])) for r in rows)
+
+
+def story_appearances(con: duckdb.DuckDBPyConnection, story_id: str) -> list[Appearance]:
+    """Every stored digest that showed the story (or a story merged into it), newest first."""
+    rows = con.execute(
+        "SELECT i.digest_id, d.digest_date, d.profile, d.lang, i.section, i.rank "
+        "FROM digest_items i JOIN digests d ON d.id = i.digest_id WHERE i.story_id = ? "
+        "OR i.story_id IN (SELECT id FROM stories WHERE merged_into = ?) "
+        "ORDER BY d.digest_date DESC, d.profile, d.lang",
+        [story_id, story_id],
+    ).fetchall()
+    return [Appearance(*r[:5], int(r[5])) for r in rows]
+
+
+def related_stories(
+    con: duckdb.DuckDBPyConnection, story_id: str, doc_ids: list[str], limit: int = 6,
+    min_similarity: float = 0.5,
+) -> list[RelatedStory]:
+    """Active stories whose centroid is closest to this story's (or its document's) vector."""
+    row = con.execute("SELECT centroid FROM stories WHERE id = ?", [story_id]).fetchone()
+    vector = row[0] if row and row[0] is not None else None
+    if vector is None and doc_ids:
+        found = con.execute(
+            "SELECT vector FROM embeddings WHERE doc_id = ? LIMIT 1", [doc_ids[0]]
+        ).fetchone()
+        vector = found[0] if found else None
+    if vector is None:
+        return []
+    rows = con.execute(
+        "SELECT id, title, last_seen_at, size, sim FROM (SELECT id, title, last_seen_at, size, "
+        "list_cosine_similarity(centroid, ?::FLOAT[]) AS sim FROM stories WHERE status = 'active' "
+        "AND id <> ? AND centroid IS NOT NULL AND len(centroid) = ?) WHERE sim >= ? "
+        "ORDER BY sim DESC, id LIMIT ?",
+        [list(vector), story_id, len(vector), min_similarity, limit],
+    ).fetchall()
+    return [RelatedStory(r[0], r[1], _utc(r[2]), int(r[3]), float(r[4])) for r in rows]
+
+
+def story_detail(con: duckdb.DuckDBPyConnection, story_id: str, max_docs: int = 200) -> StoryDetail:
+    """A story's record: its documents in time order, tags, entities, sources, digests, related.
+
+    Singleton ids (``doc:<document id>``) show one unclustered document as a story.
+
+    Raises:
+        NotFoundError: no such story (or document, for a singleton id).
+    """
+    meta = None
+    if not story_id.startswith(SINGLETON_PREFIX):
+        meta = con.execute(
+            "SELECT title, status, merged_into, first_seen_at, last_seen_at, size FROM stories "
+            "WHERE id = ?", [story_id]).fetchone()
+        if meta is None:
+            raise NotFoundError(f"no story {story_id!r}")
+    docs = _story_docs(con, story_id, max_docs)
+    if meta is None:
+        if not docs:
+            raise NotFoundError(f"no document {story_id[len(SINGLETON_PREFIX):]!r}")
+        d = docs[0]
+        meta = (d.title, "active", None, d.first_seen_at, d.first_seen_at, 1)
+    if meta[2]:
+        return StoryDetail(story_id, meta[0], meta[1], meta[2], _utc(meta[3]), _utc(meta[4]),
+                           int(meta[5]), (), (), (), (), (), ())
+    ids = [d.doc_id for d in docs]
+    counts: dict[str, list] = {}
+    for d in docs:
+        slot = counts.setdefault(d.source_id, [d.publisher or d.source_name, d.country, 0])
+        slot[2] += 1
+    sources = sorted((StorySource(k, *v) for k, v in counts.items()), key=lambda s: (-s.docs, s.name))
+    return StoryDetail(
+        story_id=story_id, title=meta[0], status=meta[1], merged_into=None,
+        first_seen_at=_utc(meta[3]), last_seen_at=_utc(meta[4]), size=int(meta[5]),
+        docs=tuple(docs), tags=_tags(con, ids), entities=_entities(con, ids),
+        sources=tuple(sources), appearances=tuple(story_appearances(con, story_id)),
+        related=tuple(related_stories(con, story_id, ids)),
+    )
+
+
+def search_facets(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[tuple[str, str]]]:
+    """Filter choices for search: source countries, and (source id, name) pairs."""
+    countries = [r[0] for r in con.execute(
+        "SELECT DISTINCT upper(country) FROM sources WHERE country IS NOT NULL ORDER BY 1"
+    ).fetchall()]
+    sources = [(r[0], r[1]) for r in con.execute("SELECT id, name FROM sources ORDER BY name, id")
+               .fetchall()]
+    return countries, sources
+
+
+def doc_cards(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, DocCard]:
+    """Source name, country, a text snippet and first-seen time of some documents."""
+    if not doc_ids:
+        return {}
+    rows = con.execute(
+        "SELECT d.id, coalesce(src.name, d.source_id), src.country, substr(d.text, 1, 280), "
+        "d.first_seen_at FROM documents d LEFT JOIN sources src ON src.id = d.source_id "
+        "WHERE list_contains(?, d.id)",
+        [doc_ids],
+    ).fetchall()
+    return {r[0]: DocCard(r[0], r[1], r[2], r[3], _utc(r[4])) for r in rows}
+
+
+def newest_document_time(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the newest document was first seen (the UI's "now" for replayed stores)."""
+    row = con.execute("SELECT max(first_seen_at) FROM documents").fetchone()
+    return _utc(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class DraftVersion:
+    """One stored version of a commentary draft, for the version history."""
+
+    version: int
+    created_at: datetime
+    writer: str
+    note: str | None
+    claims_checked: int
+    claims_removed: int
+
+
+def draft_versions(con: duckdb.DuckDBPyConnection, draft_id: str) -> list[DraftVersion]:
+    """Every version of a draft, newest first."""
+    rows = con.execute(
+        "SELECT version, created_at, writer, note, claims_checked, claims_removed FROM drafts "
+        "WHERE id = ? ORDER BY version DESC", [draft_id]).fetchall()
+    return [DraftVersion(int(r[0]), _utc(r[1]), r[2], r[3], int(r[4]), int(r[5])) for r in rows]

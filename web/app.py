@@ -1,0 +1,157 @@
+"""The analyst web UI: `create_app(settings)` builds the FastAPI app, `serve(settings)` runs it.
+
+Every page needs a logged-in session (local users from settings, scrypt hashes); every form
+carries a CSRF token; every response carries a Content-Security-Policy that allows only our
+own scripts and styles. Store errors become pages: busy store 503, unknown id 404, bad
+input 400.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from briefs.digest import tag_labels
+from nlp.topics import load_taxonomy
+from radar.errors import BadInputError, NotFoundError, TransientError
+from radar.settings import Settings
+from web import auth
+from web.drafts import DraftJobs
+from web.i18n import pick_lang, ui_strings
+from web.render import make_environment, page
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "radar_session"
+LANG_COOKIE = "radar_lang"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+_PUBLIC = ("/login", "/lang", "/static/", "/healthz")
+
+
+class CsrfError(BadInputError):
+    """A form was posted without this session's CSRF token."""
+
+
+def security_headers(response: Response) -> None:
+    """Headers every response carries (CSP, no sniffing, no framing, no referrer)."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("Cache-Control", "no-store")
+
+
+async def check_csrf(request: Request) -> None:
+    """Dependency of every router: a POST must carry the session's token in `csrf`.
+
+    Raises:
+        CsrfError: missing or wrong token.
+    """
+    if request.method != "POST":
+        return
+    form = await request.form()
+    token = form.get("csrf")
+    if not auth.csrf_ok(request.app.state.key, request.state.session, str(token or "")):
+        raise CsrfError("missing or wrong CSRF token")
+
+
+def _error_page(request: Request, status: int, message: str, detail: str = "") -> Response:
+    if not hasattr(request.state, "session"):
+        return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+    return page(request, "error.html.j2", status_code=status, message=message, detail=detail)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        t = ui_strings(request.state.lang)
+        return _error_page(request, 404, t["error.notfound"], str(exc))
+
+    @app.exception_handler(TransientError)
+    async def busy(request: Request, exc: TransientError) -> Response:
+        t = ui_strings(request.state.lang)
+        response = _error_page(request, 503, t["error.busy"], str(exc))
+        response.headers["Retry-After"] = str(int(exc.retry_after or 30))
+        return response
+
+    @app.exception_handler(CsrfError)
+    async def csrf(request: Request, exc: CsrfError) -> Response:
+        return _error_page(request, 403, ui_strings(request.state.lang)["error.csrf"])
+
+    @app.exception_handler(BadInputError)
+    async def bad_input(request: Request, exc: BadInputError) -> Response:
+        return _error_page(request, 400, ui_strings(request.state.lang)["error.bad"], str(exc))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The web UI as an ASGI app (serve it with uvicorn on `settings.web.host/port`).
+
+    Raises:
+        ConfigError: no users configured, or a user without a scrypt hash.
+    """
+    from web import (
+        routes_comment,
+        routes_digest,
+        routes_search,
+        routes_session,
+        routes_sources,
+        routes_watch,
+    )
+
+    auth.validate_users(settings.web)
+    app = FastAPI(title="policy-radar", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.key = auth.secret_key(settings.web)
+    app.state.env = make_environment(settings.timezone)
+    app.state.taxonomy = load_taxonomy()
+    app.state.tag_labels = tag_labels(app.state.taxonomy)
+    app.state.jobs = DraftJobs()
+    static = Path(__file__).with_name("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.middleware("http")
+    async def session_layer(request: Request, call_next) -> Response:
+        web = settings.web
+        session = auth.decode_session(app.state.key, request.cookies.get(SESSION_COOKIE))
+        fresh = session is None
+        if session is None:
+            session = auth.new_session(None, web.session_hours)
+        request.state.session = session
+        request.state.lang = pick_lang(request.cookies.get(LANG_COOKIE), settings.ui_lang)
+        path = request.url.path
+        if session.user is None and not path.startswith(_PUBLIC):
+            target = quote(path + (f"?{request.url.query}" if request.url.query else ""), safe="")
+            response: Response = RedirectResponse(f"/login?next={target}", status_code=303)
+        else:
+            response = await call_next(request)
+        if fresh or request.state.session is not session:
+            response.set_cookie(SESSION_COOKIE, auth.encode_session(app.state.key,
+                                                                    request.state.session),
+                                max_age=int(web.session_hours * 3600), httponly=True,
+                                samesite="lax", secure=web.cookie_secure, path="/")
+        security_headers(response)
+        return response
+
+    threading.Thread(target=routes_search.load_encoder, args=(app.state,), name="warm-up",
+                     daemon=True).start()
+    _install_handlers(app)
+    for module in (routes_session, routes_digest, routes_search, routes_comment, routes_sources,
+                   routes_watch):
+        app.include_router(module.router)
+    return app
+
+
+def serve(settings: Settings) -> None:
+    """Run the UI with uvicorn on `settings.web.host`:`settings.web.port` (loopback by default)."""
+    import uvicorn
+
+    app = create_app(settings)
+    uvicorn.run(app, host=settings.web.host, port=settings.web.port, log_level="info",
+                proxy_headers=False, server_header=False)
