@@ -221,9 +221,13 @@ def crawl_spider(con, settings: Settings, registry: Registry, source: Source,
                  window: CrawlWindow, run_id: str, counts: CrawlCounts) -> None:
     """Run the listing or sitemap spider in a subprocess and ingest its spool."""
     spool_dir = Path(settings.spool_dir)
+    resumed: set[str] = set()
     for leftover in sorted(spool_dir.glob(f"{source.id}-*.spool.jsonl")):
+        resumed |= unfinished_pages(leftover)
         ingest_spool(con, leftover, source, window, run_id, counts)  # a crashed run's pages
     known = db.page_states(con, db.known_urls(con, None if source.kind == "sitemap" else source.id))
+    # a killed spider stored only the newest items: they must not stop this run's pagination
+    known = {u: v for u, v in known.items() if u not in resumed}
     try:
         path = run_spider(source, settings.crawl, window.since, known, spool_dir,
                           registry.allowed_hosts())
@@ -231,6 +235,21 @@ def crawl_spider(con, settings: Settings, registry: Registry, source: Source,
         fail(con, run_id, counts, source, source.url, exc, entry=True)
         return
     ingest_spool(con, path, source, window, run_id, counts)
+
+
+def unfinished_pages(path: Path) -> set[str]:
+    """Canonical URLs of the pages in a spool whose spider never finished (no "done" line)."""
+    urls: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut by the kill
+        if item.get("type") == "done":
+            return set()
+        if item.get("type") == "page":
+            urls.add(canonical_url(item["url"]))
+    return urls
 
 
 def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: str,

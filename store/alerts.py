@@ -66,6 +66,8 @@ def alerted_stories(con: duckdb.DuckDBPyConnection, watch_id: str) -> set[str]:
 
 def claim(con: duckdb.DuckDBPyConnection, alerts: list[Alert]) -> None:
     """Record new alerts as pending (before sending: a story is never notified twice)."""
+    if not alerts:
+        return
     now = datetime.now(UTC)
     con.executemany(
         "INSERT INTO alerts (watch_id, story_id, doc_id, channel, target, link, title, "
@@ -80,8 +82,9 @@ def claim_retries(con: duckdb.DuckDBPyConnection, max_attempts: int) -> list[Ale
     rows = con.execute(
         "SELECT watch_id, story_id, doc_id, channel, target, link, title, attempts FROM alerts "
         "WHERE status = 'failed' AND attempts < ? ORDER BY created_at", [max_attempts]).fetchall()
-    con.executemany("UPDATE alerts SET status = 'pending' WHERE watch_id = ? AND story_id = ?",
-                    [[r[0], r[1]] for r in rows])
+    if rows:
+        con.executemany("UPDATE alerts SET status = 'pending' WHERE watch_id = ? AND story_id = ?",
+                        [[r[0], r[1]] for r in rows])
     return [Alert(*r) for r in rows]
 
 

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 WRITER_WAIT_S = 3600.0  # a crawl of a slow source can hold the store for minutes
 KEEP_SNAPSHOTS = 2
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
+_WRITE_MESSAGES = ("could not write", "no space left", "file too large", "disk quota",
+                   "read-only file system", "database has been invalidated")
 
 
 def lock_path(db_path: Path | str) -> Path:
@@ -183,10 +185,10 @@ def _publish_after(db_path: Path, failed: bool) -> None:
         return
     try:
         publish_locked(db_path)
-    except TransientError:
+    except TransientError as exc:
         if not failed:
             raise
-        log.warning("read copy not published after a failed stage", exc_info=True)
+        log.warning("read copy not published after a failed stage: %s", exc)
 
 
 def _stamp(db_path: Path) -> tuple:
@@ -200,17 +202,32 @@ def _stamp(db_path: Path) -> tuple:
     return tuple(stamps)
 
 
+def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
 def write_error(exc: BaseException, db_path: Path | str) -> TransientError | None:
-    """A clear TransientError for a failed disk write (full disk, file too large), else None."""
-    if isinstance(exc, OSError) and exc.errno in _WRITE_ERRNOS:
-        reason = os.strerror(exc.errno)
-    elif isinstance(exc, duckdb.IOException | duckdb.FatalException) and "lock" not in str(exc):
-        reason = str(exc).splitlines()[0]
-    else:
-        return None
-    return TransientError(
-        f"the store {db_path} could not be written ({reason}); is the disk full? Nothing past "
-        "the last committed transaction was kept; free space and run again")
+    """A clear TransientError when `exc` (or an error it arose from) is a failed disk write —
+    a full disk, a file too large, a read-only file system — else None.
+
+    DuckDB reports such a failure on COMMIT, and the caller's ROLLBACK then fails in turn,
+    so the whole chain of errors is searched.
+    """
+    for err in _chain(exc):
+        if isinstance(err, OSError) and err.errno in _WRITE_ERRNOS:
+            reason = os.strerror(err.errno)
+        elif isinstance(err, duckdb.Error) and any(m in str(err).lower() for m in _WRITE_MESSAGES):
+            reason = str(err).splitlines()[0]
+        else:
+            continue
+        return TransientError(
+            f"the store {db_path} could not be written ({reason}); is the disk full? Nothing "
+            "past the last committed transaction was kept; free space and run again")
+    return None
 
 
 @contextmanager

@@ -1,0 +1,250 @@
+"""Alerts: query matching, one notification per story (also after merges), webhook and email
+delivery to real loopback servers, retries of failed deliveries, records in DuckDB."""
+
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from alerts.match import matches, parse_query
+from alerts.run import run_alerts
+from radar.errors import ConfigError
+from radar.settings import load_settings
+from store.db import open_reader, opened
+
+NOW = datetime(2025, 4, 3, 7, 0, tzinfo=UTC)
+
+
+class Hooks:
+    """A loopback webhook receiver; `fail` makes it answer 500."""
+
+    def __init__(self):
+        self.bodies: list[dict] = []
+        self.fail = False
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if outer.fail:
+                    self.send_response(500)
+                else:
+                    outer.bodies.append(json.loads(body))
+                    self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def hooks():
+    h = Hooks()
+    yield h
+    h.stop()
+
+
+def _settings(tmp_path, watches, **extra):
+    return load_settings(db_path=tmp_path / "radar.duckdb", out_dir=tmp_path / "out",
+                         alerts={"watch": watches, "story_url": "http://ui.local/stories/{story_id}",
+                                 "max_attempts": 2, "timeout_s": 5}, **extra)
+
+
+def _doc(con, doc_id, story, title, text="", country="US", source="src-us", seen=NOW,
+         topics=()):
+    con.execute("INSERT INTO sources (id, name, country, kind, url) VALUES (?, ?, ?, 'feed', "
+                "'https://example.gov/feed') ON CONFLICT DO NOTHING", [source, source, country])
+    con.execute(
+        "INSERT INTO documents (id, url, canonical_url, source_id, title, text, first_seen_at, "
+        "updated_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [doc_id, f"https://example.gov/{doc_id}", f"https://example.gov/{doc_id}", source, title,
+         text, seen, seen, doc_id])
+    con.execute("INSERT INTO stories (id, title, first_seen_at, last_seen_at, size, model, "
+                "updated_at) VALUES (?, ?, ?, ?, 1, 'm', ?) ON CONFLICT DO NOTHING",
+                [story, title, seen, seen, seen])
+    con.execute("INSERT INTO story_members VALUES (?, ?, 1.0, ?, 'm')", [doc_id, story, seen])
+    for t in topics:
+        con.execute("INSERT INTO tags VALUES (?, 'topic', ?, 1.0, NULL, 'm')", [doc_id, t])
+
+
+def _alerts(settings):
+    with open_reader(settings) as con:
+        return con.execute("SELECT watch_id, story_id, doc_id, status, attempts, link "
+                           "FROM alerts ORDER BY created_at, story_id").fetchall()
+
+
+def test_query_syntax():
+    q = parse_query('"de minimis" OR "section 321" parcels')
+    assert q.alternatives == (("de minimis",), ("section 321", "parcels"))
+    assert matches(q, "Ending the De-Minimis exemption", "")
+    assert matches(q, "", "Section 321 entries for parcels")
+    assert not matches(q, "", "Section 321 entries")  # both words of the alternative
+    assert not matches(parse_query("tariff"), "Tariffs rise", "")  # whole words only
+    assert matches(parse_query("半導體 關稅"), "美國對半導體加徵關稅", "")  # CJK: substrings
+    for bad in ("", "OR tariff", "tariff OR", '"unclosed'):
+        with pytest.raises(ConfigError):
+            parse_query(bad)
+
+
+def test_one_webhook_per_story_with_link_never_twice(tmp_path, hooks):
+    settings = _settings(tmp_path, [{"id": "dm", "query": '"de minimis"', "target": hooks.url}])
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "US ends de minimis for Chinese parcels")
+        _doc(con, "d2", "s1", "CBP guidance on de minimis entries")
+        _doc(con, "d3", "s2", "Chips act grants")
+    counts = run_alerts(settings, now=NOW)
+    assert (counts.new, counts.sent, counts.failed) == (1, 1, 0)
+    (body,) = hooks.bodies
+    assert body["story_url"] == "http://ui.local/stories/s1" and body["watch"] == "dm"
+    assert body["document"]["url"] == "https://example.gov/d1"
+    assert _alerts(settings) == [("dm", "s1", "d1", "sent", 1, "http://ui.local/stories/s1")]
+
+    assert run_alerts(settings, now=NOW).new == 0  # the same story again: nothing
+    with opened(settings.db_path) as con:
+        _doc(con, "d4", "s1", "More on de minimis", seen=NOW + timedelta(hours=1))
+        _doc(con, "d5", "s3", "EU to end de minimis too", seen=NOW + timedelta(hours=1))
+    assert run_alerts(settings, now=NOW + timedelta(hours=1)).new == 1
+    assert [b["story_id"] for b in hooks.bodies] == ["s1", "s3"]
+
+
+def test_a_story_merged_into_another_is_not_notified_again(tmp_path, hooks):
+    settings = _settings(tmp_path, [{"id": "dm", "query": "de minimis", "target": hooks.url}])
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "de minimis ends")
+    run_alerts(settings, now=NOW)
+    with opened(settings.db_path) as con:  # s1 was merged into s9; a new document joins s9
+        _doc(con, "d2", "s9", "de minimis: the rules", seen=NOW + timedelta(minutes=5))
+        con.execute("UPDATE stories SET status = 'merged', merged_into = 's9' WHERE id = 's1'")
+        con.execute("UPDATE story_members SET story_id = 's9' WHERE doc_id = 'd1'")
+    assert run_alerts(settings, now=NOW + timedelta(minutes=5)).new == 0
+    assert len(hooks.bodies) == 1
+
+
+def test_filters_and_lookback(tmp_path, hooks):
+    watches = [{"id": "eu-trade", "query": "tariff", "countries": ["eu"], "topics": ["trade"],
+                "target": hooks.url}]
+    settings = _settings(tmp_path, watches)
+    with opened(settings.db_path) as con:
+        _doc(con, "us", "s1", "tariff news", country="US", source="us", topics=["trade"])
+        _doc(con, "eu-ai", "s2", "tariff news", country="EU", source="eu", topics=["ai"])
+        _doc(con, "old", "s3", "tariff news", country="EU", source="eu", topics=["trade"],
+             seen=NOW - timedelta(days=5))
+        _doc(con, "eu", "s4", "tariff news", country="EU", source="eu", topics=["trade", "ai"])
+    assert run_alerts(settings, now=NOW).new == 1
+    assert [b["story_id"] for b in hooks.bodies] == ["s4"]
+
+
+def test_a_failed_delivery_is_retried_up_to_the_limit(tmp_path, hooks):
+    settings = _settings(tmp_path, [{"id": "w", "query": "chips", "target": hooks.url}])
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "CHIPS grants")
+    hooks.fail = True
+    assert run_alerts(settings, now=NOW).failed == 1
+    assert _alerts(settings)[0][3:5] == ("failed", 1)
+    hooks.fail = False
+    counts = run_alerts(settings, now=NOW)
+    assert (counts.retried, counts.sent, counts.new) == (1, 1, 0)
+    assert _alerts(settings)[0][3:5] == ("sent", 2) and len(hooks.bodies) == 1
+
+    with opened(settings.db_path) as con:
+        _doc(con, "d2", "s2", "chips export rules")
+    hooks.fail = True
+    run_alerts(settings, now=NOW)
+    run_alerts(settings, now=NOW)
+    assert run_alerts(settings, now=NOW).retried == 0  # max_attempts = 2 reached
+    with open_reader(settings) as con:
+        assert con.execute("SELECT status, attempts, error FROM alerts WHERE story_id = 's2'"
+                           ).fetchone()[:2] == ("failed", 2)
+
+
+def test_email_alert_through_a_real_smtp_server_with_safe_headers(tmp_path):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    class Inbox(Message):
+        def __init__(self):
+            super().__init__(message_class=email.message.EmailMessage)
+            self.messages = []
+
+        def handle_message(self, message):
+            self.messages.append(message)
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        settings = _settings(tmp_path, [{"id": "dm", "query": "de minimis", "channel": "email",
+                                         "target": "a@example.org, b@example.org"}],
+                             digest={"smtp": {"host": "127.0.0.1", "port": port, "timeout_s": 5}})
+        with opened(settings.db_path) as con:
+            _doc(con, "d1", "s1", "De minimis\r\nBcc: victim@example.org ends")
+        assert run_alerts(settings, now=NOW).sent == 1
+    finally:
+        ctl.stop()
+    (msg,) = inbox.messages
+    assert "\n" not in msg["Subject"] and msg["Bcc"] is None
+    assert msg["To"] == "a@example.org, b@example.org"
+    assert "http://ui.local/stories/s1" in msg.get_payload(decode=True).decode()
+
+
+def test_email_without_smtp_is_recorded_as_failed(tmp_path):
+    settings = _settings(tmp_path, [{"id": "dm", "query": "de minimis", "channel": "email",
+                                     "target": "a@example.org"}])
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "de minimis")
+    assert run_alerts(settings, now=NOW).failed == 1
+    with open_reader(settings) as con:
+        assert "smtp" in con.execute("SELECT error FROM alerts").fetchone()[0]
+
+
+def test_duplicate_watch_ids_are_a_config_error(tmp_path):
+    settings = _settings(tmp_path, [{"id": "x", "query": "a", "target": "http://h/"},
+                                    {"id": "x", "query": "b", "target": "http://h/"}])
+    with pytest.raises(ConfigError):
+        run_alerts(settings, now=NOW)
+
+
+@pytest.mark.slow
+def test_alerts_after_a_real_crawl_and_enrichment(tmp_path, mirror, hooks, prefect_harness):
+    """The enrich flow sends alerts for new stories matching a watch; a rerun sends none."""
+    from crawlers.crawl import CrawlWindow, crawl
+    from crawlers.registry import load_registry
+    from flows.enrich import enrich_flow
+
+    overrides = {"db_path": str(tmp_path / "radar.duckdb"), "spool_dir": str(tmp_path / "spool"),
+                 "crawl": {"host_map": mirror.host_map(), "per_host_delay_s": 0.0},
+                 "alerts": {"watch": [{"id": "tariffs", "query": "tariff OR tariffs",
+                                       "target": hooks.url}], "lookback_hours": 24 * 3650}}
+    settings = load_settings(**overrides)
+    window = CrawlWindow(since=datetime(2025, 3, 31, tzinfo=UTC),
+                         until=datetime(2025, 4, 3, tzinfo=UTC), replay=True)
+    with opened(settings.db_path) as con:
+        crawl(con, settings, load_registry(None), ["fr-trade-technology"], window)
+    counts = enrich_flow(overrides=overrides)
+    assert counts["alerts"]["sent"] >= 1 and counts["alerts"]["failed"] == 0, counts
+    with open_reader(settings) as con:
+        stories = {r[0] for r in con.execute(
+            "SELECT DISTINCT m.story_id FROM documents d JOIN story_members m ON m.doc_id = d.id "
+            "WHERE regexp_matches(lower(d.title || ' ' || d.text), '\\btariffs?\\b')").fetchall()}
+    assert {b["story_id"] for b in hooks.bodies} == stories
+    assert len(hooks.bodies) == len(stories)
+    again = enrich_flow(overrides=overrides)
+    assert again["alerts"]["new"] == 0 and len(hooks.bodies) == len(stories)
