@@ -243,9 +243,11 @@ def story_detail(con: duckdb.DuckDBPyConnection, story_id: str, max_docs: int = 
     ids = [d.doc_id for d in docs]
     counts: dict[str, list] = {}
     for d in docs:
-        slot = counts.setdefault(d.source_id, [d.publisher or d.source_name, d.country, 0])
+        name = d.publisher or d.source_name  # one line per publisher, not per feed
+        slot = counts.setdefault(name, [d.source_id, d.country, 0])
         slot[2] += 1
-    sources = sorted((StorySource(k, *v) for k, v in counts.items()), key=lambda s: (-s.docs, s.name))
+    sources = sorted((StorySource(v[0], k, v[1], v[2]) for k, v in counts.items()),
+                     key=lambda s: (-s.docs, s.name))
     return StoryDetail(
         story_id=story_id, title=meta[0], status=meta[1], merged_into=None,
         first_seen_at=_utc(meta[3]), last_seen_at=_utc(meta[4]), size=int(meta[5]),
