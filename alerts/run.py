@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from alerts.match import Query, matches, parse_query
 from alerts.notify import send
@@ -62,7 +63,7 @@ def select_alerts(watch: WatchSettings, query: Query, docs: list[Candidate],
             continue
         claimed.add(root)
         out.append(Alert(watch.id, root, doc.doc_id, watch.channel, watch.target,
-                         story_url.format(story_id=root), doc.title))
+                         story_url.format(story_id=quote(root, safe=":")), doc.title))
     return out
 
 

@@ -73,8 +73,8 @@ def queue_lag(api_url: str, now: datetime, grace_s: float = 60.0) -> QueueLag:
         with temporary_settings(updates={PREFECT_API_URL: api_url}), \
                 get_client(sync_client=True) as client:
             waiting = client.read_flow_runs(
-                flow_run_filter=by_type(StateType.SCHEDULED, StateType.PENDING), limit=500)
-            running = client.read_flow_runs(flow_run_filter=by_type(StateType.RUNNING), limit=500)
+                flow_run_filter=by_type(StateType.SCHEDULED, StateType.PENDING), limit=200)
+            running = client.read_flow_runs(flow_run_filter=by_type(StateType.RUNNING), limit=200)
     except Exception as exc:  # the server is down or unreachable: say so, show the rest
         return QueueLag(0, 0.0, 0, f"{type(exc).__name__}: {exc}")
     lags = [(now - r.expected_start_time).total_seconds() for r in waiting
