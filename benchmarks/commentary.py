@@ -83,7 +83,7 @@ def build_store(con, n_docs: int) -> int:
 def embed_store(con, backend, batch: int = 256) -> int:
     """Embed each distinct text once (title + lead); repeats share their original's vector."""
     from nlp.embed import embedding_input
-    from store.search import vector_literal
+    from store.nearest import vector_literal
 
     rows = con.execute(
         "SELECT min(id), any_value(title), any_value(text), content_hash FROM documents "

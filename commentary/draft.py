@@ -26,7 +26,16 @@ from commentary.extract import (
 )
 from commentary.matching import Matcher, condense
 from commentary.query import load_synonyms, prepare_query
-from commentary.records import Draft, DraftInputs, Removal, SourceDoc, Statement
+from commentary.records import (
+    CheckReport,
+    Draft,
+    DraftInputs,
+    Reference,
+    Removal,
+    SourceDoc,
+    Statement,
+)
+from commentary.render import render_markdown
 from commentary.sources import load_sources
 from commentary.writers import Evidence, SectionBrief, Writer, make_writer
 from radar.errors import BadInputError, NotFoundError
@@ -235,8 +244,6 @@ def write_commentary(
 def _assemble(pq, filters: SearchFilters, as_of: date, sources: list[SourceDoc], writer, backend,
               methods, summary, background, events, fx, reactions, imps, watch, checked: int,
               removed: list[Removal], settings: Settings) -> Draft:
-    from commentary.records import CheckReport, Reference
-
     order: list[str] = []
     groups = [summary, background, [e.statement for e in events], [f.statement for f in fx],
               reactions, [s for i in imps for s in i.evidence], [w.statement for w in watch]]
@@ -282,8 +289,6 @@ def _content(draft: Draft) -> dict:
 
 
 def _store(con: duckdb.DuckDBPyConnection, draft: Draft, settings: Settings) -> Draft:
-    from commentary.render import render_markdown
-
     key_filters = {k: v for k, v in draft.inputs.filters.items() if k != "as_of"}
     draft_id = store_drafts.draft_key(draft.inputs.query, key_filters)
     content = _content(draft)

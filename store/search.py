@@ -21,6 +21,8 @@ from typing import Protocol
 import duckdb
 import numpy as np
 
+from store.nearest import nearest
+
 log = logging.getLogger(__name__)
 
 FTS_SCHEMA = "fts_main_documents"
@@ -175,11 +177,6 @@ def packed(values: Sequence[str]) -> str:
     return "\x1f".join(values)
 
 
-def vector_literal(vector: np.ndarray) -> str:
-    """A vector parameter as text for ``?::FLOAT[]`` (same reason as `packed`)."""
-    return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
-
-
 def _filter_params(f: SearchFilters) -> list:
     sources, countries = packed(f.sources), packed([c.upper() for c in f.countries])
     topics = packed(f.topics)
@@ -192,15 +189,6 @@ def _bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int) -> list[tuple[s
         "SELECT id, s FROM (SELECT d.id, fts_main_documents.match_bm25(d.id, ?) AS s FROM "
         "documents d SEMI JOIN search_scope USING (id)) WHERE s IS NOT NULL "
         "ORDER BY s DESC, id LIMIT ?", [text, limit]).fetchall()
-    return [(r[0], float(r[1])) for r in rows]
-
-
-def _nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str,
-             limit: int) -> list[tuple[str, float]]:
-    rows = con.execute(
-        "SELECT e.doc_id, list_inner_product(e.vector, ?::FLOAT[]) AS sim FROM embeddings e "
-        "SEMI JOIN search_scope s ON s.id = e.doc_id WHERE e.model = ? "
-        "ORDER BY sim DESC, e.doc_id LIMIT ?", [vector_literal(vector), model, limit]).fetchall()
     return [(r[0], float(r[1])) for r in rows]
 
 
@@ -297,7 +285,7 @@ def search(
     min_coverage: float = 0.5,
     min_cosine: float = 0.45,
     rrf_k: int = 60,
-    pool: int = 200,
+    pool: int = 100,
     vector: np.ndarray | None = None,
     synonyms: Mapping[str, Sequence[str]] | None = None,
 ) -> SearchResult:
@@ -338,7 +326,9 @@ def search(
     semantic: list[tuple[str, float]] = []
     if encoder is not None and query.strip():
         vec = vector if vector is not None else np.asarray(encoder.encode([query]), np.float32)[0]
-        semantic = _nearest(con, vec, encoder.name, pool)
+        scope = None if filters == SearchFilters() else {
+            r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()}
+        semantic = nearest(con, vec, encoder.name, pool, scope)
         if semantic:
             methods.append("embedding")
     fused: dict[str, float] = {}

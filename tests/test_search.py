@@ -168,3 +168,20 @@ def test_embeddings_find_documents_that_share_no_words_with_the_query(store):
     assert by_key(docs, "paul-weiss").url not in found
     assert not any("venezuelan" in u for u in found)
     assert all(h.cosine is not None and h.cosine >= 0.35 for h in result.docs)
+
+
+def test_nearest_uses_a_cached_matrix_that_follows_the_stored_embeddings(tmp_path):
+    from store.nearest import nearest, vector_literal
+
+    con = connect(tmp_path / "vec.duckdb")
+    rows = {"a": [1.0, 0.0, 0.0], "b": [0.0, 1.0, 0.0], "c": [0.6, 0.8, 0.0]}
+    con.executemany("INSERT INTO embeddings VALUES (?, 'm', 'h', 3, ?::FLOAT[])",
+                    [[k, vector_literal(v)] for k, v in rows.items()])
+    q = [1.0, 0.0, 0.0]
+    assert [d for d, _ in nearest(con, q, "m", 2)] == ["a", "c"]
+    assert [d for d, _ in nearest(con, q, "m", 5, scope={"b", "c"})] == ["c", "b"]
+    assert nearest(con, q, "other-model", 5) == []
+    con.execute("UPDATE embeddings SET vector = ?::FLOAT[], content_hash = 'h2' WHERE doc_id = 'a'",
+                [vector_literal([0.0, 0.0, 1.0])])
+    assert [d for d, _ in nearest(con, q, "m", 1)] == ["c"]  # the cache saw the change
+    con.close()
