@@ -39,6 +39,10 @@ test: dev
 test-fast: dev
 	$(PY) -m pytest -q -m "not slow and not browser"
 
+# run it for real: Prefect server + process worker + web UI on 127.0.0.1 (Ctrl-C or `radar stop`)
+serve: setup
+	$(VENV)/bin/radar serve
+
 lint: dev
 	$(VENV)/bin/ruff check .
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
 
 from commentary.run import run_commentary
+from flows.common import recorded, retry_options
 from radar.settings import load_settings
 
 
-@task(name="write-commentary")
+@task(name="write-commentary", cache_policy=NO_CACHE)
 def commentary_task(query: str, story_id: str | None, since: str | None, until: str | None,
                     writer: str | None, out_md: str | None, out_docx: str | None,
                     overrides: dict | None = None) -> dict:
@@ -40,4 +42,11 @@ def commentary_flow(query: str, story_id: str | None = None, since: str | None =
         out_docx: Word path (default: next to the Markdown).
         overrides: settings overrides.
     """
-    return commentary_task(query, story_id, since, until, writer, out_md, out_docx, overrides)
+    settings = load_settings(**(overrides or {}))
+    params = {"query": query, "story_id": story_id, "since": since, "until": until,
+              "writer": writer}
+    with recorded("commentary", settings, params) as counts:
+        result = commentary_task.with_options(**retry_options(settings.ops))(
+            query, story_id, since, until, writer, out_md, out_docx, overrides)
+        counts.update(result)
+    return result
