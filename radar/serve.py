@@ -178,6 +178,20 @@ def setup_server(settings: Settings, url: str) -> None:
                                             concurrency_limit=settings.serve.host_concurrency)
 
 
+def pause_schedules(url: str) -> int:
+    """Turn every deployment schedule off (``serve.schedules = false``); returns how many."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    paused = 0
+    with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+        for dep in client.read_deployments():
+            for sched in dep.schedules:
+                client.update_deployment_schedule(dep.id, sched.id, active=False)
+                paused += 1
+    return paused
+
+
 def deploy(env: dict[str, str], log: Path) -> None:
     """Register every deployment of prefect.yaml with the server.
 
@@ -279,6 +293,8 @@ def serve(settings: Settings, announce: Callable[[str], None] = print,
         setup_server(settings, url)
         deploy(env, logs / "deploy.log")
         announce("deployments registered from prefect.yaml")
+        if not settings.serve.schedules:
+            announce(f"{pause_schedules(url)} schedules paused (serve.schedules = false)")
         for svc in svcs[1:]:
             _spawn(svc, env, PROJECT_DIR)
             announce(f"{svc.name} started (log {svc.log})")

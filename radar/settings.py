@@ -129,6 +129,7 @@ class ServeSettings(BaseModel):
     start_timeout_s: float = 90.0
     stop_grace_s: float = 15.0
     host_concurrency: int = 2  # crawl tasks at once per crawled host (Prefect tag limits)
+    schedules: bool = True  # false: deployments registered with schedules off (tests, upkeep)
 
 
 class WatchSettings(BaseModel):

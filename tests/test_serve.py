@@ -108,6 +108,15 @@ def _login(web: str) -> httpx.Client:
     return client
 
 
+def _schedules(api: str) -> dict[str, list[tuple]]:
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api}), get_client(sync_client=True) as c:
+        return {d.name: [(s.schedule.cron, s.schedule.timezone, s.active) for s in d.schedules]
+                for d in c.read_deployments()}
+
+
 def _run_daily(api: str, parameters: dict, timeout_s: float) -> tuple[str, float]:
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
@@ -131,6 +140,7 @@ def test_serve_runs_the_daily_deployment_on_the_mirror_and_stops_cleanly(tmp_pat
 
     port, web_port = _free_port(), _free_port()
     env = _env(tmp_path, RADAR_SERVE__PORT=str(port), RADAR_WEB__PORT=str(web_port),
+               RADAR_SERVE__SCHEDULES="false",
                RADAR_WEB__USERS=json.dumps({"ops": hash_password("pw-for-tests")}),
                RADAR_WEB_SECRET="test-secret-0123456789abcdef", PREFECT_WORKER_QUERY_SECONDS="2")
     log = open(tmp_path / "serve.out", "w")  # noqa: SIM115 - closed below
@@ -139,6 +149,9 @@ def test_serve_runs_the_daily_deployment_on_the_mirror_and_stops_cleanly(tmp_pat
     try:
         state = _wait(lambda: _state(tmp_path), 240, "serve ready", serve)
         assert set(state["services"]) == {"server", "worker", "web"}
+        schedules = _schedules(state["api_url"])
+        assert schedules["daily-digest"] == [("0 7 * * *", "Asia/Taipei", False)]
+        assert len(schedules) == 7 and not any(a for s in schedules.values() for *_, a in s)
         second = _radar(env, "serve")
         assert second.returncode == 2 and "already running" in " ".join(second.stderr.split())
 
