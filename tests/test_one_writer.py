@@ -162,7 +162,7 @@ def test_readers_never_fail_while_crawl_and_enrich_write(tmp_path, mirror):
     try:
         crawl = subprocess.Popen(
             [radar, "crawl", "--source", "wh-presidential-actions", "--source",
-             "fr-trade-technology", "--since", "2025-03-20"], cwd=tmp_path, env=env,
+             "fr-trade-technology", "--since", "2025-03-27"], cwd=tmp_path, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         enrich_codes = []
         while crawl.poll() is None:  # enrichment runs concurrently, again and again
