@@ -190,9 +190,13 @@ def write_commentary(
                                               cs.background_sentences, chronological=True))
     reactions = writer.write(pq.text, _brief("reactions", reaction_candidates(cands, by_id),
                                              by_id, cs.reactions))
-    used = {e.statement.text for e in events} | {s.text for s in summary + background}
+    told = {e.statement.text for e in events}
+    used = told | {s.text for s in summary + background}
     fx = facts([c for c in cands if condense(c.text) not in used], by_id, effective, as_of,
                cs.facts, used)
+    if len(fx) < min(3, cs.facts):  # few sources: key facts may repeat the narrative
+        fx = facts([c for c in cands if condense(c.text) not in told], by_id, effective, as_of,
+                   cs.facts, told)
     watch = watch_items(sources, matcher, as_of, cs.watch_items)
 
     check = CheckSettings(cs.support_overlap, cs.support_cosine)

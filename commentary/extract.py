@@ -72,7 +72,7 @@ def candidates(docs: Sequence[SourceDoc], matcher: Matcher, min_coverage: float)
     for doc in docs:
         for i, s in enumerate(doc.sentences):
             cov = matcher.coverage(s)
-            if cov < min_coverage or is_boilerplate(s):
+            if cov < min_coverage or is_boilerplate(s) or (cov < 1.0 and not matcher.anchored(s)):
                 continue
             eff = tuple(m.day for m in date_mentions(s, doc.day) if m.role == "effective")
             score = (2.0 * cov + (0.6 if _ACTION.search(s) else 0.0) + (0.5 if eff else 0.0)
@@ -169,8 +169,11 @@ def timeline(docs: Sequence[SourceDoc], cands: Sequence[Candidate], matcher: Mat
         if doc.kind in ("article", "other") and matcher.coverage(doc.title) < 0.5:
             continue
         text = condense(key.text)
-        ev = TimelineEvent(doc.day, doc.kind, Statement(text, (doc.doc_id,), quote=True),
-                           certainty(key.text, doc.kind, eff, as_of), eff)
+        level = certainty(key.text, doc.kind, eff, as_of)
+        if doc.kind not in _ACTS:  # a fact sheet saying the order was signed speaks for the act
+            said = {certainty(c.text, doc.kind, eff, as_of) for c in cands if c.doc_id == doc.doc_id}
+            level = next((x for x in ("in force", "signed") if x in said), level)
+        ev = TimelineEvent(doc.day, doc.kind, Statement(text, (doc.doc_id,), quote=True), level, eff)
         events.append((key.score + AUTHORITY[doc.kind], ev, doc))
     merged: list[tuple[float, TimelineEvent, SourceDoc]] = []
     for score, ev, doc in sorted(events, key=lambda e: -AUTHORITY[e[2].kind]):
@@ -231,17 +234,18 @@ def facts(cands: Sequence[Candidate], docs: dict[str, SourceDoc], effective: dic
 def watch_items(docs: Sequence[SourceDoc], matcher: Matcher, as_of: date,
                 max_items: int) -> list[WatchItem]:
     """Deadlines, comment periods, effective dates after `as_of`, and ordered reports, from
-    sentences that mention the query or state an act's effective date (documents published
-    by `as_of` only; dated items first, soonest first)."""
+    sentences that mention the query, or state the effective date of an act whose title is
+    on the query's topic (documents published by `as_of` only; dated first, soonest first)."""
     dated: list[tuple[date, str, Statement]] = []
     undated: list[tuple[float, Statement]] = []
     seen: set[tuple[date, str]] = set()
     for doc in docs:
         if doc.day is not None and doc.day > as_of:
             continue
+        about = doc.kind in _ACTS and matcher.anchored(doc.title)  # an act on the query's topic
         for s in doc.sentences:
-            cov = matcher.coverage(s)
-            if is_boilerplate(s) or (cov == 0 and doc.kind not in _ACTS):
+            cov = matcher.coverage(s) if matcher.anchored(s) else 0.0
+            if is_boilerplate(s) or (cov == 0 and not about):
                 continue
             for m in date_mentions(s, doc.day):
                 if m.role == "mention" or m.day <= as_of or (m.day, m.role) in seen:

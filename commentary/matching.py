@@ -68,6 +68,18 @@ class Matcher:
                         for p in pats) if n else tuple(1.0 for _ in pats)
         return cls(terms, units, pats, weights)
 
+    def anchored(self, text: str) -> bool:
+        """Whether the text has the query's anchor: one of its phrases ("de minimis"), or, when
+        it has none, its most specific unit (a single-unit query: that unit)."""
+        if not self.patterns:
+            return False
+        phrases = [p for u, p in zip(self.units, self.patterns, strict=True) if len(u) > 1]
+        if phrases:
+            return any(p.search(text) for p in phrases)
+        weights = self.weights or tuple(1.0 for _ in self.patterns)
+        top = max(weights)
+        return any(p.search(text) for p, w in zip(self.patterns, weights, strict=True) if w == top)
+
     def hits(self, text: str) -> int:
         """How many query units the text contains."""
         return sum(1 for p in self.patterns if p.search(text))

@@ -145,3 +145,10 @@ def test_summary_starts_with_the_press_summary_of_the_focal_event():
     ev = summary_evidence(focal, candidates(DOCS, matcher(), 0.5))
     assert ev[0].doc_id == "fs" and "signed an Executive Order" in ev[0].text
     assert not any(c.text.startswith("In Executive Order") for c in ev)
+
+
+def test_a_fact_sheet_saying_the_order_was_signed_makes_its_event_signed():
+    m = Matcher.for_query("de minimis", list(FACT_SHEET.sentences))
+    events = timeline([FACT_SHEET], candidates([FACT_SHEET], m, 0.5), m, date(2025, 4, 3), 5)
+    assert [(e.kind, e.certainty, e.effective) for e in events] == [
+        ("fact-sheet", "signed", date(2025, 5, 2))]

@@ -80,3 +80,14 @@ def test_condense_only_leaves_words_out_and_marks_it():
     for piece in quote_pieces(short):
         assert piece.rstrip(",;") in flat
     assert "…" in short
+
+
+def test_sentences_must_carry_the_query_anchor():
+    texts = ["Duty-free de minimis treatment ends.", "The de minimis exemption is closed.",
+             "Shipments of crude oil to China were sanctioned."] * 3
+    m = Matcher.for_query("US ends de minimis for Chinese parcels", texts, load_synonyms())
+    assert m.anchored("The de minimis rule ends for the PRC.")
+    assert not m.anchored("Sanctioning the shipment of crude oil to the People's Republic of China.")
+    single = Matcher.for_query("semiconductor tariffs", ["tariffs on steel", "tariffs on cars",
+                                                         "semiconductor plants"])
+    assert single.anchored("new semiconductor rules") and not single.anchored("tariffs on steel")
