@@ -4,7 +4,7 @@ Usage (project root, HF_HUB_OFFLINE=1):
     .venv/bin/python benchmarks/enrich.py quality [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py tune [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py speed [--n 5000] [--backend minilm|use]
-    .venv/bin/python benchmarks/enrich.py scale [--n 100000]
+    .venv/bin/python benchmarks/enrich.py scale [--n 100000] [--store]
     .venv/bin/python benchmarks/enrich.py baseline [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py language [--n 5000]
 
@@ -197,9 +197,40 @@ def cmd_scale(args) -> None:
     state = ClusterState(dim=models.backend.dim)
     out = cluster_items(items, state, settings)
     elapsed = time.perf_counter() - t0
-    print(json.dumps({"items": len(items), "seconds": round(elapsed, 1),
+    print(json.dumps({"core": "cluster_items", "items": len(items), "seconds": round(elapsed, 1),
                       "stories": len({a.story_id for a in out}), "merges": len(state.events),
                       "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1048576, 2)}))
+    if args.store:
+        print(json.dumps(_scale_through_store(items, models, settings)))
+
+
+def _scale_through_store(items: list[ClusterItem], models: Models, settings: NlpSettings) -> dict:
+    """The same items as enriched documents in a DuckDB file; time ``assign_stories`` (load,
+    cluster, save stories/members/events)."""
+    from store.enrichment import bulk_insert
+
+    with tempfile.TemporaryDirectory() as tmp:
+        con = connect(Path(tmp) / "scale.duckdb")
+        rows = [{"id": i.doc_id, "title": i.title, "text": "", "url": f"https://example.org/{i.doc_id}",
+                 "published_at": i.at.isoformat()} for i in items]
+        load_documents(con, rows, Path(tmp))
+        now = datetime.now(UTC)
+        bulk_insert(con, "enrichments", [{"doc_id": internal_id(i.doc_id), "content_hash": "-",
+                                          "language": "en", "status": "ok", "note": None,
+                                          "pipeline_version": "bench", "enriched_at": now} for i in items])
+        bulk_insert(con, "embeddings", [{"doc_id": internal_id(i.doc_id), "model": models.backend.name,
+                                         "content_hash": "-", "dim": models.backend.dim,
+                                         "vector": np.round(i.vector, 6)} for i in items])
+        bulk_insert(con, "entities", [{"doc_id": internal_id(i.doc_id), "entity_id": e, "kind": "org",
+                                       "label_en": e, "label_zh": None, "mentions": 1,
+                                       "origin": "gazetteer", "model": "bench"}
+                                      for i in items for e in i.entities])
+        t0 = time.perf_counter()
+        counts = assign_stories(con, models, settings)
+        elapsed = time.perf_counter() - t0
+        con.close()
+    return {"core": "assign_stories (DuckDB file)", "items": len(items), "seconds": round(elapsed, 1),
+            **counts.__dict__}
 
 
 def cmd_baseline(args) -> None:
@@ -254,6 +285,7 @@ def main() -> None:
         p.add_argument("--n", type=int, default=5000)
     p = sub.add_parser("scale")
     p.add_argument("--n", type=int, default=100_000)
+    p.add_argument("--store", action="store_true", help="also time assign_stories on a DuckDB file")
     args = ap.parse_args()
     {"quality": cmd_quality, "tune": cmd_tune, "speed": cmd_speed, "scale": cmd_scale,
      "baseline": cmd_baseline, "language": cmd_language}[args.cmd](args)

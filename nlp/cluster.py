@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
+from nlp.story_index import StoryIndex
 from radar.settings import NlpSettings
 
 _DAY = 86400.0
@@ -64,16 +66,19 @@ class Story:
     """Working state of one story (mutable while clustering; persisted by the store)."""
 
     id: str
+    items: list[ClusterItem]
+    vector_sum: np.ndarray
+    entity_counts: Counter
     first_at: datetime
     last_at: datetime
-    members: list[str]
-    vectors: list[np.ndarray]
-    entity_counts: Counter
-    titles: dict[str, str]
-    authority: dict[str, float]
-    vector_sum: np.ndarray
     status: str = "active"
     merged_into: str | None = None
+    joins_since_split_check: int = 0
+
+    @property
+    def members(self) -> list[str]:
+        """Member document ids, in joining order."""
+        return [i.doc_id for i in self.items]
 
     @property
     def centroid(self) -> np.ndarray:
@@ -83,19 +88,14 @@ class Story:
 
     def top_entities(self, limit: int = 15) -> frozenset[str]:
         """Entities carried by at least 30% of members (at most ``limit``)."""
-        need = max(1, int(0.3 * len(self.members) + 0.5))
-        common = [e for e, n in self.entity_counts.most_common(limit) if n >= need]
-        return frozenset(common)
+        need = max(1, int(0.3 * len(self.items) + 0.5))
+        return frozenset(e for e, n in self.entity_counts.most_common(limit) if n >= need)
 
     def title(self) -> str:
         """Title of the most central member, weighted by source authority."""
         centroid = self.centroid
-        best, best_score = self.members[0], -2.0
-        for doc_id, vec in zip(self.members, self.vectors, strict=True):
-            score = float(vec @ centroid) * self.authority.get(doc_id, 1.0)
-            if score > best_score:
-                best, best_score = doc_id, score
-        return self.titles.get(best, "")
+        best = max(self.items, key=lambda i: (float(i.vector @ centroid) * i.authority, i.doc_id))
+        return best.title
 
 
 @dataclass
@@ -107,53 +107,27 @@ class ClusterState:
     doc_story: dict[str, str] = field(default_factory=dict)
     events: list[StoryEvent] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
-    _ids: list[str] = field(default_factory=list)
-    _rows: dict[str, int] = field(default_factory=dict)
-    _matrix: np.ndarray | None = None
-    _last: np.ndarray | None = None
-    _first: np.ndarray | None = None
-    _alive: np.ndarray | None = None
+    index: StoryIndex | None = None
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            self.index = StoryIndex(self.dim)
 
     def add_story(self, story: Story) -> None:
         """Register a story (loaded from the store or just founded)."""
         self.stories[story.id] = story
         for doc_id in story.members:
             self.doc_story[doc_id] = story.id
-        if story.status != "active":
-            return
-        self._grow(1)
-        row = len(self._ids)
-        self._ids.append(story.id)
-        self._rows[story.id] = row
-        self._write(row, story)
+        self.refresh(story.id)
 
-    def _grow(self, extra: int) -> None:
-        n = len(self._ids) + extra
-        if self._matrix is None:
-            cap = max(1024, n)
-            self._matrix = np.zeros((cap, self.dim), dtype=np.float32)
-            self._last = np.zeros(cap)
-            self._first = np.zeros(cap)
-            self._alive = np.zeros(cap, dtype=bool)
-        elif n > len(self._matrix):
-            cap = max(n, 2 * len(self._matrix))
-            for name in ("_matrix", "_last", "_first", "_alive"):
-                old = getattr(self, name)
-                new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
-                new[: len(old)] = old
-                setattr(self, name, new)
-
-    def _write(self, row: int, story: Story) -> None:
-        self._matrix[row] = story.centroid
-        self._last[row] = story.last_at.timestamp()
-        self._first[row] = story.first_at.timestamp()
-        self._alive[row] = story.status == "active"
+    def expire(self, before: float) -> None:
+        """Stop searching stories last seen before ``before`` (POSIX seconds)."""
+        self.index.expire(before)
 
     def refresh(self, story_id: str) -> None:
-        """Re-index a story after it changed (joined, merged)."""
-        row = self._rows.get(story_id)
-        if row is not None:
-            self._write(row, self.stories[story_id])
+        """Re-index a story after it changed (founded, joined, merged, split)."""
+        s = self.stories[story_id]
+        self.index.put(s.id, s.centroid, s.first_at, s.last_at, s.status == "active")
 
 
 def story_id_for(doc_id: str) -> str:
@@ -173,16 +147,17 @@ def entity_jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSettings):
-    n = len(state._ids)
+    idx = state.index
+    n = len(idx)
     if n == 0:
         return []
     at = item.at.timestamp()
-    alive = state._alive[:n].copy()
-    gap = _time_gap_days(at, state._first[:n], state._last[:n])
+    alive = idx.alive[:n].copy()
+    gap = _time_gap_days(at, idx.first[:n], idx.last[:n])
     alive &= gap <= settings.cluster_window_days
     if not alive.any():
         return []
-    cos = state._matrix[:n] @ item.vector
+    cos = idx.matrix[:n] @ item.vector
     decay = 0.5 ** (gap / settings.cluster_half_life_days)
     coarse = np.where(alive, cos - settings.cluster_time_weight * (1.0 - decay), -9.0)
     k = min(_TOP_CANDIDATES, n)
@@ -191,8 +166,8 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
     for row in top:
         if not alive[row]:
             continue
-        story = state.stories[state._ids[row]]
-        recent = np.asarray(story.vectors[-_MEMBER_PROBE:])
+        story = state.stories[idx.ids[row]]
+        recent = np.asarray([i.vector for i in story.items[-_MEMBER_PROBE:]])
         best_member = float(np.max(recent @ item.vector))
         emb = 0.5 * float(cos[row]) + 0.5 * best_member
         ent = entity_jaccard(item.entities, story.top_entities())
@@ -207,47 +182,84 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
 
 
 def _found(item: ClusterItem) -> Story:
-    return Story(
-        id=story_id_for(item.doc_id),
-        first_at=item.at,
-        last_at=item.at,
-        members=[],
-        vectors=[],
-        entity_counts=Counter(),
-        titles={},
-        authority={},
-        vector_sum=np.zeros_like(item.vector, dtype=np.float64),
-    )
+    return Story(id=story_id_for(item.doc_id), items=[], entity_counts=Counter(),
+                 vector_sum=np.zeros_like(item.vector, dtype=np.float64),
+                 first_at=item.at, last_at=item.at)
 
 
 def _join(story: Story, item: ClusterItem) -> None:
-    story.members.append(item.doc_id)
-    story.vectors.append(item.vector)
+    story.items.append(item)
     story.vector_sum = story.vector_sum + item.vector
     story.entity_counts.update(item.entities)
-    story.titles[item.doc_id] = item.title
-    story.authority[item.doc_id] = item.authority
     story.first_at = min(story.first_at, item.at)
     story.last_at = max(story.last_at, item.at)
+    story.joins_since_split_check += 1
 
 
 def _merge(state: ClusterState, keep: Story, gone: Story, at: datetime, why: dict) -> None:
-    for doc_id, vec in zip(gone.members, gone.vectors, strict=True):
-        keep.members.append(doc_id)
-        keep.vectors.append(vec)
-        keep.titles[doc_id] = gone.titles.get(doc_id, "")
-        keep.authority[doc_id] = gone.authority.get(doc_id, 1.0)
-        state.doc_story[doc_id] = keep.id
-    keep.vector_sum = keep.vector_sum + gone.vector_sum
-    keep.entity_counts.update(gone.entity_counts)
-    keep.first_at = min(keep.first_at, gone.first_at)
-    keep.last_at = max(keep.last_at, gone.last_at)
+    for item in gone.items:
+        _join(keep, item)
+        state.doc_story[item.doc_id] = keep.id
     gone.status, gone.merged_into = "merged", keep.id
-    why["members"] = len(gone.members)
+    why["members"] = len(gone.items)
     state.events.append(StoryEvent(at, "merge", keep.id, gone.id, json.dumps(why, sort_keys=True)))
     state.changed.update({keep.id, gone.id})
     state.refresh(keep.id)
     state.refresh(gone.id)
+
+
+def two_means(vectors: np.ndarray, rounds: int = 8) -> np.ndarray:
+    """Deterministic 2-means on unit vectors (seeded with the two most distant rows)."""
+    centroid = vectors.mean(axis=0)
+    a = int(np.argmin(vectors @ centroid))
+    b = int(np.argmin(vectors @ vectors[a]))
+    centres = vectors[[a, b]].copy()
+    labels = np.zeros(len(vectors), dtype=int)
+    for _ in range(rounds):
+        labels = np.argmax(vectors @ centres.T, axis=1)
+        for k in (0, 1):
+            if (labels == k).any():
+                c = vectors[labels == k].mean(axis=0)
+                centres[k] = c / (np.linalg.norm(c) or 1.0)
+    return labels
+
+
+def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpSettings) -> None:
+    """Split a story whose members form two clearly separate groups; the part holding the
+    founding document keeps the id, the other part gets the id of its own first member."""
+    n = len(story.items)
+    if n < 2 * settings.cluster_split_min or story.joins_since_split_check < max(3, n // 4):
+        return
+    story.joins_since_split_check = 0
+    vecs = np.asarray([i.vector for i in story.items], dtype=np.float32)
+    labels = two_means(vecs)
+    keep_label = labels[0]
+    if min((labels == 0).sum(), (labels == 1).sum()) < settings.cluster_split_min:
+        return
+    parts = [vecs[labels == k].mean(axis=0) for k in (0, 1)]
+    cos = float(parts[0] @ parts[1] / (np.linalg.norm(parts[0]) * np.linalg.norm(parts[1])))
+    if cos >= settings.cluster_split_threshold:
+        return
+    moving = [i for i, lab in zip(story.items, labels, strict=True) if lab != keep_label]
+    staying = [i for i, lab in zip(story.items, labels, strict=True) if lab == keep_label]
+    new = _found(min(moving, key=lambda i: (i.at, i.doc_id)))
+    if new.id in state.stories:
+        return  # that id was a story once (merged away); keep the story whole
+    for item in moving:
+        _join(new, item)
+        state.doc_story[item.doc_id] = new.id
+    story.items, story.entity_counts = [], Counter()
+    story.vector_sum = np.zeros_like(story.vector_sum)
+    for item in staying:
+        _join(story, item)
+    story.first_at = min(i.at for i in staying)
+    story.last_at = max(i.at for i in staying)
+    story.joins_since_split_check = new.joins_since_split_check = 0
+    state.add_story(new)
+    detail = {"members": len(moving), "parts_cos": round(cos, 4)}
+    state.events.append(StoryEvent(at, "split", story.id, new.id, json.dumps(detail, sort_keys=True)))
+    state.changed.update({story.id, new.id})
+    state.refresh(story.id)
 
 
 def _maybe_merge(state, story_id, scored, item, settings) -> str:
@@ -282,8 +294,17 @@ def cluster_items(
         One assignment per item, in processing order. Merges are in ``state.events``;
         ``state.changed`` lists every story id touched.
     """
+    # One small mat-vec per document: BLAS threads only add hand-off cost (8x slower on a
+    # busy 2-core machine), so the loop runs single-threaded.
+    with threadpool_limits(1, user_api="blas"):
+        return _cluster_sorted(sorted(items, key=lambda i: (i.at, i.doc_id)), state, settings)
+
+
+def _cluster_sorted(items: list[ClusterItem], state: ClusterState, settings: NlpSettings):
     out: list[Assignment] = []
-    for item in sorted(items, key=lambda i: (i.at, i.doc_id)):
+    for n, item in enumerate(items):
+        if n % 500 == 0:
+            state.expire(item.at.timestamp() - settings.cluster_window_days * _DAY)
         if item.doc_id in state.doc_story:
             sid = _resolve(state, state.doc_story[item.doc_id])
             out.append(Assignment(item.doc_id, sid, 1.0, False))
@@ -305,6 +326,8 @@ def cluster_items(
             state.doc_story[item.doc_id] = sid
             state.refresh(sid)
             sid = _maybe_merge(state, sid, scored, item, settings)
+            _maybe_split(state, state.stories[sid], item.at, settings)
+            sid = state.doc_story[item.doc_id]
             state.changed.add(sid)
             out.append(Assignment(item.doc_id, sid, round(scored[0][0], 4), False))
             continue
@@ -341,4 +364,5 @@ def restore_story(
         _join(story, member)
     story.first_at = min(story.first_at, first_at)
     story.last_at = max(story.last_at, last_at)
+    story.joins_since_split_check = 0
     return story

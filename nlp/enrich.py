@@ -164,35 +164,23 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
         except Exception as exc:  # a bad item must not stop the batch
             errors.append((doc.id, "bad_input", f"screening failed: {type(exc).__name__}: {exc}"))
     ok = [d for d in batch if d.id in screened and screened[d.id].status == "ok"]
-    tables: dict[str, list[dict]] = {t: [] for t in ("entities", "tags", "embeddings",
-                                                      "near_duplicates", "minhash_signatures")}
-    features_ok: set[str] = set()
-    try:
-        features_ok = _features(con, models, settings, ok, screened, tables, counts)
-    except Exception as exc:
-        log.exception("enrichment batch failed; retrying documents one by one")
-        features_ok = set()
-        for doc in ok:
-            single: dict[str, list[dict]] = {t: [] for t in tables}
-            try:
-                features_ok |= _features(con, models, settings, [doc], screened, single, counts)
-                for t, rows in single.items():
-                    tables[t].extend(rows)
-            except Exception as exc_one:
-                errors.append((doc.id, "bad_input", f"{type(exc_one).__name__}: {exc_one}"))
-        del exc
+    tables, features_ok = _features_with_fallback(con, models, settings, ok, screened, counts, errors)
     enrich_rows = []
+    reasons = {item: reason for item, _, reason in errors}
     for doc in batch:
         s = screened.get(doc.id)
         status = s.status if s else "skipped:error"
         if status == "ok" and doc.id not in features_ok:
             status = "skipped:error"
+        notes = list(s.notes) if s else []
+        if doc.id in reasons:
+            notes.append(reasons[doc.id][:500])
         key = "ok" if status == "ok" else "empty" if status == "empty" else "skipped"
         counts[key] += 1
         enrich_rows.append({
             "doc_id": doc.id, "content_hash": doc.content_hash,
             "language": s.language.code if s else None, "status": status,
-            "note": "; ".join(s.notes) if s and s.notes else None,
+            "note": "; ".join(notes) if notes else None,
             "pipeline_version": PIPELINE_VERSION, "enriched_at": now,
         })
     counts["errors"] = len(errors)
@@ -201,6 +189,38 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
     if errors:
         db.record_item_errors(con, STAGE, errors)
     return counts
+
+
+_FEATURE_TABLES = ("entities", "tags", "embeddings", "near_duplicates", "minhash_signatures")
+
+
+def _features_with_fallback(con, models, settings, docs, screened, counts, errors):
+    """Features for the whole batch; if that fails, document by document (the bad one is
+    recorded in ``errors`` and the rest go on). Rows and counts of a failed try are dropped."""
+    try:
+        tables = {t: [] for t in _FEATURE_TABLES}
+        local = {"duplicates": 0, "reused_vectors": 0}
+        ok_ids = _features(con, models, settings, docs, screened, tables, local)
+    except Exception:
+        log.exception("enrichment batch failed; retrying documents one by one")
+    else:
+        for key, value in local.items():
+            counts[key] += value
+        return tables, ok_ids
+    tables, ok_ids = {t: [] for t in _FEATURE_TABLES}, set()
+    for doc in docs:
+        single = {t: [] for t in _FEATURE_TABLES}
+        local = {"duplicates": 0, "reused_vectors": 0}
+        try:
+            ok_ids |= _features(con, models, settings, [doc], screened, single, local)
+        except Exception as exc:
+            errors.append((doc.id, "bad_input", f"{type(exc).__name__}: {exc}"))
+            continue
+        for t, rows in single.items():
+            tables[t].extend(rows)
+        for key, value in local.items():
+            counts[key] += value
+    return tables, ok_ids
 
 
 def _features(con, models: Models, settings: NlpSettings, docs, screened, tables, counts) -> set[str]:
@@ -303,8 +323,8 @@ def assign_stories(
     since = docs[0].at - timedelta(days=settings.cluster_window_days)
     state = ClusterState(dim=models.backend.dim)
     for stored in db.active_stories(con, model, since, generic):
-        members = [ClusterItem(doc_id, stored.first_at, vec, ents, title, auth)
-                   for doc_id, vec, ents, title, auth in stored.members]
+        members = [ClusterItem(doc_id, at, vec, ents, title, auth)
+                   for doc_id, vec, ents, title, auth, at in stored.members]
         state.add_story(restore_story(stored.id, stored.first_at, stored.last_at, members))
     before = {sid: list(s.members) for sid, s in state.stories.items()}
     items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of)
@@ -313,7 +333,7 @@ def assign_stories(
     sims = {a.doc_id: a.similarity for a in assignments}
     members = [(a.doc_id, state.doc_story[a.doc_id], sims[a.doc_id]) for a in assignments]
     moved = [(doc_id, state.doc_story[doc_id]) for sid, docs_before in before.items()
-             if state.stories[sid].status == "merged" for doc_id in docs_before]
+             for doc_id in docs_before if state.doc_story[doc_id] != sid]
     rows = []
     for sid in sorted(state.changed):
         s = state.stories[sid]

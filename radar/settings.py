@@ -52,6 +52,8 @@ class NlpSettings(BaseModel):
     cluster_entity_weight: float = 0.25
     cluster_time_weight: float = 0.3
     cluster_merge_threshold: float = 0.9
+    cluster_split_threshold: float = 0.3
+    cluster_split_min: int = 3
     languages: list[str] = Field(
         default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
     )

@@ -279,7 +279,7 @@ class StoredStory:
     id: str
     first_at: datetime
     last_at: datetime
-    members: tuple[tuple[str, np.ndarray, frozenset[str], str, float], ...]
+    members: tuple[tuple[str, np.ndarray, frozenset[str], str, float, datetime], ...]
 
 
 def active_stories(
@@ -295,7 +295,8 @@ def active_stories(
         return []
     ids = [s[0] for s in stories]
     members = con.execute(
-        "SELECT m.story_id, d.id, v.vector, d.title, coalesce(s.authority, 1.0) "
+        "SELECT m.story_id, d.id, v.vector, d.title, coalesce(s.authority, 1.0), "
+        "coalesce(d.published_at, d.first_seen_at) "
         "FROM story_members m JOIN documents d ON d.id = m.doc_id "
         "JOIN embeddings v ON v.doc_id = d.id AND v.model = ? "
         "LEFT JOIN sources s ON s.id = d.source_id "
@@ -305,10 +306,10 @@ def active_stories(
     ).fetchall()
     ents = _gazetteer_entities(con, [m[1] for m in members], generic)
     by_story: dict[str, list] = {}
-    for sid, doc_id, vec, title, auth in members:
+    for sid, doc_id, vec, title, auth, at in members:
         by_story.setdefault(sid, []).append(
             (doc_id, np.asarray(vec, dtype=np.float32), ents.get(doc_id, frozenset()), title,
-             float(auth))
+             float(auth), at)
         )
     return [
         StoredStory(sid, first, last, tuple(by_story.get(sid, ())))
@@ -346,7 +347,7 @@ def save_stories(
         model: embedding model name the centroids belong to.
         stories: changed stories (new, grown, merged).
         members: new (doc_id, story_id, similarity).
-        moved: (doc_id, new story_id) for members of merged stories.
+        moved: (doc_id, new story_id) for stored members that changed story (merge, split).
         events: (happened_at, kind, story_id, other_id, detail).
     """
     now = datetime.now(UTC)

@@ -147,3 +147,20 @@ def test_bad_items_get_a_recorded_outcome_and_the_batch_goes_on(store, models):
     assert rows[ids["https://x/good"]][0] == "ok"
     cc = assign_stories(store, models, s)
     assert cc.documents == 4  # the empty and the Russian document are not clustered
+
+
+def test_story_keeps_its_id_when_it_grows_in_a_later_run(store, models):
+    s = NlpSettings()
+    first = _load(store, [_doc("https://wh.gov/eo", "Regulating Imports with a Reciprocal Tariff", EO)])
+    enrich_documents(store, models, s)
+    assign_stories(store, models, s)
+    sid = store.execute("SELECT story_id FROM story_members").fetchone()[0]
+    later = _load(store, [_doc("https://wh.gov/fact", "Fact Sheet: President Donald J. Trump Declares "
+                               "National Emergency to Increase our Competitive Edge", FACT, days=2)])
+    enrich_documents(store, models, s)
+    cc = assign_stories(store, models, s)
+    assert (cc.documents, cc.new_stories) == (1, 0)
+    rows = dict(store.execute("SELECT doc_id, story_id FROM story_members").fetchall())
+    assert rows[later["https://wh.gov/fact"]] == rows[first["https://wh.gov/eo"]] == sid
+    size, last = store.execute("SELECT size, last_seen_at FROM stories WHERE id = ?", [sid]).fetchone()
+    assert size == 2 and last == T0 + timedelta(days=2)

@@ -73,3 +73,17 @@ def test_bridging_document_merges_close_stories_and_records_it():
     assert ev.story_id == story_id_for("a") and ev.other_id == story_id_for("b")
     assert state.doc_story["b"] == story_id_for("a")
     assert state.stories[story_id_for("b")].status == "merged"
+
+
+def test_story_with_two_separate_groups_is_split_and_recorded():
+    settings = S.model_copy(update={"cluster_entity_weight": 1.0, "cluster_split_threshold": 0.3})
+    order = ["a1", "b1", "a2", "b2", "a3", "b3"]
+    items = [_item(d, i, _vec(1, 0) if d[0] == "a" else _vec(0, 1), ["instrument:tariff-x"])
+             for i, d in enumerate(order)]
+    state = ClusterState(dim=8)
+    cluster_items(items, state, settings)
+    splits = [e for e in state.events if e.kind == "split"]
+    assert len(splits) == 1
+    assert splits[0].story_id == story_id_for("a1") and splits[0].other_id == story_id_for("b1")
+    assert {state.doc_story[d] for d in ("a1", "a2", "a3")} == {story_id_for("a1")}
+    assert {state.doc_story[d] for d in ("b1", "b2", "b3")} == {story_id_for("b1")}
