@@ -86,7 +86,8 @@ def render_markdown(draft: Draft) -> str:
         out.append(f"- 草稿編號：{draft.draft_id} 第 {draft.version} 版")
     out.append(f"- 查詢：{md_escape(inputs.query)}")
     out.append(f"- 撰寫方式：{md_escape(inputs.writer)}（{md_escape(inputs.model)}）；"
-               f"參考文件 {len(inputs.doc_ids)} 篇；基準日 {inputs.filters.get('as_of', '')}")
+               f"檢索文件 {len(inputs.doc_ids)} 篇、引用 {len(draft.references)} 篇；"
+               f"基準日 {inputs.filters.get('as_of', '')}")
     out.append(f"- 事實查核：檢查 {draft.check.checked} 句，保留 {draft.check.kept} 句，"
                f"刪除 {len(draft.check.removed)} 句（無法對應來源句，或數字、日期、名稱不見於來源）")
     for note in draft.notes:
