@@ -13,9 +13,11 @@ from commentary.query import load_synonyms, prepare_query
 from commentary.records import Draft
 from commentary.render import render_markdown
 from commentary.word import write_docx
+from radar.errors import TransientError
 from radar.settings import Settings
-from store.db import connect
+from store.db import connect, opened
 from store.search import SearchFilters, SearchResult, refresh_search_index, search
+from store.snapshot import is_locked, latest_snapshot
 
 
 @dataclass(frozen=True)
@@ -48,12 +50,9 @@ def run_commentary(settings: Settings, query: str, story_id: str | None = None,
         from nlp.embed import load_backend
 
         backend = load_backend(settings.nlp)
-    con = connect(settings.db_path)
-    try:
+    with opened(settings.db_path) as con:  # queued on the writer lock; publishes a read copy
         draft = write_commentary(con, backend, settings, query, story_id=story_id, since=since,
                                  writer=writer, until=until)
-    finally:
-        con.close()
     stem = Path(settings.out_dir) / f"commentary-{draft.draft_id}-v{draft.version}"
     md = Path(out_md) if out_md else stem.with_suffix(".md")
     docx = Path(out_docx) if out_docx else md.with_suffix(".docx")
@@ -64,12 +63,18 @@ def run_commentary(settings: Settings, query: str, story_id: str | None = None,
 
 
 def open_for_search(path: Path | str) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    """The store for searching: writable when free (to refresh the index), else read-only
-    while another process writes. Returns (connection, writable)."""
-    try:
-        return connect(path), True
-    except duckdb.IOException:
-        return duckdb.connect(str(path), read_only=True), False
+    """The store for searching: writable when no other process writes (to refresh the index),
+    else a read-only connection to the newest published read copy. Returns (connection,
+    writable)."""
+    if not is_locked(path):
+        try:
+            return connect(path), True
+        except duckdb.IOException:
+            pass  # a writer took it between the check and the open
+    copy = latest_snapshot(path)
+    if copy is None:
+        raise TransientError("the store is being written and has no read copy yet; retry")
+    return duckdb.connect(str(copy), read_only=True), False
 
 
 def run_search(settings: Settings, query: str, since: str | None = None, until: str | None = None,
