@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,30 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from radar.cli_base import app, console
+from radar.cli_base import env_defaults as _env_defaults
+from radar.cli_base import fail as _fail
 from radar.errors import RadarError
-
-app = typer.Typer(help="policy-radar: foreign innovation-policy and trade news for analysts.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
-sources_app = typer.Typer(help="The source registry (crawlers/sources.yaml).", no_args_is_help=True)
-app.add_typer(sources_app, name="sources")
-console = Console(stderr=True, width=None if sys.stderr.isatty() else 110)
-
-
-def _env_defaults() -> None:
-    """Keep Prefect and Hugging Face local and quiet before they are imported."""
-    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-
-def _fail(exc: Exception) -> None:
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -273,203 +251,8 @@ def search(
     out.print(docs)
 
 
-@app.command()
-def serve(
-    detach: Annotated[bool, typer.Option("--detach", help="Run in the background.")] = False,
-) -> None:
-    """Run it for real: a Prefect server, work pool, worker and the web UI on 127.0.0.1.
-
-    Registers the deployments of prefect.yaml; stops cleanly on Ctrl-C or `radar stop`.
-    Example: radar serve
-    """
-    _env_defaults()
-    from radar import serve as services
-    from radar.settings import load_settings
-
-    try:
-        if detach:
-            state = services.detach(load_settings())
-            console.print(f"radar serve running (pid {state['pid']}), Prefect UI {state['ui_url']}")
-        else:
-            services.serve(load_settings(), announce=console.print)
-    except RadarError as exc:
-        _fail(exc)
-
-
-@app.command()
-def stop() -> None:
-    """Stop what `radar serve` started (worker, web UI, Prefect server).
-
-    Example: radar stop
-    """
-    _env_defaults()
-    from radar.serve import request_stop
-    from radar.settings import load_settings
-
-    try:
-        state = request_stop(load_settings())
-    except RadarError as exc:
-        _fail(exc)
-    console.print(f"stopped radar serve (pid {state['pid']})" if state else "radar serve is not running")
-
-
-@app.command()
-def status(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Last flow runs, failures, queue lag, backlog and source health.
-
-    Example: radar status
-    """
-    _env_defaults()
-    from radar.settings import load_settings
-    from radar.status import as_dict, collect, render
-
-    settings = load_settings()
-    try:
-        report = collect(settings)
-    except RadarError as exc:
-        _fail(exc)
-    if as_json:
-        typer.echo(json.dumps(as_dict(report), default=str, ensure_ascii=False))
-    else:
-        render(report, Console(width=160), settings.timezone)
-
-
-@sources_app.command("list")
-def sources_list() -> None:
-    """List the registered sources.
-
-    Example: radar sources list
-    """
-    from crawlers.registry import load_registry
-    from radar.settings import load_settings
-
-    try:
-        registry = load_registry(load_settings().sources_file)
-    except RadarError as exc:
-        _fail(exc)
-    table = Table("id", "kind", "country", "lang", "authority", "enabled", "verified", "url")
-    for s in registry.sources:
-        table.add_row(s.id, s.kind, s.country, s.language, f"{s.authority:.1f}",
-                      "yes" if s.enabled else "no", s.verified.split(":")[0], s.url)
-    Console(width=200).print(table)
-
-
-@sources_app.command("health")
-def sources_health(
-    as_of: Annotated[str | None, typer.Option(help="Judge staleness as of this ISO instant.")] = None,
-) -> None:
-    """Per source: last success, last new item, consecutive failures, items/day, flags.
-
-    Example: radar sources health
-    """
-    from crawlers.extract import parse_when
-    from crawlers.health import registry_health
-    from crawlers.registry import load_registry
-    from radar.settings import load_settings
-    from store.db import opened
-
-    settings = load_settings()
-    try:
-        registry = load_registry(settings.sources_file)
-        now = parse_when(as_of)[0] if as_of else None
-        with opened(settings.db_path) as con:
-            rows = registry_health(con, registry, settings.crawl, now)
-    except RadarError as exc:
-        _fail(exc)
-
-    def when(t) -> str:
-        return t.strftime("%Y-%m-%d %H:%M") if t else "-"
-
-    table = Table("source", "kind", "last success", "last new item", "fails", "items/day",
-                  "usual gap h", "flags")
-    for h in rows:
-        table.add_row(h.source_id, h.kind, when(h.last_success), when(h.last_new_item),
-                      str(h.consecutive_failures), f"{h.items_per_day:.2f}",
-                      f"{h.usual_interval_h:.1f}" if h.usual_interval_h is not None else "-",
-                      ", ".join(h.flags) or "ok")
-    Console(width=200).print(table)
-
-
-@sources_app.command("import")
-def sources_import(
-    file: Annotated[Path, typer.Argument(help="An OPML file of feeds.", exists=True, dir_okay=False)],
-    country: Annotated[str, typer.Option(help="ISO country for feeds that do not say.")] = "INT",
-    language: Annotated[str, typer.Option(help="Language for feeds that do not say.")] = "en",
-) -> None:
-    """Add the OPML's feeds that are not registered yet to the registry file.
-
-    Example: radar sources import feeds.opml --country GB
-    """
-    from crawlers.opml import import_opml
-    from crawlers.registry import DEFAULT_SOURCES
-    from radar.settings import load_settings
-
-    target = Path(load_settings().sources_file or DEFAULT_SOURCES)
-    try:
-        added = import_opml(file, target, country=country, language=language)
-    except RadarError as exc:
-        _fail(exc)
-    console.print(f"added {len(added)} feed source(s) to {target}: {', '.join(added) or '-'}")
-
-
-@sources_app.command("export")
-def sources_export(
-    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
-) -> None:
-    """Print (or write) the feed sources as OPML.
-
-    Example: radar sources export --output feeds.opml
-    """
-    from crawlers.opml import export_opml
-    from crawlers.registry import load_registry
-    from radar.settings import load_settings
-
-    try:
-        text = export_opml(load_registry(load_settings().sources_file))
-    except RadarError as exc:
-        _fail(exc)
-    if output:
-        output.write_text(text, encoding="utf-8")
-    else:
-        typer.echo(text, nl=False)
-
-
-@app.command()
-def web(
-    host: Annotated[str | None, typer.Option(help="Address to bind (default web.host, 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default web.port).")] = None,
-) -> None:
-    """Serve the analyst web UI (digests, stories, search, quick comments, sources, watchlists).
-
-    Example: RADAR_WEB_SECRET=... radar web --port 8765
-    """
-    _env_defaults()
-    from radar.settings import load_settings
-    from web.app import serve
-
-    settings = load_settings()
-    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
-    settings = settings.model_copy(update={"web": settings.web.model_copy(update=changes)})
-    try:
-        serve(settings)
-    except RadarError as exc:
-        _fail(exc)
-
-
-@app.command("hash-password")
-def hash_password_cmd(
-    user: Annotated[str, typer.Argument(help="The user name to print the config line for.")],
-) -> None:
-    """Print a `[web.users]` line with a scrypt hash of a password typed at the prompt.
-
-    Example: radar hash-password alice >> radar.toml   (under [web.users])
-    """
-    from web.auth import hash_password
-
-    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
-    typer.echo(f'{json.dumps(user)} = "{hash_password(password)}"')
+# operator and UI commands register themselves on the same app
+from radar import cli_ops  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry
@@ -478,4 +261,4 @@ def main() -> None:  # pragma: no cover - console entry
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""Shared pieces of the `radar` CLI: the Typer apps, the console, environment defaults and the
+one place where errors become user messages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(help="policy-radar: foreign innovation-policy and trade news for analysts.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+sources_app = typer.Typer(help="The source registry (crawlers/sources.yaml).", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+console = Console(stderr=True, width=None if sys.stderr.isatty() else 110)
+
+
+def env_defaults() -> None:
+    """Keep Prefect and Hugging Face local and quiet before they are imported."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def fail(exc: Exception) -> None:
+    """Print an error for the user and exit with status 2."""
+    console.print(f"[red]error:[/red] {exc}")
+    raise typer.Exit(code=2)
