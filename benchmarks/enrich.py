@@ -249,7 +249,7 @@ def cmd_baseline(args) -> None:
         ids = [r["id"] for r in rows if internal_id(r["id"]) in vecs]
         x = np.asarray([vecs[internal_id(i)] for i in ids], dtype=np.float32)
         t0 = time.perf_counter()
-        labels = HDBSCAN(min_cluster_size=2, metric="euclidean").fit_predict(x)
+        labels = HDBSCAN(min_cluster_size=2, copy=True).fit_predict(x)
         t_h = time.perf_counter() - t0
         hd = {i: (f"h{lab}" if lab >= 0 else f"noise:{i}") for i, lab in zip(ids, labels, strict=True)}
         gold = {r["id"]: r["story"] for r in rows}
@@ -258,6 +258,20 @@ def cmd_baseline(args) -> None:
         print(json.dumps({name: {"online": online, "online_s": round(t_online, 2),
                                  "hdbscan": h.__dict__, "hdbscan_s": round(t_h, 2),
                                  "agreement_bcubed_f1": agree.f1}}))
+    rows = corpus_sample(3000, seed=9)
+    base = models.backend.encode([f"{r['title']}. {r['text'][:600]}" for r in rows])
+    items = synthetic_items(args.n, base)
+    t0 = time.perf_counter()
+    state = ClusterState(dim=models.backend.dim)
+    online = {a.doc_id: a.story_id for a in cluster_items(items, state, settings)}
+    t_online = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    labels = HDBSCAN(min_cluster_size=2, copy=True).fit_predict(np.asarray([i.vector for i in items]))
+    t_h = time.perf_counter() - t0
+    hd = {i.doc_id: (f"h{lab}" if lab >= 0 else f"noise:{i.doc_id}") for i, lab in zip(items, labels, strict=True)}
+    print(json.dumps({"synthetic": {"items": len(items), "online_s": round(t_online, 1),
+                                    "hdbscan_s": round(t_h, 1),
+                                    "agreement_bcubed_f1": bcubed(hd, online).f1}}))
 
 
 def cmd_language(args) -> None:
