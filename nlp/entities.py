@@ -33,6 +33,13 @@ _NER_KIND = {"ORG": "org", "GPE": "place", "PERSON": "person"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _LEADING = re.compile(r"^(the|a|an)\s+", re.I)
+# Title-case notice headings that NER takes for organisations ("Notice of Filing", ...).
+_NOT_AN_ORG = re.compile(
+    r"\b(notice|filing|comment|collection activities|rule change|effectiveness|proposed|"
+    r"application|meeting|docket|analysis of|issuance|amendment|modification)\b",
+    re.I,
+)
+_MAX_NER_TOKENS = 6
 
 
 @dataclass(frozen=True)
@@ -220,6 +227,8 @@ def entities_from_doc(doc, gazetteer: Gazetteer) -> list[Entity]:
         if ent.label_ not in _NER_KIND:
             continue
         clean = _clean_ner_text(ent.text)
+        if len(clean.split()) > _MAX_NER_TOKENS or (ent.label_ == "ORG" and _NOT_AN_ORG.search(clean)):
+            continue
         known = alias_index.get("=" + clean) or alias_index.get(clean.lower())
         if known:
             gaz[known] += 1

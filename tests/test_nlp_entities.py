@@ -65,3 +65,14 @@ def test_ner_input_cuts_the_lead():
 def test_bad_gazetteer_is_a_config_error():
     with pytest.raises(ConfigError):
         load_gazetteer("countries:\n  - {id: country:XX}\n")
+
+
+def test_real_federal_register_titles_give_no_false_country_or_notice_orgs(nlp, gaz):
+    found = _ids(nlp, gaz, "Safety Zone; Indian Island, Port Townsend Bay, WA")
+    assert "country:IN" not in found
+    found = _ids(nlp, gaz, "Self-Regulatory Organizations; The Nasdaq Stock Market LLC; Notice of "
+                           "Filing and Immediate Effectiveness of Proposed Rule Change")
+    assert not [e for e in found if e.startswith("ner:ORG:") and "notice" in e]
+    found = _ids(nlp, gaz, "Float Glass Products From the People's Republic of China and Malaysia: "
+                           "Initiation of Less-Than-Fair-Value Investigations")
+    assert {"country:CN", "country:MY", "instrument:anti-dumping"} <= set(found)
