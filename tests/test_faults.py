@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Route
+from tests.conftest import Route
 
 from radar.settings import load_settings
 from store.db import open_reader, opened
