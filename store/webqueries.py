@@ -18,6 +18,7 @@ from store.digests import (
     digest_id,
     load_digest,
 )
+from store.nearest import vector_literal
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,8 @@ def related_stories(
         "list_cosine_similarity(centroid, ?::FLOAT[]) AS sim FROM stories WHERE status = 'active' "
         "AND id <> ? AND centroid IS NOT NULL AND len(centroid) = ?) WHERE sim >= ? "
         "ORDER BY sim DESC, id LIMIT ?",
-        [list(vector), story_id, len(vector), min_similarity, limit],
+        # one string parameter: DuckDB binds a Python list element by element (~0.3 ms each)
+        [vector_literal(vector), story_id, len(vector), min_similarity, limit],
     ).fetchall()
     return [RelatedStory(r[0], r[1], _utc(r[2]), int(r[3]), float(r[4])) for r in rows]
 
