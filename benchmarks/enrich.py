@@ -35,7 +35,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from nlp.cluster import ClusterItem, ClusterState, cluster_items  # noqa: E402
 from nlp.cluster_cli import internal_id, load_documents  # noqa: E402
 from nlp.enrich import Models, assign_stories, enrich_documents, minhash_params  # noqa: E402
-from nlp.evaluation import bcubed, pair_scores  # noqa: E402
+from nlp.evaluation import bcubed, group_pairs, pair_scores  # noqa: E402
 from nlp.neardup import find_near_duplicates, signature  # noqa: E402
 from radar.settings import NlpSettings  # noqa: E402
 from store.db import connect, migrate  # noqa: E402
@@ -94,9 +94,10 @@ def neardup_scores(rows: list[dict], settings: NlpSettings) -> dict:
     for d in dups:
         pred[d.doc_id] = d.duplicate_of
         pred[d.duplicate_of] = d.duplicate_of
-    s = pair_scores({r["id"]: r["dup_group"] for r in rows}, pred)
+    gold = {r["id"]: r["dup_group"] for r in rows}
+    s = pair_scores(gold, pred)
     return {"precision": s.precision, "recall": s.recall, "f1": s.f1, "documents": len(rows),
-            "gold_pairs": None, "seconds": round(elapsed, 2)}
+            "gold_pairs": len(group_pairs(gold)), "seconds": round(elapsed, 2)}
 
 
 def _posix(value: str | None) -> float | None:
