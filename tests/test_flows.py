@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -58,8 +59,9 @@ def test_schedules_share_definitions_pool_and_taipei_time():
 def _daily_runs(schedule: dict, start: datetime, end: datetime) -> list[datetime]:
     cron = CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
     dates = cron.get_dates(n=1000, start=start, end=end)
-    if inspect.isawaitable(dates):  # the server schema's method is sync-compatible
-        dates = asyncio.run(dates)
+    if inspect.isawaitable(dates):  # sync-compatible: a coroutine when a loop is running here
+        with ThreadPoolExecutor(max_workers=1) as pool:  # so run it on a loop of its own
+            dates = pool.submit(asyncio.run, dates).result()
     return [datetime.fromisoformat(d.isoformat()) for d in dates]
 
 
