@@ -45,6 +45,10 @@ _OFFICIAL = re.compile(
     r"\b(Executive Order|Proclamation|Presidential Memorandum|National Security Presidential "
     r"Memorandum)\s+(?:No\.\s*)?(\d{4,5})\b"
 )
+_CITATION_TAIL = re.compile(
+    r",?\s+of\s+(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\b"
+)
 _ENTITY_KINDS = ("country", "agency", "programme", "instrument")
 
 
@@ -95,7 +99,11 @@ def _headline(members: list[MemberDoc]) -> MemberDoc:
 
 def official_document(members: list[MemberDoc]) -> OfficialDoc | None:
     """The story's primary official document: a stored document number, else an EO/proclamation
-    named in a title, else in a text."""
+    number in a title or text, else the newest presidential action among the members.
+
+    A number in the citation form "Proclamation 9888 of May 17, 2019" is skipped: texts cite
+    earlier acts that way, and taking it would name the wrong act.
+    """
     for m in members:
         if m.doc_number:
             kind = (m.doc_type or "").strip()
@@ -103,9 +111,14 @@ def official_document(members: list[MemberDoc]) -> OfficialDoc | None:
             return OfficialDoc(label, safe_url(m.url), m.doc_id)
     for field in ("title", "text"):
         for m in members:
-            found = _OFFICIAL.search(getattr(m, field)[:5000])
-            if found:
-                return OfficialDoc(f"{found.group(1)} {found.group(2)}", safe_url(m.url), m.doc_id)
+            for found in _OFFICIAL.finditer(getattr(m, field)[:5000]):
+                if not _CITATION_TAIL.match(getattr(m, field), found.end()):
+                    return OfficialDoc(f"{found.group(1)} {found.group(2)}", safe_url(m.url),
+                                       m.doc_id)
+    actions = [m for m in members if "/presidential-actions/" in (m.url or "")]
+    if actions:
+        newest = max(actions, key=lambda m: (m.in_window, m.published_at or m.first_seen_at))
+        return OfficialDoc(newest.title, safe_url(newest.url), newest.doc_id)
     return None
 
 
