@@ -87,7 +87,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str],
         "d.published_at, d.published_offset, s.config, d.version, d.content_hash, d.text, d.meta, "
         "m.story_id, d.first_seen_at FROM documents d LEFT JOIN sources s ON s.id = d.source_id "
         "LEFT JOIN story_members m ON m.doc_id = d.id "
-        "WHERE list_contains(string_split(?, chr(31)), d.id)", [packed(doc_ids)],
+        "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))", [packed(doc_ids)],
     ).fetchall()
     relevance = relevance or {}
     docs = []

@@ -254,7 +254,7 @@ def _coverage(con: duckdb.DuckDBPyConnection, ids: list[str], terms: Sequence[st
     stems = [con.execute("SELECT stem(?, 'porter')", [t]).fetchone()[0] if stemmed else t
              for t in terms]
     con.execute("CREATE OR REPLACE TEMP TABLE search_bodies AS SELECT id, lower(title || ' ' || "
-                "text) AS body FROM documents WHERE list_contains(string_split(?, chr(31)), id)",
+                "text) AS body FROM documents WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
                 [packed(ids)])
 
     def adjacency(a: str, b: str) -> tuple[int, int]:
@@ -353,7 +353,7 @@ def _doc_hits(con: duckdb.DuckDBPyConnection, ids: list[str], fused: dict[str, f
         "m.story_id, n.duplicate_of FROM documents d "
         "LEFT JOIN story_members m ON m.doc_id = d.id "
         "LEFT JOIN near_duplicates n ON n.doc_id = d.id "
-        "WHERE list_contains(string_split(?, chr(31)), d.id)", [packed(ids)]).fetchall()
+        "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))", [packed(ids)]).fetchall()
     present = {r[0] for r in rows}
     hits = []
     for r in rows:
@@ -375,7 +375,7 @@ def _story_hits(con: duckdb.DuckDBPyConnection, docs: list[DocHit]) -> list[Stor
         return []
     meta = {r[0]: r for r in con.execute(
         "SELECT id, title, size, first_seen_at, last_seen_at FROM stories "
-        "WHERE list_contains(string_split(?, chr(31)), id)", [packed(list(grouped))]).fetchall()}
+        "WHERE id IN (SELECT unnest(string_split(?, chr(31))))", [packed(list(grouped))]).fetchall()}
     out = []
     for sid, hits in grouped.items():
         scores = sorted((h.score for h in hits), reverse=True)
