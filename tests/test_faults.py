@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from tests.conftest import Route
 
 from radar.settings import load_settings
 from store.db import open_reader, opened
 from store.snapshot import latest_snapshot, snapshot_dir
+from tests.conftest import Route
 
 ROOT = Path(__file__).resolve().parent.parent
 SINCE, UNTIL = "2025-03-24T00:00:00+00:00", "2025-04-03T00:00:00+00:00"
