@@ -47,7 +47,11 @@ lint: dev
 	$(VENV)/bin/ruff check .
 
 bench: dev
-	$(PY) benchmarks/enrich.py && $(PY) benchmarks/digest.py
+	$(PY) benchmarks/crawl.py
+	$(PY) benchmarks/enrich.py
+	$(PY) benchmarks/digest.py
+	$(PY) benchmarks/commentary.py
+	$(PY) benchmarks/web.py
 
 clean:
 	rm -rf data out .prefect
