@@ -19,6 +19,7 @@ from store.digests import (
     load_digest,
 )
 from store.nearest import vector_literal
+from store.search import packed
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,9 @@ def _story_docs(con: duckdb.DuckDBPyConnection, story_id: str, limit: int) -> li
 
 def _tags(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[StoryTag, ...]:
     rows = con.execute(
-        "SELECT kind, tag, max(score), count(*) FROM tags WHERE list_contains(?, doc_id) "
+        "SELECT kind, tag, max(score), count(*) FROM tags WHERE doc_id IN (SELECT unnest(string_split(?, chr(31)))) "
         "GROUP BY kind, tag ORDER BY max(score) DESC, count(*) DESC, tag",
-        [ids],
+        [packed(ids)],
     ).fetchall()
     return tuple(StoryTag(r[0], r[1], float(r[2]), int(r[3])) for r in rows)
 
@@ -174,9 +175,10 @@ def _tags(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[StoryTag, ...
 def _entities(con: duckdb.DuckDBPyConnection, ids: list[str]) -> tuple[StoryEntity, ...]:
     rows = con.execute(
         "SELECT entity_id, any_value(kind), any_value(label_en), any_value(label_zh), "
-        "sum(mentions) FROM entities WHERE list_contains(?, doc_id) GROUP BY entity_id "
+        "sum(mentions) FROM entities WHERE doc_id IN (SELECT unnest(string_split(?, chr(31)))) "
+        "GROUP BY entity_id "
         "ORDER BY sum(mentions) DESC, entity_id LIMIT 40",
-        [ids],
+        [packed(ids)],
     ).fetchall()
     return tuple(StoryEntity(r[0], r[1], r[2], r[3], int(r[4])) for r in rows)
 
@@ -276,8 +278,8 @@ def doc_cards(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, D
     rows = con.execute(
         "SELECT d.id, coalesce(src.name, d.source_id), src.country, substr(d.text, 1, 280), "
         "d.first_seen_at FROM documents d LEFT JOIN sources src ON src.id = d.source_id "
-        "WHERE list_contains(?, d.id)",
-        [doc_ids],
+        "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))",
+        [packed(doc_ids)],
     ).fetchall()
     return {r[0]: DocCard(r[0], r[1], r[2], r[3], _utc(r[4])) for r in rows}
 
