@@ -12,7 +12,7 @@ import duckdb
 
 from briefs.sentences import clean_markdown, split_sentences
 from commentary.records import SourceDoc
-from store.search import packed
+from store.db import packed
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 _MIN_WORDS = 5

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -12,6 +12,12 @@ from pathlib import Path
 import duckdb
 
 _MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+
+
+def packed(values: Sequence[str]) -> str:
+    """A list parameter as one string for ``string_split(?, chr(31))``: DuckDB converts a
+    Python list parameter element by element (~0.3 ms each here); one string costs nothing."""
+    return "\x1f".join(values)
 
 
 def migrations() -> list[tuple[int, str, str]]:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from radar.errors import NotFoundError
+from store.db import packed
 
 SINGLETON_PREFIX = "doc:"
 
@@ -183,20 +184,21 @@ def window_stories(
     meta = {
         r[0]: (r[1], _utc(r[2]), int(r[3]))
         for r in con.execute(
-            "SELECT id, title, first_seen_at, size FROM stories WHERE list_contains(?, id)",
-            [story_ids],
+            "SELECT id, title, first_seen_at, size FROM stories WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
+            [packed(story_ids)],
         ).fetchall()
     }
     tags: dict[str, dict[tuple[str, str], list[float]]] = {}
     for doc_id, kind, tag, score in con.execute(
-        "SELECT doc_id, kind, tag, score FROM tags WHERE list_contains(?, doc_id)", [doc_ids]
+        "SELECT doc_id, kind, tag, score FROM tags WHERE doc_id IN (SELECT unnest(string_split(?, chr(31))))",
+        [packed(doc_ids)],
     ).fetchall():
         tags.setdefault(doc_story[doc_id], {}).setdefault((kind, tag), []).append(float(score))
     ents: dict[str, dict[str, list]] = {}
     for doc_id, eid, kind, en, zh, n in con.execute(
         "SELECT doc_id, entity_id, kind, label_en, label_zh, mentions FROM entities "
-        "WHERE list_contains(?, doc_id)",
-        [doc_ids],
+        "WHERE doc_id IN (SELECT unnest(string_split(?, chr(31))))",
+        [packed(doc_ids)],
     ).fetchall():
         slot = ents.setdefault(doc_story[doc_id], {}).setdefault(eid, [kind, en, zh, 0])
         slot[3] += int(n)
@@ -228,9 +230,9 @@ def story_history(
     rows = con.execute(
         "SELECT DISTINCT i.story_id, d.digest_date FROM digest_items i "
         "JOIN digests d ON d.id = i.digest_id "
-        "WHERE list_contains(?, i.story_id) AND d.digest_date < ? "
+        "WHERE i.story_id IN (SELECT unnest(string_split(?, chr(31)))) AND d.digest_date < ? "
         "ORDER BY 1, 2",
-        [story_ids, before],
+        [packed(story_ids), before],
     ).fetchall()
     out: dict[str, list[date]] = {}
     for sid, day in rows:

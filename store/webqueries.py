@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import duckdb
 
 from radar.errors import NotFoundError
+from store.db import packed
 from store.digests import (
     SINGLETON_PREFIX,
     DigestRow,
@@ -19,7 +20,6 @@ from store.digests import (
     load_digest,
 )
 from store.nearest import vector_literal
-from store.search import packed
 
 
 @dataclass(frozen=True)
