@@ -115,7 +115,8 @@ def run(n_docs: int, db: Path | None, rounds: int) -> None:
     from nlp.embed import load_backend
     from radar.settings import load_settings
     from store.db import connect
-    from store.search import refresh_search_index, search
+    from store.fulltext import refresh_search_index
+    from store.search import search
 
     tmp = tempfile.TemporaryDirectory()
     path = db or Path(tmp.name) / "bench.duckdb"

@@ -41,7 +41,8 @@ from commentary.writers import Evidence, SectionBrief, Writer, make_writer
 from radar.errors import BadInputError, NotFoundError
 from radar.settings import Settings
 from store import drafts as store_drafts
-from store.search import SearchFilters, refresh_search_index, search
+from store.fulltext import refresh_search_index
+from store.search import SearchFilters, search
 
 _MAX_EVIDENCE = 12
 

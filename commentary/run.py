@@ -15,8 +15,9 @@ from commentary.render import render_markdown
 from commentary.word import write_docx
 from radar.errors import TransientError
 from radar.settings import Settings
-from store.db import connect, opened
-from store.search import SearchFilters, SearchResult, refresh_search_index, search
+from store.db import connect, open_duckdb, opened
+from store.fulltext import refresh_search_index
+from store.search import SearchFilters, SearchResult, search
 from store.snapshot import is_locked, latest_snapshot
 
 
@@ -74,7 +75,7 @@ def open_for_search(path: Path | str) -> tuple[duckdb.DuckDBPyConnection, bool]:
     copy = latest_snapshot(path)
     if copy is None:
         raise TransientError("the store is being written and has no read copy yet; retry")
-    return duckdb.connect(str(copy), read_only=True), False
+    return open_duckdb(copy, read_only=True), False
 
 
 def run_search(settings: Settings, query: str, since: str | None = None, until: str | None = None,

@@ -21,6 +21,7 @@ import duckdb
 import numpy as np
 
 from radar.settings import NlpSettings, Settings
+from store.db import open_duckdb
 from store.snapshot import latest_snapshot, reading
 
 
@@ -53,7 +54,7 @@ def plan(settings: Settings, work_dir: Path) -> tuple[Path, list[list[str]]]:
         os.link(snap, frozen)
     except OSError:
         shutil.copyfile(snap, frozen)
-    con = duckdb.connect(str(frozen), read_only=True)
+    con = open_duckdb(frozen, read_only=True)
     try:
         ids = [d.id for d in pending_documents(con)]
     finally:
@@ -73,7 +74,7 @@ def embed_partition(nlp: NlpSettings, frozen: Path, doc_ids: list[str], out_dir:
     from store.enrichment import pending_documents
 
     backend, identifiers = _models(nlp.model_dump_json())
-    con = duckdb.connect(str(frozen), read_only=True)
+    con = open_duckdb(frozen, read_only=True)
     try:
         docs = pending_documents(con, doc_ids)
         stored = {r[0] for r in con.execute(

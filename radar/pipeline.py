@@ -64,7 +64,7 @@ def _refresh_index(con) -> bool:
     """Rebuild the BM25 index when documents changed, so read copies carry a fresh one."""
     import logging
 
-    from store.search import refresh_search_index
+    from store.fulltext import refresh_search_index
     from store.snapshot import write_error
 
     try:

@@ -7,26 +7,24 @@ everything else is left out, so a query about nothing in the store returns nothi
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import math
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Protocol
 
 import duckdb
 import numpy as np
 
 from store.db import packed
+from store.fulltext import bm25, fts_ready, load_fts
+from store.fulltext import stems as fulltext_stems
 from store.nearest import nearest
 
 log = logging.getLogger(__name__)
 
-FTS_SCHEMA = "fts_main_documents"
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
 # Words that carry no topic: the fts index's English stop words plus query glue.
 _STOP = frozenset(
@@ -111,53 +109,9 @@ def query_terms(query: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def load_fts(con: duckdb.DuckDBPyConnection) -> None:
-    """Load DuckDB's fts extension from the ``duckdb-extension-fts`` wheel (offline), else an
-    installed copy; raises duckdb.Error when neither is there."""
-    spec = importlib.util.find_spec("duckdb_extension_fts")
-    if spec and spec.origin:
-        path = (Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}"
-                / "fts.duckdb_extension")
-        if path.is_file():
-            con.execute("LOAD '" + str(path).replace("'", "''") + "'")
-            return
-    con.execute("LOAD fts")
-
-
-def fts_ready(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the documents' full-text index exists in this store."""
-    sql = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'dict'"
-    return bool(con.execute(sql, [FTS_SCHEMA]).fetchone()[0])
-
-
-def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
-    """(Re)build the BM25 index over documents (title, text) if they changed since the last
-    build (count or latest ``updated_at``); needs a writable connection. True when rebuilt."""
-    load_fts(con)
-    count, latest = con.execute("SELECT count(*), max(updated_at) FROM documents").fetchone()
-    row = con.execute(
-        "SELECT doc_count, max_updated_at FROM search_index_state WHERE name = 'documents'"
-    ).fetchone()
-    if not force and row and row[0] == count and row[1] == latest and fts_ready(con):
-        return False
-    t0 = time.perf_counter()
-    con.execute(
-        "PRAGMA create_fts_index('documents', 'id', 'title', 'text', stemmer = 'porter', "
-        "stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1)"
-    )
-    ms = int((time.perf_counter() - t0) * 1000)
-    con.execute(
-        "INSERT INTO search_index_state VALUES ('documents', ?, ?, ?, ?) ON CONFLICT (name) "
-        "DO UPDATE SET doc_count = excluded.doc_count, max_updated_at = excluded.max_updated_at, "
-        "built_at = excluded.built_at, build_ms = excluded.build_ms",
-        [count, latest, datetime.now(UTC), ms],
-    )
-    log.info("search index rebuilt over %d documents in %d ms", count, ms)
-    return True
-
-
 # Every filter is always present; a NULL / empty parameter switches it off (params:
-# _filter_params). The documents in scope go to a temp table both rankings join.
+# _filter_params). With any filter set, the documents in scope go to a temp table both
+# rankings join.
 _SCOPE_SQL = (
     "CREATE OR REPLACE TEMP TABLE search_scope AS SELECT d.id FROM documents d WHERE "
     "(?::TIMESTAMPTZ IS NULL OR coalesce(d.published_at, d.first_seen_at) >= ?::TIMESTAMPTZ) "
@@ -177,14 +131,6 @@ def _filter_params(f: SearchFilters) -> list:
     topics = packed(f.topics)
     return [f.since, f.since, f.until, f.until, sources, sources, countries, countries, topics,
             topics, f.story_id, f.story_id, f.story_id]
-
-
-def _bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int) -> list[tuple[str, float]]:
-    rows = con.execute(
-        "SELECT id, s FROM (SELECT d.id, fts_main_documents.match_bm25(d.id, ?) AS s FROM "
-        "documents d SEMI JOIN search_scope USING (id)) WHERE s IS NOT NULL "
-        "ORDER BY s DESC, id LIMIT ?", [text, limit]).fetchall()
-    return [(r[0], float(r[1])) for r in rows]
 
 
 def term_regex(stem: str) -> str:
@@ -240,35 +186,32 @@ def unit_alternatives(unit: Sequence[str], raw: Sequence[str],
     return tuple(synonyms.get(raw[0].lower(), ())) if synonyms and len(unit) == 1 and raw else ()
 
 
-def _coverage(con: duckdb.DuckDBPyConnection, ids: list[str], terms: Sequence[str],
-              stemmed: bool, synonyms: Mapping[str, Sequence[str]] | None) -> dict[str, float]:
+def _coverage(bodies: Mapping[str, str], terms: Sequence[str], stems: Sequence[str],
+              synonyms: Mapping[str, Sequence[str]] | None) -> dict[str, float]:
     """Share of the query's units (terms, or phrases the documents use; or their alternative
-    wordings) each document contains."""
-    if not ids or not terms:
-        return {i: 0.0 for i in ids}
-    stems = [con.execute("SELECT stem(?, 'porter')", [t]).fetchone()[0] if stemmed else t
-             for t in terms]
-    con.execute("CREATE OR REPLACE TEMP TABLE search_bodies AS SELECT id, lower(title || ' ' || "
-                "text) AS body FROM documents WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
-                [packed(ids)])
+    wordings) each lower-cased document body contains."""
+    if not bodies or not terms:
+        return {i: 0.0 for i in bodies}
+    found: dict[str, frozenset[str]] = {}
+
+    def matching(regex: str, literals: Sequence[str]) -> frozenset[str]:
+        # A term or phrase match contains its words literally: `in` rules most bodies out
+        # far faster than the regex would.
+        if regex not in found:
+            pattern = re.compile(regex)
+            found[regex] = frozenset(i for i, b in bodies.items()
+                                     if all(w in b for w in literals) and pattern.search(b))
+        return found[regex]
 
     def adjacency(a: str, b: str) -> tuple[int, int]:
-        row = con.execute(
-            "SELECT count(*) FILTER (regexp_matches(body, ?) AND regexp_matches(body, ?)), "
-            "count(*) FILTER (regexp_matches(body, ?)) FROM search_bodies",
-            [term_regex(a), term_regex(b), unit_regex((a, b))]).fetchone()
-        return int(row[0]), int(row[1])
+        both = matching(term_regex(a), (a,)) & matching(term_regex(b), (b,))
+        return len(both), len(both & matching(unit_regex((a, b)), (a, b)))
 
     raw_of = dict(zip(stems, terms, strict=True))
-    patterns = [unit_regex(u, unit_alternatives(u, [raw_of[u[0]]], synonyms))
-                for u in phrase_units(stems, adjacency)]
-    rows = con.execute(
-        "SELECT id, list_count(list_filter(string_split(?, chr(31)), p -> regexp_matches(body, p))) "
-        "FROM search_bodies",
-        [packed(patterns)],
-    ).fetchall()
-    con.execute("DROP TABLE IF EXISTS search_bodies")
-    return {r[0]: r[1] / len(patterns) for r in rows}
+    units = [(u, unit_alternatives(u, [raw_of[u[0]]], synonyms))
+             for u in phrase_units(stems, adjacency)]
+    hits = [matching(unit_regex(u, alts), () if alts else u) for u, alts in units]
+    return {i: sum(1 for h in hits if i in h) / len(hits) for i in bodies}
 
 
 def search(
@@ -301,18 +244,20 @@ def search(
     """
     filters = filters or SearchFilters()
     terms = query_terms(query)
-    con.execute(_SCOPE_SQL, _filter_params(filters))
+    scoped = filters != SearchFilters()
+    if scoped:
+        con.execute(_SCOPE_SQL, _filter_params(filters))
     methods: list[str] = []
     lexical: list[tuple[str, float]] = []
-    stemmed = False
+    stems = list(terms)
     if terms:
         try:
             load_fts(con)
-            stemmed = True
+            stems = fulltext_stems(con, list(terms))
             if fts_ready(con):
                 words = list(terms) + [w for t in terms for a in (synonyms or {}).get(t, ())
                                        for w in query_terms(a)]
-                lexical = _bm25(con, " ".join(dict.fromkeys(words)), pool)
+                lexical = bm25(con, " ".join(dict.fromkeys(words)), pool, scoped)
                 methods.append("bm25")
             else:
                 log.warning("no full-text index yet (run refresh_search_index); embeddings only")
@@ -321,8 +266,8 @@ def search(
     semantic: list[tuple[str, float]] = []
     if encoder is not None and query.strip():
         vec = vector if vector is not None else np.asarray(encoder.encode([query]), np.float32)[0]
-        scope = None if filters == SearchFilters() else {
-            r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()}
+        scope = {r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()} \
+            if scoped else None
         semantic = nearest(con, vec, encoder.name, pool, scope)
         if semantic:
             methods.append("embedding")
@@ -330,33 +275,39 @@ def search(
     for ranking in (lexical, semantic):
         for rank, (doc_id, _) in enumerate(ranking):
             fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (rrf_k + rank + 1)
-    bm = dict(lexical)
     cos = dict(semantic)
-    cover = _coverage(con, list(fused), terms, stemmed, synonyms)
-    keep = [i for i in fused if cover.get(i, 0.0) >= min_coverage or cos.get(i, -1.0) >= min_cosine]
-    docs = _doc_hits(con, keep, fused, bm, cos, cover)[:limit]
+    rows = _candidates(con, list(fused))
+    cover = _coverage({i: f"{r[1]} {r[7]}".lower() for i, r in rows.items()}, terms, stems,
+                      synonyms)
+    keep = {i for i in rows if cover[i] >= min_coverage or cos.get(i, -1.0) >= min_cosine}
+    docs = _doc_hits([rows[i] for i in keep], fused, dict(lexical), cos, cover)[:limit]
     return SearchResult(query=query, terms=terms, docs=tuple(docs),
                         stories=tuple(_story_hits(con, docs)), methods=tuple(methods))
 
 
-def _doc_hits(con: duckdb.DuckDBPyConnection, ids: list[str], fused: dict[str, float],
-              bm: dict[str, float], cos: dict[str, float], cover: dict[str, float]) -> list[DocHit]:
+def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple]:
+    """Id -> (id, title, url, source, date, story, duplicate of, text), one query for all."""
     if not ids:
-        return []
+        return {}
     rows = con.execute(
         "SELECT d.id, d.title, d.url, d.source_id, coalesce(d.published_at, d.first_seen_at), "
-        "m.story_id, n.duplicate_of FROM documents d "
+        "m.story_id, n.duplicate_of, d.text FROM documents d "
         "LEFT JOIN story_members m ON m.doc_id = d.id "
         "LEFT JOIN near_duplicates n ON n.doc_id = d.id "
         "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))", [packed(ids)]).fetchall()
+    return {r[0]: r for r in rows}
+
+
+def _doc_hits(rows: list[tuple], fused: dict[str, float], bm: dict[str, float],
+              cos: dict[str, float], cover: dict[str, float]) -> list[DocHit]:
     present = {r[0] for r in rows}
     hits = []
     for r in rows:
         if r[6] and r[6] in present:
             continue  # a near-duplicate of another hit says nothing new
-        score = fused[r[0]] * (0.5 + 0.5 * cover.get(r[0], 0.0))
+        score = fused[r[0]] * (0.5 + 0.5 * cover[r[0]])
         hits.append(DocHit(r[0], r[1], r[2], r[3], r[4], r[5], score, bm.get(r[0]),
-                           cos.get(r[0]), cover.get(r[0], 0.0)))
+                           cos.get(r[0]), cover[r[0]]))
     hits.sort(key=lambda h: (-h.score, h.doc_id))
     return hits
 

@@ -40,6 +40,7 @@ from pathlib import Path
 import duckdb
 
 from radar.errors import TransientError
+from store.db import open_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -380,7 +381,7 @@ def reading(db_path: Path | str, attempts: int = 20,
                 pass
             continue
         try:
-            con = duckdb.connect(str(snap), read_only=True)
+            con = open_duckdb(snap, read_only=True)
             con.execute("SET TimeZone = 'UTC'")
             break
         except duckdb.Error as exc:  # pruned after listing: take the newer one

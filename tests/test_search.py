@@ -12,14 +12,8 @@ from commentary.snapshot_docs import snapshot_documents
 from crawlers.registry import load_registry
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
-from store.search import (
-    SearchFilters,
-    fts_ready,
-    phrase_units,
-    query_terms,
-    refresh_search_index,
-    search,
-)
+from store.fulltext import refresh_search_index
+from store.search import SearchFilters, phrase_units, query_terms, search
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 KEYS = ("as-applied-to-low-value-imports/", "closes-de-minimis-exemptions-to-combat-chinas",
@@ -58,16 +52,6 @@ def test_phrase_units_pair_words_used_together():
     counts = {("de", "minimi"): (10, 10), ("minimi", "parcel"): (5, 0)}
     units = phrase_units(["de", "minimi", "parcel"], lambda a, b: counts.get((a, b), (0, 0)))
     assert units == (("de", "minimi"), ("parcel",))
-
-
-def test_index_is_rebuilt_only_when_documents_change(store):
-    con, docs, _ = store
-    assert fts_ready(con)
-    assert refresh_search_index(con) is False
-    d = by_key(docs, "america-first-trade-policy/")
-    upsert_document(con, d.__class__(**{**d.__dict__, "text": d.text + "\nA new paragraph."}))
-    assert refresh_search_index(con) is True
-    assert refresh_search_index(con) is False
 
 
 def test_bm25_finds_the_de_minimis_orders_and_not_tren_de_aragua(store):

@@ -19,6 +19,7 @@ import duckdb
 from radar.errors import TransientError
 from radar.settings import Settings
 from store import snapshot
+from store.db import open_duckdb
 
 _KEEP = 3  # connections to recent copies kept open (older requests may still use them)
 _open: OrderedDict[Path, duckdb.DuckDBPyConnection] = OrderedDict()
@@ -37,7 +38,7 @@ def _connection(db_path: Path) -> duckdb.DuckDBPyConnection:
         con = _open.get(copy)
         if con is None:
             try:
-                con = duckdb.connect(str(copy), read_only=True)
+                con = open_duckdb(copy, read_only=True)
             except duckdb.Error as exc:  # pruned between listing and opening
                 raise TransientError(f"read copy {copy.name} went away: {exc}") from exc
             _open[copy] = con

@@ -58,7 +58,7 @@ def build_web_store(settings: Settings, backend=None) -> dict:
     from nlp.topics import load_taxonomy
     from store.db import connect
     from store.documents import upsert_document, upsert_sources
-    from store.search import refresh_search_index
+    from store.fulltext import refresh_search_index
 
     registry = load_registry(settings.sources_file)
     con = connect(settings.db_path)

@@ -1,0 +1,87 @@
+"""The BM25 index over real documents: rebuilt only on change, and ranking from the sorted
+postings gives the fts extension's own match_bm25 scores, inside a scope when asked."""
+
+from pathlib import Path
+
+import pytest
+
+from commentary.snapshot_docs import snapshot_documents
+from crawlers.registry import load_registry
+from store.db import connect
+from store.documents import upsert_document, upsert_sources
+from store.fulltext import bm25, fts_ready, refresh_search_index, stems
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+QUERIES = ("de minimis", "reciprocal tariffs China", "semiconductor export controls",
+           "artificial intelligence", "fentanyl", "venezuelan oil tariff")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """300 real 2025 White House documents, indexed."""
+    con = connect(tmp_path_factory.mktemp("fulltext") / "radar.duckdb")
+    reg = load_registry()
+    upsert_sources(con, reg.sources)
+    docs = []
+    for d in snapshot_documents(SNAPSHOT, reg, keep=lambda r: "whitehouse.gov" in r["url"]):
+        upsert_document(con, d)
+        docs.append(d)
+        if len(docs) == 300:
+            break
+    assert refresh_search_index(con) is True
+    yield con, docs
+    con.close()
+
+
+def test_index_is_rebuilt_only_when_documents_change(store):
+    con, docs = store
+    assert fts_ready(con)
+    assert refresh_search_index(con) is False
+    d = docs[0]
+    upsert_document(con, d.__class__(**{**d.__dict__, "text": d.text + "\nA new paragraph."}))
+    assert refresh_search_index(con) is True
+    assert refresh_search_index(con) is False
+
+
+def test_an_index_without_sorted_postings_is_not_ready_and_gets_rebuilt(store):
+    con, _ = store
+    con.execute("DROP TABLE fts_main_documents.postings")
+    assert not fts_ready(con)
+    assert refresh_search_index(con) is True
+    assert fts_ready(con)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_scores_are_the_extensions_match_bm25_scores(store, query):
+    con, _ = store
+    expected = con.execute(
+        "SELECT id, s FROM (SELECT id, fts_main_documents.match_bm25(id, ?) AS s FROM documents) "
+        "WHERE s IS NOT NULL ORDER BY s DESC, id LIMIT 50", [query]).fetchall()
+    got = bm25(con, query, 50)
+    assert expected, query
+    assert [i for i, _ in got] == [i for i, _ in expected]
+    assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-9)
+
+
+def test_scope_restricts_to_the_listed_documents(store):
+    con, _ = store
+    everything = bm25(con, "tariff", 1000)
+    assert len(everything) > 10
+    chosen = [i for i, _ in everything[1::3]]
+    con.execute("CREATE OR REPLACE TEMP TABLE search_scope AS SELECT unnest(?::VARCHAR[]) AS id",
+                [chosen])
+    scoped = bm25(con, "tariff", 1000, scoped=True)
+    assert [i for i, _ in scoped] == chosen  # same order, same scores, nothing else
+    assert dict(scoped) == {i: s for i, s in everything if i in set(chosen)}
+
+
+def test_words_outside_the_vocabulary_match_nothing(store):
+    con, _ = store
+    assert bm25(con, "zzyzx qwertyuiop", 10) == []
+    assert bm25(con, "the of and", 10) == []  # stop words are not indexed
+
+
+def test_stems_are_the_indexs_porter_stems(store):
+    con, _ = store
+    assert stems(con, ["tariffs", "minimis", "controls"]) == ["tariff", "minimi", "control"]
+    assert stems(con, []) == []
