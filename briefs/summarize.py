@@ -20,6 +20,13 @@ MAX_SIMILARITY = 0.88
 MAX_WORD_OVERLAP = 0.6
 # News and fact sheets put the gist first: bonus lead_bias / (1 + position in the document).
 LEAD_BIAS = 0.3
+# The story's lead document (the first explanatory one: a fact sheet or article before the legal
+# instrument it explains) supplies most of a summary: bonus lead_doc_bias / (1 + its rank).
+LEAD_DOC_BIAS = 0.5
+# First-person legal voice ("I, DONALD J. TRUMP ... find", "I hereby") marks recitals and
+# operative clauses: accurate, but a digest reader needs the third-person gist.
+RECITAL_PENALTY = 0.3
+_FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself|hereby)\b")
 # Sentences are embedded by their first words only (the backend's cost grows with length).
 EMBED_WORDS = 32
 
@@ -62,36 +69,53 @@ class SummarySentence:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A candidate sentence: text, its document and its position in that document."""
+    """A candidate sentence: text, its document, its position in that document, and the
+    document's rank in the story (0 = the lead document)."""
 
     text: str
     doc_id: str
     position: int
+    doc_rank: int = 0
+
+
+def is_recital(sentence: str) -> bool:
+    """Whether a sentence speaks in the first-person legal voice of an instrument."""
+    return _FIRST_PERSON.search(sentence) is not None
 
 
 def candidates(docs: list[SourceText], limit: int) -> list[Candidate]:
     """Candidate sentences taken round-robin from the documents' leads, exact repeats dropped.
 
+    Documents are ranked explanatory-first: by their share of first-person (recital)
+    sentences, ties in the given order, so a fact sheet leads the order it explains.
+
     Args:
         docs: the story's documents, most important first.
         limit: most candidates returned.
     """
-    per_doc = [document_sentences(d.text) for d in docs]
+    sentences = [document_sentences(d.text) for d in docs]
+    share = [sum(map(is_recital, ss)) / len(ss) if ss else 1.0 for ss in sentences]
+    order = sorted(range(len(docs)), key=lambda i: share[i])
     seen: set[str] = set()
     out: list[Candidate] = []
-    depth = max((len(s) for s in per_doc), default=0)
+    depth = max((len(s) for s in sentences), default=0)
     for pos in range(depth):
-        for doc, sents in zip(docs, per_doc, strict=True):
-            if pos >= len(sents):
+        for rank, i in enumerate(order):
+            if pos >= len(sentences[i]):
                 continue
-            key = normalise(sents[pos])
+            key = normalise(sentences[i][pos])
             if key in seen:
                 continue
             seen.add(key)
-            out.append(Candidate(sents[pos], doc.doc_id, pos))
+            out.append(Candidate(sentences[i][pos], docs[i].doc_id, pos, rank))
             if len(out) >= limit:
                 return out
     return out
+
+
+def reading_order(cands: list[Candidate], picked: list[int]) -> list[int]:
+    """Picked candidates as a reader meets them: lead document first, then by position."""
+    return sorted(picked, key=lambda i: (cands[i].doc_rank, cands[i].position))
 
 
 def _overlap(a: str, b: str) -> float:
@@ -108,6 +132,8 @@ def mmr_select(
     n: int,
     lam: float = 0.7,
     lead_bias: float = LEAD_BIAS,
+    lead_doc_bias: float = LEAD_DOC_BIAS,
+    recital_penalty: float = RECITAL_PENALTY,
 ) -> list[int]:
     """Indices of up to `n` candidates by maximal marginal relevance, never near-repeats.
 
@@ -118,10 +144,14 @@ def mmr_select(
         n: sentences wanted.
         lam: relevance/diversity trade-off (1 = relevance only).
         lead_bias: relevance bonus of a document's first sentence (halved for the second...).
+        lead_doc_bias: relevance bonus of the lead document's sentences (halved for the next...).
+        recital_penalty: relevance taken from first-person (recital) sentences.
     """
-    relevance = vectors @ centroid
-    # a slight lead bias: news puts the gist first
-    relevance = relevance + lead_bias / (1.0 + np.array([c.position for c in cands], dtype=np.float32))
+    position = np.array([c.position for c in cands], dtype=np.float32)
+    rank = np.array([c.doc_rank for c in cands], dtype=np.float32)
+    recital = np.array([is_recital(c.text) for c in cands], dtype=np.float32)
+    relevance = (vectors @ centroid + lead_bias / (1.0 + position)
+                 + lead_doc_bias / (1.0 + rank) - recital_penalty * recital)
     chosen: list[int] = []
     while len(chosen) < n:
         best, best_val = -1, -np.inf
@@ -215,14 +245,13 @@ def _pick(
     lam: float,
     generator: LocalLM | None,
 ) -> list[SummarySentence]:
-    if generator is None:
-        picked = mmr_select(cands, vecs, centroid, n, lam)
-        return [SummarySentence(cands[i].text, cands[i].doc_id) for i in picked]
-    picked = mmr_select(cands, vecs, centroid, n + 3, lam)
-    rewrite = faithful_rewrite(generator, [cands[i].text for i in picked], backend, n)
-    if rewrite.kept:
-        return [SummarySentence(text, cands[picked[k]].doc_id) for text, k in rewrite.kept]
-    return [SummarySentence(cands[i].text, cands[i].doc_id) for i in picked[:n]]
+    picked = mmr_select(cands, vecs, centroid, n if generator is None else n + 3, lam)
+    if generator is not None:  # the model gets the sentences best first
+        rewrite = faithful_rewrite(generator, [cands[i].text for i in picked], backend, n)
+        if rewrite.kept:
+            return [SummarySentence(text, cands[picked[k]].doc_id) for text, k in rewrite.kept]
+    return [SummarySentence(cands[i].text, cands[i].doc_id)
+            for i in reading_order(cands, picked[:n])]
 
 
 def summarize_docs(

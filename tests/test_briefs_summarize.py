@@ -8,7 +8,7 @@ import pytest
 from test_briefs_support import HashingEncoder
 
 from briefs.sentences import document_sentences, normalise, split_sentences
-from briefs.summarize import InputDoc, read_jsonl_docs, summarize_docs
+from briefs.summarize import InputDoc, candidates, is_recital, read_jsonl_docs, summarize_docs
 from radar.errors import BadInputError
 
 WH = InputDoc(
@@ -118,3 +118,26 @@ def test_summarize_jsonl_with_real_backend(tmp_path):
     assert all(line in sources for line in lines)
     # the story's gist (the order ending de minimis) leads the summary
     assert "de minimis" in lines[0]
+
+
+def test_recitals_are_recognised_by_their_first_person_voice():
+    assert is_recital("I, DONALD J. TRUMP, President of the United States, find that imports rose.")
+    assert is_recital("Accordingly, I hereby proclaim the following adjustments to tariffs.")
+    assert not is_recital("President Trump signed an order imposing a 25% tariff on imports.")
+    assert not is_recital("Imports from Mexico and Canada rose by 12% in the first quarter.")
+
+
+def test_the_explanatory_document_leads_and_summaries_read_in_order():
+    order = InputDoc("eo", "Order", " ".join(
+        f"I find that imports of product {k} threaten to impair the national security." for k in "ABCD"))
+    sheet = InputDoc("fs", "Fact sheet", "President Trump signed an order adjusting imports of "
+                     "steel and aluminum today. The order raises the tariff on aluminum imports "
+                     "to 25 percent. It also ends the exemptions granted to several trading partners.")
+    cands = candidates([order, sheet], 24)
+    assert {c.doc_id: c.doc_rank for c in cands} == {"fs": 0, "eo": 1}
+    assert cands[0].doc_id == "fs"  # the fact sheet's lead enters the pool first
+    summary = summarize_docs([order, sheet], HashingEncoder(), 3)
+    assert [s.doc_id for s in summary].count("fs") >= 2
+    fs_lines = [s.text for s in summary if s.doc_id == "fs"]
+    assert fs_lines == [x for x in document_sentences(sheet.text) if x in fs_lines]  # in order
+    assert summary[0].doc_id == "fs"
