@@ -9,16 +9,23 @@ to ``alerts.max_attempts``); a pass killed while sending leaves the alert pendin
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
+import duckdb
+
 from alerts.match import Query, matches, parse_query
 from alerts.notify import send
+from radar.errors import ConfigError
 from radar.settings import Settings, WatchSettings
 from store import alerts as db
 from store.alerts import Alert, Candidate
 from store.db import opened
+from store.watchlists import list_watchlists
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class AlertCounts:
     retried: int = 0
     sent: int = 0
     failed: int = 0
+    invalid: int = 0  # UI watchlists left out because their query no longer parses
 
 
 def root_story(story_id: str, parents: dict[str, str]) -> str:
@@ -67,8 +75,28 @@ def select_alerts(watch: WatchSettings, query: Query, docs: list[Candidate],
     return out
 
 
+def ui_watches(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[WatchSettings, Query]], int]:
+    """The web UI's watchlists that notify (a channel is set), as config entries with their
+    parsed queries, and how many were left out because their query does not parse."""
+    out, invalid = [], 0
+    for w in list_watchlists(con):
+        if not w.channel:
+            continue
+        try:
+            query = parse_query(w.query)
+        except ConfigError as exc:  # saved under older rules: the others still run
+            log.warning("watchlist %s (%s) left out of alerts: %s", w.id, w.name, exc)
+            invalid += 1
+            continue
+        out.append((WatchSettings(id=f"ui:{w.id}", query=w.query, topics=list(w.topics),
+                                  countries=list(w.countries), sources=list(w.sources),
+                                  channel=w.channel, target=w.target), query))
+    return out, invalid
+
+
 def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
-    """Match, claim, send and record alerts for every configured watchlist entry.
+    """Match, claim, send and record alerts for every configured watchlist entry and every
+    web UI watchlist with a channel.
 
     Args:
         settings: loaded settings (watchlists, SMTP, story link template, store path).
@@ -77,15 +105,16 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
     Raises:
         ConfigError: a watchlist query does not parse, or two entries share an id.
     """
-    watches = settings.alerts.watch
+    watches = list(settings.alerts.watch)
     ids = [w.id for w in watches]
     if len(set(ids)) != len(ids):
-        from radar.errors import ConfigError
-
         raise ConfigError(f"alerts.watch ids must be unique: {ids}")
     queries = {w.id: parse_query(w.query) for w in watches}
     since = (now or datetime.now(UTC)) - timedelta(hours=settings.alerts.lookback_hours)
     with opened(settings.db_path) as con:
+        from_ui, invalid = ui_watches(con)
+        watches += [w for w, _ in from_ui]
+        queries.update({w.id: q for w, q in from_ui})
         retries = db.claim_retries(con, settings.alerts.max_attempts)
         docs = db.candidates(con, since) if watches else []
         parents = db.story_parents(con) if watches else {}
@@ -104,4 +133,4 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
                 db.finish(con, alert, error)
     failed = sum(1 for _, e in outcomes if e)
     return AlertCounts(candidates=len(docs), new=len(new), retried=len(retries),
-                       sent=len(outcomes) - failed, failed=failed)
+                       sent=len(outcomes) - failed, failed=failed, invalid=invalid)

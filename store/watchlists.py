@@ -12,11 +12,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import duckdb
 
 from alerts.match import Query, matches, parse_query
-from radar.errors import NotFoundError
+from radar.errors import BadInputError, NotFoundError
+
+CHANNELS = ("", "email", "webhook")  # '' = shown on the page, never sent
+_ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class Watchlist:
     owner: str
     created_at: datetime
     updated_at: datetime
+    channel: str = ""
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,35 @@ class WatchHit:
 
 def _row(r: tuple) -> Watchlist:
     return Watchlist(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])),
-                     tuple(json.loads(r[5])), r[6], r[7].astimezone(UTC), r[8].astimezone(UTC))
+                     tuple(json.loads(r[5])), r[6], r[7].astimezone(UTC), r[8].astimezone(UTC),
+                     r[9] or "", r[10] or "")
 
 
-_COLS = "id, name, query, topics, countries, sources, owner, created_at, updated_at"
+_COLS = ("id, name, query, topics, countries, sources, owner, created_at, updated_at, "
+         "channel, target")
+
+
+def check_delivery(channel: str, target: str) -> tuple[str, str]:
+    """The (channel, target) to store, normalised.
+
+    Raises:
+        BadInputError: an unknown channel, a webhook that is not an http(s) URL, or an
+            email target that is not a list of addresses.
+    """
+    channel, target = channel.strip(), target.strip()
+    if channel not in CHANNELS:
+        raise BadInputError(f"unknown alert channel {channel!r}")
+    if not channel:
+        return "", ""
+    if channel == "webhook":
+        parts = urlsplit(target)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise BadInputError(f"a webhook needs an http(s) URL, not {target!r}")
+        return channel, target
+    addresses = [a.strip() for a in target.split(",") if a.strip()]
+    if not addresses or not all(_ADDRESS.fullmatch(a) for a in addresses):
+        raise BadInputError(f"email alerts need comma-separated addresses, not {target!r}")
+    return channel, ", ".join(addresses)
 
 
 def list_watchlists(con: duckdb.DuckDBPyConnection) -> list[Watchlist]:
@@ -76,27 +107,31 @@ def get_watchlist(con: duckdb.DuckDBPyConnection, watch_id: str) -> Watchlist:
 def save_watchlist(
     con: duckdb.DuckDBPyConnection, name: str, query: str, owner: str, *,
     topics: tuple[str, ...] = (), countries: tuple[str, ...] = (), sources: tuple[str, ...] = (),
-    watch_id: str | None = None, now: datetime | None = None,
+    channel: str = "", target: str = "", watch_id: str | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Create (no id) or update a watchlist; returns its id.
 
     Raises:
         ConfigError: the query does not parse (alerts.match.parse_query).
+        BadInputError: the alert channel or target is invalid (`check_delivery`).
         NotFoundError: updating an id that does not exist.
     """
     parse_query(query)
+    channel, target = check_delivery(channel, target)
     now = now or datetime.now(UTC)
     lists = [json.dumps(list(topics)), json.dumps([c.upper() for c in countries]),
              json.dumps(list(sources))]
     if watch_id is None:
         watch_id = "ui-" + secrets.token_hex(6)
-        con.execute("INSERT INTO watchlists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [watch_id, name.strip(), query.strip(), *lists, owner, now, now])
+        con.execute(f"INSERT INTO watchlists ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                    [watch_id, name.strip(), query.strip(), *lists, owner, now, now, channel,
+                     target])
         return watch_id
     get_watchlist(con, watch_id)
     con.execute("UPDATE watchlists SET name = ?, query = ?, topics = ?, countries = ?, "
-                "sources = ?, updated_at = ? WHERE id = ?",
-                [name.strip(), query.strip(), *lists, now, watch_id])
+                "sources = ?, channel = ?, target = ?, updated_at = ? WHERE id = ?",
+                [name.strip(), query.strip(), *lists, channel, target, now, watch_id])
     return watch_id
 
 

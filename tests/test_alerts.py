@@ -17,6 +17,7 @@ from alerts.run import run_alerts
 from radar.errors import ConfigError
 from radar.settings import load_settings
 from store.db import open_reader, opened
+from store.watchlists import save_watchlist
 
 NOW = datetime(2025, 4, 3, 7, 0, tzinfo=UTC)
 
@@ -133,6 +134,26 @@ def test_a_story_merged_into_another_is_not_notified_again(tmp_path, hooks):
         con.execute("UPDATE story_members SET story_id = 's9' WHERE doc_id = 'd1'")
     assert run_alerts(settings, now=NOW + timedelta(minutes=5)).new == 0
     assert len(hooks.bodies) == 1
+
+
+def test_ui_watchlists_with_a_channel_alert_like_config_entries(tmp_path, hooks):
+    settings = _settings(tmp_path, [{"id": "dm", "query": '"de minimis"', "target": hooks.url}])
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "US ends de minimis for Chinese parcels", topics=["trade"])
+        _doc(con, "d2", "s2", "Export controls on chips", topics=["tech"])
+        quiet = save_watchlist(con, "page only", "chips", "amy")
+        loud = save_watchlist(con, "晶片", "chips OR semiconductor", "amy", topics=("tech",),
+                              channel="webhook", target=hooks.url)
+        broken = save_watchlist(con, "old rules", "tariff", "amy", channel="webhook",
+                                target=hooks.url)
+        # a query saved under older rules that no longer parses: left out, counted, the rest run
+        con.execute("UPDATE watchlists SET query = '\"unclosed' WHERE id = ?", [broken])
+    counts = run_alerts(settings, now=NOW)
+    assert (counts.new, counts.sent, counts.invalid) == (2, 2, 1)
+    got = sorted((b["watch"], b["story_id"]) for b in hooks.bodies)
+    assert got == [("dm", "s1"), (f"ui:{loud}", "s2")]
+    assert all(b["watch"] != f"ui:{quiet}" for b in hooks.bodies)
+    assert run_alerts(settings, now=NOW).new == 0  # once per story, as for config entries
 
 
 def test_filters_and_lookback(tmp_path, hooks):

@@ -47,14 +47,17 @@ def watch_page(request: Request, edit: str = "") -> Response:
 def save_watch(request: Request, name: str = Form(...), query: str = Form(...),
                topics: Annotated[list[str] | None, Form()] = None, countries: str = Form(""),
                sources: Annotated[list[str] | None, Form()] = None,
+               channel: str = Form(""), target: str = Form(""),
                watch_id: str = Form("")) -> Response:
-    """Create a watchlist, or update the one named by `watch_id`."""
+    """Create a watchlist, or update the one named by `watch_id`; with a channel, the
+    alerts pass notifies its target of each new matching story."""
     settings: Settings = request.app.state.settings
     with writing(settings) as con:
         saved = wl.save_watchlist(
             con, name.strip() or query.strip()[:40], query, request.state.session.user,
             topics=tuple(t for t in topics or () if t), countries=_terms(countries),
-            sources=tuple(s for s in sources or () if s), watch_id=watch_id or None)
+            sources=tuple(s for s in sources or () if s), channel=channel, target=target,
+            watch_id=watch_id or None)
     return RedirectResponse(f"/watch#w-{saved}", status_code=303)
 
 

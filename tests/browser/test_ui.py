@@ -165,10 +165,21 @@ def test_watchlists_create_edit_delete_and_hits(page):
     assert card.count() == 1
     assert card.locator("li a").count() >= 1
     shot(page, "08-watchlists")
+    assert card.locator(".alerts").count() == 0  # no channel: hits on this page only
     card.get_by_text("編輯").click()
     page.fill("#watch-form input[name=name]", "關稅組")
+    page.select_option("#watch-form select[name=channel]", "webhook")
+    page.fill("#watch-form input[name=target]", "javascript:alert(1)")
+    page.locator("#watch-form button").click()
+    assert "http(s)" in page.locator("main").inner_text()  # refused, with the reason
+    page.goto("/watch")
+    page.locator("section.watch").get_by_text("編輯").click()
+    page.fill("#watch-form input[name=name]", "關稅組")
+    page.select_option("#watch-form select[name=channel]", "email")
+    page.fill("#watch-form input[name=target]", "analyst@example.org")
     page.locator("#watch-form button").click()
     assert page.locator("section.watch h2").all_inner_texts() == ["關稅組"]
+    assert "電子郵件 → analyst@example.org" in page.locator("section.watch .alerts").inner_text()
     page.once("dialog", lambda d: d.accept())
     page.locator("section.watch button", has_text="刪除").click()
     assert page.locator("section.watch").count() == 0
