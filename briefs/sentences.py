@@ -121,10 +121,28 @@ def is_summary_worthy(sentence: str) -> bool:
     return not _NOISE_WORDS.search(sentence)
 
 
-def document_sentences(text: str) -> list[str]:
-    """Summary-worthy sentences of a document, in reading order."""
+def without_title(text: str, title: str) -> str:
+    """The text without a leading copy of its title (Federal Register and many extracted pages
+    start with it, wrapped over lines and with no full stop, so it would glue onto the first
+    sentence); the text unchanged when it does not start with the title."""
+    words = re.findall(r"\w+", title.lower())
+    if not words:
+        return text
+    found = re.finditer(r"\w+", text)
+    end = 0
+    for want in words:
+        got = next(found, None)
+        if got is None or got.group().lower() != want:
+            return text
+        end = got.end()
+    return text[end:].lstrip(" \t:.-–—\n")
+
+
+def document_sentences(text: str, title: str = "") -> list[str]:
+    """Summary-worthy sentences of a document, in reading order (a leading copy of `title`
+    left out)."""
     out = []
-    for p in clean_markdown(text):
+    for p in clean_markdown(without_title(text, title) if title else text):
         out.extend(s for s in split_sentences(p) if is_summary_worthy(s))
     return out
 

@@ -93,7 +93,7 @@ def candidates(docs: list[SourceText], limit: int) -> list[Candidate]:
         docs: the story's documents, most important first.
         limit: most candidates returned.
     """
-    sentences = [document_sentences(d.text) for d in docs]
+    sentences = [document_sentences(d.text, d.title) for d in docs]
     share = [sum(map(is_recital, ss)) / len(ss) if ss else 1.0 for ss in sentences]
     order = sorted(range(len(docs)), key=lambda i: share[i])
     seen: set[str] = set()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from briefs.sentences import clean_markdown, split_sentences
+from briefs.sentences import clean_markdown, split_sentences, without_title
 from commentary.records import SourceDoc
 from store.db import packed
 
@@ -55,10 +55,11 @@ def local_day(published: datetime | None, offset: str | None, tz: str | None) ->
     return published.astimezone(ZoneInfo("UTC")).date()
 
 
-def sentences_of(text: str) -> tuple[str, ...]:
-    """Citable sentences of a document text, in reading order (markup and fragments dropped)."""
+def sentences_of(text: str, title: str = "") -> tuple[str, ...]:
+    """Citable sentences of a document text, in reading order (markup, fragments and a leading
+    copy of the title dropped)."""
     out = []
-    for paragraph in clean_markdown(text):
+    for paragraph in clean_markdown(without_title(text, title) if title else text):
         for s in split_sentences(paragraph):
             s = s.strip()
             if len(s.split()) >= _MIN_WORDS and len(s) <= _MAX_CHARS:
@@ -98,7 +99,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str],
         docs.append(SourceDoc(
             doc_id=r[0], title=r[1], url=r[2], publisher=r[3], source_id=r[4],
             kind=doc_kind(r[2], r[1]), day=day, version=int(r[8]), content_hash=r[9],
-            sentences=sentences_of(r[10] or ""), meta_lines=_meta_lines(meta),
+            sentences=sentences_of(r[10] or "", r[1] or ""), meta_lines=_meta_lines(meta),
             relevance=relevance.get(r[0], 0.0), story_id=r[12],
         ))
     docs.sort(key=lambda d: (d.day or date.min, d.doc_id))

@@ -7,7 +7,7 @@ import json
 import pytest
 from test_briefs_support import HashingEncoder
 
-from briefs.sentences import document_sentences, normalise, split_sentences
+from briefs.sentences import document_sentences, normalise, split_sentences, without_title
 from briefs.summarize import InputDoc, candidates, is_recital, read_jsonl_docs, summarize_docs
 from radar.errors import BadInputError
 
@@ -141,3 +141,15 @@ def test_the_explanatory_document_leads_and_summaries_read_in_order():
     fs_lines = [s.text for s in summary if s.doc_id == "fs"]
     assert fs_lines == [x for x in document_sentences(sheet.text) if x in fs_lines]  # in order
     assert summary[0].doc_id == "fs"
+
+
+def test_a_leading_copy_of_the_title_is_not_glued_onto_the_first_sentence():
+    title = "Certain Epoxy Resins From Taiwan: Final Affirmative Countervailing Duty Determination"
+    text = ("Certain Epoxy Resins From Taiwan: Final Affirmative Countervailing\nDuty Determination\n"
+            "The U.S. Department of Commerce (Commerce) determines that countervailable subsidies "
+            "are\nbeing provided to producers and exporters of certain epoxy resins from\nTaiwan. "
+            "The period of investigation (POI) is January 1, 2023, through December 31, 2023.")
+    assert without_title(text, title).startswith("The U.S. Department of Commerce")
+    assert document_sentences(text, title)[0].startswith("The U.S. Department of Commerce")
+    assert without_title("Tariffs rise. More text here.", title) == "Tariffs rise. More text here."
+    assert without_title(text, "") == text
