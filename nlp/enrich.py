@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 import numpy as np
+from spacy.language import Language
 
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
 from nlp.embed import EmbeddingBackend, embed_documents, load_backend
@@ -77,8 +78,11 @@ class Models:
         taxonomy: Taxonomy,
         identifiers: LanguageIdentifiers,
         spacy_name: str,
+        ner: dict[str, tuple[Language, str]] | None = None,
     ):
         self.nlp = nlp
+        # language -> (pipeline with NER, its provenance); English is always there
+        self.ner = {"en": (nlp, spacy_name), **(ner or {})}
         self.gazetteer = gazetteer
         self.backend = backend
         self.taxonomy = taxonomy
@@ -99,18 +103,28 @@ class Models:
         """
         gazetteer = load_gazetteer()
         nlp = build_pipeline(settings.spacy_model, gazetteer)
-        try:
-            version = md.version(settings.spacy_model.replace("_", "-"))
-        except md.PackageNotFoundError:
-            version = nlp.meta.get("version", "?")
+        ner = {}
+        for lang, package in settings.spacy_models.items():
+            if lang != "en":
+                extra = build_pipeline(package, gazetteer)
+                ner[lang] = (extra, f"{package}@{_version(package, extra)}+{gazetteer.version}")
         return cls(
             nlp=nlp,
             gazetteer=gazetteer,
             backend=backend or load_backend(settings),
             taxonomy=load_taxonomy(),
             identifiers=load_identifiers(tuple(settings.languages)),
-            spacy_name=f"{settings.spacy_model}@{version}+{gazetteer.version}",
+            spacy_name=f"{settings.spacy_model}@{_version(settings.spacy_model, nlp)}"
+                       f"+{gazetteer.version}",
+            ner=ner,
         )
+
+
+def _version(package: str, nlp: Language) -> str:
+    try:
+        return md.version(package.replace("_", "-"))
+    except md.PackageNotFoundError:
+        return nlp.meta.get("version", "?")
 
 
 def minhash_params(settings: NlpSettings) -> MinHashParams:
@@ -228,15 +242,20 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
     if not docs:
         return set()
     ner_texts = [ner_input(screened[d.id].title, screened[d.id].text, settings.ner_chars) for d in docs]
-    english = [screened[d.id].language.code == "en" for d in docs]
-    ents_per_doc = [None] * len(docs)
-    for want_en, disable in ((True, []), (False, ["ner"])):
-        idx = [i for i, en in enumerate(english) if en == want_en]
-        if not idx:
-            continue
-        with models.nlp.select_pipes(disable=disable):
-            for i, sdoc in zip(idx, models.nlp.pipe([ner_texts[i] for i in idx], batch_size=32), strict=True):
+    # Each language with a NER model gets its pipeline; the rest the English one with NER off
+    # (gazetteer only: English NER on other languages finds nonsense).
+    groups: dict[str | None, list[int]] = {}
+    for i, d in enumerate(docs):
+        lang = screened[d.id].language.code
+        groups.setdefault(lang if lang in models.ner else None, []).append(i)
+    ents_per_doc: list = [None] * len(docs)
+    model_of = [models.spacy_name] * len(docs)
+    for lang, idx in groups.items():
+        nlp, name = models.ner[lang or "en"]
+        with nlp.select_pipes(disable=[] if lang else ["ner"]):
+            for i, sdoc in zip(idx, nlp.pipe([ner_texts[i] for i in idx], batch_size=32), strict=True):
                 ents_per_doc[i] = entities_from_doc(sdoc, models.gazetteer)
+                model_of[i] = name
     vectors = _vectors(con, models, settings, docs, screened, counts)
     sims = exemplar_similarities(vectors, models.exemplar_owners, models.exemplar_vectors)
     tag_model = f"{models.taxonomy.version}+{models.backend.name}"
@@ -247,7 +266,7 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
             tables["entities"].append({
                 "doc_id": doc.id, "entity_id": e.id, "kind": e.kind, "label_en": e.label_en,
                 "label_zh": e.label_zh, "mentions": e.mentions, "origin": e.origin,
-                "model": models.spacy_name})
+                "model": model_of[i]})
         for tag in tag_document(s.title, s.text[:20000], ent_ids, models.taxonomy, sims[i],
                                 settings.tag_min_score, models.cues):
             tables["tags"].append({"doc_id": doc.id, "kind": tag.kind, "tag": tag.tag,

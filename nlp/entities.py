@@ -29,7 +29,8 @@ _SECTION_KIND = {
     "programmes": "programme",
     "instruments": "instrument",
 }
-_NER_KIND = {"ORG": "org", "GPE": "place", "PERSON": "person"}
+# English models label GPE/PERSON, the French one LOC/PER.
+_NER_KIND = {"ORG": "org", "GPE": "place", "PERSON": "person", "LOC": "place", "PER": "person"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _LEADING = re.compile(r"^(the|a|an)\s+", re.I)
@@ -172,7 +173,8 @@ def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
     """
     try:
         nlp = spacy.load(
-            model_name, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"]
+            model_name,
+            exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter", "morphologizer"],
         )
     except OSError as exc:
         raise ConfigError(f"spaCy model {model_name!r} is not installed: {exc}") from exc

