@@ -8,6 +8,7 @@ input 400.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -139,13 +140,24 @@ def create_app(settings: Settings) -> FastAPI:
         security_headers(response)
         return response
 
-    threading.Thread(target=routes_search.load_encoder, args=(app.state,), name="warm-up",
-                     daemon=True).start()
+    threading.Thread(target=_warm_up, args=(app.state,), name="warm-up", daemon=True).start()
     _install_handlers(app)
     for module in (routes_session, routes_digest, routes_search, routes_comment, routes_sources,
                    routes_watch):
         app.include_router(module.router)
     return app
+
+
+def _warm_up(state) -> None:
+    """Load the embedding model, then move everything allocated so far (model, libraries) out
+    of the garbage collector's reach: a full collection otherwise walks those millions of
+    objects and stalls whatever page is being served for 150-300 ms (measured with
+    benchmarks/web.py, where such pauses were the digest page's slowest requests)."""
+    from web.routes_search import load_encoder  # the routes import this module
+
+    load_encoder(state)
+    gc.collect()
+    gc.freeze()
 
 
 def serve(settings: Settings) -> None:
