@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -11,11 +10,11 @@ import duckdb
 
 from briefs.generate import LocalLM
 from briefs.i18n import is_chinese, strings
+from briefs.official import official_document
 from briefs.rank import ScoredStory, rank_stories, resolve_profile
 from briefs.records import (
     Coverage,
     Digest,
-    OfficialDoc,
     Section,
     SourceRef,
     StoryEntry,
@@ -41,14 +40,6 @@ from store.digests import (
 )
 
 OTHER = "other"
-_OFFICIAL = re.compile(
-    r"\b(Executive Order|Proclamation|Presidential Memorandum|National Security Presidential "
-    r"Memorandum)\s+(?:No\.\s*)?(\d{4,5})\b"
-)
-_CITATION_TAIL = re.compile(
-    r",?\s+of\s+(January|February|March|April|May|June|July|August|September|October|November|"
-    r"December)\b"
-)
 _ENTITY_KINDS = ("country", "agency", "programme", "instrument")
 
 
@@ -95,31 +86,6 @@ def _headline(members: list[MemberDoc]) -> MemberDoc:
         return (not m.in_window, -m.authority, not 15 <= len(t) <= 160, t.endswith("…"))
 
     return min(members, key=quality)
-
-
-def official_document(members: list[MemberDoc]) -> OfficialDoc | None:
-    """The story's primary official document: a stored document number, else an EO/proclamation
-    number in a title or text, else the newest presidential action among the members.
-
-    A number in the citation form "Proclamation 9888 of May 17, 2019" is skipped: texts cite
-    earlier acts that way, and taking it would name the wrong act.
-    """
-    for m in members:
-        if m.doc_number:
-            kind = (m.doc_type or "").strip()
-            label = f"{kind} {m.doc_number}".strip() if kind else m.doc_number
-            return OfficialDoc(label, safe_url(m.url), m.doc_id)
-    for field in ("title", "text"):
-        for m in members:
-            for found in _OFFICIAL.finditer(getattr(m, field)[:5000]):
-                if not _CITATION_TAIL.match(getattr(m, field), found.end()):
-                    return OfficialDoc(f"{found.group(1)} {found.group(2)}", safe_url(m.url),
-                                       m.doc_id)
-    actions = [m for m in members if "/presidential-actions/" in (m.url or "")]
-    if actions:
-        newest = max(actions, key=lambda m: (m.in_window, m.published_at or m.first_seen_at))
-        return OfficialDoc(newest.title, safe_url(newest.url), newest.doc_id)
-    return None
 
 
 def top_topic(story: StoryBundle, known: dict[str, Topic]) -> str:

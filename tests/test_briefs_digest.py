@@ -164,27 +164,3 @@ def test_unknown_profile_and_language(store, tmp_path):
         build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "nope", "en")
     with pytest.raises(ConfigError, match="unsupported digest language"):
         build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "fr")
-
-
-def test_official_document_ignores_numbers_cited_in_body_text():
-    from datetime import UTC, datetime
-
-    from briefs.digest import official_document
-    from store.digests import MemberDoc
-
-    def member(doc_id, title, text, url, when):
-        return MemberDoc(doc_id, title, text, url, "s", "S", "The White House", "US", 3.0,
-                         when, "datetime", when, None, None, "en", True)
-
-    cites = member("a", "Adjusting Imports of Automobiles",
-                   "as amended by Proclamation 9888 of May 17, 2019",
-                   "https://www.whitehouse.gov/presidential-actions/2025/03/autos/",
-                   datetime(2025, 3, 26, tzinfo=UTC))
-    order = member("b", "Regulating Imports with a Reciprocal Tariff", "Sec. 1. Background.",
-                   "https://www.whitehouse.gov/presidential-actions/2025/04/reciprocal/",
-                   datetime(2025, 4, 2, tzinfo=UTC))
-    found = official_document([cites, order])
-    assert found.label == "Regulating Imports with a Reciprocal Tariff" and found.doc_id == "b"
-    titled = member("c", "Executive Order 14257: Reciprocal Tariffs", "", "https://x.gov/c",
-                    datetime(2025, 4, 2, tzinfo=UTC))
-    assert official_document([cites, titled]).label == "Executive Order 14257"
