@@ -8,8 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from briefs.digest import official_document
 from briefs.i18n import is_chinese
+from briefs.official import number_label, official_document
 from radar.errors import BadInputError
 from radar.settings import Settings
 from store import webqueries as wq
@@ -100,6 +100,7 @@ def story_page(request: Request, story_id: str) -> Response:
         when = d.published_at or d.first_seen_at
         days.setdefault(request.app.state.env.filters["local"](when, "%Y-%m-%d"), []).append(d)
     primary = official_document(list(story.docs))
-    official = [d for d in story.docs if d.doc_number or (primary and d.doc_id == primary.doc_id)]
+    official = [(d, number_label(d.doc_number, d.doc_type) if d.doc_number else primary.label)
+                for d in story.docs if d.doc_number or (primary and d.doc_id == primary.doc_id)]
     return page(request, "story.html.j2", s=story, days=days, tags=tags, entities=entities,
                 primary=primary, official=official, tz=tz)
