@@ -205,9 +205,10 @@ def web(
 def hash_password_cmd(
     user: Annotated[str, typer.Argument(help="The user name to print the config line for.")],
 ) -> None:
-    """Print a `[web.users]` line with a scrypt hash of a password typed at the prompt.
+    """Print a web.users line for radar.toml: the user and a scrypt hash of a typed password.
 
-    Example: radar hash-password alice >> radar.toml   (under [web.users])
+    Example: radar hash-password alice >> radar.toml  (the line goes under the table header
+    of web.users)
     """
     from web.auth import hash_password
 
