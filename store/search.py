@@ -11,7 +11,7 @@ import logging
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -73,6 +73,8 @@ class DocHit:
     bm25: float | None
     cosine: float | None
     coverage: float
+    # A passage around the first match: (text, is a query match) pieces, for highlighting.
+    snippet: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -187,11 +189,11 @@ def unit_alternatives(unit: Sequence[str], raw: Sequence[str],
 
 
 def _coverage(bodies: Mapping[str, str], terms: Sequence[str], stems: Sequence[str],
-              synonyms: Mapping[str, Sequence[str]] | None) -> dict[str, float]:
+              synonyms: Mapping[str, Sequence[str]] | None) -> tuple[dict[str, float], list[str]]:
     """Share of the query's units (terms, or phrases the documents use; or their alternative
-    wordings) each lower-cased document body contains."""
+    wordings) each lower-cased document body contains, and the units' regexes."""
     if not bodies or not terms:
-        return {i: 0.0 for i in bodies}
+        return {i: 0.0 for i in bodies}, []
     found: dict[str, frozenset[str]] = {}
 
     def matching(regex: str, literals: Sequence[str]) -> frozenset[str]:
@@ -210,8 +212,40 @@ def _coverage(bodies: Mapping[str, str], terms: Sequence[str], stems: Sequence[s
     raw_of = dict(zip(stems, terms, strict=True))
     units = [(u, unit_alternatives(u, [raw_of[u[0]]], synonyms))
              for u in phrase_units(stems, adjacency)]
-    hits = [matching(unit_regex(u, alts), () if alts else u) for u, alts in units]
-    return {i: sum(1 for h in hits if i in h) / len(hits) for i in bodies}
+    regexes = [unit_regex(u, alts) for u, alts in units]
+    hits = [matching(r, () if alts else u) for r, (u, alts) in zip(regexes, units, strict=True)]
+    return {i: sum(1 for h in hits if i in h) / len(hits) for i in bodies}, regexes
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def snippet(text: str, regexes: Sequence[str], width: int = 260) -> tuple[tuple[str, bool], ...]:
+    """A passage of about `width` characters around the first query match (the opening when
+    nothing matches), as (text, is a match) pieces; "…" marks cut ends."""
+    text = _SPACES.sub(" ", text[:20000]).strip()
+    patterns = [re.compile(r, re.IGNORECASE) for r in regexes]
+    firsts = [m.start() for p in patterns if (m := p.search(text))]
+    start = max(0, min(firsts) - width // 3) if firsts else 0
+    if start:
+        start = text.find(" ", start) + 1 or start  # begin on a word
+    end = min(len(text), start + width)
+    cut = text.rfind(" ", start, end) if end < len(text) else -1
+    end = cut if cut > start else end  # end on a word
+    window = text[start:end]
+    spans = sorted((m.start(), m.end()) for p in patterns for m in p.finditer(window)
+                   if m.end() > m.start())
+    pieces: list[tuple[str, bool]] = [("…", False)] if start else []
+    at = 0
+    for a, b in spans:
+        if a < at:  # overlaps the previous match
+            continue
+        if a > at:
+            pieces.append((window[at:a], False))
+        pieces.append((window[a:b], True))
+        at = b
+    pieces.append((window[at:] + ("…" if end < len(text) else ""), False))
+    return tuple(p for p in pieces if p[0])
 
 
 def search(
@@ -277,10 +311,11 @@ def search(
             fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (rrf_k + rank + 1)
     cos = dict(semantic)
     rows = _candidates(con, list(fused))
-    cover = _coverage({i: f"{r[1]} {r[7]}".lower() for i, r in rows.items()}, terms, stems,
-                      synonyms)
+    cover, regexes = _coverage({i: f"{r[1]} {r[7]}".lower() for i, r in rows.items()}, terms,
+                               stems, synonyms)
     keep = {i for i in rows if cover[i] >= min_coverage or cos.get(i, -1.0) >= min_cosine}
-    docs = _doc_hits([rows[i] for i in keep], fused, dict(lexical), cos, cover)[:limit]
+    docs = [replace(h, snippet=snippet(rows[h.doc_id][7] or "", regexes)) for h in
+            _doc_hits([rows[i] for i in keep], fused, dict(lexical), cos, cover)[:limit]]
     return SearchResult(query=query, terms=terms, docs=tuple(docs),
                         stories=tuple(_story_hits(con, docs)), methods=tuple(methods))
 

@@ -13,7 +13,7 @@ from crawlers.registry import load_registry
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 from store.fulltext import refresh_search_index
-from store.search import SearchFilters, phrase_units, query_terms, search
+from store.search import SearchFilters, phrase_units, query_terms, search, snippet, unit_regex
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 KEYS = ("as-applied-to-low-value-imports/", "closes-de-minimis-exemptions-to-combat-chinas",
@@ -169,3 +169,24 @@ def test_nearest_uses_a_cached_matrix_that_follows_the_stored_embeddings(tmp_pat
                 [vector_literal([0.0, 0.0, 1.0])])
     assert [d for d, _ in nearest(con, q, "m", 1)] == ["c"]  # the cache saw the change
     con.close()
+
+
+def test_snippets_centre_on_the_first_match_and_mark_every_match():
+    text = ("The White House announced several measures today.\n\n" + "Filler words here. " * 20
+            + "Duty-free De Minimis treatment for low-value parcels from China ends, and de "
+            "minimis entries are subject to duties." + " More filler text follows." * 20)
+    pieces = snippet(text, [unit_regex(("de", "minimi"))], width=200)
+    assert pieces[0] == ("…", False) and pieces[-1][0].endswith("…")
+    marked = [p for p, hit in pieces if hit]
+    assert marked == ["De Minimis", "de minimis"]  # both, whatever their case; spaces folded
+    joined = "".join(p for p, _ in pieces)
+    assert "\n" not in joined and len(joined) <= 205
+    plain = snippet("Short text without the words.", [unit_regex(("tariff",))])
+    assert plain == (("Short text without the words.", False),)
+
+
+def test_search_hits_carry_highlighted_snippets(store):
+    con, docs, _ = store
+    result = search(con, None, "de minimis")
+    hit = next(h for h in result.docs if "as-applied-to-low-value-imports" in h.url)
+    assert any(m and "minimis" in p.lower() for p, m in hit.snippet)
