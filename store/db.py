@@ -35,6 +35,11 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def latest_schema() -> int:
+    """The schema version this code migrates a store to (its newest migration)."""
+    return migrations()[-1][0]
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Highest applied migration version (0 for an empty file)."""
     con.execute(

@@ -1,0 +1,34 @@
+"""How the UI reaches the store: the newest read copy, one connection per copy, and a copy
+that predates the code's schema (right after an upgrade) migrated and republished first."""
+
+from __future__ import annotations
+
+from radar.settings import load_settings
+from store import snapshot
+from store.db import latest_schema, opened
+from web.db import reading, writing
+
+
+def test_pages_read_the_newest_copy_and_see_their_own_writes(tmp_path):
+    settings = load_settings(db_path=tmp_path / "radar.duckdb")
+    with reading(settings) as con:  # a fresh store: the first copy is made on demand
+        assert con.execute("SELECT count(*) FROM watchlists").fetchone()[0] == 0
+    with writing(settings) as con:
+        con.execute("INSERT INTO runs (id, flow, started_at, status) VALUES ('r', 'x', now(), 'ok')")
+    with reading(settings) as con:
+        assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+
+
+def test_a_copy_from_before_a_migration_is_upgraded_before_pages_use_it(tmp_path):
+    db = tmp_path / "radar.duckdb"
+    with opened(db) as con:  # roll the store back to how migration 007 left it
+        con.execute("ALTER TABLE watchlists DROP COLUMN channel")
+        con.execute("ALTER TABLE watchlists DROP COLUMN target")
+        con.execute("DELETE FROM schema_version WHERE version = 8")
+    old = snapshot.latest_snapshot(db)
+    with snapshot.reading(db) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 7
+    with reading(load_settings(db_path=db)) as con:
+        assert con.execute("SELECT max(version) FROM schema_version").fetchone()[0] == latest_schema()
+        assert con.execute("SELECT count(channel), count(target) FROM watchlists").fetchone() == (0, 0)
+    assert snapshot.latest_snapshot(db) != old
