@@ -10,7 +10,7 @@ import pytest
 from radar.errors import ConfigError
 from radar.settings import WebSettings
 from web import auth
-from web.render import local_path, markdown_html
+from web.render import local_path, markdown_html, url_host
 
 KEY = b"k" * 32
 
@@ -85,3 +85,9 @@ def test_markdown_is_sanitised(payload):
 ])
 def test_redirect_targets_stay_on_this_site(value, expected):
     assert local_path(value) == expected
+
+
+def test_webhook_targets_are_shown_without_their_secret_path():
+    assert url_host("https://hooks.slack.com/services/T000/B000/XXXXsecret") == (
+        "https://hooks.slack.com/…")
+    assert url_host("not a url") == "…"

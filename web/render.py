@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -67,7 +67,14 @@ def make_environment(tz: str) -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["markdown"] = markdown_html
     env.filters["q"] = lambda v: quote(str(v), safe="")
+    env.filters["url_host"] = url_host
     return env
+
+
+def url_host(url: str) -> str:
+    """Scheme and host of a URL with the rest elided: webhook paths often carry a secret."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…" if parts.netloc else "…"
 
 
 def page(request: Request, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
