@@ -145,7 +145,11 @@ def speed(n_docs: int, day: date, db: Path | None) -> None:
 
 
 def quality(corpus: Path) -> None:
-    """ROUGE F1 of the digest's extractive summaries and of lead-3 against the references."""
+    """ROUGE F1 of the digest's extractive summaries and of lead-3 against the references
+    (documents from the shared corpus, else from the bundled snapshot: same texts)."""
+    if not corpus.is_dir():
+        corpus = ROOT / "demo" / "snapshot"
+        print(f"shared corpus not found; reference documents from {corpus}")
     from briefs.evaluate import evaluate
     from nlp.embed import load_backend
     from radar.settings import load_settings

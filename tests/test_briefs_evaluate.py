@@ -11,6 +11,7 @@ from briefs.sentences import split_sentences
 from radar.errors import BadInputError
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+SNAPSHOT = Path(__file__).resolve().parents[1] / "demo" / "snapshot"
 
 
 def test_rouge_known_values():
@@ -39,16 +40,26 @@ def test_missing_corpus_is_a_clear_error(tmp_path):
         load_corpus_docs(tmp_path, {"wh:x"})
 
 
+def test_the_snapshot_holds_every_reference_document_with_the_corpus_text():
+    wanted = {d for r in load_references() for d in r.doc_ids}
+    bundled = load_corpus_docs(SNAPSHOT, wanted)
+    assert set(bundled) == wanted
+    if CORPUS.is_dir():
+        shared = load_corpus_docs(CORPUS, wanted)
+        assert all(bundled[i].text == shared[i].text for i in wanted)
+
+
 @pytest.mark.slow
-def test_summaries_against_references():
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not at {CORPUS}")
+@pytest.mark.parametrize("where", [SNAPSHOT, CORPUS], ids=["snapshot", "shared-corpus"])
+def test_summaries_against_references(where):
+    if not where.is_dir():
+        pytest.skip(f"shared corpus not at {where}")  # CI has no ../shared: the snapshot runs
     from briefs.evaluate import evaluate
     from nlp.embed import load_backend
     from radar.settings import load_settings
 
     settings = load_settings()
-    report = evaluate(CORPUS, load_backend(settings.nlp), settings.digest)
+    report = evaluate(where, load_backend(settings.nlp), settings.digest)
     assert len(report.rows) == 15
     assert all(1 <= len(r.summary) <= settings.digest.summary_sentences for r in report.rows)
     # floors a regression in sentence cleaning or selection would break (measured 2026-11-26:
