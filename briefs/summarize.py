@@ -27,6 +27,9 @@ LEAD_DOC_BIAS = 0.5
 # operative clauses: accurate, but a digest reader needs the third-person gist.
 RECITAL_PENALTY = 0.3
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|myself|hereby)\b")
+# "Annex I", "Title I", "World War I": a Roman numeral, not the first person.
+_NUMERAL_I = re.compile(r"\b(?:Annex|Title|Phase|Part|Schedule|Article|Chapter|Section|Tier|"
+                        r"Class|Stage|War|Volume|Appendix)\s+I\b")
 # Sentences are embedded by their first words only (the backend's cost grows with length).
 EMBED_WORDS = 32
 
@@ -80,7 +83,7 @@ class Candidate:
 
 def is_recital(sentence: str) -> bool:
     """Whether a sentence speaks in the first-person legal voice of an instrument."""
-    return _FIRST_PERSON.search(sentence) is not None
+    return _FIRST_PERSON.search(_NUMERAL_I.sub("", sentence)) is not None
 
 
 def candidates(docs: list[SourceText], limit: int) -> list[Candidate]:

@@ -125,6 +125,8 @@ def test_recitals_are_recognised_by_their_first_person_voice():
     assert is_recital("Accordingly, I hereby proclaim the following adjustments to tariffs.")
     assert not is_recital("President Trump signed an order imposing a 25% tariff on imports.")
     assert not is_recital("Imports from Mexico and Canada rose by 12% in the first quarter.")
+    assert not is_recital("Higher rates apply to the countries listed in Annex I of the order.")
+    assert is_recital("The countries in Annex I, I have determined, pose the greatest risk.")
 
 
 def test_the_explanatory_document_leads_and_summaries_read_in_order():
