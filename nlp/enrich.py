@@ -36,6 +36,7 @@ from nlp.topics import (
     load_taxonomy,
     tag_document,
 )
+from radar.errors import ConfigError
 from radar.settings import NlpSettings
 from store import enrichment as db
 
@@ -103,11 +104,6 @@ class Models:
         """
         gazetteer = load_gazetteer()
         nlp = build_pipeline(settings.spacy_model, gazetteer)
-        ner = {}
-        for lang, package in settings.spacy_models.items():
-            if lang != "en":
-                extra = build_pipeline(package, gazetteer)
-                ner[lang] = (extra, f"{package}@{_version(package, extra)}+{gazetteer.version}")
         return cls(
             nlp=nlp,
             gazetteer=gazetteer,
@@ -116,8 +112,25 @@ class Models:
             identifiers=load_identifiers(tuple(settings.languages)),
             spacy_name=f"{settings.spacy_model}@{_version(settings.spacy_model, nlp)}"
                        f"+{gazetteer.version}",
-            ner=ner,
+            ner=language_pipelines(settings, gazetteer),
         )
+
+
+def language_pipelines(settings: NlpSettings, gazetteer: Gazetteer) -> dict[str, tuple[Language, str]]:
+    """NER pipelines for languages other than English (``nlp.spacy_models``), with their
+    provenance. A model that is not installed is left out with a warning: that language then
+    gets gazetteer entities only, as languages without a model do."""
+    out = {}
+    for lang, package in settings.spacy_models.items():
+        if lang == "en":
+            continue
+        try:
+            nlp = build_pipeline(package, gazetteer)
+        except ConfigError as exc:
+            log.warning("no NER for %r documents (gazetteer entities only): %s", lang, exc)
+            continue
+        out[lang] = (nlp, f"{package}@{_version(package, nlp)}+{gazetteer.version}")
+    return out
 
 
 def _version(package: str, nlp: Language) -> str:

