@@ -135,18 +135,27 @@ def cmd_tune(args) -> None:
     print(json.dumps({"best": best[1:5], "f1": best[0]}))
 
 
-def cmd_splits(args) -> None:
-    """B-cubed scores of the dev and held-out story sets across split thresholds."""
+def _sweep(args, updates: list[dict]) -> None:
+    """B-cubed scores of the dev and held-out story sets for each settings update."""
     base = NlpSettings(embedding_backend=args.backend)
     models = Models.load(base)
     for name in ("stories_dev", "stories_heldout"):
         rows = read_gz(DEV / f"{name}.jsonl.gz")
         con = enriched_memory_store(rows, models, base)
-        for thr, least in itertools.product((0.3, 0.45, 0.55, 0.65), (2, 3)):
-            s = base.model_copy(update={"cluster_split_threshold": thr, "cluster_split_min": least})
-            r = story_scores(con, models, s, rows)
-            print(json.dumps({"set": name, "split_threshold": thr, "split_min": least, **r}),
-                  flush=True)
+        for update in updates:
+            r = story_scores(con, models, base.model_copy(update=update), rows)
+            print(json.dumps({"set": name, **update, **r}), flush=True)
+
+
+def cmd_splits(args) -> None:
+    """Story scores across split thresholds."""
+    _sweep(args, [{"cluster_split_threshold": t, "cluster_split_min": n}
+                  for t, n in itertools.product((0.3, 0.45, 0.55, 0.65), (2, 3))])
+
+
+def cmd_products(args) -> None:
+    """Story scores across product-conflict penalties."""
+    _sweep(args, [{"cluster_product_penalty": p} for p in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)])
 
 
 def corpus_sample(n: int, seed: int = 3) -> list[dict]:
@@ -308,7 +317,7 @@ def cmd_language(args) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description="enrichment benchmarks")
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("quality", "tune", "splits", "speed", "baseline", "language"):
+    for name in ("quality", "tune", "splits", "products", "speed", "baseline", "language"):
         p = sub.add_parser(name)
         p.add_argument("--backend", default="minilm")
         p.add_argument("--n", type=int, default=5000)
@@ -316,8 +325,9 @@ def main() -> None:
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--store", action="store_true", help="also time assign_stories on a DuckDB file")
     args = ap.parse_args()
-    {"quality": cmd_quality, "tune": cmd_tune, "splits": cmd_splits, "speed": cmd_speed,
-     "scale": cmd_scale, "baseline": cmd_baseline, "language": cmd_language}[args.cmd](args)
+    {"quality": cmd_quality, "tune": cmd_tune, "splits": cmd_splits, "products": cmd_products,
+     "speed": cmd_speed, "scale": cmd_scale, "baseline": cmd_baseline,
+     "language": cmd_language}[args.cmd](args)
 
 
 if __name__ == "__main__":

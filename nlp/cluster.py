@@ -38,6 +38,7 @@ class ClusterItem:
     title: str
     authority: float = 1.0
     duplicate_of: str | None = None
+    products: frozenset[str] = frozenset()  # traded products its title names
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Story:
     status: str = "active"
     merged_into: str | None = None
     joins_since_split_check: int = 0
+    product_counts: Counter = field(default_factory=Counter)
 
     @property
     def members(self) -> list[str]:
@@ -90,6 +92,11 @@ class Story:
         """Entities carried by at least 30% of members (at most ``limit``)."""
         need = max(1, int(0.3 * len(self.items) + 0.5))
         return frozenset(e for e, n in self.entity_counts.most_common(limit) if n >= need)
+
+    def top_products(self) -> frozenset[str]:
+        """Products named in the titles of at least 30% of members."""
+        need = max(1, int(0.3 * len(self.items) + 0.5))
+        return frozenset(p for p, n in self.product_counts.items() if n >= need)
 
     def title(self) -> str:
         """Title of the most central member, weighted by source authority."""
@@ -171,10 +178,15 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
         best_member = float(np.max(recent @ item.vector))
         emb = 0.5 * float(cos[row]) + 0.5 * best_member
         ent = entity_jaccard(item.entities, story.top_entities())
+        products = story.top_products()
+        # Trade actions come one product at a time (copper, lumber, autos ...): alike in
+        # wording, separate stories for an analyst.
+        conflict = bool(item.products and products and not item.products & products)
         score = (
             emb
             + settings.cluster_entity_weight * ent
             - settings.cluster_time_weight * (1.0 - float(decay[row]))
+            - settings.cluster_product_penalty * conflict
         )
         out.append((score, story.id))
     out.sort(key=lambda x: (-x[0], x[1]))
@@ -191,6 +203,7 @@ def _join(story: Story, item: ClusterItem) -> None:
     story.items.append(item)
     story.vector_sum = story.vector_sum + item.vector
     story.entity_counts.update(item.entities)
+    story.product_counts.update(item.products)
     story.first_at = min(story.first_at, item.at)
     story.last_at = max(story.last_at, item.at)
     story.joins_since_split_check += 1
@@ -248,7 +261,7 @@ def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpS
     for item in moving:
         _join(new, item)
         state.doc_story[item.doc_id] = new.id
-    story.items, story.entity_counts = [], Counter()
+    story.items, story.entity_counts, story.product_counts = [], Counter(), Counter()
     story.vector_sum = np.zeros_like(story.vector_sum)
     for item in staying:
         _join(story, item)

@@ -18,7 +18,14 @@ from spacy.language import Language
 
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
 from nlp.embed import EmbeddingBackend, embed_documents, load_backend
-from nlp.entities import Gazetteer, build_pipeline, entities_from_doc, load_gazetteer, ner_input
+from nlp.entities import (
+    Gazetteer,
+    build_pipeline,
+    entities_from_doc,
+    load_gazetteer,
+    ner_input,
+    product_matcher,
+)
 from nlp.language import LanguageIdentifiers, load_identifiers
 from nlp.neardup import (
     METHOD,
@@ -354,13 +361,14 @@ def assign_stories(
         return ClusterCounts()
     since = docs[0].at - timedelta(days=settings.cluster_window_days)
     state = ClusterState(dim=models.backend.dim)
+    products = product_matcher(models.gazetteer)
     for stored in db.active_stories(con, model, since, generic):
-        members = [ClusterItem(doc_id, at, vec, ents, title, auth)
+        members = [ClusterItem(doc_id, at, vec, ents, title, auth, products=products(title))
                    for doc_id, vec, ents, title, auth, at in stored.members]
         state.add_story(restore_story(stored.id, stored.first_at, stored.last_at, members))
     before = {sid: list(s.members) for sid, s in state.stories.items()}
-    items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of)
-             for d in docs]
+    items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of,
+                         products(d.title)) for d in docs]
     assignments = cluster_items(items, state, settings)
     sims = {a.doc_id: a.similarity for a in assignments}
     members = [(a.doc_id, state.doc_story[a.doc_id], sims[a.doc_id]) for a in assignments]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -28,6 +29,7 @@ _SECTION_KIND = {
     "laws": "law",
     "programmes": "programme",
     "instruments": "instrument",
+    "products": "product",
 }
 # English models label GPE/PERSON, the French one LOC/PER.
 _NER_KIND = {"ORG": "org", "GPE": "place", "PERSON": "person", "LOC": "place", "PER": "person"}
@@ -188,6 +190,25 @@ def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
     ruler_exact = nlp.add_pipe("entity_ruler", name="gazetteer_exact", before=before)
     ruler_exact.add_patterns(exact)
     return nlp
+
+
+def product_matcher(gazetteer: Gazetteer) -> Callable[[str], frozenset[str]]:
+    """A function giving the gazetteer products a text (a title) names: aliases as whole
+    words in any case (a plural "s" allowed), Chinese aliases as substrings."""
+    compiled = []
+    for e in gazetteer.entries.values():
+        if e.kind != "product":
+            continue
+        words = sorted((a for a in e.aliases if not _CJK.search(a)), key=len, reverse=True)
+        cjk = tuple(a for a in e.aliases if _CJK.search(a))
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")s?\b", re.I)
+        compiled.append((e.id, pattern, cjk))
+
+    def products(text: str) -> frozenset[str]:
+        return frozenset(eid for eid, pattern, cjk in compiled
+                         if pattern.search(text) or any(a in text for a in cjk))
+
+    return products
 
 
 def slugify(text: str) -> str:

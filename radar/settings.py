@@ -57,6 +57,7 @@ class NlpSettings(BaseModel):
     cluster_merge_threshold: float = 0.9
     cluster_split_threshold: float = 0.3
     cluster_split_min: int = 3
+    cluster_product_penalty: float = 0.1  # subtracted when a title names other products
     languages: list[str] = Field(
         default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
     )

@@ -18,9 +18,9 @@ def _vec(*xs):
     return v / np.linalg.norm(v)
 
 
-def _item(doc_id, days, vec, ents=(), dup=None):
+def _item(doc_id, days, vec, ents=(), dup=None, products=()):
     return ClusterItem(doc_id, T0 + timedelta(days=days), vec, frozenset(ents), f"title {doc_id}",
-                       duplicate_of=dup)
+                       duplicate_of=dup, products=frozenset(products))
 
 
 def test_similar_documents_share_a_story_with_a_stable_id():
@@ -87,3 +87,21 @@ def test_story_with_two_separate_groups_is_split_and_recorded():
     assert splits[0].story_id == story_id_for("a1") and splits[0].other_id == story_id_for("b1")
     assert {state.doc_story[d] for d in ("a1", "a2", "a3")} == {story_id_for("a1")}
     assert {state.doc_story[d] for d in ("b1", "b2", "b3")} == {story_id_for("b1")}
+
+
+def test_a_title_naming_another_product_is_kept_out_of_a_borderline_story():
+    copper = [_item("a", 0, _vec(1, 0), products=["product:copper"]),
+              _item("b", 0, _vec(1, 0), products=["product:copper"])]
+    lumber = _item("c", 1, _vec(0.6, 0.8), products=["product:timber-lumber"])  # cosine 0.6
+    plain = _item("d", 1, _vec(0.6, 0.8))  # names no product (say, a reciprocal-tariff piece)
+    off = S.model_copy(update={"cluster_product_penalty": 0.0})
+    on = S.model_copy(update={"cluster_product_penalty": 0.1})
+
+    def story_of(items, settings, doc):
+        return {a.doc_id: a.story_id for a in cluster_items(items, ClusterState(dim=8), settings)}[doc]
+
+    assert story_of(copper + [lumber], off, "c") == story_id_for("a")
+    assert story_of(copper + [lumber], on, "c") == story_id_for("c")
+    assert story_of(copper + [plain], on, "d") == story_id_for("a")
+    same = _item("e", 1, _vec(0.6, 0.8), products=["product:copper", "product:steel"])
+    assert story_of(copper + [same], on, "e") == story_id_for("a")

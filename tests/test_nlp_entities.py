@@ -85,3 +85,17 @@ def test_french_model_labels_map_to_the_same_kinds(gaz):
     assert {"agency:EC", "country:DE", "country:TW"} <= set(found)
     assert any(e.startswith("ner:PER:") and found[e].kind == "person" for e in found)
     assert any(found[e].kind == "place" for e in found if e.startswith("ner:LOC:"))
+
+
+def test_products_named_in_titles(gaz):
+    from nlp.entities import product_matcher
+
+    products = product_matcher(gaz)
+    assert products("Addressing the Threat to National Security from Imports of Copper") == {
+        "product:copper"}
+    assert products("Adjusting Imports of Aluminum and Steel into the United States") == {
+        "product:aluminum", "product:steel"}
+    assert products("Certain Softwood Lumber Products From Canada") == {"product:timber-lumber"}
+    assert products("美國對半導體課徵關稅") == {"product:semiconductors"}
+    assert products("Regulating Imports with a Reciprocal Tariff") == frozenset()
+    assert products("Steelers fans rejoice") == frozenset()  # whole words only

@@ -19,7 +19,7 @@ from radar.settings import NlpSettings
 DEV = Path(__file__).resolve().parent / "dev"
 NEARDUP_PRECISION_FLOOR = 0.97
 NEARDUP_RECALL_FLOOR = 0.98
-STORY_DEV_F1_FLOOR = 0.78
+STORY_DEV_F1_FLOOR = 0.80  # measured 0.828 (2026-11-26, product conflict penalty 0.1)
 STORY_HELDOUT_F1_FLOOR = 0.88
 
 
