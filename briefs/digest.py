@@ -40,7 +40,7 @@ from store.digests import (
 )
 
 OTHER = "other"
-_ENTITY_KINDS = ("country", "agency", "programme", "instrument")
+_ENTITY_KINDS = ("country", "agency", "programme", "instrument", "product")
 
 
 class Topic(Protocol):

@@ -52,7 +52,7 @@ def test_story_page_has_timeline_sources_and_history(page):
     page.locator("article.story .actions a").first.click()
     assert "/stories/" in page.url
     assert page.locator("ol.timeline li.doc").count() >= 1
-    for heading in ("時間軸", "來源", "相關機構與國家", "曾出現於晨報", "相關報導", "主要官方文件"):
+    for heading in ("時間軸", "來源", "相關機構、國家與產品", "曾出現於晨報", "相關報導", "主要官方文件"):
         assert page.get_by_role("heading", name=heading).count() == 1
     assert page.locator("aside a[href*='/digest?profile=default']").count() >= 1
     assert page.locator("#draft-comment").is_visible()
