@@ -48,7 +48,9 @@ from radar.settings import NlpSettings
 from store import enrichment as db
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "enrich-2"
+# Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer);
+# `radar enrich --redo` re-enriches what an older version made.
+PIPELINE_VERSION = "enrich-3"
 STAGE = "enrich"
 
 
@@ -162,6 +164,7 @@ def enrich_documents(
     settings: NlpSettings,
     doc_ids: Iterable[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    redo: bool = False,
 ) -> EnrichCounts:
     """Enrich documents that have no enrichment yet or whose content changed, in batches.
 
@@ -171,8 +174,11 @@ def enrich_documents(
         settings: NLP settings.
         doc_ids: restrict to these documents.
         progress: called with (done, total) after each batch.
+        redo: also re-enrich documents an older pipeline version enriched (after a model or
+            gazetteer upgrade); their features are replaced, vectors of unchanged texts reused,
+            story memberships kept.
     """
-    pending = db.pending_documents(con, doc_ids)
+    pending = db.pending_documents(con, doc_ids, redo_unless=PIPELINE_VERSION if redo else None)
     totals: dict[str, int] = {}
     for start in range(0, len(pending), settings.enrich_batch):
         batch = pending[start : start + settings.enrich_batch]

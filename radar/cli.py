@@ -69,17 +69,20 @@ def crawl(
 
 
 @app.command()
-def enrich() -> None:
+def enrich(
+    redo: Annotated[bool, typer.Option(
+        "--redo", help="Also re-enrich documents an older pipeline version enriched.")] = False,
+) -> None:
     """Enrich new or changed documents (language, entities, topics, embeddings) and cluster them.
 
-    Example: radar enrich
+    Example: radar enrich            (after an upgrade: radar enrich --redo)
     """
     _env_defaults()
     from radar.pipeline import run_enrich
     from radar.settings import load_settings
 
     try:
-        counts = run_enrich(load_settings(), console=console)
+        counts = run_enrich(load_settings(), console=console, redo=redo)
     except RadarError as exc:
         _fail(exc)
     typer.echo(json.dumps(counts, default=str))

@@ -16,7 +16,8 @@ def local_today(settings: Settings) -> date:
     return datetime.now(ZoneInfo(settings.timezone)).date()
 
 
-def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None = None) -> dict:
+def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None = None,
+               redo: bool = False) -> dict:
     """Enrich pending documents, assign them to stories and refresh the search index.
 
     The store is held (writer lock) for the stage; models load before it is taken.
@@ -26,6 +27,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
         console: unused; kept for the CLI's call.
         vector_files: Parquet files of precomputed vectors (fanned-out enrichment) to load
             first; the enrichment reuses them.
+        redo: also re-enrich documents an older enrichment pipeline version made.
 
     Returns:
         The counts per part.
@@ -38,7 +40,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
         run_id = start_run(con, "enrich")
         try:
             loaded = _load_vectors(con, vector_files)
-            enriched = enrich_documents(con, models, settings.nlp)
+            enriched = enrich_documents(con, models, settings.nlp, redo=redo)
             clustered = assign_stories(con, models, settings.nlp)
             indexed = _refresh_index(con)
         except Exception as exc:

@@ -131,7 +131,8 @@ def _json_default(value: object) -> object:
 
 
 def pending_documents(
-    con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str] | None = None, limit: int | None = None
+    con: duckdb.DuckDBPyConnection, doc_ids: Iterable[str] | None = None, limit: int | None = None,
+    redo_unless: str | None = None,
 ) -> list[PendingDoc]:
     """Documents with no enrichment row or whose content changed since enrichment.
 
@@ -139,17 +140,20 @@ def pending_documents(
         con: open store.
         doc_ids: restrict to these ids (None = all documents).
         limit: at most this many (oldest first).
+        redo_unless: also those enriched by any pipeline version other than this one.
     """
     sql = (
         "SELECT d.id, d.title, d.text, d.content_hash, d.published_at, d.first_seen_at, d.source_id, "
         "s.language FROM documents d LEFT JOIN enrichments e ON e.doc_id = d.id "
         "LEFT JOIN sources s ON s.id = d.source_id "
-        "WHERE (e.doc_id IS NULL OR e.content_hash <> d.content_hash) "
+        "WHERE (e.doc_id IS NULL OR e.content_hash <> d.content_hash "
+        "OR (?::VARCHAR IS NOT NULL AND e.pipeline_version IS DISTINCT FROM ?::VARCHAR)) "
         "AND (? OR d.id IN (SELECT unnest(string_split(?, ',')))) "
         "ORDER BY coalesce(d.published_at, d.first_seen_at), d.id LIMIT ?"
     )
     ids = joined(doc_ids) if doc_ids is not None else ""
-    rows = con.execute(sql, [doc_ids is None, ids, limit if limit is not None else 2**62]).fetchall()
+    rows = con.execute(sql, [redo_unless, redo_unless, doc_ids is None, ids,
+                             limit if limit is not None else 2**62]).fetchall()
     return [PendingDoc(*row) for row in rows]
 
 

