@@ -21,6 +21,7 @@ from radar.settings import load_settings
 from store.db import open_reader, opened
 from store.snapshot import latest_snapshot, snapshot_dir
 from tests.conftest import Route
+from tests.stored_enrichment import enrichment_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 SINCE, UNTIL = "2025-03-24T00:00:00+00:00", "2025-04-03T00:00:00+00:00"
@@ -120,22 +121,6 @@ def test_crawl_killed_mid_run_resumes_without_loss_or_duplicates(tmp_path, mirro
     assert [r.status for r in report.runs[:1]] == ["ok"]
 
 
-def _enrichment(db: str) -> dict:
-    con = duckdb.connect(db, read_only=True)
-    try:
-        q = {
-            "enrichments": "SELECT doc_id, status, language FROM enrichments ORDER BY 1",
-            "tags": "SELECT doc_id, kind, tag, round(score, 4) FROM tags ORDER BY ALL",
-            "entities": "SELECT doc_id, entity_id, mentions FROM entities ORDER BY ALL",
-            "near_duplicates": "SELECT doc_id, duplicate_of FROM near_duplicates ORDER BY ALL",
-            "stories": "SELECT list(doc_id ORDER BY doc_id) FROM story_members GROUP BY story_id "
-                       "ORDER BY 1",
-        }
-        return {k: con.execute(sql).fetchall() for k, sql in q.items()}
-    finally:
-        con.close()
-
-
 @pytest.mark.slow
 def test_enrichment_killed_mid_run_resumes_to_the_same_result(tmp_path, mirror):
     from crawlers.crawl import CrawlWindow, crawl
@@ -163,7 +148,7 @@ def test_enrichment_killed_mid_run_resumes_to_the_same_result(tmp_path, mirror):
 
     run_enrich(load_settings(**killed))  # the next run
     run_enrich(load_settings(**ref))  # an uninterrupted run on the same documents
-    resumed, clean = _enrichment(killed["db_path"]), _enrichment(ref["db_path"])
+    resumed, clean = enrichment_rows(killed["db_path"]), enrichment_rows(ref["db_path"])
     assert len(resumed["enrichments"]) == total
     assert resumed == clean
 

@@ -7,31 +7,12 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pytest
 
 from radar.settings import load_settings
 from store.db import opened
-
-
-def _results(db: Path) -> dict:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        q = {
-            "enrichments": "SELECT doc_id, status, language FROM enrichments ORDER BY 1",
-            "tags": "SELECT doc_id, kind, tag, round(score, 4) FROM tags ORDER BY ALL",
-            "entities": "SELECT doc_id, entity_id, mentions FROM entities ORDER BY ALL",
-            "near_duplicates": "SELECT doc_id, duplicate_of FROM near_duplicates ORDER BY ALL",
-            "stories": "SELECT list(doc_id ORDER BY doc_id) FROM story_members GROUP BY story_id "
-                       "ORDER BY 1",
-        }
-        out = {k: con.execute(sql).fetchall() for k, sql in q.items()}
-        out["vectors"] = {d: np.asarray(v, dtype=np.float32) for d, v in con.execute(
-            "SELECT doc_id, vector FROM embeddings").fetchall()}
-        return out
-    finally:
-        con.close()
+from tests.stored_enrichment import enrichment_rows
 
 
 @pytest.mark.slow
@@ -65,7 +46,8 @@ def test_dask_fanned_out_enrichment_equals_in_process(tmp_path, mirror, prefect_
     assert counts["enrich"]["reused_vectors"] == ok  # ... and the writer computed none itself
     assert not list(Path(fanned["spool_dir"]).glob("enrich-fanout-*"))
 
-    a, b = _results(Path(local["db_path"])), _results(Path(fanned["db_path"]))
+    a = enrichment_rows(local["db_path"], vectors=True)
+    b = enrichment_rows(fanned["db_path"], vectors=True)
     for key in ("enrichments", "tags", "entities", "near_duplicates", "stories"):
         assert a[key] == b[key], key
     assert a["vectors"].keys() == b["vectors"].keys()
