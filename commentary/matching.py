@@ -7,7 +7,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from store.search import phrase_units, query_terms, term_regex, unit_alternatives, unit_regex
+from store.search import (
+    adjacency_in,
+    phrase_units,
+    query_terms,
+    text_matching,
+    unit_alternatives,
+    unit_regex,
+)
 
 _SUFFIXES = ("ings", "ing", "ies", "ied", "es", "ed", "ly", "s")
 # a parenthetical of two words or more, e.g. "(which include products of Hong Kong)"
@@ -53,13 +60,7 @@ class Matcher:
         stems = [_stem(t) for t in terms]
         raw_of = dict(zip(stems, terms, strict=True))
         lowered = [t.lower() for t in texts]
-
-        def adjacency(a: str, b: str) -> tuple[int, int]:
-            pa, pb = re.compile(term_regex(a)), re.compile(term_regex(b))
-            pab = re.compile(unit_regex((a, b)))
-            both = [t for t in lowered if pa.search(t) and pb.search(t)]
-            return len(both), sum(1 for t in both if pab.search(t))
-
+        adjacency = adjacency_in(text_matching(dict(enumerate(lowered))))
         units = phrase_units(stems, adjacency) if lowered else tuple((s,) for s in stems)
         pats = tuple(re.compile(unit_regex(u, unit_alternatives(u, [raw_of[u[0]]], synonyms)),
                                 re.IGNORECASE) for u in units)

@@ -88,15 +88,18 @@ class Story:
         norm = float(np.linalg.norm(self.vector_sum))
         return (self.vector_sum / norm if norm else self.vector_sum).astype(np.float32)
 
+    def _carried(self, counts: Counter, limit: int | None = None) -> frozenset[str]:
+        """Keys of `counts` that at least 30% of members have (the `limit` commonest)."""
+        need = max(1, int(0.3 * len(self.items) + 0.5))
+        return frozenset(k for k, n in counts.most_common(limit) if n >= need)
+
     def top_entities(self, limit: int = 15) -> frozenset[str]:
         """Entities carried by at least 30% of members (at most ``limit``)."""
-        need = max(1, int(0.3 * len(self.items) + 0.5))
-        return frozenset(e for e, n in self.entity_counts.most_common(limit) if n >= need)
+        return self._carried(self.entity_counts, limit)
 
     def top_products(self) -> frozenset[str]:
         """Products named in the titles of at least 30% of members."""
-        need = max(1, int(0.3 * len(self.items) + 0.5))
-        return frozenset(p for p, n in self.product_counts.items() if n >= need)
+        return self._carried(self.product_counts)
 
     def title(self) -> str:
         """Title of the most central member, weighted by source authority."""

@@ -40,14 +40,19 @@ def latest_schema() -> int:
     return migrations()[-1][0]
 
 
+def applied_schema(con: duckdb.DuckDBPyConnection) -> int:
+    """Highest migration version applied to a migrated store (read-only connections too)."""
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0])
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """Highest applied migration version (0 for an empty file)."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version "
         "(version INTEGER PRIMARY KEY, name TEXT, applied_at TIMESTAMPTZ)"
     )
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-    return int(row[0])
+    return applied_schema(con)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -188,27 +188,44 @@ def unit_alternatives(unit: Sequence[str], raw: Sequence[str],
     return tuple(synonyms.get(raw[0].lower(), ())) if synonyms and len(unit) == 1 and raw else ()
 
 
+Matching = Callable[[str, Sequence[str]], frozenset]
+
+
+def text_matching(texts: Mapping[Hashable, str]) -> Matching:
+    """A memoised lookup over lower-cased texts: (regex, words every match contains) -> the
+    keys of the texts it matches. The words are tested with `in` first, which rules most
+    texts out far faster than the regex would."""
+    found: dict[str, frozenset] = {}
+
+    def matching(regex: str, literals: Sequence[str]) -> frozenset:
+        if regex not in found:
+            pattern = re.compile(regex)
+            found[regex] = frozenset(k for k, t in texts.items()
+                                     if all(w in t for w in literals) and pattern.search(t))
+        return found[regex]
+
+    return matching
+
+
+def adjacency_in(matching: Matching) -> Callable[[str, str], tuple[int, int]]:
+    """`phrase_units`' adjacency over some texts: (a, b) -> (texts with both terms, texts with
+    them adjacent)."""
+
+    def adjacency(a: str, b: str) -> tuple[int, int]:
+        both = matching(term_regex(a), (a,)) & matching(term_regex(b), (b,))
+        return len(both), len(both & matching(unit_regex((a, b)), (a, b)))
+
+    return adjacency
+
+
 def _coverage(bodies: Mapping[str, str], terms: Sequence[str], stems: Sequence[str],
               synonyms: Mapping[str, Sequence[str]] | None) -> tuple[dict[str, float], list[str]]:
     """Share of the query's units (terms, or phrases the documents use; or their alternative
     wordings) each lower-cased document body contains, and the units' regexes."""
     if not bodies or not terms:
         return {i: 0.0 for i in bodies}, []
-    found: dict[str, frozenset[str]] = {}
-
-    def matching(regex: str, literals: Sequence[str]) -> frozenset[str]:
-        # A term or phrase match contains its words literally: `in` rules most bodies out
-        # far faster than the regex would.
-        if regex not in found:
-            pattern = re.compile(regex)
-            found[regex] = frozenset(i for i, b in bodies.items()
-                                     if all(w in b for w in literals) and pattern.search(b))
-        return found[regex]
-
-    def adjacency(a: str, b: str) -> tuple[int, int]:
-        both = matching(term_regex(a), (a,)) & matching(term_regex(b), (b,))
-        return len(both), len(both & matching(unit_regex((a, b)), (a, b)))
-
+    matching = text_matching(bodies)
+    adjacency = adjacency_in(matching)
     raw_of = dict(zip(stems, terms, strict=True))
     units = [(u, unit_alternatives(u, [raw_of[u[0]]], synonyms))
              for u in phrase_units(stems, adjacency)]

@@ -20,7 +20,7 @@ import duckdb
 from radar.errors import TransientError
 from radar.settings import Settings
 from store import snapshot
-from store.db import latest_schema, open_duckdb
+from store.db import applied_schema, latest_schema, open_duckdb
 
 log = logging.getLogger(__name__)
 _UPGRADE_WAIT_S = 30.0
@@ -29,19 +29,15 @@ _open: OrderedDict[Path, duckdb.DuckDBPyConnection] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _schema(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
-
-
 def _upgrade(db_path: Path) -> None:
     """Migrate the store and publish a copy at the code's schema: right after an upgrade the
     newest copy can predate a migration the pages rely on (a new column, a new table)."""
     try:
         with snapshot.writing(db_path, "schema upgrade", wait_s=_UPGRADE_WAIT_S) as con:
-            current = _schema(con)
+            current = applied_schema(con)
         copy = snapshot.latest_snapshot(db_path)
         with open_duckdb(copy, read_only=True) as check:
-            stale = _schema(check) < current
+            stale = applied_schema(check) < current
         if stale:  # the store was migrated earlier but never published
             snapshot.publish(db_path, _UPGRADE_WAIT_S)
     except TransientError as exc:
@@ -62,7 +58,7 @@ def _connection(db_path: Path) -> duckdb.DuckDBPyConnection:
         if con is None:
             try:
                 con = open_duckdb(copy, read_only=True)
-                if _schema(con) < latest_schema():
+                if applied_schema(con) < latest_schema():
                     con.close()
                     _upgrade(db_path)
                     copy = snapshot.latest_snapshot(db_path) or copy
