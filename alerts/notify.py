@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from email.message import EmailMessage
 
 import httpx
@@ -10,12 +11,34 @@ import httpx
 from radar.settings import AlertSettings, SmtpSettings
 from store.alerts import Alert, Candidate
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# Line and paragraph separators (U+2028, U+2029) and every control character (C0, DEL, C1
+# such as U+0085) end a line for the email package, which then refuses the header; they
+# become a space. Format characters (bidi overrides, zero-width ones) and lone surrogates
+# are dropped: they are invisible, can disguise a subject, and surrogates cannot be encoded.
+_BREAKS = ("Cc", "Zl", "Zp")
+_DROPPED = ("Cf", "Cs")
+_SPACES = re.compile(r"\s+")
+
+
+def _clean_char(char: str) -> str:
+    category = unicodedata.category(char)
+    if category in _BREAKS:
+        return " "
+    return "" if category in _DROPPED else char
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    """Crawled text made safe for a header or a chat line: no control characters, capped."""
-    return _CONTROL.sub(" ", text or "").strip()[:limit]
+    """Crawled text made safe for a header or a chat line: one line, capped.
+
+    Every Unicode line separator and control character becomes a space, invisible format
+    characters are removed, and runs of whitespace collapse to one space.
+
+    Example:
+        >>> one_line("Tariffs\u2028Bcc: x@example.org")
+        'Tariffs Bcc: x@example.org'
+    """
+    cleaned = "".join(_clean_char(c) for c in (text or "")[:limit * 4])
+    return _SPACES.sub(" ", cleaned).strip()[:limit]
 
 
 def payload(alert: Alert, doc: Candidate | None, query: str) -> dict:

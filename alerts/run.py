@@ -3,8 +3,10 @@
 The pass holds the store's writer lock only to claim alerts and to record outcomes, never
 while sending. A claimed alert is recorded as pending before it is sent, so a story is never
 notified twice for a watchlist entry; a failed delivery is tried again on later passes (up
-to ``alerts.max_attempts``); a pass killed while sending leaves the alert pending (shown by
-``radar status``) rather than risking a second notification.
+to ``alerts.max_attempts``, then given up with its reason); a pass killed while sending leaves
+the alert pending (shown by ``radar status``) rather than risking a second notification.
+Each alert is delivered on its own: one that fails, even with an unexpected exception, is
+recorded with its reason and the others are still sent.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class AlertCounts:
     retried: int = 0
     sent: int = 0
     failed: int = 0
+    given_up: int = 0  # failed for the last time (alerts.max_attempts reached)
     invalid: int = 0  # UI watchlists left out because their query no longer parses
 
 
@@ -94,6 +97,20 @@ def ui_watches(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[WatchSettings
     return out, invalid
 
 
+def deliver(alert: Alert, doc: Candidate | None, query: str, settings: Settings) -> str | None:
+    """Send one alert; returns None when sent, else the reason. Never raises.
+
+    Any exception is an outcome of this alert alone (a target the HTTP client rejects, text
+    the mail library refuses): the pass records it and goes on with the other alerts.
+    """
+    try:
+        return send(alert, doc, query, settings.alerts, settings.digest.smtp)
+    except Exception as exc:  # recorded as this alert's failure reason, never raised
+        log.warning("alert %s / story %s not sent: %s: %s", alert.watch_id, alert.story_id,
+                    type(exc).__name__, exc)
+        return f"{type(exc).__name__}: {exc}"
+
+
 def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
     """Match, claim, send and record alerts for every configured watchlist entry and every
     web UI watchlist with a channel.
@@ -125,12 +142,18 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
         db.claim(con, new)
     by_doc = {d.doc_id: d for d in docs}
     query_text = {w.id: w.query for w in watches}
-    outcomes = [(a, send(a, by_doc.get(a.doc_id), query_text.get(a.watch_id, ""),
-                         settings.alerts, settings.digest.smtp)) for a in retries + new]
-    if outcomes:
-        with opened(settings.db_path) as con:
-            for alert, error in outcomes:
-                db.finish(con, alert, error)
-    failed = sum(1 for _, e in outcomes if e)
+    outcomes: list[tuple[Alert, str | None]] = []
+    try:
+        for alert in retries + new:
+            outcomes.append((alert, deliver(alert, by_doc.get(alert.doc_id),
+                                            query_text.get(alert.watch_id, ""), settings)))
+    finally:  # whatever stops the loop, the alerts already sent are recorded as sent
+        if outcomes:
+            with opened(settings.db_path) as con:
+                for alert, error in outcomes:
+                    db.finish(con, alert, error, settings.alerts.max_attempts)
+    failed = [a for a, e in outcomes if e]
+    given_up = sum(1 for a in failed if a.attempts + 1 >= settings.alerts.max_attempts)
     return AlertCounts(candidates=len(docs), new=len(new), retried=len(retries),
-                       sent=len(outcomes) - failed, failed=failed, invalid=invalid)
+                       sent=len(outcomes) - len(failed), failed=len(failed), given_up=given_up,
+                       invalid=invalid)

@@ -88,12 +88,20 @@ def claim_retries(con: duckdb.DuckDBPyConnection, max_attempts: int) -> list[Ale
     return [Alert(*r) for r in rows]
 
 
-def finish(con: duckdb.DuckDBPyConnection, alert: Alert, error: str | None) -> None:
-    """Record one delivery attempt's outcome (sent, or failed with its reason)."""
+def finish(con: duckdb.DuckDBPyConnection, alert: Alert, error: str | None,
+           max_attempts: int) -> None:
+    """Record one delivery attempt's outcome: sent; failed with its reason (tried again by a
+    later pass); or, on the `max_attempts`-th failure, given up with the reason."""
+    status = "sent"
+    if error:
+        status = "failed"
+        if alert.attempts + 1 >= max_attempts:
+            status = "given_up"
+            error = f"gave up after {alert.attempts + 1} attempts: {error}"
     con.execute(
         "UPDATE alerts SET status = ?, attempts = attempts + 1, error = ?, "
         "sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE watch_id = ? AND story_id = ?",
-        ["failed" if error else "sent", (error or "")[:1000] or None, error is None,
+        [status, (error or "")[:1000] or None, error is None,
          datetime.now(UTC), alert.watch_id, alert.story_id])
 
 

@@ -3,16 +3,18 @@ delivery to real loopback servers, retries of failed deliveries, records in Duck
 
 from __future__ import annotations
 
-import email
 import json
 import socket
 import threading
+import unicodedata
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from alerts.match import matches, parse_query
+from alerts.notify import one_line
 from alerts.run import run_alerts
 from radar.errors import ConfigError
 from radar.settings import load_settings
@@ -190,40 +192,114 @@ def test_a_failed_delivery_is_retried_up_to_the_limit(tmp_path, hooks):
     assert run_alerts(settings, now=NOW).retried == 0  # max_attempts = 2 reached
     with open_reader(settings) as con:
         assert con.execute("SELECT status, attempts, error FROM alerts WHERE story_id = 's2'"
-                           ).fetchone()[:2] == ("failed", 2)
+                           ).fetchone()[:2] == ("given_up", 2)
 
 
-def test_email_alert_through_a_real_smtp_server_with_safe_headers(tmp_path):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
+class Inbox:
+    """A real SMTP server (aiosmtpd) on a loopback port that keeps the messages it receives."""
 
-    class Inbox(Message):
-        def __init__(self):
-            super().__init__(message_class=email.message.EmailMessage)
-            self.messages = []
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Message
 
-        def handle_message(self, message):
-            self.messages.append(message)
+        outer = self
+        self.messages: list[EmailMessage] = []
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    try:
-        settings = _settings(tmp_path, [{"id": "dm", "query": "de minimis", "channel": "email",
-                                         "target": "a@example.org, b@example.org"}],
-                             digest={"smtp": {"host": "127.0.0.1", "port": port, "timeout_s": 5}})
-        with opened(settings.db_path) as con:
-            _doc(con, "d1", "s1", "De minimis\r\nBcc: victim@example.org ends")
-        assert run_alerts(settings, now=NOW).sent == 1
-    finally:
-        ctl.stop()
+        class Handler(Message):
+            def __init__(self):
+                super().__init__(message_class=EmailMessage)
+
+            def handle_message(self, message):
+                outer.messages.append(message)
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def smtp(self) -> dict:
+        return {"smtp": {"host": "127.0.0.1", "port": self.port, "timeout_s": 5}}
+
+
+@pytest.fixture
+def inbox():
+    box = Inbox()
+    yield box
+    box.controller.stop()
+
+
+def test_email_alert_through_a_real_smtp_server_with_safe_headers(tmp_path, inbox):
+    settings = _settings(tmp_path, [{"id": "dm", "query": "de minimis", "channel": "email",
+                                     "target": "a@example.org, b@example.org"}],
+                         digest=inbox.smtp())
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "De minimis\r\nBcc: victim@example.org ends")
+    assert run_alerts(settings, now=NOW).sent == 1
     (msg,) = inbox.messages
     assert "\n" not in msg["Subject"] and msg["Bcc"] is None
     assert msg["To"] == "a@example.org, b@example.org"
     assert "http://ui.local/stories/s1" in msg.get_payload(decode=True).decode()
+
+
+# Every character Python's str.splitlines() breaks on, the C1 controls, bidi overrides and
+# zero-width format characters, and a lone surrogate (which no mail encoder accepts).
+HOSTILE = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r\n",
+           "\x9b", "\u202e", "\u200b", "\ufeff", "\ud800"]
+
+
+@pytest.mark.parametrize("char", HOSTILE)
+def test_one_line_strips_every_line_separator_and_control_character(char):
+    text = one_line(f"Tariffs on chips{char}Bcc: victim@example.org")
+    assert text.splitlines() == [text]
+    assert not [c for c in text if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")]
+    assert text.startswith("Tariffs on chips") and text.endswith("Bcc: victim@example.org")
+    msg = EmailMessage()
+    msg["Subject"] = text  # raised ValueError for U+2028, U+2029, U+0085, ...
+    assert msg.as_bytes()
+
+
+def test_email_alerts_with_unicode_line_separators_in_the_title_are_sent(tmp_path, inbox):
+    settings = _settings(tmp_path, [{"id": "dm", "query": "de minimis", "channel": "email",
+                                     "target": "a@example.org"}], digest=inbox.smtp())
+    with opened(settings.db_path) as con:
+        for i, char in enumerate(("\u2028", "\u2029", "\x85")):
+            _doc(con, f"d{i}", f"s{i}", f"De minimis{char}Bcc: victim@example.org ends")
+    counts = run_alerts(settings, now=NOW)
+    assert (counts.sent, counts.failed) == (3, 0)
+    assert [a[3] for a in _alerts(settings)] == ["sent"] * 3
+    assert len(inbox.messages) == 3
+    for msg in inbox.messages:
+        assert msg["Bcc"] is None and msg["Subject"].startswith("[policy-radar] dm: De minimis")
+
+
+def test_a_delivery_that_raises_is_recorded_and_the_others_are_sent(tmp_path, hooks):
+    """httpx raises InvalidURL (not an HTTPError) for a control character in a webhook URL
+    from radar.toml: that alert fails with its reason, is retried on later passes up to
+    alerts.max_attempts and then given up, and the other watch's alert goes out."""
+    settings = _settings(tmp_path, [{"id": "broken", "query": "chips", "target": hooks.url + "\x00"},
+                                    {"id": "ok", "query": "chips", "target": hooks.url}])
+    with opened(settings.db_path) as con:
+        _doc(con, "d1", "s1", "CHIPS grants")
+    counts = run_alerts(settings, now=NOW)
+    assert (counts.new, counts.sent, counts.failed) == (2, 1, 1)
+    assert [b["watch"] for b in hooks.bodies] == ["ok"]
+
+    def status(watch):
+        with open_reader(settings) as con:
+            return con.execute("SELECT status, attempts, error FROM alerts WHERE watch_id = ?",
+                               [watch]).fetchone()
+
+    state, attempts, error = status("broken")
+    assert (state, attempts) == ("failed", 1) and "InvalidURL" in error
+    assert status("ok")[:2] == ("sent", 1)
+    counts = run_alerts(settings, now=NOW)  # the second attempt (max_attempts = 2) fails too
+    assert (counts.retried, counts.failed, counts.given_up) == (1, 1, 1)
+    state, attempts, error = status("broken")
+    assert (state, attempts) == ("given_up", 2)
+    assert error.startswith("gave up after 2 attempts: ") and "InvalidURL" in error
+    assert run_alerts(settings, now=NOW).retried == 0
+    assert [b["watch"] for b in hooks.bodies] == ["ok"]
 
 
 def test_email_without_smtp_is_recorded_as_failed(tmp_path):
