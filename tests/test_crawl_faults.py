@@ -14,25 +14,7 @@ import pytest
 
 from crawlers.crawl import CrawlWindow, crawl
 from crawlers.registry import load_registry
-from tests.conftest import FIXTURES, Route
-
-HOST = "news.example.gov"
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-
-
-def _article(title: str, body: str) -> bytes:
-    return (f'<html lang="en"><head><title>{title}</title>'
-            '<meta property="article:published_time" content="2025-04-02T10:00:00-04:00"></head>'
-            f"<body><main><h1>{title}</h1><p>{body} " + "More policy detail here. " * 20
-            + "</p></main></body></html>").encode()
-
-
-def _rss(paths: list[str]) -> bytes:
-    items = "".join(
-        f"<item><title>Item {p}</title><link>https://{HOST}{p}</link>"
-        "<pubDate>Wed, 02 Apr 2025 10:00:00 -0400</pubDate></item>" for p in paths)
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
-            "</channel></rss>").encode()
+from tests.servers import FIXTURES, HOST, HTML, Route, article_page, rss_feed
 
 
 def _registry(tmp_path: Path, *entries: str) -> object:
@@ -47,10 +29,10 @@ def _registry(tmp_path: Path, *entries: str) -> object:
 @pytest.fixture
 def site(settings, fault_server, tmp_path):
     """A fault server with two good articles and a feed listing good, bad, good."""
-    fault_server.routes["/good1"] = Route(200, HTML, _article("Good one", "Semiconductor tariffs."))
-    fault_server.routes["/good2"] = Route(200, HTML, _article("Good two", "Export controls."))
+    fault_server.routes["/good1"] = Route(200, HTML, article_page("Good one", "Semiconductor tariffs."))
+    fault_server.routes["/good2"] = Route(200, HTML, article_page("Good two", "Export controls."))
     fault_server.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"},
-                                         _rss(["/good1", "/bad", "/good2"]))
+                                         rss_feed(["/good1", "/bad", "/good2"]))
     crawl_cfg = settings.crawl.model_copy(update={
         "host_map": {HOST: fault_server.base}, "retries": 1, "backoff_s": 0.01,
         "max_retry_after_s": 5.0, "timeout_s": 1.0})
@@ -102,7 +84,7 @@ def test_503_with_short_retry_after_is_honoured_then_stored(con, site, tmp_path)
     def flip(handler):
         if sum(1 for p, _ in fs.hits if p == "/bad") > 1:
             route.status, route.headers = 200, HTML
-            return _article("Late but fine", "Delayed release.")
+            return article_page("Late but fine", "Delayed release.")
         return b"busy"
 
     route.body = flip
@@ -139,7 +121,7 @@ def test_redirect_loop(con, site, tmp_path):
 def test_robots_disallow(con, site, tmp_path):
     settings, fs = site
     fs.routes["/robots.txt"] = Route(200, {}, b"User-agent: *\nDisallow: /bad\n")
-    _bad_article(con, settings, fs, tmp_path, Route(200, HTML, _article("Secret", "x")),
+    _bad_article(con, settings, fs, tmp_path, Route(200, HTML, article_page("Secret", "x")),
                  "robots.txt disallows")
     assert not any(p == "/bad" for p, _ in fs.hits)
 
@@ -160,8 +142,8 @@ def test_wrong_charset_header_still_decodes(con, site, tmp_path):
 
 def test_malformed_xml_feed_keeps_what_parsed(con, site, tmp_path):
     settings, fs = site
-    fs.routes["/bad"] = Route(200, HTML, _article("Good three", "x"))
-    broken = _rss(["/good1", "/bad", "/good2"]).replace(b"</channel></rss>", b"<item><title>Cut")
+    fs.routes["/bad"] = Route(200, HTML, article_page("Good three", "x"))
+    broken = rss_feed(["/good1", "/bad", "/good2"]).replace(b"</channel></rss>", b"<item><title>Cut")
     fs.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"}, broken)
     counts, status = _run(con, settings, _registry(tmp_path, "f=/feed"))
     assert status == "ok" and counts.by_source["f"]["feed_error"] == 1
@@ -171,7 +153,7 @@ def test_malformed_xml_feed_keeps_what_parsed(con, site, tmp_path):
 
 def test_html_served_as_feed(con, site, tmp_path):
     settings, fs = site
-    fs.routes["/bad"] = Route(200, HTML, _article("Good three", "x"))
+    fs.routes["/bad"] = Route(200, HTML, article_page("Good three", "x"))
     fs.routes["/notfeed"] = Route(200, HTML, b"<html><body><h1>Welcome</h1></body></html>")
     counts, status = _run(con, settings, _registry(tmp_path, "broken=/notfeed", "f=/feed"))
     assert status == "ok" and "broken" in counts.failures

@@ -73,7 +73,7 @@ ENCODED = {"big5": "經濟部產業技術司", "gb2312": "商务部公告出口�
 @pytest.mark.parametrize("codec", sorted(ENCODED))
 @pytest.mark.parametrize("header", ["text/html; charset=utf-8", "text/html", None, "right"])
 def test_encoding_fixtures_decode_whatever_the_header_says(codec, header):
-    from tests.conftest import FIXTURES
+    from tests.servers import FIXTURES
 
     page = (FIXTURES / "encodings" / f"{codec}.html").read_bytes()
     content_type = f"text/html; charset={codec}" if header == "right" else header
@@ -130,7 +130,7 @@ def test_quality_gate_on_heldout_real_pages():
     import trafilatura
 
     from crawlers.quality import score, snapshot_pages
-    from tests.conftest import SNAPSHOT
+    from tests.servers import SNAPSHOT
 
     pages = list(snapshot_pages(SNAPSHOT, heldout=True, limit=200))
     assert len(pages) == 200

@@ -20,7 +20,7 @@ import pytest
 from radar.settings import load_settings
 from store.db import open_reader, opened
 from store.snapshot import latest_snapshot, snapshot_dir
-from tests.conftest import Route
+from tests.servers import Route
 from tests.stored_enrichment import enrichment_rows
 
 ROOT = Path(__file__).resolve().parent.parent

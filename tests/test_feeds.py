@@ -6,7 +6,7 @@ from crawlers.feeds import parse_feed, poll_feed
 from crawlers.fetch import Fetcher
 from crawlers.registry import Source
 from radar.errors import BadInputError
-from tests.conftest import Route
+from tests.servers import Route
 
 HOST = "news.example.gov"
 SOURCE = Source(id="t-feed", name="T", publisher="P", country="US", language="en", kind="feed",

@@ -6,7 +6,7 @@ import pytest
 
 from crawlers.fetch import Fetcher, parse_retry_after, route
 from radar.errors import BadInputError, NotAllowedError, TransientError
-from tests.conftest import Route
+from tests.servers import Route
 
 HOST = "news.example.gov"
 

@@ -7,8 +7,7 @@ import pytest
 from crawlers.crawl import CrawlWindow, crawl
 from crawlers.health import source_health
 from crawlers.registry import load_registry
-from tests.conftest import Route
-from tests.test_crawl_faults import HOST, HTML, _article, _rss
+from tests.servers import HOST, HTML, Route, article_page, rss_feed
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +29,8 @@ def listing_site(settings, fault_server, tmp_path):
         "selectors: {item: li.post, link: h2 a, date: time, next: a.next}, verified: 'unverified: t'}\n"
         f"  - {{id: fd, name: f, publisher: p, country: US, language: en, kind: feed, "
         f"url: 'https://{HOST}/feed', verified: 'unverified: t'}}\n")
-    fault_server.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"}, _rss(["/f1"]))
-    fault_server.routes["/f1"] = Route(200, HTML, _article("From the feed", "Trade."))
+    fault_server.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"}, rss_feed(["/f1"]))
+    fault_server.routes["/f1"] = Route(200, HTML, article_page("From the feed", "Trade."))
     crawl_cfg = settings.crawl.model_copy(update={
         "host_map": {HOST: fault_server.base}, "retries": 1, "backoff_s": 0.05,
         "max_retry_after_s": 5.0, "timeout_s": 3.0})
@@ -61,13 +60,13 @@ def test_pagination_stops_at_stored_items_and_retry_after_is_honoured(con, listi
     fs.routes["/news/"] = Route(200, HTML, _listing(["/a1", "/a2"], "/news/page/2/"))
     fs.routes["/news/page/2/"] = Route(200, HTML, _listing(["/a3", "/slow", "/gone"]))
     for p in ("/a1", "/a2", "/a3"):
-        fs.routes[p] = Route(200, HTML, _article(f"Article {p}", "Semiconductors."))
+        fs.routes[p] = Route(200, HTML, article_page(f"Article {p}", "Semiconductors."))
     slow = Route(503, {"Retry-After": "1"}, b"busy")
 
     def flip(handler):
         if sum(1 for path, _ in fs.hits if path == "/slow") > 1:
             slow.status, slow.headers = 200, HTML
-            return _article("Slow but stored", "Patience.")
+            return article_page("Slow but stored", "Patience.")
         return b"busy"
 
     slow.body = flip

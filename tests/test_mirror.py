@@ -13,7 +13,7 @@ import pytest
 
 from crawlers.mirror import Mirror, load_snapshot
 from crawlers.mirror_fedreg import normalize, parse_term
-from tests.conftest import SNAPSHOT
+from tests.servers import SNAPSHOT
 
 AS_OF = datetime.fromisoformat("2025-04-03T07:00:00+08:00")  # 2025-04-02 19:00 in Washington
 AS_OF_DAY = "2025-04-02"

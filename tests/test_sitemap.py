@@ -8,8 +8,7 @@ import pytest
 
 from crawlers.crawl import CrawlWindow, crawl
 from crawlers.registry import load_registry
-from tests.conftest import Route
-from tests.test_crawl_faults import HOST, HTML, _article
+from tests.servers import HOST, HTML, Route, article_page
 
 pytestmark = pytest.mark.slow
 
@@ -36,8 +35,8 @@ def site(settings, fault_server, tmp_path):
     fault_server.routes["/news.xml.gz"] = Route(200, {"Content-Type": "application/x-gzip"}, gzip.compress(
         _urlset([("/news/one", "2025-04-01T09:00:00+02:00"), ("/news/two", "2025-04-02T09:00:00+02:00"),
                  ("/about/team", "2025-04-02T09:00:00+02:00"), ("/news/ancient", "2020-01-01")])))
-    fault_server.routes["/news/one"] = Route(200, HTML, _article("Innovation credit v1", "First text."))
-    fault_server.routes["/news/two"] = Route(200, HTML, _article("Quantum programme", "Funding."))
+    fault_server.routes["/news/one"] = Route(200, HTML, article_page("Innovation credit v1", "First text."))
+    fault_server.routes["/news/two"] = Route(200, HTML, article_page("Quantum programme", "Funding."))
     cfg = settings.crawl.model_copy(update={"host_map": {HOST: fault_server.base}})
     return settings.model_copy(update={"crawl": cfg}), fault_server, load_registry(path)
 
@@ -53,7 +52,7 @@ def test_changed_page_becomes_a_new_version_not_a_duplicate(con, site):
     # the site edits /news/one and says so in its sitemap
     fs.routes["/news.xml.gz"].body = gzip.compress(_urlset([
         ("/news/one", "2025-04-03T12:00:00+02:00"), ("/news/two", "2025-04-02T09:00:00+02:00")]))
-    fs.routes["/news/one"] = Route(200, HTML, _article("Innovation credit v2", "Amended text."))
+    fs.routes["/news/one"] = Route(200, HTML, article_page("Innovation credit v2", "Amended text."))
     fs.hits.clear()
     second = crawl(con, settings, reg, None, window)
     assert second.by_source["sm"]["updated"] == 1

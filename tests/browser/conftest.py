@@ -13,14 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.actions import PASSWORD, USER
 from tests.browser.webstore import build_web_store
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
         "--disable-component-update", "--no-first-run", "--disable-sync"]
-USER, PASSWORD = "analyst", "correct horse battery"
 
 
 @pytest.fixture(scope="session")
@@ -94,19 +92,3 @@ def page(browser, base_url):
           if "Content Security Policy" in m.text else None)
     yield pg
     context.close()
-
-
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as test-artifacts/<name>.png."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def login(page, user: str = USER, password: str = PASSWORD) -> None:
-    """Log in through the form."""
-    page.goto("/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password)
-    page.click("form[action='/login'] button[type=submit]")

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from tests.browser.conftest import login, shot
+from tests.browser.actions import login, shot
 
 pytestmark = pytest.mark.browser
 
