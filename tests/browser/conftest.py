@@ -73,7 +73,7 @@ def browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail("no Chromium at /usr/bin/chromium: `apt-get install -y chromium` "
-                    "(.ci/run does this)")
+                    "(`make test` does this)")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
