@@ -223,6 +223,8 @@ class WebSettings(BaseModel):
     watch_days: int = 14  # watchlist hits: documents first seen in the last N days of the store
     search_limit: int = 40
     story_docs: int = 200
+    # largest request body accepted (413 beyond it, before anything parses the body)
+    max_body_bytes: int = 1_000_000
 
 
 class Settings(BaseSettings):

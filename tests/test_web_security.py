@@ -1,14 +1,18 @@
 """Web UI security pieces: password hashes, signed sessions, CSRF tokens, sanitised Markdown,
-local-only redirects, and the users check at start."""
+local-only redirects, the users check at start; over real HTTP, request body limits and the
+security headers on every response, errors included."""
 
 from __future__ import annotations
 
 import re
+import select
+import socket
 
 import pytest
 
 from radar.errors import ConfigError
-from radar.settings import WebSettings
+from radar.settings import WebSettings, load_settings
+from tests.webserver import PASSWORD, SECRET_ENV, USER, WebServer, csrf_of, login, web_settings
 from web import auth
 from web.render import local_path, markdown_html, url_host
 
@@ -91,3 +95,85 @@ def test_webhook_targets_are_shown_without_their_secret_path():
     assert url_host("https://hooks.slack.com/services/T000/B000/XXXXsecret") == (
         "https://hooks.slack.com/…")
     assert url_host("not a url") == "…"
+
+
+# --- the app over real HTTP: request body limits, security headers on every response -------
+
+def _raw_request(port: int, head: str, chunks, chunked: bool = False) -> tuple[int, dict, int]:
+    """Send a request on a plain socket, stop sending as soon as the server answers.
+
+    Returns:
+        (status, lower-cased headers, body bytes sent before the answer came).
+    """
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65536)  # "sent" ~ what was read
+        sock.sendall(head.encode("latin-1"))
+        try:
+            for chunk in chunks:
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server has answered (or closed): stop uploading
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                sent += len(chunk)
+            else:
+                if chunked:
+                    sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        data = b""
+        while b"\r\n\r\n" not in data:
+            got = sock.recv(65536)
+            if not got:
+                break
+            data += got
+    status_line, *lines = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    headers = dict((k.strip().lower(), v.strip()) for k, v in
+                   (line.split(":", 1) for line in lines if ":" in line))
+    return int(status_line.split()[1]), headers, sent
+
+
+def _assert_security_headers(headers) -> None:
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    monkeypatch.setenv(SECRET_ENV, "test key " * 4)
+    with WebServer(web_settings(tmp_path, max_body_bytes=100_000)) as s:
+        yield s
+
+
+def test_the_body_limit_is_a_setting_of_about_a_megabyte():
+    assert 500_000 <= WebSettings().max_body_bytes <= 2_000_000
+    assert load_settings().web.max_body_bytes == WebSettings().max_body_bytes
+
+
+def test_a_declared_huge_body_is_refused_before_it_is_read(server):
+    head = ("POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+            "\r\nContent-Length: 300000000\r\n\r\n")
+    status, headers, sent = _raw_request(server.port, head, (b"a" * 65536 for _ in range(4)))
+    assert status == 413 and sent < 300_000
+    _assert_security_headers(headers)
+
+
+def test_a_streamed_body_is_cut_at_the_limit(server):
+    head = ("POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+            "\r\nTransfer-Encoding: chunked\r\n\r\n")
+    status, headers, sent = _raw_request(server.port, head,
+                                         (b"a" * 65536 for _ in range(800)), chunked=True)
+    assert status == 413 and sent < 5_000_000, sent  # 52 MB if nobody stops the upload
+    _assert_security_headers(headers)
+
+
+def test_multipart_is_refused_where_no_route_takes_files(server):
+    with server.client() as client:
+        token = csrf_of(client)
+        got = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD},
+                          files={"upload": ("x.bin", b"\0" * 1000)})
+    assert got.status_code == 415
+    _assert_security_headers(got.headers)
+    with server.client() as client:  # the same form urlencoded logs in
+        assert login(client).status_code == 303

@@ -1,9 +1,9 @@
 """The analyst web UI: `create_app(settings)` builds the FastAPI app, `serve(settings)` runs it.
 
 Every page needs a logged-in session (local users from settings, scrypt hashes); every form
-carries a CSRF token; every response carries a Content-Security-Policy that allows only our
-own scripts and styles. Store errors become pages: busy store 503, unknown id 404, bad
-input 400.
+carries a CSRF token; every response, errors included, carries a Content-Security-Policy that
+allows only our own scripts and styles (web.guard, which also limits request bodies). Store
+errors become pages: busy store 503, unknown id 404, bad input 400, anything else 500.
 """
 
 from __future__ import annotations
@@ -24,29 +24,21 @@ from radar.errors import BadInputError, NotFoundError, TransientError
 from radar.settings import Settings
 from web import auth
 from web.drafts import DraftJobs
-from web.i18n import pick_lang, ui_strings
+from web.guard import RequestGuard
+from web.i18n import LANG_COOKIE, pick_lang, ui_strings
 from web.render import make_environment, page
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "radar_session"
-LANG_COOKIE = "radar_lang"
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+__all__ = ["LANG_COOKIE", "SESSION_COOKIE", "check_csrf", "create_app", "serve"]
 _PUBLIC = ("/login", "/lang", "/static/", "/healthz")
+# Paths whose routes take file uploads; multipart bodies are refused (415) everywhere else.
+_FILE_PATHS: tuple[str, ...] = ()
 
 
 class CsrfError(BadInputError):
     """A form was posted without this session's CSRF token."""
-
-
-def security_headers(response: Response) -> None:
-    """Headers every response carries (CSP, no sniffing, no framing, no referrer)."""
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers.setdefault("Cache-Control", "no-store")
 
 
 async def check_csrf(request: Request) -> None:
@@ -137,11 +129,13 @@ def create_app(settings: Settings) -> FastAPI:
                                                                     request.state.session),
                                 max_age=int(web.session_hours * 3600), httponly=True,
                                 samesite="lax", secure=web.cookie_secure, path="/")
-        security_headers(response)
         return response
 
     threading.Thread(target=_warm_up, args=(app.state,), name="warm-up", daemon=True).start()
     _install_handlers(app)
+    # Added last, so it is the outermost layer: it sees every response and every exception.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.web.max_body_bytes,
+                       default_lang=settings.ui_lang, file_paths=_FILE_PATHS)
     for module in (routes_session, routes_digest, routes_search, routes_comment, routes_sources,
                    routes_watch):
         app.include_router(module.router)

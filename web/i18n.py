@@ -6,6 +6,7 @@ from __future__ import annotations
 from briefs.i18n import STRINGS as DIGEST_STRINGS
 
 LANGS = ("zh-TW", "en")
+LANG_COOKIE = "radar_lang"
 
 _UI: dict[str, dict[str, str]] = {
     "zh-TW": {
@@ -116,6 +117,11 @@ _UI: dict[str, dict[str, str]] = {
         "error.notfound": "找不到指定的項目。",
         "error.bad": "輸入有誤",
         "error.csrf": "表單已過期，請重新整理後再送出。",
+        "error.too_large": "送出的內容過大，未予處理。",
+        "error.media_type": "此處不接受檔案上傳。",
+        "error.internal": "系統發生未預期的錯誤，已記錄；請稍後再試。",
+        "error.date": "「{field}」不是可用的日期：{value}（請用 YYYY-MM-DD 格式的實際日期）",
+        "login.throttled": "登入嘗試過多，請於 {seconds} 秒後再試。",
         "tz": "台北時間",
     },
     "en": {
@@ -226,6 +232,11 @@ _UI: dict[str, dict[str, str]] = {
         "error.notfound": "Not found.",
         "error.bad": "Bad input",
         "error.csrf": "The form expired; reload the page and send it again.",
+        "error.too_large": "The request was too large and was not processed.",
+        "error.media_type": "File uploads are not accepted here.",
+        "error.internal": "An unexpected error occurred and was logged; try again shortly.",
+        "error.date": "“{field}” is not a usable date: {value} (use a real date as YYYY-MM-DD)",
+        "login.throttled": "Too many login attempts; try again in {seconds} s.",
         "tz": "Taipei time",
     },
 }
