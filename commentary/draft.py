@@ -51,20 +51,25 @@ def parse_instant(value: date | datetime | str | None, tz: str, end: bool = Fals
     """A filter bound as a UTC instant; a bare date is its start (or end) in `tz`.
 
     Raises:
-        BadInputError: not an ISO date or date-time.
+        BadInputError: not an ISO date or date-time, or one that has no UTC instant (before
+            year 1 or after year 9999 once converted).
     """
     if value is None or value == "":
         return None
+    given = value
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value) if "T" in value or " " in value.strip() \
                 else date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise BadInputError(f"not a date (YYYY-MM-DD): {value!r}") from exc
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))).astimezone(UTC)
-    moment = time(23, 59, 59) if end else time(0, 0)
-    return datetime.combine(value, moment, ZoneInfo(tz)).astimezone(UTC)
+            raise BadInputError(f"not a date (YYYY-MM-DD): {given!r}") from exc
+    try:
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=ZoneInfo(tz))).astimezone(UTC)
+        moment = time(23, 59, 59) if end else time(0, 0)
+        return datetime.combine(value, moment, ZoneInfo(tz)).astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01 in Asia/Taipei is before year 1 in UTC
+        raise BadInputError(f"date out of range: {given!r}") from exc
 
 
 def _rerank(cands: list[Candidate], encoder, qvec: np.ndarray | None, k: int) -> list[Candidate]:

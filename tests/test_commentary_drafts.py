@@ -80,3 +80,12 @@ def test_unknown_drafts_and_stories_are_clear_errors(stored, settings):
         write_commentary(con, None, settings, "de minimis", story_id="s-missing")
     with pytest.raises(BadInputError, match="not a date"):
         write_commentary(con, None, settings, "de minimis", since="last tuesday")
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "0001-01-01T00:00:00+08:00",
+                                   "9999-12-31T23:59:59-12:00", "2025-02-30", "yesterday"])
+def test_filter_bounds_out_of_range_are_bad_input_not_a_crash(value):
+    from commentary.draft import parse_instant
+
+    with pytest.raises(BadInputError):  # 0001-01-01 in Taipei is before year 1 in UTC
+        parse_instant(value, "Asia/Taipei")

@@ -9,6 +9,7 @@ import select
 import socket
 
 import pytest
+from fastapi import Request
 
 from radar.errors import ConfigError
 from radar.settings import WebSettings, load_settings
@@ -177,3 +178,66 @@ def test_multipart_is_refused_where_no_route_takes_files(server):
     _assert_security_headers(got.headers)
     with server.client() as client:  # the same form urlencoded logs in
         assert login(client).status_code == 303
+
+
+def _boom(request: Request):
+    raise RuntimeError("a bug in a route")
+
+
+@pytest.fixture
+def logged_in(tmp_path, monkeypatch):
+    """A server (with a route that raises) and a logged-in client."""
+    from web.app import create_app
+
+    monkeypatch.setenv(SECRET_ENV, "test key " * 4)
+    settings = web_settings(tmp_path, max_body_bytes=100_000)
+    app = create_app(settings)
+    app.add_api_route("/boom", _boom)
+    with WebServer(settings, app) as server, server.client() as client:
+        assert login(client).status_code == 303
+        yield server, client
+
+
+def test_bad_filter_dates_are_a_400_with_a_message_in_the_ui_language(logged_in):
+    _, client = logged_in
+    got = client.get("/search", params={"q": "tariff", "since": "0001-01-01"})
+    assert got.status_code == 400
+    assert "「起日」不是可用的日期：0001-01-01" in got.text
+    _assert_security_headers(got.headers)
+    client.cookies.set("radar_lang", "en")
+    got = client.get("/search", params={"q": "tariff", "until": "<b>2025-13-01</b>"})
+    assert got.status_code == 400
+    assert "“To” is not a usable date: &lt;b&gt;2025-13-01&lt;/b&gt;" in got.text
+
+
+def test_every_response_carries_the_security_headers_errors_included(logged_in, caplog):
+    server, client = logged_in
+    with caplog.at_level("ERROR"):
+        crashed = client.get("/boom")
+    assert crashed.status_code == 500 and "a bug in a route" not in crashed.text
+    assert "系統發生未預期的錯誤" in crashed.text
+    assert any(r.exc_info and "a bug in a route" in str(r.exc_info[1]) for r in caplog.records)
+    answers = [crashed, client.get("/no-such-page"), client.get("/stories/no-such-story"),
+               client.get("/search", params={"q": "x", "since": "0001-01-01"}),
+               client.post("/watch", content=b"a" * 200_000,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"}),
+               client.post("/watch", data={"name": "x"}),  # no CSRF token: 403
+               client.get("/sources"), client.get("/login"), server.client().get("/digest")]
+    assert [a.status_code for a in answers] == [500, 404, 404, 400, 413, 403, 200, 200, 303]
+    for answer in answers:
+        _assert_security_headers(answer.headers)
+
+
+def test_the_outer_guard_answers_with_headers_whatever_escapes_inside():
+    """The last line: an exception outside every route and handler (here the whole app)."""
+    from web.guard import RequestGuard
+
+    async def broken(scope, receive, send):
+        if scope["type"] == "http":
+            raise RuntimeError("a bug in a middleware")
+
+    app = RequestGuard(broken, max_body_bytes=1000, default_lang="en")
+    with WebServer(None, app) as server, server.client() as client:
+        got = client.get("/anything")
+    assert got.status_code == 500 and got.text.startswith("An unexpected error occurred")
+    _assert_security_headers(got.headers)

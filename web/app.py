@@ -24,7 +24,7 @@ from radar.errors import BadInputError, NotFoundError, TransientError
 from radar.settings import Settings
 from web import auth
 from web.drafts import DraftJobs
-from web.guard import RequestGuard
+from web.guard import BodyTooLarge, RequestGuard
 from web.i18n import LANG_COOKIE, pick_lang, ui_strings
 from web.render import make_environment, page
 
@@ -123,7 +123,13 @@ def create_app(settings: Settings) -> FastAPI:
             target = quote(path + (f"?{request.url.query}" if request.url.query else ""), safe="")
             response: Response = RedirectResponse(f"/login?next={target}", status_code=303)
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except BodyTooLarge:
+                raise  # web.guard answers 413
+            except Exception:  # an unexpected error is a logged 500 page, never a traceback
+                log.exception("unhandled error on %s %s", request.method, path)
+                response = _error_page(request, 500, ui_strings(request.state.lang)["error.internal"])
         if fresh or request.state.session is not session:
             response.set_cookie(SESSION_COOKIE, auth.encode_session(app.state.key,
                                                                     request.state.session),

@@ -12,11 +12,13 @@ from fastapi.responses import Response
 from briefs.i18n import is_chinese
 from commentary.draft import parse_instant
 from commentary.query import load_synonyms, prepare_query
+from radar.errors import BadInputError
 from radar.settings import Settings
 from store import webqueries as wq
 from store.search import DocHit, SearchFilters, search
 from web.app import check_csrf
 from web.db import reading
+from web.i18n import ui_strings
 from web.render import page
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
@@ -65,6 +67,21 @@ def group_hits(docs: tuple[DocHit, ...], stories) -> list[StoryGroup]:
     return groups
 
 
+def filter_bound(value: str, field: str, request: Request, end: bool = False):
+    """A date filter from the form as a UTC instant (None when empty).
+
+    Raises:
+        BadInputError: not a date, or one without a UTC instant (0001-01-01 in Taipei); the
+            message names the field and the value in the UI language.
+    """
+    settings: Settings = request.app.state.settings
+    try:
+        return parse_instant(value or None, settings.timezone, end=end)
+    except BadInputError as exc:
+        t = ui_strings(request.state.lang)
+        raise BadInputError(t["error.date"].format(field=t[field], value=value[:40])) from exc
+
+
 @router.get("/search")
 def search_page(request: Request, q: str = "", since: str = "", until: str = "",
                 country: str = "", topic: str = "", source: str = "") -> Response:
@@ -76,17 +93,18 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
     zh = is_chinese(request.state.lang)
     topics = [(t.id, t.zh if zh else t.en) for t in request.app.state.taxonomy.topics]
     result, groups, cards, prepared = None, [], {}, None
+    # Filters are checked before the model or the store is touched: bad input fails fast.
+    filters = SearchFilters(
+        since=filter_bound(since, "search.since", request),
+        until=filter_bound(until, "search.until", request, end=True),
+        countries=(country,) if country else (), sources=(source,) if source else (),
+        topics=(topic,) if topic else ())
     backend = encoder(request) if text else None
     with reading(settings) as con:
         countries, sources = wq.search_facets(con)
         if text:
             cs = settings.commentary
             prepared = prepare_query(text, cs.max_query_chars)
-            filters = SearchFilters(
-                since=parse_instant(since or None, settings.timezone),
-                until=parse_instant(until or None, settings.timezone, end=True),
-                countries=(country,) if country else (), sources=(source,) if source else (),
-                topics=(topic,) if topic else ())
             result = search(con, backend, prepared.text, filters, limit=settings.web.search_limit,
                             min_coverage=cs.min_coverage, min_cosine=cs.min_cosine,
                             synonyms=request.app.state.synonyms)
