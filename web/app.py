@@ -17,6 +17,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from briefs.digest import tag_labels
 from nlp.topics import load_taxonomy
@@ -27,12 +28,14 @@ from web.drafts import DraftJobs
 from web.guard import BodyTooLarge, RequestGuard
 from web.i18n import LANG_COOKIE, pick_lang, ui_strings
 from web.render import make_environment, page
+from web.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "radar_session"
 __all__ = ["LANG_COOKIE", "SESSION_COOKIE", "check_csrf", "create_app", "serve"]
 _PUBLIC = ("/login", "/lang", "/static/", "/healthz")
+_UNCHECKED = ("/static/", "/healthz")  # answered alike for everyone: no session lookup
 # Paths whose routes take file uploads; multipart bodies are refused (415) everywhere else.
 _FILE_PATHS: tuple[str, ...] = ()
 
@@ -83,6 +86,32 @@ def _install_handlers(app: FastAPI) -> None:
         return _error_page(request, 400, ui_strings(request.state.lang)["error.bad"], str(exc))
 
 
+async def _session_of(request: Request) -> tuple[auth.Session, bool, Response | None]:
+    """The request's session: (session, whether it is new, a refusal response or None).
+
+    A cookie that is unsigned, expired, revoked on the server or of a user no longer
+    configured gives a new anonymous session (so the login page follows). When the store
+    cannot be read to check a logged-in session, the request is refused (503), never let in.
+    """
+    app = request.app
+    hours = app.state.settings.web.session_hours
+    session = auth.decode_session(app.state.key, request.cookies.get(SESSION_COOKIE))
+    if session is not None and not request.url.path.startswith(_UNCHECKED):
+        try:
+            valid = await run_in_threadpool(app.state.sessions.is_valid, session)
+        except TransientError as exc:
+            request.state.session = auth.new_session(None, hours)
+            response = _error_page(request, 503, ui_strings(request.state.lang)["error.busy"],
+                                   str(exc))
+            response.headers["Retry-After"] = str(int(exc.retry_after or 5))
+            return request.state.session, True, response
+        if not valid:
+            session = None
+    if session is None:
+        return auth.new_session(None, hours), True, None
+    return session, False, None
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The web UI as an ASGI app (serve it with uvicorn on `settings.web.host/port`).
 
@@ -106,22 +135,23 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.taxonomy = load_taxonomy()
     app.state.tag_labels = tag_labels(app.state.taxonomy)
     app.state.jobs = DraftJobs()
+    app.state.sessions = Sessions(settings)
+    app.state.sessions.start()
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
     @app.middleware("http")
     async def session_layer(request: Request, call_next) -> Response:
         web = settings.web
-        session = auth.decode_session(app.state.key, request.cookies.get(SESSION_COOKIE))
-        fresh = session is None
-        if session is None:
-            session = auth.new_session(None, web.session_hours)
-        request.state.session = session
         request.state.lang = pick_lang(request.cookies.get(LANG_COOKIE), settings.ui_lang)
+        session, fresh, refusal = await _session_of(request)
+        request.state.session = session
         path = request.url.path
-        if session.user is None and not path.startswith(_PUBLIC):
+        if refusal is not None:
+            response: Response = refusal
+        elif session.user is None and not path.startswith(_PUBLIC):
             target = quote(path + (f"?{request.url.query}" if request.url.query else ""), safe="")
-            response: Response = RedirectResponse(f"/login?next={target}", status_code=303)
+            response = RedirectResponse(f"/login?next={target}", status_code=303)
         else:
             try:
                 response = await call_next(request)

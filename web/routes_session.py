@@ -1,4 +1,4 @@
-"""Log in, log out, and the language switch."""
+"""Log in, log out (revoking the session on the server), and the language switch."""
 
 from __future__ import annotations
 
@@ -35,13 +35,16 @@ async def login(request: Request, username: str = Form(""), password: str = Form
     ok = await asyncio.to_thread(auth.check_login, web, username.strip(), password)
     if not ok:
         return page(request, "login.html.j2", status_code=401, next=local_path(next), failed=True)
-    request.state.session = auth.new_session(username.strip(), web.session_hours)
+    address = request.client.host if request.client else None
+    request.state.session = await asyncio.to_thread(request.app.state.sessions.login,
+                                                    username.strip(), address)
     return RedirectResponse(local_path(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    """End the session."""
+    """End the session: revoked on the server, so a copy of its cookie is refused too."""
+    request.app.state.sessions.logout(request.state.session)
     request.state.session = auth.new_session(None, request.app.state.settings.web.session_hours)
     return RedirectResponse("/login", status_code=303)
 
