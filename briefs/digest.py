@@ -12,6 +12,7 @@ from briefs.generate import LocalLM
 from briefs.i18n import is_chinese, strings
 from briefs.official import official_document
 from briefs.rank import ScoredStory, rank_stories, resolve_profile
+from briefs.reading import publisher_zh, story_card
 from briefs.records import (
     Coverage,
     Digest,
@@ -38,6 +39,7 @@ from store.digests import (
     story_history,
     window_stories,
 )
+from zhtw.terms import TermMatcher, build_matcher
 
 OTHER = "other"
 _ENTITY_KINDS = ("country", "agency", "programme", "instrument", "product")
@@ -151,8 +153,11 @@ def story_entry(
     lang: str,
     earlier: list[date],
     window_start: datetime,
+    matcher: TermMatcher | None = None,
 ) -> StoryEntry:
-    """Everything the digest shows about one story (summary with citations, badge, tags)."""
+    """Everything the digest shows about one story (summary with citations, badge, tags,
+    and its zh-TW 重點 card and headline)."""
+    matcher = matcher or build_matcher()
     members = _ordered(story.members)
     sources = tuple(
         SourceRef(
@@ -164,6 +169,7 @@ def story_entry(
             country=m.country,
             time_local=_fmt_local(m, settings.timezone),
             in_window=m.in_window,
+            publisher_zh=publisher_zh(m.publisher or m.source_name, matcher),
         )
         for i, m in enumerate(members, 1)
     )
@@ -171,6 +177,8 @@ def story_entry(
     head = _headline(members)
     badge, n_day = _badge(story, earlier, day, window_start, settings)
     zh = is_chinese(lang)
+    tags = _tag_labels(story, labels, zh)
+    card = story_card(members, head, matcher, _tag_labels(story, labels, True))
     return StoryEntry(
         story_id=story.story_id,
         headline=head.title.strip() or story.title,
@@ -180,7 +188,7 @@ def story_entry(
             for s in summary
         ),
         sources=sources,
-        tags=_tag_labels(story, labels, zh),
+        tags=tags,
         entities=_entity_labels(story, zh),
         badge=badge,
         day=n_day,
@@ -188,6 +196,8 @@ def story_entry(
         score=scored.score,
         parts=scored.parts,
         watch_hits=scored.watch_hits,
+        headline_zh=card.headline,
+        card=card,
     )
 
 
@@ -289,6 +299,7 @@ def build_digest(
         )
     )
     zh = is_chinese(lang)
+    matcher = build_matcher()
     sections = tuple(
         Section(
             topic_id=key,
@@ -297,7 +308,7 @@ def build_digest(
                 story_entry(
                     by_id[sc.story_id], sc, summaries[sc.story_id], labels, settings,
                     day=day, lang=lang, earlier=history.get(sc.story_id, []),
-                    window_start=window.start,
+                    window_start=window.start, matcher=matcher,
                 )  # fmt: skip
                 for sc in chosen[key]
             ),

@@ -33,6 +33,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "part.watchlist": "關注詞",
         "part.novelty": "新穎度",
         "part.recency": "時效",
+        "highlights": "重點",
+        "original": "原文",
+        "original_summary": "英文原文摘要",
+        "evidence": "依據之原文句",
+        "unchecked": "未通過核對",
+        "translation": "句子翻譯：{backend}；通過核對 {kept} 句，未通過 {dropped} 句（改列英文原文）",
+        "no_translation": "重點卡由來源句逐項擷取（未啟用句子翻譯）；英文原文見各則「原文」。",
     },
     "en": {
         "title": "Policy Radar morning digest",
@@ -62,6 +69,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "part.watchlist": "watchlist",
         "part.novelty": "novelty",
         "part.recency": "recency",
+        "highlights": "Key points",
+        "original": "Original",
+        "original_summary": "Original summary",
+        "evidence": "Source sentences",
+        "unchecked": "failed the check",
+        "translation": "Sentence translation: {backend}; {kept} passed the check, {dropped} failed (English shown)",
+        "no_translation": "Key points are read off the source sentences (no sentence translation configured).",
     },
 }
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
+from zhtw.records import Card
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -20,6 +22,7 @@ class SourceRef:
     country: str | None
     time_local: str | None
     in_window: bool
+    publisher_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class SummaryLine:
     doc_id: str
     n: int
     url: str | None
+    zh: str | None = None  # checked zh-TW translation (None: not translated or refused)
+    zh_reason: str = ""  # why no translation is shown ("" when none was attempted)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class StoryEntry:
     score: float
     parts: dict[str, float]
     watch_hits: tuple[str, ...] = ()
+    headline_zh: str = ""  # composed from the card (zhtw.headline), every piece cited
+    card: Card | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,16 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class TranslationCount:
+    """Sentence translation of a digest: backend, sentences shown in Chinese, refused."""
+
+    backend: str
+    kept: int
+    dropped: int
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Digest:
     """A digest for one date, profile and language."""
 
@@ -93,6 +110,7 @@ class Digest:
     sections: tuple[Section, ...]
     coverage: Coverage
     n_candidates: int
+    translation: TranslationCount | None = None
 
     @property
     def stories(self) -> list[StoryEntry]:

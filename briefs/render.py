@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from briefs.i18n import strings
+from briefs.i18n import is_chinese, strings
 from briefs.records import Digest, digest_to_dict, safe_url
+from nlp.entities import load_gazetteer
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
@@ -34,6 +35,32 @@ def _fmt_parts(parts: dict[str, float], text: dict[str, str]) -> str:
     return " · ".join(f"{text.get('part.' + k, k)} {v:.2f}" for k, v in parts.items())
 
 
+def _field(obj: object, name: str) -> object:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def evidence(card: object) -> list[tuple[int, str]]:
+    """(citation number, source sentence) of every card value, each sentence once, in slot
+    order; `card` is a zhtw Card or its stored JSON form."""
+    seen: dict[tuple[int, str], None] = {}
+    for slot in _field(card, "slots") or ():
+        for v in _field(slot, "values") or ():
+            cite = _field(v, "cite")
+            seen.setdefault((int(_field(cite, "n")), str(_field(cite, "sentence"))), None)
+    return list(seen)
+
+
+def country_labels():
+    """A filter: registry country code -> zh-TW label (the code when the gazetteer lacks it)."""
+    gaz = load_gazetteer()
+
+    def label(code: str | None) -> str:
+        e = gaz.entries.get(f"country:{code}") or gaz.entries.get(f"org:{code}")
+        return e.label_zh if e else (code or "")
+
+    return label
+
+
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("briefs", "templates"),
@@ -48,6 +75,8 @@ def _environment(autoescape: bool) -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["md"] = md_escape
     env.filters["md_url"] = md_url
+    env.filters["evidence"] = evidence
+    env.filters["country_zh"] = country_labels()
     return env
 
 
@@ -58,6 +87,7 @@ def _context(digest: Digest) -> dict:
         "t": text,
         "parts": lambda p: _fmt_parts(p, text),
         "n_stories": len(digest.stories),
+        "zh": is_chinese(digest.lang),
     }
 
 

@@ -1,0 +1,233 @@
+"""The 重點 card: what a story's documents say about a measure, slot by slot, in zh-TW.
+
+Deterministic and model-free. Every value is read off one source sentence (or the title) and
+keeps that sentence as its citation; a slot with no supporting sentence is left out, never
+guessed. Labels come from the gazetteer and the MOEA WTO glossary (nlp/gazetteer.yaml),
+numbers are copied exactly as the source writes them, with Chinese units.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from briefs.sentences import clean_markdown, split_sentences, without_title
+from commentary.dates import date_mentions
+from zhtw.amounts import amounts_in
+from zhtw.headline import compose_headline
+from zhtw.records import SLOT_LABELS, Card, CardDoc, Cite, Slot, SlotValue
+from zhtw.terms import TermMatcher, is_legal_basis_id, legal_bases
+
+SCOPE_SENTENCES = 12  # the lead of a document: where its measure, targets and dates are stated
+FOCUS_SENTENCES = 3  # measure and targets only from the title and the first sentences
+MAX_DOCS = 3
+MAX_VALUES = {"measure": 4, "targets": 6, "amounts": 5, "dates": 3, "legal_basis": 3}
+
+_WH_KINDS = {"order", "fact-sheet", "statement", "article"}
+_ORDER_CUES = (
+    (re.compile(r"A PROCLAMATION|do hereby proclaim"), "總統公告"),
+    (re.compile(r"^\W*MEMORANDUM FOR\b"), "總統備忘錄"),
+    (re.compile(r"By the authority vested in me|hereby ordered|EXECUTIVE ORDER"), "行政命令"),
+)
+_REGISTER_CUES = (
+    (re.compile(r"proposed rule change|notice of filing", re.I), "公告"),
+    (re.compile(r"interim final rule", re.I), "暫行最終規則"),
+    (re.compile(r"proposed rule|notice of proposed rulemaking|proposed amendments?\b", re.I),
+     "擬議規則"),
+    (re.compile(r"\bfinal rule\b|\bdirect final rule\b", re.I), "最終規則"),
+    (re.compile(r"information collection|comment request|request for (?:public )?comments?"
+                r"|request for information", re.I), "徵求意見"),
+    (re.compile(r"\bnotice\b|antidumping|anti-dumping|countervailing|administrative review|"
+                r"sunset review|initiation of|determination|\bmeeting\b", re.I), "公告"),
+)
+_KIND_INSTRUMENT = {"fact-sheet": "事實說明", "statement": "新聞稿", "article": "新聞稿"}
+_STATUS_BY_INSTRUMENT = {"行政命令": "已簽署", "總統公告": "已簽署", "總統備忘錄": "已簽署",
+                         "擬議規則": "擬議", "徵求意見": "徵求意見", "公告": "公告",
+                         "事實說明": "宣布", "最終規則": "公告", "暫行最終規則": "公告"}
+_IN_FORCE = re.compile(r"\b(took effect|went into effect|is (?:now )?in effect|entered into "
+                       r"force|effective immediately|are now in effect)\b", re.I)
+_PAUSE = re.compile(r"\b(paus(?:e|es|ed|ing)|suspend(?:s|ed|ing)?|suspension|delay(?:s|ed|ing)?)\b",
+                    re.I)
+_AMEND = re.compile(r"\b(amend(?:s|ed|ing|ment)?|modif(?:y|ies|ied|ying|ication))\b", re.I)
+_REVOKE = re.compile(r"\b(revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|repeal(?:s|ed|ing)?)\b", re.I)
+_SIGNED = re.compile(r"\bsigned\b", re.I)
+_HS = re.compile(r"\b(?:HTSUS|HTS|HS)\s*(?:(?:sub)?headings?\s*)?(\d{4}(?:\.\d{2}){0,3})\b")
+_ROLE = {"effective": "生效", "comments": "截止", "deadline": "截止"}
+
+
+def scope_sentences(doc: CardDoc) -> list[str]:
+    """The title, then the first sentences of the text (markup and a title copy removed)."""
+    out = [doc.title.strip()] if doc.title.strip() else []
+    for p in clean_markdown(without_title(doc.text, doc.title) if doc.title else doc.text):
+        for s in split_sentences(p):
+            s = s.strip()
+            if len(s) >= 12:
+                out.append(s)
+            if len(out) > SCOPE_SENTENCES:
+                return out
+    return out
+
+
+class _Slots:
+    """Values collected per slot, first citation wins, values deduplicated."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, SlotValue]] = {k: {} for k in SLOT_LABELS}
+
+    def add(self, key: str, value: str, en: str, doc: CardDoc, sentence: str,
+            kind: str = "") -> None:
+        if value not in self.values[key]:
+            cite = Cite(doc.doc_id, doc.n, doc.url, sentence)
+            self.values[key][value] = SlotValue(value, en, cite, kind)
+
+    def slots(self) -> tuple[Slot, ...]:
+        out = []
+        for key, label in SLOT_LABELS.items():
+            vals = tuple(self.values[key].values())[: MAX_VALUES.get(key, 8)]
+            if vals:
+                out.append(Slot(key, label, vals))
+        return tuple(out)
+
+
+def _instrument(doc: CardDoc, sentences: list[str]) -> tuple[str, str] | None:
+    """(zh instrument type, supporting sentence) from the document's own form."""
+    if doc.kind == "order":
+        head = doc.text[:3000]
+        for rx, zh in _ORDER_CUES:
+            if rx.search(head):
+                sentence = next((s for s in sentences[1:] if rx.search(s)), sentences[0])
+                return zh, sentence
+        return None
+    if doc.kind in _KIND_INSTRUMENT:
+        return _KIND_INSTRUMENT[doc.kind], sentences[0]
+    if doc.kind == "register":
+        for rx, zh in _REGISTER_CUES:
+            for s in sentences[:4]:
+                if rx.search(s):
+                    return zh, s
+    return None
+
+
+def _issuer(doc: CardDoc, sentences: list[str], matcher: TermMatcher) -> tuple[str, str] | None:
+    if doc.kind in _WH_KINDS:
+        return "白宮", sentences[0]
+    if doc.kind == "register" and len(sentences) > 1:
+        # The abstract's first sentence names who acts ("The Department of Commerce ...").
+        for m in matcher.mentions(sentences[1]):
+            if m.kind == "agency":
+                return m.zh, sentences[1]
+    return None
+
+
+def _status(card: _Slots, doc: CardDoc, sentences: list[str], instrument: str | None) -> None:
+    title = sentences[0]
+    if instrument in _STATUS_BY_INSTRUMENT:
+        status = _STATUS_BY_INSTRUMENT[instrument]
+        if not (instrument == "事實說明" and not card.values["measure"]):
+            card.add("status", status, instrument, doc, title)
+    for rx, zh in ((_PAUSE, "暫緩"), (_AMEND, "修正"), (_REVOKE, "撤銷")):
+        if rx.search(title):
+            card.add("status", zh, rx.search(title).group(0), doc, title)
+    for s in sentences[1:]:
+        if _IN_FORCE.search(s):
+            card.add("status", "已生效", _IN_FORCE.search(s).group(0), doc, s)
+            break
+
+
+def _stale(day: date, role: str, published: date | None) -> bool:
+    """A deadline before the document was published, or an effective date long before it, is
+    history the document recites (a rescinded policy's old deadline), not its own date."""
+    if published is None:
+        return False
+    if role in ("comments", "deadline"):
+        return day < published
+    return role == "effective" and (published - day).days > 60
+
+
+def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> None:
+    sentences = scope_sentences(doc)
+    if not sentences:
+        return
+    if doc.country:
+        zh = matcher.label(f"country:{doc.country}")
+        if zh:
+            card.add("country", zh, doc.country, doc, sentences[0])
+    issuer = _issuer(doc, sentences, matcher)
+    if issuer:
+        card.add("issuer", issuer[0], issuer[0], doc, issuer[1])
+    # The story's form and status are its lead document's: a merged member's EO must not
+    # make a Federal Register notice look like an order.
+    inst = _instrument(doc, sentences) if lead else None
+    if inst:
+        card.add("instrument", inst[0], inst[0], doc, inst[1])
+    own = f"country:{doc.country}" if doc.country else ""
+    for i, s in enumerate(sentences):
+        focus = i < FOCUS_SENTENCES + 1
+        for m in matcher.mentions(s) if focus else ():
+            if m.kind in ("instrument", "law", "programme") and not is_legal_basis_id(m.entity_id):
+                card.add("measure", m.zh, m.surface, doc, s)
+            elif m.kind == "product" or (m.kind == "country" and m.entity_id != own):
+                card.add("targets", m.zh, m.surface, doc, s, m.kind)
+        if focus:
+            for code in _HS.findall(s):
+                card.add("targets", f"HS {code}", code, doc, s, "hs")
+        for zh, _ in legal_bases(s):
+            card.add("legal_basis", zh, zh, doc, s)
+        for value, en in amounts_in(s):
+            card.add("amounts", value, en, doc, s)
+        for dm in date_mentions(s, doc.published):
+            if _stale(dm.day, dm.role, doc.published):
+                continue
+            role = "簽署" if _SIGNED.search(s[:dm.start]) and dm.role == "mention" else \
+                _ROLE.get(dm.role)
+            if role:
+                card.add("dates", f"{role} {dm.day.isoformat()}", s[dm.start:dm.end], doc, s)
+    if lead:
+        _status(card, doc, sentences, inst[0] if inst else None)
+
+
+_SPECIFIC_DUTIES = {"對等關稅", "反傾銷稅", "平衡稅", "防衛措施", "芬太尼關稅", "關稅配額"}
+
+
+def _drop_generic_tariff(slots: _Slots) -> None:
+    """"關稅" says nothing when a specific duty (對等關稅, 反傾銷稅 …) is named."""
+    measures = slots.values["measure"]
+    if "關稅" in measures and _SPECIFIC_DUTIES & set(measures):
+        del measures["關稅"]
+
+
+def _title_first(slots: _Slots, docs: Sequence[CardDoc]) -> None:
+    """Measures and targets named in the lead title lead the slot (the headline uses them)."""
+    if not docs:
+        return
+    title = docs[0].title
+    for key in ("measure", "targets"):
+        vals = slots.values[key]
+        ordered = sorted(vals.items(), key=lambda kv: kv[1].cite.sentence != title
+                         or kv[1].cite.doc_id != docs[0].doc_id)
+        slots.values[key] = dict(ordered)
+
+
+def build_card(docs: Sequence[CardDoc], matcher: TermMatcher, *, topics: Sequence[str] = ()
+               ) -> Card:
+    """The card of a story from its members, lead document first.
+
+    Args:
+        docs: the story's documents in the digest's order (the first is the lead); at most
+            `MAX_DOCS` are read.
+        matcher: gazetteer matcher (zhtw.terms.build_matcher()).
+        topics: the story's zh-TW topic labels, for the headline of a story that names no
+            measure.
+
+    Returns:
+        The filled slots and a zh-TW headline composed from them.
+    """
+    slots = _Slots()
+    for i, doc in enumerate(docs[:MAX_DOCS]):
+        _read_doc(slots, doc, matcher, lead=i == 0)
+    _drop_generic_tariff(slots)
+    _title_first(slots, docs)
+    filled = slots.slots()
+    headline, cites = compose_headline(filled, docs[0] if docs else None, topics)
+    return Card(slots=filled, headline=headline, headline_cites=cites)

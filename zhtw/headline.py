@@ -1,0 +1,144 @@
+"""A zh-TW headline composed from a card's slots, e.g.
+【美國・行政命令】取消中國大陸、香港微量進口免稅待遇，2025-05-02 起生效.
+
+Only slot values (each cited) and a fixed phrase book go in; the action verb is read off the
+lead document's title or first sentence. Nothing is translated freely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from zhtw.records import CardDoc, Slot
+
+# English verb in the title or lead sentence -> zh-TW action; first listed wins on ties.
+_ACTIONS = (
+    (re.compile(r"\b(eliminat\w*|clos(?:e|es|ed|ing)|end(?:s|ed|ing)?|terminat\w*)\b", re.I),
+     "取消"),
+    (re.compile(r"\b(paus\w*|suspend\w*|delay\w*)\b", re.I), "暫緩"),
+    (re.compile(r"\b(revok\w*|rescind\w*|repeal\w*)\b", re.I), "撤銷"),
+    (re.compile(r"\b(increas\w*|rais(?:e|es|ed|ing))\b", re.I), "調升"),
+    (re.compile(r"\b(reduc\w*|lower\w*|cut(?:s|ting)?)\b", re.I), "調降"),
+    (re.compile(r"\b(extend\w*|extension)\b", re.I), "延長"),
+    (re.compile(r"\b(impos\w*|levy\w*|regulating imports)\b", re.I), "課徵"),
+    (re.compile(r"\b(proceed\w*|implement\w*|appl(?:y|ies|ied|ying))\b", re.I), "實施"),
+    (re.compile(r"\b(adjust\w*)\b", re.I), "調整"),
+    (re.compile(r"\b(amend\w*|modif\w*)\b", re.I), "修正"),
+    (re.compile(r"\b(initiat\w*|investigat\w*)\b", re.I), "展開調查"),
+    (re.compile(r"\b(expand\w*|expansion)\b", re.I), "擴大"),
+    (re.compile(r"\b(establish\w*|launch\w*|creat(?:e|es|ed|ing))\b", re.I), "設立"),
+)
+_DUTIES = {"關稅", "對等關稅", "反傾銷稅", "平衡稅", "防衛措施", "芬太尼關稅", "關稅配額"}
+# Measures whose zh label names a regime, not what is taken away or granted.
+_NOUN = {"微量進口": "微量進口免稅待遇"}
+_PUBLICATION = {"register": "聯邦公報", "order": "白宮", "fact-sheet": "白宮",
+                "statement": "白宮", "article": "白宮"}
+
+
+def _values(slots: Sequence[Slot], key: str) -> list:
+    return next((list(s.values) for s in slots if s.key == key), [])
+
+
+# Federal Register titles are templates ("…; Suspended Investigation", "Extension of Target
+# Date"): only these forms say what the notice itself does.
+_REGISTER_ACTIONS = (
+    (re.compile(r"\b(Institution|Initiation) of\b.*\b(Investigations?|Reviews?)\b"), "展開調查"),
+    (re.compile(r"\bImplementation of Additional Duties\b|\bImposition of\b", re.I), "課徵"),
+)
+
+
+def _action(lead: CardDoc | None, first_sentence: str) -> str | None:
+    if lead is None:
+        return None
+    if lead.kind == "register":
+        return next((zh for rx, zh in _REGISTER_ACTIONS if rx.search(lead.title)), None)
+    for text in (lead.title, first_sentence):
+        for rx, zh in _ACTIONS:
+            if rx.search(text or ""):
+                return zh
+    return None
+
+
+def _phrase(action: str | None, measure: str | None, who: str, rate: str | None) -> str:
+    noun = _NOUN.get(measure or "", measure or "")
+    if rate and measure in _DUTIES:
+        noun = f"{noun}（{rate}）"
+    if action in ("課徵", "實施"):
+        return f"對{who}{action}{noun}" if who else f"{action}{noun}"
+    if action == "展開調查":
+        return f"對{who}{noun}展開調查" if who else f"就{noun}展開調查"
+    if action == "設立":
+        return f"設立{noun}"
+    return f"{action}{who}{noun}"
+
+
+def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequence[str] = ()
+                     ) -> tuple[str, tuple[int, ...]]:
+    """The headline and the citation numbers of the slot values it uses.
+
+    Args:
+        slots: the card's filled slots.
+        lead: the story's lead document (its title gives the action verb).
+        topics: zh-TW topic labels, used when the card names no measure.
+    """
+    used = []
+
+    def take(key: str, limit: int = 1) -> list[str]:
+        vals = _values(slots, key)[:limit]
+        used.extend(v.cite.n for v in vals)
+        return [v.value for v in vals]
+
+    country = take("country")
+    instrument = take("instrument")
+    kind_label = instrument[0] if instrument else _PUBLICATION.get(lead.kind if lead else "", "")
+    tag = "・".join(x for x in (*(country[:1]), kind_label) if x)
+    head = f"【{tag}】" if tag else ""
+    measures = _values(slots, "measure")
+    targets = _values(slots, "targets")
+    countries = [v for v in targets if v.kind == "country"][:3]
+    products = [v for v in targets if v.kind == "product"][:2]
+    who = "".join(x for x in ("、".join(v.value for v in countries),
+                                "、".join(v.value for v in products)) if x)
+    rate = next((v.value for v in _values(slots, "amounts") if _is_duty_rate(v)), None)
+    first_sentence = next((v.cite.sentence for v in measures[:1]), "")
+    action = _action(lead, first_sentence)
+    if measures:
+        used.extend(v.cite.n for v in (measures[0], *countries, *products))
+        if action:
+            body = _phrase(action, measures[0].value, who, rate)
+        else:
+            subject = f"{who}{_NOUN.get(measures[0].value, measures[0].value)}"
+            body = f"有關{subject}之{instrument[0] if instrument else '文件'}"
+    else:
+        issuer = take("issuer")
+        what = kind_label if instrument else "文件"
+        body = f"{issuer[0] if issuer else ''}發布{what}"
+        if who:
+            body += f"，涉及{who}"
+            used.extend(v.cite.n for v in (*countries, *products))
+        elif topics:
+            body += f"，主題：{'、'.join(topics[:2])}"
+    dates = _values(slots, "dates")
+    effective = next((v for v in dates if v.value.startswith("生效")), None)
+    deadline = next((v for v in dates if v.value.startswith("截止")), None)
+    if effective:
+        body += f"，{effective.value.split()[1]} 起生效"
+        used.append(effective.cite.n)
+    elif deadline:
+        body += f"，{deadline.value.split()[1]} 前提出意見或資料"
+        used.append(deadline.cite.n)
+    return head + body, tuple(sorted(set(used)))
+
+
+
+_DUTY_WORD = re.compile(r"\b(tariffs?|dut(?:y|ies)|ad valorem)\b", re.I)
+
+
+def _is_duty_rate(value) -> bool:
+    """A percentage stated within a few words of "tariff"/"duty" (not a poll or a share)."""
+    if not value.value.endswith("%"):
+        return False
+    s = value.cite.sentence
+    at = s.find(value.en)
+    return at >= 0 and bool(_DUTY_WORD.search(s[max(0, at - 60): at + len(value.en) + 40]))

@@ -1,0 +1,112 @@
+"""English names and policy terms in a sentence, with their zh-TW labels.
+
+One matcher over every gazetteer alias (countries, agencies, organisations, laws, programmes,
+trade instruments, products). Longer aliases win at a position and matches never overlap, so
+"People's Republic of China" is China and never the "Republic of China" inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from nlp.entities import Gazetteer, load_gazetteer
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# The legal bases a card names, in zh-TW as the think tank writes them.
+LEGAL_BASES: tuple[tuple[str, str], ...] = (
+    (r"International Emergency Economic Powers Act|\bIEEPA\b", "國際緊急經濟權力法 (IEEPA)"),
+    (r"National Emergencies Act", "國家緊急狀態法"),
+    (r"[Ss]ection 232\b", "232條款"),
+    (r"[Ss]ection 301\b", "301條款"),
+    (r"[Ss]ection 201\b", "201條款"),
+    (r"[Ss]ection 122\b", "122條款"),
+    (r"[Ss]ection 604 of the Trade Act of 1974", "1974年貿易法第604條"),
+    (r"Tariff Act of 1930", "1930年關稅法"),
+    (r"Export Control Reform Act", "出口管制改革法"),
+    (r"Defense Production Act", "國防生產法"),
+    (r"CHIPS (?:and Science )?Act", "晶片與科學法"),
+    (r"Paperwork Reduction Act", "文書作業精簡法"),
+)
+_LEGAL = tuple((re.compile(p), zh) for p, zh in LEGAL_BASES)
+# Ids the legal-basis slot names; as measures they would repeat it.
+_LEGAL_IDS = frozenset({"instrument:section-232", "instrument:section-301",
+                        "instrument:section-201", "instrument:section-122", "law:ieepa",
+                        "law:nea", "law:tea-1962", "law:trade-act-1974", "law:dpa"})
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A gazetteer entity named in a sentence."""
+
+    entity_id: str
+    kind: str  # country | agency | org | company | law | programme | instrument | product
+    zh: str
+    en: str
+    surface: str
+    start: int
+    generic: bool
+
+
+@dataclass(frozen=True)
+class TermMatcher:
+    """Compiled alias matcher over the gazetteer."""
+
+    pattern: re.Pattern[str]
+    by_group: tuple[str, ...]  # alias group index -> entity id
+    gazetteer: Gazetteer
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Every entity named in `text`, left to right, longest alias first, no overlaps."""
+        out = []
+        # Curly apostrophes (whitehouse.gov) must not break "People's Republic of China" into
+        # a "Republic of China" (Taiwan) match; the replacement keeps every offset.
+        for m in self.pattern.finditer(text.replace("’", "'")):
+            eid = self.by_group[m.lastindex - 1] if m.lastindex else None
+            if eid is None:
+                continue
+            e = self.gazetteer.entries[eid]
+            out.append(Mention(eid, e.kind, e.label_zh, e.label_en, m.group(0), m.start(),
+                               e.generic))
+        return out
+
+    def label(self, entity_id: str) -> str | None:
+        """zh-TW label of a gazetteer id."""
+        e = self.gazetteer.entries.get(entity_id)
+        return e.label_zh if e else None
+
+
+def _alternative(alias: str) -> str:
+    body = re.escape(alias)
+    # ALL-CAPS and single capitalised words are names; the rest match whatever the case.
+    exact = alias.isupper() or (" " not in alias and alias[:1].isupper())
+    return body if exact else f"(?i:{body})"
+
+
+def build_matcher(gazetteer: Gazetteer | None = None) -> TermMatcher:
+    """One regex over every non-CJK alias, one group per entity, longest aliases first."""
+    gaz = gazetteer or load_gazetteer()
+    pairs = [(a, e.id) for e in gaz.entries.values() for a in e.aliases
+             if a.strip() and not _CJK.search(a)]
+    pairs.sort(key=lambda p: -len(p[0]))
+    # Alternation tries left to right: each alias in global length order, tagged by its id.
+    groups = [f"({_alternative(alias)})" for alias, _ in pairs]
+    ids = [eid for _, eid in pairs]
+    pattern = re.compile(r"(?<![\w’'-])(?:" + "|".join(groups) + r")(?![\w-])")
+    return TermMatcher(pattern=pattern, by_group=tuple(ids), gazetteer=gaz)
+
+
+def legal_bases(text: str) -> list[tuple[str, int]]:
+    """zh-TW legal bases named in `text` with their position."""
+    out = []
+    for rx, zh in _LEGAL:
+        m = rx.search(text)
+        if m:
+            out.append((zh, m.start()))
+    # "Section 604 of the Trade Act of 1974" is one basis, not also "1974 Trade Act".
+    return sorted(out, key=lambda x: x[1])
+
+
+def is_legal_basis_id(entity_id: str) -> bool:
+    """Whether an entity is a legal authority (shown under 法律依據, not 措施內容)."""
+    return entity_id in _LEGAL_IDS
