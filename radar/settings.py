@@ -225,6 +225,11 @@ class WebSettings(BaseModel):
     story_docs: int = 200
     # largest request body accepted (413 beyond it, before anything parses the body)
     max_body_bytes: int = 1_000_000
+    # login throttling, per user and per client address: after login_free_failures failed
+    # logins each attempt waits, from login_backoff_s doubling up to login_backoff_max_s (429)
+    login_free_failures: int = 5
+    login_backoff_s: float = 2.0
+    login_backoff_max_s: float = 900.0
 
 
 class Settings(BaseSettings):

@@ -29,6 +29,7 @@ from web.guard import BodyTooLarge, RequestGuard
 from web.i18n import LANG_COOKIE, pick_lang, ui_strings
 from web.render import make_environment, page
 from web.sessions import Sessions
+from web.throttle import LoginThrottle
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.tag_labels = tag_labels(app.state.taxonomy)
     app.state.jobs = DraftJobs()
     app.state.sessions = Sessions(settings)
+    app.state.throttle = LoginThrottle(settings.web.login_free_failures,
+                                       settings.web.login_backoff_s,
+                                       settings.web.login_backoff_max_s)
     app.state.sessions.start()
     static = Path(__file__).with_name("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

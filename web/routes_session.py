@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from web import auth
 from web.app import LANG_COOKIE, check_csrf
-from web.i18n import LANGS
+from web.i18n import LANGS, ui_strings
 from web.render import local_path, page
+from web.throttle import LoginThrottle
 
+log = logging.getLogger(__name__)
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
 
@@ -30,14 +34,30 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 async def login(request: Request, username: str = Form(""), password: str = Form(""),
                 next: str = Form("/")) -> Response:
-    """Check the password; on success start a new session (new id) and go on."""
+    """Check the password (throttled per user and address: 429 with Retry-After); on success
+    start a new session (new id, recorded on the server) and go on."""
     web = request.app.state.settings.web
-    ok = await asyncio.to_thread(auth.check_login, web, username.strip(), password)
-    if not ok:
-        return page(request, "login.html.j2", status_code=401, next=local_path(next), failed=True)
+    user = username.strip()
     address = request.client.host if request.client else None
-    request.state.session = await asyncio.to_thread(request.app.state.sessions.login,
-                                                    username.strip(), address)
+    throttle: LoginThrottle = request.app.state.throttle
+    wait = throttle.begin(user, address)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        log.warning("login throttled: user %r from %s, %d failed attempts, retry in %d s",
+                    user[:64], address, throttle.failures(user, address), seconds)
+        response = page(request, "login.html.j2", status_code=429, next=local_path(next),
+                        failed=False, notice=ui_strings(request.state.lang)[
+                            "login.throttled"].format(seconds=seconds))
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    ok = await asyncio.to_thread(auth.check_login, web, user, password)
+    if not ok:
+        log.warning("login failed: user %r from %s (%d failed attempts)", user[:64], address,
+                    throttle.failures(user, address))
+        return page(request, "login.html.j2", status_code=401, next=local_path(next), failed=True)
+    throttle.succeeded(user, address)
+    request.state.session = await asyncio.to_thread(request.app.state.sessions.login, user,
+                                                    address)
     return RedirectResponse(local_path(next), status_code=303)
 
 
