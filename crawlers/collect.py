@@ -22,7 +22,7 @@ from crawlers.feeds import FeedEntry, poll_feed
 from crawlers.fetch import Fetcher
 from crawlers.registry import Registry, Source
 from crawlers.spider import run_spider
-from radar.errors import BadInputError, RadarError, TransientError
+from radar.errors import BadInputError, RadarError, SourceDeadlineError, TransientError
 from radar.settings import Settings
 from store import documents as db
 from store.records import Document, FetchRecord, ItemError, RawPage
@@ -92,6 +92,8 @@ def fetch_page(con, fetcher: Fetcher, source: Source, url: str, window: CrawlWin
                             raw_hash, window, title, when, offset)
         store_doc(con, counts, source, doc, modified)
         return doc
+    except SourceDeadlineError:
+        raise  # ends the source's run (recorded by the crawl), not just this page
     except RadarError as exc:
         fail(con, run_id, counts, source, url, exc)
         return None
@@ -104,6 +106,8 @@ def crawl_feed(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_i
         etag, last_mod = db.last_validators(con, url)
         try:
             poll = poll_feed(fetcher, source, url, etag, last_mod)
+        except SourceDeadlineError:
+            raise
         except RadarError as exc:
             fail(con, run_id, counts, source, url, exc, entry=True)
             continue
@@ -161,6 +165,8 @@ def crawl_api(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_id
                     store_doc(con, counts, source, doc)
                 except (RadarError, ValueError) as exc:
                     fail(con, run_id, counts, source, str(result.get("document_number")), exc)
+    except SourceDeadlineError:
+        raise
     except RadarError as exc:
         fail(con, run_id, counts, source, url, exc, entry=first)
 
@@ -176,6 +182,8 @@ def _crawl_public_inspection(con, fetcher: Fetcher, source: Source, window: Craw
         url = fedreg.public_inspection_url(source, day)
         try:
             pages = list(fedreg.iter_pages(fetcher, url, source.max_pages))
+        except SourceDeadlineError:
+            raise
         except RadarError as exc:
             failed.append((url, exc))
             continue
@@ -209,6 +217,8 @@ def _store_filing(con, fetcher: Fetcher, source: Source, doc: Document, window: 
             ex = extract_page(result.body, pdf_url, result.headers.get("content-type"), source.timezone)
             doc = Document(**{**doc.__dict__, "text": ex.text, "extractor": ex.extractor,
                               "raw_hash": raw_hash})
+        except SourceDeadlineError:
+            raise
         except RadarError as exc:
             fail(con, run_id, counts, source, pdf_url, exc)
     try:

@@ -6,6 +6,7 @@ health; a source's failure never stops the run.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ from crawlers.collect import crawl_api, crawl_feed, crawl_spider, fail
 from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.fetch import Fetcher, retry_wait
 from crawlers.registry import Registry, Source
-from radar.errors import BadInputError, TransientError
+from radar.errors import BadInputError, DeadlineError, SourceDeadlineError, TransientError
 from radar.settings import CrawlSettings, Settings
 from store import documents as db
 
@@ -29,17 +30,24 @@ def is_mirrored(source: Source, crawl_settings: CrawlSettings) -> bool:
 
 def _crawl_source(con, settings: Settings, registry: Registry, source: Source,
                   window: CrawlWindow, run_id: str, counts: CrawlCounts) -> None:
+    """Crawl one source by kind; past `source_deadline_s` its run ends, recorded as failed
+    (what it stored so far is kept, the rest waits for the next run)."""
     if source.kind in ("listing", "sitemap"):
         crawl_spider(con, settings, registry, source, window, run_id, counts)
         return
-    with Fetcher(settings.crawl, registry.allowed_hosts(), source_id=source.id) as fetcher:
-        if source.kind == "feed":
-            crawl_feed(con, fetcher, source, window, run_id, counts)
-        elif source.kind == "api":
-            crawl_api(con, fetcher, source, window, run_id, counts)
-        else:  # the registry only admits the four kinds; kept for a hand-made Source
-            fail(con, run_id, counts, source, source.url,
-                 BadInputError(f"source kind {source.kind!r} not crawlable"), entry=True)
+    deadline = time.monotonic() + settings.crawl.source_deadline_s
+    with Fetcher(settings.crawl, registry.allowed_hosts(), source_id=source.id,
+                 deadline_at=deadline) as fetcher:
+        try:
+            if source.kind == "feed":
+                crawl_feed(con, fetcher, source, window, run_id, counts)
+            elif source.kind == "api":
+                crawl_api(con, fetcher, source, window, run_id, counts)
+            else:  # the registry only admits the four kinds; kept for a hand-made Source
+                fail(con, run_id, counts, source, source.url,
+                     BadInputError(f"source kind {source.kind!r} not crawlable"), entry=True)
+        except SourceDeadlineError as exc:
+            fail(con, run_id, counts, source, source.url, exc, entry=True)
 
 
 def _source_status(counts: CrawlCounts, source_id: str) -> tuple[str, str | None]:
@@ -104,12 +112,13 @@ def source_retry_wait(counts: CrawlCounts, source_id: str, attempt: int,
                       crawl_settings: CrawlSettings) -> float | None:
     """Seconds to wait before crawling a failed source again, or None (no retry).
 
-    Only a transient failure of the source's entry point is retried (a bad feed is not),
+    Only a transient failure of the source's entry point is retried (a bad feed is not, nor
+    a source run that reached its deadline),
     with exponential backoff from `backoff_s`, honouring the server's Retry-After up to
     `max_retry_after_s`, at most `source_retries` times.
     """
     exc = counts.failures.get(source_id)
-    if not isinstance(exc, TransientError):
-        return None
+    if not isinstance(exc, TransientError) or isinstance(exc, DeadlineError):
+        return None  # bad input is not retried, nor a source that used up its time
     policy = crawl_settings.model_copy(update={"retries": crawl_settings.source_retries})
     return retry_wait(attempt, exc, policy)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
+from charset_normalizer.utils import is_multi_byte_encoding
 from dateutil import parser as dateparser
 from htmldate import find_date
 from trafilatura.utils import load_html
@@ -26,6 +28,20 @@ _SITE_SUFFIX = re.compile(r"\s+(?:[|–—]|&#8211;|-)\s+(?=[^|–—]*$)")
 _CATCH_ALL = {"cp1252", "latin-1", "latin1", "iso-8859-1", "ascii"}
 _CODEC_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs",
                   "shift_jis": "cp932", "sjis": "cp932", "euc-kr": "cp949", "iso-8859-1": "cp1252"}
+# Python's canonical names that browsers read as windows-1252 (WHATWG Encoding standard):
+# pages labelled latin-1 or ascii are nearly always cp1252 (smart quotes in 0x80-0x9F).
+_AS_CP1252 = {"iso8859-1", "latin-1", "ascii"}
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+# cp1252 is taken over detection's single-byte guess unless it reads this much messier
+# (charset_normalizer's mess ratio): detection cannot tell French in cp1252 from cp1250.
+_CP1252_SLACK = 0.02
+# Dates outside this range are placeholders or typos (0000-00-00, 9999-12-31), not releases.
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+_MAX_OFFSET = timedelta(hours=18)  # ISO 8601 offsets in use stay within +-14:00
+# What lxml, trafilatura and htmldate raise on bytes they cannot make sense of.
+_PARSER_ERRORS = (ValueError, OverflowError, UnicodeError, LookupError, RecursionError,
+                  lxml.etree.LxmlError)
 
 
 @dataclass(frozen=True)
@@ -59,26 +75,45 @@ def _offset_tz(offset: str | None) -> timezone:
 
 
 def _codec(name: str) -> str | None:
-    name = name.strip().lower()
+    """The Python codec for a declared charset, or None when it names no usable text codec.
+
+    Python knows labels that are no text codec ("undefined" raises UnicodeError, "rot13" and
+    "base64" a LookupError): a page declaring one is decoded as if it declared nothing.
+    """
+    name = name.strip().strip("\"'").lower()
     name = _CODEC_ALIASES.get(name, name)
     try:
-        "".encode(name)
-    except LookupError:
+        canonical = codecs.lookup(name).name
+        "".encode(canonical)
+        b"".decode(canonical)
+    except (LookupError, UnicodeError, ValueError):
         return None
-    return name
+    return "cp1252" if canonical in _AS_CP1252 else canonical
+
+
+def _strict(body: bytes, codec: str) -> str | None:
+    try:
+        return body.decode(codec)
+    except (UnicodeError, LookupError):
+        return None
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Decode page bytes; returns (text, encoding used).
 
     The BOM wins, then a charset that decodes without errors (HTTP header, then meta tag),
-    then statistical detection; a header and a meta tag that disagree are both tried.
+    then statistical detection; a header and a meta tag that disagree are both tried. A
+    declared charset that is no text codec ("undefined") counts as undeclared. Detection
+    prefers cp1252 over other single-byte guesses: Western European pages mis-declared as
+    UTF-8 (or undeclared) are far more often cp1252 than cp1250 ("ministère", not
+    "ministčre").
     """
-    if body.startswith(b"\xef\xbb\xbf"):
-        return body[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, errors="replace"), codec
     candidates: list[str] = []
     if content_type and "charset=" in content_type.lower():
-        candidates.append(content_type.lower().split("charset=")[-1].split(";")[0].strip(" \"'"))
+        candidates.append(content_type.lower().split("charset=")[-1].split(";")[0])
     m = _META_CHARSET.search(body[:4096])
     if m:
         candidates.append(m.group(1).decode("ascii", "ignore"))
@@ -88,46 +123,77 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
         codec = _codec(name)
         if not codec or any(codec == c for _, c in decoded):
             continue
-        try:
-            decoded.append((body.decode(codec), codec))
-        except UnicodeDecodeError:
-            continue
+        text = _strict(body, codec)
+        if text is not None:
+            decoded.append((text, codec))
     # Single-byte codecs decode any bytes, so a strict multi-byte success is the better evidence
     # when the header and the meta tag disagree.
     strong = [d for d in decoded if d[1] not in _CATCH_ALL]
     if strong or decoded:
         return (strong or decoded)[0]
+    return _detect(body)
+
+
+def _detect(body: bytes) -> tuple[str, str]:
+    """Statistical detection for bytes no declared charset (nor UTF-8) decodes."""
     best = from_bytes(body).best()
+    if best is None or not is_multi_byte_encoding(best.encoding):
+        western = from_bytes(body, cp_isolation=["cp1252"]).best()
+        text = _strict(body, "cp1252")
+        if text is not None and western is not None and (
+                best is None or western.chaos <= best.chaos + _CP1252_SLACK):
+            return text, "cp1252"
     if best is not None:
         return str(best), best.encoding
     return body.decode("utf-8", errors="replace"), "utf-8-replace"
 
 
 def parse_when(value: str, default_tz: str = "UTC") -> tuple[datetime, str | None, str] | None:
-    """Parse a date string; returns (UTC instant, source offset '+HH:MM' or None, precision)."""
+    """Parse a date string; returns (UTC instant, source offset '+HH:MM' or None, precision).
+
+    A value that is no real instant is an unknown date (None), never an error: unparseable
+    text, an offset beyond +-18:00 ("+99:00"), or a year outside 1900-2199 ("0000-00-00",
+    "9999-12-31", whose conversion to UTC would overflow).
+    """
     value = (value or "").strip()
     if not value:
         return None
     try:
         parsed = dateparser.parse(value)
+        if parsed is None:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=ZoneInfo(default_tz))
+            offset = None
+        else:
+            delta = parsed.utcoffset() or timedelta(0)
+            if abs(delta) > _MAX_OFFSET:
+                return None
+            sign = "-" if delta < timedelta(0) else "+"
+            mins = abs(int(delta.total_seconds())) // 60
+            offset = f"{sign}{mins // 60:02d}:{mins % 60:02d}"
+        instant = parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
-    if parsed is None:
+    if not plausible(instant):
         return None
     is_date_only = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=ZoneInfo(default_tz))
-        offset = None
-    else:
-        delta = parsed.utcoffset() or timedelta(0)
-        sign = "-" if delta < timedelta(0) else "+"
-        mins = abs(int(delta.total_seconds())) // 60
-        offset = f"{sign}{mins // 60:02d}:{mins % 60:02d}"
-    return parsed.astimezone(UTC), offset, ("date" if is_date_only else "datetime")
+    return instant, offset, ("date" if is_date_only else "datetime")
+
+
+def plausible(when: datetime) -> bool:
+    """Whether an aware instant can be a publication date (1900 to 2199)."""
+    return _EARLIEST <= when < _LATEST
 
 
 def date_only(day: date, tz: str) -> datetime:
-    """A date-only publication as the start of that day in the source's time zone, in UTC."""
+    """A date-only publication as the start of that day in the source's time zone, in UTC.
+
+    Raises:
+        BadInputError: the day is outside 1900-2199 (a placeholder such as 9999-12-31).
+    """
+    if not _EARLIEST.year <= day.year < _LATEST.year:
+        raise BadInputError(f"implausible publication date {day.isoformat()}")
     return datetime.combine(day, time(0, 0), ZoneInfo(tz)).astimezone(UTC)
 
 
@@ -202,7 +268,10 @@ def extract_html(body: bytes | str, url: str, content_type: str | None = None,
     when = parse_when(_structured_date(tree) or "", default_tz)
     lang = (tree.get("lang") or "").split("-")[0].lower() or None
     if when is None:
-        found = find_date(tree, url=url, extensive_search=False, original_date=True)
+        try:
+            found = find_date(tree, url=url, extensive_search=False, original_date=True)
+        except (ValueError, OverflowError):  # htmldate on a date that cannot exist ("+99:00")
+            found = None
         when = parse_when(found, default_tz) if found else None
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_tables=True,
                                       favor_precision=True)
@@ -229,14 +298,18 @@ def extract_page(body: bytes, url: str, content_type: str | None = None,
     """Extract any fetched page: PDF text with pypdf, HTML with `extract_html`.
 
     Raises:
-        BadInputError: empty body, unreadable PDF, or nothing extractable.
+        BadInputError: empty body, unreadable PDF, nothing extractable, or a page the HTML
+            parsers reject (their ValueError, UnicodeError, ... named in the reason).
     """
     from crawlers.pdf import extract_pdf, is_pdf
 
     if not body.strip():
         raise BadInputError("empty body")
     if not is_pdf(body, content_type):
-        return extract_html(body, url, content_type, default_tz)
+        try:
+            return extract_html(body, url, content_type, default_tz)
+        except _PARSER_ERRORS as exc:  # hostile bytes: a bad item, not the end of the crawl
+            raise BadInputError(f"unparseable page: {type(exc).__name__}: {exc}"[:500]) from exc
     title, text, created = extract_pdf(body)
     return Extracted(title=title, text=text, published_at=created[0] if created else None,
                      published_offset=created[1] if created else None,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
 
 from crawlers.canonical import canonical_url
-from crawlers.extract import parse_when
+from crawlers.extract import parse_when, plausible
 from crawlers.fetch import Fetcher, FetchResult
 from crawlers.registry import Source
 from radar.errors import BadInputError
+
+_OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})$")  # a trailing UTC offset, +HH:MM or +HHMM
 
 
 @dataclass(frozen=True)
@@ -36,15 +39,32 @@ class FeedPoll:
     error: str | None = None  # set for bozo feeds (what parsed is still in entries)
 
 
+def _impossible_offset(value: str) -> bool:
+    m = _OFFSET.search(value.strip())
+    return bool(m) and int(m.group(1)) > 18
+
+
 def _entry_date(entry: dict, tz: str) -> tuple[datetime | None, str | None]:
+    """The entry's date, or (None, None) when it has no real one.
+
+    feedparser turns impossible values into impossible tuples (Atom "0000-00-00" becomes
+    year -1, 9999-12-31 at -05:00 becomes year 10000): those are unknown dates.
+    """
     for key in ("published", "updated", "created"):
         if entry.get(key):
             parsed = parse_when(entry[key], tz)
             if parsed:
                 return parsed[0], parsed[1]
-    for key in ("published_parsed", "updated_parsed"):
-        if entry.get(key):
-            return datetime(*entry[key][:6], tzinfo=UTC), "+00:00"
+    for key in ("published", "updated"):
+        # feedparser reads formats dateutil does not, but it also applies offsets that do not
+        # exist ("+99:00" shifts the date by four days): such a date is unknown
+        if entry.get(f"{key}_parsed") and not _impossible_offset(entry.get(key) or ""):
+            try:
+                when = datetime(*entry[f"{key}_parsed"][:6], tzinfo=UTC)
+            except (ValueError, OverflowError, TypeError):
+                continue
+            if plausible(when):
+                return when, "+00:00"
     return None, None
 
 
@@ -58,19 +78,27 @@ def parse_feed(body: bytes, source: Source) -> tuple[list[FeedEntry], str | None
         error = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     if not parsed.entries and (parsed.bozo or not parsed.version):
         raise BadInputError(error or "not a feed (no RSS/Atom root)")
-    entries = []
+    entries, unusable = [], []
     for e in parsed.entries:
         link = e.get("link") or ""
         if not link.startswith(("http://", "https://")):
             continue
+        try:
+            url = canonical_url(link)
+        except ValueError as exc:  # "Port out of range", "Invalid IPv6 URL": skip this entry only
+            unusable.append(f"{link[:200]}: {exc}")
+            continue
         when, offset = _entry_date(e, source.timezone)
         updated = parse_when(e.get("updated") or "", source.timezone) if e.get("updated") else None
         entries.append(FeedEntry(
-            url=canonical_url(link), title=(e.get("title") or "").strip(),
+            url=url, title=(e.get("title") or "").strip(),
             summary=(e.get("summary") or "").strip(), published_at=when,
             published_offset=offset, guid=e.get("id"),
             updated_at=updated[0] if updated else when,
         ))
+    if unusable:
+        note = f"{len(unusable)} entries with unusable links skipped: " + "; ".join(unusable[:5])
+        error = f"{error}; {note}" if error else note
     return entries, error
 
 

@@ -11,7 +11,13 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from radar.errors import BadInputError, NotAllowedError, TransientError
+from radar.errors import (
+    BadInputError,
+    DeadlineError,
+    NotAllowedError,
+    SourceDeadlineError,
+    TransientError,
+)
 from radar.settings import CrawlSettings
 from store.records import FetchRecord, RawPage
 
@@ -94,12 +100,17 @@ def _final(exc: TransientError, attempt: int, crawl: CrawlSettings) -> Transient
 
 @dataclass
 class Fetcher:
-    """One crawl run's HTTP client. Create per run; not shared across processes."""
+    """One crawl run's HTTP client. Create per run; not shared across processes.
+
+    `deadline_at` (a `time.monotonic()` instant, e.g. now + `source_deadline_s`) ends the
+    source's run: no fetch starts after it and a response still arriving is cut there.
+    """
 
     settings: CrawlSettings
     allowed_hosts: set[str]
     source_id: str = ""
     sleep: object = time.sleep
+    deadline_at: float | None = None
     _client: httpx.Client | None = None
     _robots: dict[str, RobotFileParser] = field(default_factory=dict)
     _last_hit: dict[str, float] = field(default_factory=dict)
@@ -158,28 +169,63 @@ class Fetcher:
 
         Only a TransientError is retried (up to `retries` times); a Retry-After answer is
         honoured when it is at most `max_retry_after_s`, otherwise the attempt ends at once.
+        A response that takes longer than `deadline_s` in all is cut and not retried.
 
         Raises:
             NotAllowedError: host not allowed or robots.txt disallows.
+            DeadlineError: the response took longer than `deadline_s`.
+            SourceDeadlineError: the source's run reached `deadline_at`.
             TransientError: timeout, connection error, 429/5xx after the retries.
-            BadInputError: body over the size cap, too many redirects, other 4xx.
+            BadInputError: an unusable URL, body over the size cap, too many redirects, other 4xx.
         """
         attempt = 0
         while True:
+            self._check_source_deadline(url)
             try:
                 return self._get_once(url, etag, last_modified)
+            except DeadlineError:
+                raise
             except TransientError as exc:
                 wait = retry_wait(attempt, exc, self.settings)
                 if wait is None:
                     raise _final(exc, attempt, self.settings) from exc
+                if self.deadline_at is not None and time.monotonic() + wait > self.deadline_at:
+                    raise SourceDeadlineError(
+                        f"source run deadline of {self.settings.source_deadline_s}s reached "
+                        f"before a retry of {url}: {exc}") from exc
                 self.sleep(wait)
                 attempt += 1
+
+    def _check_source_deadline(self, url: str) -> None:
+        if self.deadline_at is not None and time.monotonic() >= self.deadline_at:
+            raise SourceDeadlineError(
+                f"source run deadline of {self.settings.source_deadline_s}s reached; "
+                f"not fetched: {url}")
+
+    def _limit(self, t0: float) -> tuple[float, bool]:
+        """The instant a response started at `t0` must be done by; True when it is the
+        source's deadline (not the response's own) that binds."""
+        own = t0 + self.settings.deadline_s
+        if self.deadline_at is not None and self.deadline_at < own:
+            return self.deadline_at, True
+        return own, False
+
+    def _past_deadline(self, url: str, t0: float) -> DeadlineError:
+        limit, source_bound = self._limit(t0)
+        if source_bound:
+            return SourceDeadlineError(
+                f"source run deadline of {self.settings.source_deadline_s}s reached while "
+                f"{url} was still arriving")
+        return DeadlineError(f"deadline of {self.settings.deadline_s}s exceeded: {url} still "
+                             "arriving (a slow or trickling server)")
 
     def _get_once(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         started = datetime.now(UTC)
         t0 = time.monotonic()
+        limit, _ = self._limit(t0)
         current = url
         for _ in range(self.settings.max_redirects + 1):
+            _check_url(current)
             self._check_allowed(current)
             if self.settings.obey_robots and not self._robots_for(current).can_fetch(
                 self.settings.user_agent, current
@@ -191,20 +237,30 @@ class Fetcher:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
+            remaining = limit - time.monotonic()
+            if remaining <= 0:
+                raise self._past_deadline(url, t0)
+            # each read waits at most what is left of the deadline (timeout_s caps one read)
+            timeout = httpx.Timeout(min(self.settings.timeout_s, remaining))
             try:
                 with self._client.stream(
-                    "GET", route(current, self.settings.host_map), headers=headers
+                    "GET", route(current, self.settings.host_map), headers=headers,
+                    timeout=timeout,
                 ) as resp:
                     if resp.is_redirect and resp.status_code != 304:
                         location = resp.headers.get("location", "")
-                        current = str(httpx.URL(current).join(location))
+                        current = _join(current, location)
                         continue
-                    body = self._read_capped(resp)
+                    body = self._read_capped(resp, url, t0, limit)
                     status, resp_headers = resp.status_code, dict(resp.headers)
             except httpx.TimeoutException as exc:
+                if time.monotonic() >= limit:
+                    raise self._past_deadline(url, t0) from exc
                 raise TransientError(f"timeout after {self.settings.timeout_s}s: {url}") from exc
             except httpx.TransportError as exc:
                 raise TransientError(f"connection error: {exc}") from exc
+            except httpx.InvalidURL as exc:
+                raise BadInputError(f"unusable URL {current!r}: {exc}") from exc
             record = FetchRecord(
                 source_id=self.source_id,
                 url=url,
@@ -226,13 +282,17 @@ class Fetcher:
             return FetchResult(record=record, body=body, headers=resp_headers, final_url=current)
         raise BadInputError(f"more than {self.settings.max_redirects} redirects from {url}")
 
-    def _read_capped(self, resp: httpx.Response) -> bytes:
+    def _read_capped(self, resp: httpx.Response, url: str, t0: float, limit: float) -> bytes:
+        """The body, within the size cap and the deadline (checked as each chunk arrives, so
+        a trickle overruns it by at most one read's `timeout_s`)."""
         declared = resp.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
             raise BadInputError(f"body of {declared} bytes exceeds cap {self.settings.max_bytes}")
         chunks, total = [], 0
         try:
             for chunk in resp.iter_bytes():
+                if time.monotonic() >= limit:
+                    raise self._past_deadline(url, t0)
                 total += len(chunk)
                 if total > self.settings.max_bytes:
                     raise BadInputError(
@@ -242,3 +302,20 @@ class Fetcher:
         except httpx.DecodingError as exc:
             raise BadInputError(f"undecodable content-encoding: {exc}") from exc
         return b"".join(chunks)
+
+
+def _check_url(url: str) -> None:
+    """Raise BadInputError for a URL no request can be made to (bad port, broken IPv6 host)."""
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise BadInputError(f"unusable URL {url[:300]!r}: {exc}") from exc
+
+
+def _join(base: str, location: str) -> str:
+    """A redirect's target; a Location that is no URL is bad input."""
+    try:
+        return str(httpx.URL(base).join(location))
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise BadInputError(f"unusable redirect Location {location[:300]!r}: {exc}") from exc

@@ -23,7 +23,7 @@ from scrapy.http import Response
 
 from crawlers.fetch import parse_retry_after, route
 from crawlers.registry import Source
-from radar.errors import TransientError
+from radar.errors import SourceDeadlineError, TransientError
 from radar.settings import CrawlSettings
 
 
@@ -180,7 +180,8 @@ def scrapy_settings(crawl: CrawlSettings) -> dict:
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": crawl.per_host_delay_s,
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.per_host_concurrency),
-        "DOWNLOAD_TIMEOUT": crawl.timeout_s,
+        # Scrapy's download timeout is already a wall-clock cap on the whole response
+        "DOWNLOAD_TIMEOUT": min(crawl.timeout_s, crawl.deadline_s),
         "DOWNLOAD_MAXSIZE": crawl.max_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "REDIRECT_MAX_TIMES": crawl.max_redirects,
@@ -213,10 +214,12 @@ def run_spider(source: Source, crawl: CrawlSettings, since: datetime | None,
         known: stored canonical URLs -> the site's last-modified claim we saw (or None).
         spool_dir: where the spool file goes.
         allowed_hosts: the registry's hosts (offsite requests are dropped).
-        timeout_s: wall-clock cap (default `crawl.listing_timeout_s`).
+        timeout_s: wall-clock cap (default: the smaller of `crawl.listing_timeout_s` and
+            `crawl.source_deadline_s`).
 
     Raises:
-        TransientError: the subprocess failed or timed out (the spool keeps what it got).
+        SourceDeadlineError: the subprocess ran out of time (the spool keeps what it got).
+        TransientError: the subprocess failed.
     """
     spool_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -226,14 +229,15 @@ def run_spider(source: Source, crawl: CrawlSettings, since: datetime | None,
     job = SpiderJob(source=source.model_dump(mode="json"), crawl=crawl.model_dump(mode="json"),
                     since=since.isoformat() if since else None, known_file=str(known_file),
                     out_file=str(out_file), allowed_hosts=sorted(allowed_hosts))
-    timeout_s = timeout_s or crawl.listing_timeout_s
+    timeout_s = timeout_s or min(crawl.listing_timeout_s, crawl.source_deadline_s)
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "crawlers.spider"], input=json.dumps(job.__dict__),
             text=True, capture_output=True, timeout=timeout_s, check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise TransientError(f"{source.kind} crawl of {source.id} timed out after {timeout_s}s") from exc
+        raise SourceDeadlineError(f"{source.kind} crawl of {source.id} timed out: source run "
+                                  f"deadline of {timeout_s}s reached") from exc
     finally:
         known_file.unlink(missing_ok=True)
     if proc.returncode != 0:

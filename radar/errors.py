@@ -27,3 +27,13 @@ class NotAllowedError(BadInputError):
 
 class NotFoundError(BadInputError):
     """A requested id (story, digest, source) does not exist."""
+
+
+class DeadlineError(TransientError):
+    """A response went past its wall-clock cap (``crawl.deadline_s``), e.g. a body trickled
+    a byte at a time. Not retried within the run (the time is spent); the next run tries again."""
+
+
+class SourceDeadlineError(DeadlineError):
+    """A source's run went past ``crawl.source_deadline_s``; its remaining items wait for the
+    next run."""

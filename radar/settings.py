@@ -37,6 +37,8 @@ class CrawlSettings(BaseModel):
     failing_after: int = 3
     source_retries: int = 2
     listing_timeout_s: float = 1800.0
+    deadline_s: float = 120.0  # wall-clock cap of one response (redirects and body included)
+    source_deadline_s: float = 1800.0  # wall-clock cap of one source's run within a crawl
 
 
 class NlpSettings(BaseModel):

@@ -22,8 +22,9 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 class Route:
     """What the fault server answers for a path: status, headers, body (or a callable)."""
 
-    def __init__(self, status=200, headers=None, body=b"", delay=0.0):
+    def __init__(self, status=200, headers=None, body=b"", delay=0.0, trickle=0.0):
         self.status, self.headers, self.body, self.delay = status, headers or {}, body, delay
+        self.trickle = trickle  # > 0: the body is sent one byte every `trickle` seconds
 
 
 class FaultServer:
@@ -52,7 +53,13 @@ class FaultServer:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    if route.trickle:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i:i + 1])
+                            self.wfile.flush()
+                            time.sleep(route.trickle)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

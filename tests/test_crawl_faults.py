@@ -161,3 +161,72 @@ def test_html_served_as_feed(con, site, tmp_path):
     assert {"Good one", "Good two"} <= _titles(con)
     row = con.execute("SELECT status FROM source_runs WHERE source_id = 'broken'").fetchone()
     assert row[0] == "failed"
+
+
+def _odd(title: str, old: str, new: str) -> bytes:
+    return article_page(title, "Odd but readable.").replace(old.encode(), new.encode())
+
+
+@pytest.mark.parametrize("headers,page", [
+    ({"Content-Type": "text/html; charset=undefined"}, article_page("Odd page", "x")),
+    ({"Content-Type": "text/html"}, _odd("Odd page", "<head>", '<head><meta charset="undefined">')),
+    (HTML, _odd("Odd page", "2025-04-02T10:00:00-04:00", "9999-12-31T23:00:00-05:00")),
+    (HTML, _odd("Odd page", "2025-04-02T10:00:00-04:00", "2025-04-02T10:00:00+99:00")),
+], ids=["charset-header", "charset-meta", "year-9999", "offset-99"])
+def test_an_odd_page_degrades_and_the_run_goes_on(con, site, tmp_path, headers, page):
+    from crawlers.health import source_health
+
+    settings, fs = site
+    fs.routes["/bad"] = Route(200, headers, page)
+    registry = _registry(tmp_path, "f=/feed")
+    counts, status = _run(con, settings, registry)
+    assert status == "ok"
+    assert {"Good one", "Good two", "Odd page"} <= _titles(con)
+    published = con.execute("SELECT published_at FROM documents WHERE title = 'Odd page'").fetchone()[0]
+    assert published is None or published.year == 2025  # the feed's date, or none
+    row = con.execute("SELECT status FROM source_runs WHERE source_id = 'f'").fetchone()
+    assert row[0] == "ok"
+    assert source_health(con, registry.get("f"), settings.crawl).last_success is not None
+
+
+@pytest.mark.parametrize("pub_date", ["Fri, 31 Dec 9999 23:00:00 -0500", "Wed, 02 Apr 2025 10:00:00 +9900",
+                                      "Sat, 00 Jan 0000 00:00:00 GMT"])
+def test_a_feed_item_with_an_impossible_date_is_kept_undated(con, site, tmp_path, pub_date):
+    settings, fs = site
+    fs.routes["/bad"] = Route(200, HTML, article_page("Good three", "x"))
+    feed = rss_feed(["/good1", "/bad", "/good2"]).replace(
+        b"<link>https://news.example.gov/bad</link><pubDate>Wed, 02 Apr 2025 10:00:00 -0400",
+        f"<link>https://news.example.gov/bad</link><pubDate>{pub_date}".encode())
+    assert pub_date.encode() in feed
+    fs.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"}, feed)
+    _, status = _run(con, settings, _registry(tmp_path, "f=/feed"))
+    assert status == "ok" and {"Good one", "Good two", "Good three"} <= _titles(con)
+
+
+def test_a_trickled_page_is_cut_at_its_deadline_and_recorded(con, site, tmp_path):
+    settings, fs = site
+    settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(
+        update={"timeout_s": 5.0, "deadline_s": 1.0})})
+    _bad_article(con, settings, fs, tmp_path,
+                 Route(200, HTML, article_page("Dripping", "x"), trickle=0.05), "deadline")
+    assert sum(1 for p, _ in fs.hits if p == "/bad") == 1  # the time is spent: no retry
+
+
+def test_a_source_past_its_deadline_is_recorded_failed_and_keeps_what_it_got(con, site, tmp_path):
+    import time
+
+    settings, fs = site
+    settings = settings.model_copy(update={"crawl": settings.crawl.model_copy(
+        update={"timeout_s": 5.0, "deadline_s": 1.0, "source_deadline_s": 1.8})})
+    for p in ("/slow1", "/slow2"):
+        fs.routes[p] = Route(200, HTML, article_page("Dripping", "x"), trickle=0.05)
+    fs.routes["/feed"] = Route(200, {"Content-Type": "application/rss+xml"},
+                               rss_feed(["/good1", "/slow1", "/slow2", "/good2"]))
+    t0 = time.monotonic()
+    counts, status = _run(con, settings, _registry(tmp_path, "f=/feed"))
+    assert time.monotonic() - t0 < 5
+    assert status == "ok" and "Good one" in _titles(con)
+    assert not any(p == "/good2" for p, _ in fs.hits)  # left for the next run
+    row = con.execute("SELECT status, detail FROM source_runs WHERE source_id = 'f'").fetchone()
+    assert row[0] == "failed" and "source run" in row[1] and "deadline" in row[1]
+    assert any("deadline" in e for e in _errors(con, "%/slow1"))

@@ -143,3 +143,81 @@ def test_quality_gate_on_heldout_real_pages():
     for metric in ("token_f1", "rouge_l"):
         assert ours[metric] >= max(b[metric] for b in best.values()) - 1e-9, (metric, ours, best)
         assert ours[metric] >= 0.99  # pinned floor (measured 0.9992 on all 787 held-out pages)
+
+
+@pytest.mark.parametrize("content_type,meta", [
+    ("text/html; charset=undefined", ""),
+    ("text/html", '<meta charset="undefined">'),
+    ("text/html; charset=rot13", '<meta http-equiv="Content-Type" content="text/html; charset=base64">'),
+])
+def test_a_charset_that_is_no_text_codec_counts_as_undeclared(content_type, meta):
+    page = f"<html><head>{meta}</head><body><p>Ministère de l'économie</p></body></html>"
+    decoded, codec = decode_html(page.encode("utf-8"), content_type)
+    assert "Ministère de l'économie" in decoded and codec == "utf-8"
+
+
+@pytest.mark.parametrize("value", [
+    "9999-12-31T23:00:00-05:00",  # 10000-01-01 in UTC: OverflowError
+    "9999-12-31",
+    "2025-04-02T10:00:00+99:00",  # no such offset: ValueError
+    "0000-00-00",
+    "1066-10-14T09:00:00+00:00",
+])
+def test_impossible_dates_are_unknown_not_errors(value):
+    assert parse_when(value, "America/New_York") is None
+
+
+def test_a_page_dated_in_year_9999_or_at_plus_99_is_extracted_undated():
+    for when in ("9999-12-31T23:00:00-05:00", "2025-04-02T10:00:00+99:00"):
+        page = ARTICLE.replace("2025-04-02T16:30:00-04:00", when).encode()
+        ex = extract_html(page, "https://www.whitehouse.gov/presidential-actions/2025/04/x/")
+        assert "Reciprocal Tariff" in ex.title
+        assert ex.published_at is None or ex.published_at.year < 2100
+        assert ex.as_json("u")["url"] == "u"  # rendering the date with its offset works too
+
+
+FRENCH = ("Le ministère de l'Économie publie « France 2030 » : l'État investit 54 milliards "
+          "d'euros dans l'innovation, l'industrie et les compétences — où en est-on ?")
+
+
+def _fr_page(head: str = "") -> str:
+    return f"<html><head>{head}<title>Ministère</title></head><body><p>{FRENCH}</p></body></html>"
+
+
+@pytest.mark.parametrize("body,content_type", [
+    (_fr_page().encode("cp1252"), "text/html; charset=utf-8"),  # declared utf-8, cp1252 bytes
+    (_fr_page().encode("cp1252"), "text/html"),  # undeclared cp1252
+    (_fr_page().encode("cp1252"), None),
+    (_fr_page('<meta charset="windows-1252">').encode("cp1252"), None),  # meta charset only
+    (_fr_page('<meta charset="utf-8">').encode("cp1252"), "text/html"),  # meta lies too
+    ("<p>Le ministère</p>".encode("cp1252"), "text/html; charset=utf-8"),  # too short to detect
+], ids=["declared-utf8", "undeclared", "no-content-type", "meta-only", "meta-utf8", "short"])
+def test_cp1252_is_not_guessed_as_cp1250(body, content_type):
+    decoded, codec = decode_html(body, content_type)
+    assert "ministère" in decoded.lower() and "ministčre" not in decoded.lower()
+    assert codec == "cp1252"
+
+
+def test_declared_iso_8859_1_with_cp1252_smart_quotes():
+    text = "Le ministre a déclaré : \u201cla souveraineté industrielle\u201d \u2013 l\u2019Europe"
+    body = f"<p>{text}</p>".encode("cp1252")
+    decoded, _ = decode_html(body, "text/html; charset=ISO-8859-1")
+    assert text in decoded and "\x93" not in decoded
+    decoded, _ = decode_html(f'<meta charset="latin1"><p>{text}</p>'.encode("cp1252"))
+    assert text in decoded
+
+
+@pytest.mark.parametrize("bom,codec", [(b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"),
+                                       (b"\xfe\xff", "utf-16-be")])
+def test_a_bom_beats_a_wrong_declaration(bom, codec):
+    body = bom + _fr_page('<meta charset="windows-1252">').encode(codec)
+    decoded, _ = decode_html(body, "text/html; charset=iso-8859-1")
+    assert FRENCH in decoded and not decoded.startswith("\ufeff")
+
+
+def test_a_declared_charset_that_decodes_is_kept():
+    czech = "Ministerstvo průmyslu a obchodu zveřejnilo nové podmínky podpory"
+    body = f"<p>{czech}</p>".encode("cp1250")
+    assert czech in decode_html(body, "text/html; charset=windows-1250")[0]
+    russian = "Министерство экономического развития объявило о новых мерах поддержки"
+    assert russian in decode_html(f"<p>{russian}</p>".encode("cp1251"), None)[0]

@@ -87,3 +87,33 @@ def test_updated_entry_is_refetched_as_a_new_version(con, settings, fault_server
     assert crawl(con, cfg, reg, None, CrawlWindow()).outcomes["updated"] == 1
     assert con.execute("SELECT count(*), max(version) FROM documents").fetchone() == (1, 2)
     assert con.execute("SELECT count(*) FROM document_versions").fetchone()[0] == 2
+
+
+ATOM_BAD_DATES = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id>
+<updated>2025-04-02T10:00:00Z</updated>
+<entry><title>Zero</title><id>z</id><link href="https://news.example.gov/zero"/>
+<updated>0000-00-00</updated></entry>
+<entry><title>Far</title><id>f</id><link href="https://news.example.gov/far"/>
+<published>9999-12-31T23:00:00-05:00</published><updated>9999-12-31T23:00:00-05:00</updated></entry>
+<entry><title>Offset</title><id>o</id><link href="https://news.example.gov/offset"/>
+<updated>2025-04-02T10:00:00+99:00</updated></entry>
+<entry><title>Good</title><id>g</id><link href="https://news.example.gov/good"/>
+<updated>2025-04-02T10:00:00-04:00</updated></entry></feed>"""
+
+
+def test_impossible_entry_dates_are_unknown_and_every_entry_is_kept():
+    entries, _ = parse_feed(ATOM_BAD_DATES, SOURCE)
+    by_title = {e.title: e for e in entries}
+    assert set(by_title) == {"Zero", "Far", "Offset", "Good"}
+    for title in ("Zero", "Far", "Offset"):
+        assert by_title[title].published_at is None and by_title[title].published_offset is None
+    assert by_title["Good"].published_at.isoformat() == "2025-04-02T14:00:00+00:00"
+
+
+def test_an_entry_with_an_unusable_link_is_skipped_and_named():
+    rss = RSS.replace(b"<link>https://news.example.gov/b/</link>",
+                      b"<link>https://news.example.gov:99999/b/</link>")
+    entries, error = parse_feed(rss, SOURCE)
+    assert [e.title for e in entries] == ["First & foremost"]
+    assert "unusable links" in error and "Port out of range" in error

@@ -148,3 +148,33 @@ def test_source_retry_wait_only_for_transient_entry_failures(settings):
     assert source_retry_wait(counts, "down", 0, crawl) is None  # Retry-After beyond the cap
     assert source_retry_wait(counts, "broken", 0, crawl) is None  # bad input: never retried
     assert source_retry_wait(counts, "fine", 0, crawl) is None
+
+
+def test_a_trickled_body_is_cut_at_the_deadline_and_not_retried(settings, fault_server):
+    import time
+
+    from radar.errors import DeadlineError
+
+    fault_server.routes["/drip"] = Route(200, {"Content-Type": "text/html"}, b"x" * 200, trickle=0.05)
+    with _fetcher(settings, fault_server, timeout_s=5.0, deadline_s=1.0, retries=2) as f:
+        t0 = time.monotonic()
+        with pytest.raises(DeadlineError, match="deadline of 1.0s"):
+            f.get(f"https://{HOST}/drip")
+    assert time.monotonic() - t0 < 2.5
+    assert [p for p, _ in fault_server.hits].count("/drip") == 1
+
+
+def test_a_source_deadline_ends_fetching_and_names_itself(settings, fault_server):
+    import time
+
+    from radar.errors import SourceDeadlineError
+
+    fault_server.routes["/drip"] = Route(200, {"Content-Type": "text/html"}, b"x" * 200, trickle=0.05)
+    fault_server.routes["/p"] = Route(200, {"Content-Type": "text/html"}, b"<p>hi</p>")
+    with _fetcher(settings, fault_server, timeout_s=5.0, deadline_s=30.0) as f:
+        f.deadline_at = time.monotonic() + 0.8
+        with pytest.raises(SourceDeadlineError, match="source run"):
+            f.get(f"https://{HOST}/drip")
+        with pytest.raises(SourceDeadlineError):
+            f.get(f"https://{HOST}/p")
+    assert [p for p, _ in fault_server.hits].count("/p") == 0
