@@ -210,6 +210,14 @@ def test_bad_filter_dates_are_a_400_with_a_message_in_the_ui_language(logged_in)
     assert "“To” is not a usable date: &lt;b&gt;2025-13-01&lt;/b&gt;" in got.text
 
 
+def test_a_bad_date_on_the_quick_comment_form_is_a_400_before_any_work_starts(logged_in):
+    _, client = logged_in
+    token = csrf_of(client, "/comment")
+    got = client.post("/comment", data={"csrf": token, "query": "de minimis",
+                                        "since": "0001-01-01"})
+    assert got.status_code == 400 and "「起日」不是可用的日期：0001-01-01" in got.text
+
+
 def test_every_response_carries_the_security_headers_errors_included(logged_in, caplog):
     server, client = logged_in
     with caplog.at_level("ERROR"):

@@ -18,7 +18,7 @@ from web.app import check_csrf
 from web.db import reading, writing
 from web.drafts import docx_bytes
 from web.render import page
-from web.routes_search import encoder
+from web.routes_search import encoder, filter_bound
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -45,6 +45,9 @@ def request_draft(request: Request, query: str = Form(""), story: str = Form("")
     query, story = query.strip(), story.strip()
     if not query and not story:
         raise BadInputError("type a topic or pick a story")
+    # Checked here, not in the background job: a bad date is a 400 in the UI language.
+    filter_bound(since, "search.since", request)
+    filter_bound(until, "search.until", request, end=True)
     backend = encoder(request)
 
     def work():
