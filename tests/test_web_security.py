@@ -210,6 +210,16 @@ def test_bad_filter_dates_are_a_400_with_a_message_in_the_ui_language(logged_in)
     assert "“To” is not a usable date: &lt;b&gt;2025-13-01&lt;/b&gt;" in got.text
 
 
+def test_a_parameter_of_the_wrong_type_is_a_400_page_not_framework_json(logged_in):
+    _, client = logged_in
+    got = client.get("/drafts/some-draft", params={"v": "<script>1</script>"})
+    assert got.status_code == 400 and got.headers["content-type"].startswith("text/html")
+    assert "參數有誤：v" in got.text and "<script>1" not in got.text
+    _assert_security_headers(got.headers)
+    client.cookies.set("radar_lang", "en")
+    assert "Invalid parameter: v" in client.get("/drafts/x", params={"v": "x"}).text
+
+
 def test_a_bad_date_on_the_quick_comment_form_is_a_400_before_any_work_starts(logged_in):
     _, client = logged_in
     token = csrf_of(client, "/comment")

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -85,6 +86,15 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadInputError)
     async def bad_input(request: Request, exc: BadInputError) -> Response:
         return _error_page(request, 400, ui_strings(request.state.lang)["error.bad"], str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's default is a 422 with its JSON (the value echoed back, English only): a
+        # person gets a page naming the parameters instead.
+        t = ui_strings(request.state.lang)
+        names = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        return _error_page(request, 400, t["error.bad"],
+                           t["error.param"].format(names=", ".join(names)[:200]))
 
 
 async def _session_of(request: Request) -> tuple[auth.Session, bool, Response | None]:
