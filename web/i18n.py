@@ -7,6 +7,8 @@ from briefs.i18n import STRINGS as DIGEST_STRINGS
 
 LANGS = ("zh-TW", "en")
 LANG_COOKIE = "radar_lang"
+READING_COOKIE = "radar_reading"
+READINGS = ("zh", "en", "both")
 
 _UI: dict[str, dict[str, str]] = {
     "zh-TW": {
@@ -19,6 +21,10 @@ _UI: dict[str, dict[str, str]] = {
         "nav.watch": "關注清單",
         "logout": "登出",
         "switch": "English",
+        "reading.label": "閱讀方式",
+        "reading.zh": "中文",
+        "reading.en": "English",
+        "reading.both": "雙語",
         "login.title": "登入",
         "login.user": "帳號",
         "login.password": "密碼",
@@ -135,6 +141,10 @@ _UI: dict[str, dict[str, str]] = {
         "nav.watch": "Watchlists",
         "logout": "Log out",
         "switch": "中文",
+        "reading.label": "Reading",
+        "reading.zh": "中文",
+        "reading.en": "English",
+        "reading.both": "Bilingual",
         "login.title": "Log in",
         "login.user": "User",
         "login.password": "Password",
@@ -248,6 +258,12 @@ def ui_strings(lang: str) -> dict[str, str]:
     """UI strings of a language (digest strings included), English for unknown languages."""
     lang = lang if lang in _UI else "en"
     return {**DIGEST_STRINGS[lang], **_UI[lang]}
+
+
+def pick_reading(cookie: str | None) -> str:
+    """How stories read: zh (Chinese card and headline, originals folded), en, or both side by
+    side; remembered in a cookie, Chinese by default."""
+    return cookie if cookie in READINGS else "zh"  # type: ignore[return-value]
 
 
 def pick_lang(cookie: str | None, default: str) -> str:

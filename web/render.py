@@ -16,8 +16,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from briefs.records import safe_url
+from briefs.render import evidence
 from web.auth import csrf_token
-from web.i18n import ui_strings
+from web.i18n import READING_COOKIE, pick_reading, ui_strings
 
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "p", "ul", "ol", "li", "strong", "em", "code", "pre",
@@ -68,6 +69,7 @@ def make_environment(tz: str) -> Environment:
     env.filters["markdown"] = markdown_html
     env.filters["q"] = lambda v: quote(str(v), safe="")
     env.filters["url_host"] = url_host
+    env.filters["evidence"] = evidence
     return env
 
 
@@ -85,6 +87,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: obj
     html = state.env.get_template(template).render(
         t=ui_strings(lang),
         lang=lang,
+        reading=pick_reading(request.cookies.get(READING_COOKIE)),
         user=session.user,
         csrf=csrf_token(state.key, session),
         path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),

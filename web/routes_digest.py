@@ -10,12 +10,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from briefs.i18n import is_chinese
 from briefs.official import number_label, official_document
+from briefs.reading import story_card
 from radar.errors import BadInputError
 from radar.settings import Settings
 from store import webqueries as wq
 from web.app import check_csrf
 from web.db import reading
 from web.render import page
+from zhtw.terms import build_matcher
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
 
@@ -99,8 +101,23 @@ def story_page(request: Request, story_id: str) -> Response:
     for d in story.docs:
         when = d.published_at or d.first_seen_at
         days.setdefault(request.app.state.env.filters["local"](when, "%Y-%m-%d"), []).append(d)
+    card = _card(request, story, labels)
     primary = official_document(list(story.docs))
     official = [(d, number_label(d.doc_number, d.doc_type) if d.doc_number else primary.label)
                 for d in story.docs if d.doc_number or (primary and d.doc_id == primary.doc_id)]
     return page(request, "story.html.j2", s=story, days=days, tags=tags, entities=entities,
-                primary=primary, official=official, tz=tz)
+                primary=primary, official=official, tz=tz, card=card)
+
+
+def _card(request: Request, story, labels) -> object:
+    """The story's 重點 card, lead: its most authoritative, newest document."""
+    state = request.app.state
+    if getattr(state, "term_matcher", None) is None:
+        state.term_matcher = build_matcher()
+    if not story.docs:
+        return None
+    head = min(story.docs, key=lambda m: (-m.authority,
+                                          -(m.published_at or m.first_seen_at).timestamp()))
+    topics = [labels[(t.kind, t.tag)].zh for t in story.tags if (t.kind, t.tag) in labels
+              and t.kind == "topic"]
+    return story_card(list(story.docs), head, state.term_matcher, topics)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 _PERCENT = re.compile(r"(?<![\w.,])(\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)", re.I)
 _MONEY = re.compile(
-    r"(?:(US)?\$|USD\s?|€|EUR\s?|£|GBP\s?|¥|JPY\s?)\s?(\d[\d,]*(?:\.\d+)?)"
+    r"(?:(US)?\$|USD\s?|€|EUR\s?|£|GBP\s?|¥|JPY\s?)\s?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:\s?(million|billion|trillion|mn|bn)\b)?", re.I)
 _CURRENCY = {"$": "美元", "us$": "美元", "usd": "美元", "€": "歐元", "eur": "歐元", "£": "英鎊", "gbp": "英鎊",
              "¥": "日圓", "jpy": "日圓"}
@@ -53,3 +53,16 @@ def amounts_in(sentence: str) -> list[tuple[str, str]]:
         if zh:
             found.append((m.start(), zh, m.group(0).strip()))
     return [(zh, en) for _, zh, en in sorted(found)]
+
+
+_RATE_WORD = re.compile(r"\b(tariffs?|dut(?:y|ies)|ad valorem|rates?|margins?|subsid\w*|fees?|"
+                        r"surcharges?|tax(?:es)?|levy|levies)\b", re.I)
+
+
+def rate_context(sentence: str, surface: str) -> bool:
+    """Whether a percentage is a rate (tariff, duty, margin, fee) and not a share or a poll:
+    a rate word within a few words of it."""
+    at = sentence.find(surface)
+    if at < 0:
+        return False
+    return bool(_RATE_WORD.search(sentence[max(0, at - 80): at + len(surface) + 50]))

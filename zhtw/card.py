@@ -9,12 +9,13 @@ numbers are copied exactly as the source writes them, with Chinese units.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
 from briefs.sentences import clean_markdown, split_sentences, without_title
 from commentary.dates import date_mentions
-from zhtw.amounts import amounts_in
+from zhtw.amounts import amounts_in, rate_context
 from zhtw.headline import compose_headline
 from zhtw.records import SLOT_LABELS, Card, CardDoc, Cite, Slot, SlotValue
 from zhtw.terms import TermMatcher, is_legal_basis_id, legal_bases
@@ -73,7 +74,8 @@ class _Slots:
     """Values collected per slot, first citation wins, values deduplicated."""
 
     def __init__(self) -> None:
-        self.values: dict[str, dict[str, SlotValue]] = {k: {} for k in SLOT_LABELS}
+        # "terms": generic words (關稅) the headline may use but the card does not list.
+        self.values: dict[str, dict[str, SlotValue]] = {k: {} for k in (*SLOT_LABELS, "terms")}
 
     def add(self, key: str, value: str, en: str, doc: CardDoc, sentence: str,
             kind: str = "") -> None:
@@ -109,14 +111,24 @@ def _instrument(doc: CardDoc, sentences: list[str]) -> tuple[str, str] | None:
     return None
 
 
+# Sub-agency -> its department: when both are named, the sub-agency is who acts.
+_PARENT = {"agency:CBP": "agency:DHS", "agency:BIS": "agency:DOC", "agency:ITA": "agency:DOC",
+           "agency:CHIPS-PO": "agency:DOC", "agency:NIST": "agency:DOC",
+           "agency:OFAC": "agency:TREASURY", "agency:FDA": "agency:HHS"}
+
+
 def _issuer(doc: CardDoc, sentences: list[str], matcher: TermMatcher) -> tuple[str, str] | None:
     if doc.kind in _WH_KINDS:
         return "白宮", sentences[0]
     if doc.kind == "register" and len(sentences) > 1:
         # The abstract's first sentence names who acts ("The Department of Commerce ...").
-        for m in matcher.mentions(sentences[1]):
-            if m.kind == "agency":
-                return m.zh, sentences[1]
+        agencies = [m for m in matcher.mentions(sentences[1]) if m.kind == "agency"]
+        ids = {m.entity_id for m in agencies}
+        for m in agencies:
+            if m.entity_id in _PARENT.values() and any(
+                    _PARENT.get(other) == m.entity_id for other in ids):
+                continue
+            return m.zh, sentences[1]
     return None
 
 
@@ -162,11 +174,25 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
     if inst:
         card.add("instrument", inst[0], inst[0], doc, inst[1])
     own = f"country:{doc.country}" if doc.country else ""
+    # A Federal Register title says what the notice is about; its abstract then names related
+    # proceedings in passing ("the companion antidumping investigation").
+    measure_scope = 2 if doc.kind == "register" else FOCUS_SENTENCES + 1
+    # Past the title and lead sentence, a measure named once is a passing mention (USMCA in
+    # a list of exemptions, non-tariff barriers in a rationale).
+    counts = Counter(m.entity_id for s in sentences for m in matcher.mentions(s))
+    title_measure = any(m.kind in ("instrument", "law", "programme") and not m.generic
+                        for m in matcher.mentions(sentences[0]))
     for i, s in enumerate(sentences):
         focus = i < FOCUS_SENTENCES + 1
         for m in matcher.mentions(s) if focus else ():
             if m.kind in ("instrument", "law", "programme") and not is_legal_basis_id(m.entity_id):
-                card.add("measure", m.zh, m.surface, doc, s)
+                if m.generic:
+                    card.add("terms", m.zh, m.surface, doc, s)
+                    if i == 0:  # "Tariffs" in the title: what the document is about
+                        card.add("measure", m.zh, m.surface, doc, s)
+                elif i < measure_scope and (i == 0 or (i == 1 and not title_measure)
+                                            or counts[m.entity_id] >= 2):
+                    card.add("measure", m.zh, m.surface, doc, s)
             elif m.kind == "product" or (m.kind == "country" and m.entity_id != own):
                 card.add("targets", m.zh, m.surface, doc, s, m.kind)
         if focus:
@@ -175,7 +201,8 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
         for zh, _ in legal_bases(s):
             card.add("legal_basis", zh, zh, doc, s)
         for value, en in amounts_in(s):
-            card.add("amounts", value, en, doc, s)
+            if not value.endswith("%") or rate_context(s, en):
+                card.add("amounts", value, en, doc, s)
         for dm in date_mentions(s, doc.published):
             if _stale(dm.day, dm.role, doc.published):
                 continue
@@ -191,10 +218,20 @@ _SPECIFIC_DUTIES = {"對等關稅", "反傾銷稅", "平衡稅", "防衛措施",
 
 
 def _drop_generic_tariff(slots: _Slots) -> None:
-    """"關稅" says nothing when a specific duty (對等關稅, 反傾銷稅 …) is named."""
+    """"關稅" says nothing more when a specific duty (對等關稅, 反傾銷稅 …) is named."""
     measures = slots.values["measure"]
     if "關稅" in measures and _SPECIFIC_DUTIES & set(measures):
         del measures["關稅"]
+
+
+def _drop_passing_targets(slots: _Slots, docs: Sequence[CardDoc]) -> None:
+    """With no measure, a country in the body is a passing mention (an ambassador's post, a
+    holiday's origin); only targets in a title stay."""
+    if slots.values["measure"]:
+        return
+    titles = {d.title.strip() for d in docs}
+    slots.values["targets"] = {k: v for k, v in slots.values["targets"].items()
+                               if v.cite.sentence in titles}
 
 
 def _title_first(slots: _Slots, docs: Sequence[CardDoc]) -> None:
@@ -227,7 +264,9 @@ def build_card(docs: Sequence[CardDoc], matcher: TermMatcher, *, topics: Sequenc
     for i, doc in enumerate(docs[:MAX_DOCS]):
         _read_doc(slots, doc, matcher, lead=i == 0)
     _drop_generic_tariff(slots)
+    _drop_passing_targets(slots, docs)
     _title_first(slots, docs)
     filled = slots.slots()
-    headline, cites = compose_headline(filled, docs[0] if docs else None, topics)
+    terms = tuple(slots.values["terms"].values())[:2]
+    headline, cites = compose_headline(filled, docs[0] if docs else None, topics, terms)
     return Card(slots=filled, headline=headline, headline_cites=cites)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from zhtw.records import CardDoc, Slot
+from zhtw.records import CardDoc, Slot, SlotValue
 
 # English verb in the title or lead sentence -> zh-TW action; first listed wins on ties.
 _ACTIONS = (
@@ -73,14 +73,16 @@ def _phrase(action: str | None, measure: str | None, who: str, rate: str | None)
     return f"{action}{who}{noun}"
 
 
-def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequence[str] = ()
-                     ) -> tuple[str, tuple[int, ...]]:
+def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequence[str] = (),
+                     terms: Sequence[SlotValue] = ()) -> tuple[str, tuple[int, ...]]:
     """The headline and the citation numbers of the slot values it uses.
 
     Args:
         slots: the card's filled slots.
         lead: the story's lead document (its title gives the action verb).
         topics: zh-TW topic labels, used when the card names no measure.
+        terms: generic policy words (關稅) the card does not list, each cited; the headline
+            falls back on them when no specific measure is named.
     """
     used = []
 
@@ -94,7 +96,7 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
     kind_label = instrument[0] if instrument else _PUBLICATION.get(lead.kind if lead else "", "")
     tag = "・".join(x for x in (*(country[:1]), kind_label) if x)
     head = f"【{tag}】" if tag else ""
-    measures = _values(slots, "measure")
+    measures = _values(slots, "measure") or list(terms[:1])
     targets = _values(slots, "targets")
     countries = [v for v in targets if v.kind == "country"][:3]
     products = [v for v in targets if v.kind == "product"][:2]

@@ -18,7 +18,7 @@ LEGAL_BASES: tuple[tuple[str, str], ...] = (
     (r"International Emergency Economic Powers Act|\bIEEPA\b", "國際緊急經濟權力法 (IEEPA)"),
     (r"National Emergencies Act", "國家緊急狀態法"),
     (r"[Ss]ection 232\b", "232條款"),
-    (r"[Ss]ection 301\b", "301條款"),
+    (r"[Ss]ection 301\b(?! of title 3)", "301條款"),
     (r"[Ss]ection 201\b", "201條款"),
     (r"[Ss]ection 122\b", "122條款"),
     (r"[Ss]ection 604 of the Trade Act of 1974", "1974年貿易法第604條"),
@@ -50,23 +50,32 @@ class Mention:
 
 @dataclass(frozen=True)
 class TermMatcher:
-    """Compiled alias matcher over the gazetteer."""
+    """Compiled alias matcher over the gazetteer: one trie-shaped regex for names whose case
+    matters and one for the rest (a flat alternation of 1,500 aliases took 2.6 ms a sentence)."""
 
-    pattern: re.Pattern[str]
-    by_group: tuple[str, ...]  # alias group index -> entity id
+    exact: re.Pattern[str]
+    folded: re.Pattern[str]
+    exact_ids: dict[str, str]  # alias -> entity id
+    folded_ids: dict[str, str]  # lower-cased alias -> entity id
     gazetteer: Gazetteer
 
     def mentions(self, text: str) -> list[Mention]:
         """Every entity named in `text`, left to right, longest alias first, no overlaps."""
-        out = []
         # Curly apostrophes (whitehouse.gov) must not break "People's Republic of China" into
         # a "Republic of China" (Taiwan) match; the replacement keeps every offset.
-        for m in self.pattern.finditer(text.replace("’", "'")):
-            eid = self.by_group[m.lastindex - 1] if m.lastindex else None
-            if eid is None:
+        plain = text.replace("’", "'")
+        found = [(m.start(), m.end(), self.exact_ids[m.group(0)])
+                 for m in self.exact.finditer(plain)]
+        found += [(m.start(), m.end(), self.folded_ids[m.group(0).lower()])
+                  for m in self.folded.finditer(plain)]
+        out: list[Mention] = []
+        last_end = -1
+        for start, end, eid in sorted(found, key=lambda f: (f[0], -(f[1] - f[0]))):
+            if start < last_end:
                 continue
+            last_end = end
             e = self.gazetteer.entries[eid]
-            out.append(Mention(eid, e.kind, e.label_zh, e.label_en, m.group(0), m.start(),
+            out.append(Mention(eid, e.kind, e.label_zh, e.label_en, plain[start:end], start,
                                e.generic))
         return out
 
@@ -76,24 +85,51 @@ class TermMatcher:
         return e.label_zh if e else None
 
 
-def _alternative(alias: str) -> str:
-    body = re.escape(alias)
-    # ALL-CAPS and single capitalised words are names; the rest match whatever the case.
-    exact = alias.isupper() or (" " not in alias and alias[:1].isupper())
-    return body if exact else f"(?i:{body})"
+def _is_exact(alias: str) -> bool:
+    """ALL-CAPS and single capitalised words are names; the rest match whatever the case."""
+    return alias.isupper() or (" " not in alias and alias[:1].isupper())
+
+
+def _trie_regex(words: list[str]) -> str:
+    """A regex matching any of `words`, shaped as a trie so that matching is linear."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
+def _bounded(words: list[str], flags: int) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w'-])(?:" + _trie_regex(words) + r")(?![\w-])", flags)
 
 
 def build_matcher(gazetteer: Gazetteer | None = None) -> TermMatcher:
-    """One regex over every non-CJK alias, one group per entity, longest aliases first."""
+    """The alias matcher of the gazetteer (CJK aliases are left to nlp.entities)."""
     gaz = gazetteer or load_gazetteer()
-    pairs = [(a, e.id) for e in gaz.entries.values() for a in e.aliases
-             if a.strip() and not _CJK.search(a)]
-    pairs.sort(key=lambda p: -len(p[0]))
-    # Alternation tries left to right: each alias in global length order, tagged by its id.
-    groups = [f"({_alternative(alias)})" for alias, _ in pairs]
-    ids = [eid for _, eid in pairs]
-    pattern = re.compile(r"(?<![\w’'-])(?:" + "|".join(groups) + r")(?![\w-])")
-    return TermMatcher(pattern=pattern, by_group=tuple(ids), gazetteer=gaz)
+    exact_ids: dict[str, str] = {}
+    folded_ids: dict[str, str] = {}
+    for e in gaz.entries.values():
+        for alias in e.aliases:
+            a = alias.strip().replace("’", "'")
+            if not a or _CJK.search(a):
+                continue
+            if _is_exact(a):
+                exact_ids.setdefault(a, e.id)
+            else:
+                folded_ids.setdefault(a.lower(), e.id)
+    return TermMatcher(exact=_bounded(list(exact_ids), 0),
+                       folded=_bounded(list(folded_ids), re.IGNORECASE),
+                       exact_ids=exact_ids, folded_ids=folded_ids, gazetteer=gaz)
 
 
 def legal_bases(text: str) -> list[tuple[str, int]]:
