@@ -212,6 +212,29 @@ class CommentarySettings(BaseModel):
     timeout_s: float = 60.0
 
 
+class TranslateSettings(BaseModel):
+    """Optional EN->zh-TW sentence translation (zhtw/translate.py); off by default.
+
+    Every translated sentence passes the faithfulness check (zhtw/check.py) or is not shown.
+    """
+
+    backend: Literal["none", "transformers", "openai"] = "none"
+    # transformers: a local model folder (or the installed package that ships one), never a hub
+    model_dir: str = ""
+    model_package: str = ""
+    gguf_file: str = ""
+    model_kind: Literal["seq2seq", "causal"] = "causal"
+    tgt_lang: str = ""  # seq2seq target-language code when not guessed (zho_Hant, zh, zh_CN)
+    # openai: any OpenAI-compatible server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1
+    endpoint: str = ""
+    model: str = ""
+    api_key_env: str = "RADAR_TRANSLATE_API_KEY"
+    timeout_s: float = 30.0
+    max_new_tokens: int = 160
+    max_length_ratio: float = 1.5  # a translation longer than this x the source is garbage
+    opencc_config: str = "s2twp"  # Simplified output -> Traditional with Taiwan phrasing
+
+
 class WebSettings(BaseModel):
     """The analyst web UI: where it listens, who may log in, how sessions are signed."""
 
@@ -253,6 +276,7 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     commentary: CommentarySettings = Field(default_factory=CommentarySettings)
+    translate: TranslateSettings = Field(default_factory=TranslateSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod

@@ -1,0 +1,1 @@
+"""zh-TW reading layer: the 重點 card, optional checked sentence translation, glossary."""
