@@ -20,7 +20,18 @@ from crawlers.registry import Source
 from crawlers.spider import MirrorRouteMiddleware, SpoolSpider, run_spider
 from radar.settings import CrawlSettings
 
-__all__ = ["ListingSpider", "MirrorRouteMiddleware", "run_listing"]
+__all__ = ["ListingSpider", "MirrorRouteMiddleware", "readable", "run_listing"]
+
+
+def readable(response: Response) -> Response:
+    """The response, read as UTF-8 (bad bytes replaced) when its declared charset cannot
+    decode: Scrapy takes any codec Python knows from Content-Type, and "undefined" or
+    "rot13" then raise on the first selector."""
+    try:
+        response.text  # noqa: B018 - decoding is the check
+    except (UnicodeError, LookupError):
+        return response.replace(encoding="utf-8")
+    return response
 
 
 class ListingSpider(SpoolSpider):
@@ -33,8 +44,14 @@ class ListingSpider(SpoolSpider):
             yield scrapy.Request(url, callback=self.parse_listing, errback=self.on_error,
                                  cb_kwargs={"page": 1})
 
+    def record_bad_url(self, response: Response, href: str, exc: Exception) -> None:
+        """Record a link that is no usable URL ("http://[::1", port 99999); the page goes on."""
+        self._write({"type": "error", "kind": "bad_url", "url": response.url,
+                     "reason": f"unusable link {href[:200]!r}: {exc}"})
+
     def parse_listing(self, response: Response, page: int):  # noqa: D102
         self._write(self._fetch_line(response, "entry"))
+        response = readable(response)
         sel = self.source.selectors
         items = response.css(sel.item)
         if not items:
@@ -46,27 +63,40 @@ class ListingSpider(SpoolSpider):
             href = item.css(sel.link).attrib.get("href")
             if not href:
                 continue
-            url = response.urljoin(href)
-            when = None
-            if sel.date:
-                node = item.css(sel.date)
-                raw = node.attrib.get("datetime") or " ".join(node.css("::text").getall())
-                parsed = parse_when(raw, self.source.timezone)
-                when = parsed[0] if parsed else None
-            if self.since and when and when < self.since:
+            when = self._card_date(item)
+            try:  # urljoin, canonical_url and Request each refuse some bad URLs
+                url = response.urljoin(href)
+                known = canonical_url(url) in self.known
+                title = " ".join(item.css((sel.title or sel.link) + " ::text").getall()).strip()
+                request = scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                         cb_kwargs={"listing_title": title, "listing_date":
+                                                    when.isoformat() if when else None})
+            except ValueError as exc:
+                self.record_bad_url(response, href, exc)
+                continue
+            if (self.since and when and when < self.since) or known:
                 reached_old = True
                 continue
-            if canonical_url(url) in self.known:
-                reached_old = True
-                continue
-            title = " ".join(item.css((sel.title or sel.link) + " ::text").getall()).strip()
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                                 cb_kwargs={"listing_title": title,
-                                            "listing_date": when.isoformat() if when else None})
+            yield request
         next_href = response.css(sel.next).attrib.get("href") if sel.next else None
         if next_href and not reached_old and page < self.source.max_pages:
-            yield response.follow(next_href, callback=self.parse_listing, errback=self.on_error,
-                                  cb_kwargs={"page": page + 1})
+            try:
+                request = response.follow(next_href, callback=self.parse_listing,
+                                          errback=self.on_error, cb_kwargs={"page": page + 1})
+            except ValueError as exc:
+                self.record_bad_url(response, next_href, exc)
+                return
+            yield request
+
+    def _card_date(self, item) -> datetime | None:
+        """A card's date (its <time datetime>, else the date node's text), if any."""
+        sel = self.source.selectors
+        if not sel.date:
+            return None
+        node = item.css(sel.date)
+        raw = node.attrib.get("datetime") or " ".join(node.css("::text").getall())
+        parsed = parse_when(raw, self.source.timezone)
+        return parsed[0] if parsed else None
 
 
 def run_listing(source: Source, crawl: CrawlSettings, since: datetime | None,

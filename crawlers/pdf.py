@@ -14,6 +14,10 @@ from radar.errors import BadInputError
 
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
 MAX_PAGES = 300
+# A creation date outside these years, or with an offset beyond +-18:00, is no real instant
+# (the same bounds the feed and page dates use): the document is then undated.
+_EARLIEST, _LATEST = 1900, 2199
+_MAX_OFFSET = timedelta(hours=18)
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # malformed-object chatter; errors still raise
 
@@ -24,7 +28,10 @@ def is_pdf(body: bytes, content_type: str | None = None) -> bool:
 
 
 def pdf_date(value: str | None) -> tuple[datetime, str | None] | None:
-    """Parse a PDF date string (``D:YYYYMMDDHHmmSS+HH'mm'``); returns (UTC instant, offset)."""
+    """Parse a PDF date string (``D:YYYYMMDDHHmmSS+HH'mm'``); returns (UTC instant, offset).
+
+    None when the string is no date, or no real instant (year 0001 or 9999, offset +99'00').
+    """
     m = _PDF_DATE.match((value or "").strip())
     if not m:
         return None
@@ -34,8 +41,12 @@ def pdf_date(value: str | None) -> tuple[datetime, str | None] | None:
                          int(ss or 0))
     except ValueError:
         return None
+    if not _EARLIEST <= naive.year <= _LATEST:
+        return None  # D:0001..., D:9999...: placeholders, and UTC conversion would overflow
     if sign in ("+", "-"):
         delta = timedelta(hours=int(oh or 0), minutes=int(om or 0))
+        if delta > _MAX_OFFSET or int(om or 0) > 59:
+            return None  # +99'00', +05'99': no zone is that far from UTC (timezone() refuses)
         delta = -delta if sign == "-" else delta
         offset = f"{sign}{int(oh or 0):02d}:{int(om or 0):02d}"
     else:

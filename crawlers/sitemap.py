@@ -11,6 +11,7 @@ before it. Every fetch, success or failure, goes to the spool.
 from __future__ import annotations
 
 import re
+import struct
 from datetime import datetime
 
 import scrapy
@@ -20,6 +21,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 from crawlers.canonical import canonical_url, needs_fetch
 from crawlers.extract import parse_when
+from crawlers.listing import readable
 from crawlers.spider import SpoolSpider
 
 
@@ -46,15 +48,25 @@ class SitemapSpider(SpoolSpider):
         if gzip_magic_number(response):
             try:
                 body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-            except ValueError:
+            except (ValueError, OSError, EOFError, struct.error):  # too big, or a cut stream
                 return None
         return body
 
-    def _follow(self, url: str) -> scrapy.Request | None:
+    def record_bad_url(self, response: Response, url: str, exc: Exception) -> None:
+        """Record an entry whose <loc> is no usable URL ("", "/relative", port 99999)."""
+        self._write({"type": "error", "kind": "bad_url", "url": response.url,
+                     "reason": f"unusable sitemap <loc> {url[:200]!r}: {exc}"})
+
+    def _follow(self, response: Response, url: str) -> scrapy.Request | None:
         if self.sitemaps_seen >= self.source.max_pages:
             return None
+        try:
+            request = scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+        except ValueError as exc:
+            self.record_bad_url(response, url, exc)
+            return None
         self.sitemaps_seen += 1
-        return scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+        return request
 
     def wanted(self, url: str, lastmod: datetime | None) -> bool:
         """Whether a sitemap page entry should be fetched."""
@@ -67,8 +79,9 @@ class SitemapSpider(SpoolSpider):
     def parse_sitemap(self, response: Response):  # noqa: D102
         self._write(self._fetch_line(response, "entry"))
         if response.url.endswith("/robots.txt"):
-            for url in sitemap_urls_from_robots(response.text, base_url=response.url):
-                if req := self._follow(url):
+            text = readable(response).text
+            for url in sitemap_urls_from_robots(text, base_url=response.url):
+                if req := self._follow(response, url):
                     yield req
             return
         body = self._body(response)
@@ -88,13 +101,18 @@ class SitemapSpider(SpoolSpider):
                 lastmod = self._when(entry.get("lastmod"))
                 if self.since and lastmod and lastmod < self.since:
                     continue
-                if req := self._follow(entry["loc"]):
+                if req := self._follow(response, entry["loc"]):
                     yield req
             return
         for entry in entries:
             url, lastmod = entry["loc"], self._when(entry.get("lastmod"))
-            if not self.wanted(url, lastmod):
+            try:  # canonical_url and Request refuse some bad URLs
+                if not self.wanted(url, lastmod):
+                    continue
+                request = scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
+                                         cb_kwargs={"listing_date": None, "modified":
+                                                    lastmod.isoformat() if lastmod else None})
+            except ValueError as exc:
+                self.record_bad_url(response, url, exc)
                 continue
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.on_error,
-                                 cb_kwargs={"modified": lastmod.isoformat() if lastmod else None,
-                                            "listing_date": None})
+            yield request
