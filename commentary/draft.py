@@ -38,6 +38,7 @@ from commentary.records import (
 from commentary.render import render_markdown
 from commentary.sources import load_sources
 from commentary.writers import Evidence, SectionBrief, Writer, make_writer
+from commentary.zh import read_in_chinese
 from radar.errors import BadInputError, NotFoundError
 from radar.settings import Settings
 from store import drafts as store_drafts
@@ -246,6 +247,7 @@ def write_commentary(
     draft = _assemble(pq, filters, as_of, sources, writer, backend, methods, summary_k,
                       background_k, timeline_k, facts_k, reactions_k, tuple(imps), watch_k,
                       checked, removed, settings)
+    draft = read_in_chinese(draft, sources, settings)  # the zh-TW lines over the checked English
     if save:
         draft = _store(con, draft, settings)
     return draft

@@ -26,6 +26,7 @@ class SourceDoc:
     meta_lines: tuple[str, ...] = ()  # source-given metadata as text (e.g. "Effective on: ...")
     relevance: float = 0.0
     story_id: str | None = None
+    country: str | None = None  # the source's country code (registry), for the zh card
 
     @property
     def text(self) -> str:
@@ -128,6 +129,58 @@ class CheckReport:
 
 
 @dataclass(frozen=True)
+class ZhValue:
+    """A slot value a Chinese line states, and the English it was read from.
+
+    `sentence` is the source sentence (or title) holding `en`; it is empty for a value taken
+    from the source's registry entry or kind (the issuing country, 白宮, 事實說明)."""
+
+    key: str  # card slot key (country, issuer, measure, amounts, dates …) or person / count
+    value: str  # as written in the Chinese line
+    en: str  # the English surface, verbatim
+    doc_id: str
+    sentence: str = ""
+
+
+@dataclass(frozen=True)
+class ZhLine:
+    """One line of the Chinese reading layer and the English it stands for.
+
+    `origin`: "card" (composed from slot values, each cited), "translated" (a machine
+    translation that passed the faithfulness check) or "english" (no Chinese could be composed
+    or the translation failed the check: the original is the line). `originals` are the
+    verbatim quotes shown under the line as 原文; `title` is the source title shown there."""
+
+    text: str
+    origin: str  # card | translated | english
+    doc_ids: tuple[str, ...]
+    originals: tuple[Statement, ...]
+    values: tuple[ZhValue, ...] = ()
+    title: str = ""
+    label: str = ""  # 時間軸: the source's zh instrument type (行政命令, 事實說明, 最終規則 …)
+    note: str = ""  # why a line is in English (e.g. the failed check's reason)
+
+
+@dataclass(frozen=True)
+class ZhReading:
+    """The draft in zh-TW: one list of lines per narrative section. `timeline`, `facts` and
+    `watch` hold one line per event, fact and watch item, in the draft's order."""
+
+    summary: tuple[ZhLine, ...]
+    background: tuple[ZhLine, ...]
+    timeline: tuple[ZhLine, ...]
+    facts: tuple[ZhLine, ...]
+    reactions: tuple[ZhLine, ...] = ()
+    watch: tuple[ZhLine, ...] = ()
+    composed: int = 0  # lines composed from the card
+    translated: int = 0  # translations that passed the check
+    english: int = 0  # lines left in English
+    failed: int = 0  # translations that failed the check (shown composed or in English)
+    backend: str = ""  # translation backend label, "" when none is configured
+    version: str = "zh-draft-1"
+
+
+@dataclass(frozen=True)
 class DraftInputs:
     """Everything needed to reproduce a draft."""
 
@@ -164,6 +217,7 @@ class Draft:
     draft_id: str = ""
     version: int = 0
     exposure_sources: tuple[str, ...] = field(default=())
+    zh: ZhReading | None = None  # the Chinese reading layer (None: drafts written before it)
 
     def ref_numbers(self, doc_ids: tuple[str, ...]) -> tuple[int, ...]:
         """Reference numbers of some cited documents."""

@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 from commentary.exposure import mapping_label
-from commentary.records import Draft, Statement
+from commentary.records import Draft, Statement, ZhLine
 
 HEADINGS = (
     ("summary", "一、事件摘要"),
@@ -77,6 +77,63 @@ def sentence(draft: Draft, st: Statement) -> str:
     return (f"「{body}」" if st.quote else body) + cite(draft, st)
 
 
+DISCLAIMER = ("本稿為自動產生之初稿：引文保留來源原文（英文），「推論」為分析而非來源事實，"
+              "定稿前請逐條核對來源。")
+DISCLAIMER_ZH = ("本稿為自動產生之初稿：中文句由來源句之欄位（機關、措施、對象、稅率金額、日期）"
+                 "組成，或為通過核對之機器翻譯，每句下方「原文」為所引來源之英文原句；「推論」為分析"
+                 "而非來源事實，定稿前請逐條核對來源。")
+
+
+def zh_tally(draft: Draft) -> str | None:
+    """The header line on how many lines read in Chinese, e.g. 卡片組句 7 句、翻譯通過核對 0 句、
+    未通過核對改列原文 0 句（未設定翻譯後端）; None for a draft without the zh layer."""
+    zh = draft.zh
+    if zh is None:
+        return None
+    text = (f"卡片組句 {zh.composed} 句、翻譯通過核對 {zh.translated} 句、"
+            f"未通過核對改列原文 {zh.english} 句")
+    if zh.backend:
+        text += f"（翻譯：{zh.backend}；未通過核對之譯文 {zh.failed} 句，改以卡片組句或原文呈現）"
+    else:
+        text += "（未設定翻譯後端）"
+    return text
+
+
+def original_label(st: Statement) -> str:
+    """原文 for a verbatim source quote; 英文 for a writer's own English sentence."""
+    return "原文" if st.quote else "英文"
+
+
+def _originals(draft: Draft, line: ZhLine, indent: str) -> list[str]:
+    """The 原文 block under a Chinese line: the title, then each quote, one paragraph each."""
+    parts = []
+    quotes = list(line.originals)
+    if line.title and len(quotes) == 1:
+        q = quotes.pop()
+        parts.append(f"{original_label(q)}：《{md_escape(line.title)}》：{sentence(draft, q)}")
+    elif line.title:
+        parts.append(f"原文：《{md_escape(line.title)}》{cite(draft, Statement('', line.doc_ids))}")
+    parts += [f"{original_label(q)}：{sentence(draft, q)}" for q in quotes]
+    out: list[str] = []
+    for part in parts:
+        out += [f"{indent}>"] if out else []
+        out.append(f"{indent}> {part}")
+    return out
+
+
+def zh_lines(draft: Draft, line: ZhLine, head: str, tail: str = "") -> list[str]:
+    """A Chinese line as Markdown (`head`: the bullet and any label before it; `tail`: a
+    certainty label after the citation) with its 原文 block; an English-only line marked."""
+    indent = "   " if head[:1].isdigit() else "  "  # the list item's content column
+    if line.origin == "english":
+        quotes = " ".join(sentence(draft, q) for q in line.originals)
+        title = f"《{md_escape(line.title)}》：" if line.title else ""
+        return [f"{head}〔僅列原文：{md_escape(line.note)}〕{title}{quotes}{tail}"]
+    mark = "〔機器翻譯，已核對〕" if line.origin == "translated" else ""
+    body = f"{head}{md_escape(line.text)}{cite(draft, Statement('', line.doc_ids))}{mark}{tail}"
+    return [body, *_originals(draft, line, indent)]
+
+
 def render_markdown(draft: Draft) -> str:
     """The whole draft as Markdown (zh-TW headings, numbered references)."""
     out = [f"# {md_escape(draft.title)}", ""]
@@ -90,10 +147,13 @@ def render_markdown(draft: Draft) -> str:
                f"基準日 {inputs.filters.get('as_of', '')}")
     out.append(f"- 事實查核：檢查 {draft.check.checked} 句，保留 {draft.check.kept} 句，"
                f"刪除 {len(draft.check.removed)} 句（無法對應來源句，或數字、日期、名稱不見於來源）")
+    tally = zh_tally(draft)
+    if tally:
+        out.append(f"- 中文化：{tally}")
     for note in draft.notes:
         out.append(f"- 附註：{md_escape(note)}")
-    out += ["", "> 本稿為自動產生之初稿：引文保留來源原文（英文），「推論」為分析而非來源事實，"
-            "定稿前請逐條核對來源。", ""]
+    out += ["", f"> {DISCLAIMER_ZH if draft.zh else DISCLAIMER}", ""]
+    body = _zh_body(draft) if draft.zh else {}
     body = {
         "summary": [f"- {sentence(draft, s)}" for s in draft.summary],
         "background": [f"- {sentence(draft, s)}" for s in draft.background],
@@ -103,7 +163,7 @@ def render_markdown(draft: Draft) -> str:
         "implications": _implications(draft),
         "watch": [_watch(draft, w) for w in draft.watch],
         "references": [_reference(r) for r in draft.references],
-    }
+    } | body
     for key, heading in HEADINGS:
         out += [f"## {heading}", ""]
         out += body[key] or [EMPTY.get(key, "")]
@@ -115,6 +175,49 @@ def render_markdown(draft: Draft) -> str:
                        f" — 原因：{md_escape(r.reason)}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
+
+
+def _zh_body(draft: Draft) -> dict[str, list[str]]:
+    """The narrative sections from the zh layer: Chinese lines over their 原文."""
+    zh = draft.zh
+
+    def bullets(lines) -> list[str]:
+        return [x for line in lines for x in zh_lines(draft, line, "- ")]
+
+    timeline = []
+    for e, line in zip(draft.timeline, zh.timeline, strict=False):
+        eff = f"；生效日 {e.effective.isoformat()}" if e.effective else ""
+        head = (f"- **{e.day.isoformat()}**｜{line.label or KIND_ZH.get(e.kind, e.kind)}｜"
+                f"{certainty_label(e.certainty)}{eff} — ")
+        timeline += zh_lines(draft, line, head)
+    facts = []
+    for i, (f, line) in enumerate(zip(draft.facts, zh.facts, strict=False), 1):
+        eff = f"；生效日 {f.effective.isoformat()}" if f.effective else ""
+        facts += zh_lines(draft, line, f"{i}. ", f"〔{certainty_label(f.certainty)}{eff}〕")
+    watch = []
+    for w, line in zip(draft.watch, zh.watch, strict=False):
+        when = f"**{w.day.isoformat()}**（{WATCH_ZH.get(w.kind, w.kind)}）" if w.day \
+            else f"**{WATCH_ZH.get(w.kind, w.kind)}**（見來源所定期間）"
+        watch += zh_lines(draft, line, f"- {when}：")
+    body = {"summary": bullets(zh.summary), "background": bullets(zh.background),
+            "timeline": timeline, "facts": facts, "reactions": bullets(zh.reactions),
+            "watch": watch}
+    return {k: v for k, v in body.items() if zh_covers(draft, k)}
+
+
+def zh_covers(draft: Draft, section: str) -> bool:
+    """Whether the zh layer has the lines of a section (a section it does not cover is shown
+    in the English layout)."""
+    zh = draft.zh
+    if zh is None:
+        return False
+    english = {"summary": draft.summary, "background": draft.background,
+               "timeline": draft.timeline, "facts": draft.facts,
+               "reactions": draft.reactions, "watch": draft.watch}[section]
+    lines = getattr(zh, section)
+    if section in ("timeline", "facts", "watch"):
+        return len(lines) == len(english)
+    return bool(lines) or not english
 
 
 def _event(draft: Draft, e) -> str:

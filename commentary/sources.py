@@ -86,7 +86,8 @@ def load_sources(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str],
     rows = con.execute(
         "SELECT d.id, d.title, d.url, coalesce(s.publisher, s.name, d.source_id), d.source_id, "
         "d.published_at, d.published_offset, s.config, d.version, d.content_hash, d.text, d.meta, "
-        "m.story_id, d.first_seen_at FROM documents d LEFT JOIN sources s ON s.id = d.source_id "
+        "m.story_id, d.first_seen_at, s.country "
+        "FROM documents d LEFT JOIN sources s ON s.id = d.source_id "
         "LEFT JOIN story_members m ON m.doc_id = d.id "
         "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))", [packed(doc_ids)],
     ).fetchall()
@@ -100,7 +101,7 @@ def load_sources(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str],
             doc_id=r[0], title=r[1], url=r[2], publisher=r[3], source_id=r[4],
             kind=doc_kind(r[2], r[1]), day=day, version=int(r[8]), content_hash=r[9],
             sentences=sentences_of(r[10] or "", r[1] or ""), meta_lines=_meta_lines(meta),
-            relevance=relevance.get(r[0], 0.0), story_id=r[12],
+            relevance=relevance.get(r[0], 0.0), story_id=r[12], country=r[14],
         ))
     docs.sort(key=lambda d: (d.day or date.min, d.doc_id))
     return docs
