@@ -196,3 +196,38 @@ def test_forms_need_the_csrf_token_and_pages_carry_a_csp(page):
     assert forged.status == 403
     page.goto("/watch")
     assert page.locator("section.watch").count() == 0
+
+
+def test_digest_reads_in_chinese_with_the_original_one_step_away(page):
+    login(page)
+    page.goto("/digest")
+    story = page.locator("article.story").first
+    headline = story.locator("h3").first.inner_text()
+    assert "【" in headline and "】" in headline  # composed zh-TW headline: 【國家・措施類型】…
+    card = story.locator(".highlights")
+    assert card.is_visible() and "重點" in card.inner_text()
+    assert card.locator("a.cite").count() >= 1  # every slot value cites its source
+    original = story.locator("details.original")
+    assert not original.locator("p[lang=en]").is_visible()
+    original.locator("summary").click()
+    assert original.locator("p[lang=en]").is_visible()
+    shot(page, "11-digest-zh-card")
+    page.locator("#reading-both").click()
+    assert page.locator("article.story .bilingual .col.en[lang=en]").count() >= 1
+    shot(page, "12-digest-bilingual")
+    page.goto("/digest")  # remembered
+    assert page.locator("#reading-both[aria-pressed=true]").count() == 1
+    page.locator("#reading-en").click()
+    assert page.locator("article.story .highlights").count() == 0
+    page.locator("#reading-zh").click()
+    assert page.locator("article.story .highlights").count() >= 1
+    assert not page.csp_errors
+
+
+def test_a_chinese_query_finds_the_english_documents(page):
+    login(page)
+    page.goto("/search?q=" + "關稅")
+    summary = page.locator("#search-summary").inner_text()
+    assert "tariffs" in summary.lower()  # what the Chinese query was expanded to
+    assert page.locator("section.result .hit").count() >= 1
+    shot(page, "13-search-zh-query")
