@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from web import auth
 from web.app import LANG_COOKIE, check_csrf
-from web.i18n import LANGS, ui_strings
+from web.i18n import LANGS, READING_COOKIE, READINGS, ui_strings
 from web.render import local_path, page
 from web.throttle import LoginThrottle
 
@@ -67,6 +67,16 @@ def logout(request: Request) -> Response:
     request.app.state.sessions.logout(request.state.session)
     request.state.session = auth.new_session(None, request.app.state.settings.web.session_hours)
     return RedirectResponse("/login", status_code=303)
+
+
+@router.post("/reading")
+def switch_reading(request: Request, to: str = Form(...), next: str = Form("/")) -> Response:
+    """Remember the reading mode (中文 / English / 雙語) in a cookie and return to the page."""
+    response = RedirectResponse(local_path(next), status_code=303)
+    if to in READINGS:
+        response.set_cookie(READING_COOKIE, to, max_age=365 * 86400, samesite="lax", path="/",
+                            httponly=True)
+    return response
 
 
 @router.post("/lang")
