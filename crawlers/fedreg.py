@@ -44,39 +44,124 @@ def search_url(params: dict, since: date | None, until: date | None, per_page: i
     return base + "?" + urlencode(query)
 
 
+def _answer(body: bytes) -> tuple[list, str | None]:
+    """The results and next page URL of one API answer.
+
+    Raises:
+        BadInputError: not JSON (or not UTF-8, or nested too deep to parse), not an object,
+            `results` not a list.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise BadInputError(f"Federal Register API answered non-JSON: "
+                            f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    if not isinstance(data, dict):
+        raise BadInputError(f"Federal Register API answered a JSON {type(data).__name__}, "
+                            "not an object")
+    results = data.get("results") or []
+    if not isinstance(results, list):
+        raise BadInputError(f"Federal Register API results are a {type(results).__name__}, "
+                            "not a list")
+    next_url = data.get("next_page_url")
+    return results, next_url if isinstance(next_url, str) and next_url else None
+
+
 def iter_pages(fetcher: Fetcher, url: str, max_pages: int) -> Iterator[ApiPage]:
-    """Follow next_page_url from a search URL. Raises BadInputError on a non-JSON answer."""
+    """Follow next_page_url from a search URL.
+
+    Raises:
+        BadInputError: an answer that is no API page (see `_answer`); the pages before it
+            were yielded.
+    """
     for _ in range(max_pages):
         result = fetcher.get(url)
-        try:
-            data = json.loads(result.body)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"Federal Register API answered non-JSON: {exc}") from exc
-        next_url = data.get("next_page_url")
-        yield ApiPage(fetch=result, results=list(data.get("results") or []), next_url=next_url)
+        results, next_url = _answer(result.body)
+        yield ApiPage(fetch=result, results=results, next_url=next_url)
         if not next_url:
             return
         url = next_url
 
 
+def _object(result: object) -> dict:
+    """One API result, which must be a JSON object.
+
+    Raises:
+        BadInputError: a number, a string or a list where a result should be.
+    """
+    if not isinstance(result, dict):
+        raise BadInputError(f"Federal Register result is a {type(result).__name__}, "
+                            "not an object")
+    return result
+
+
+def _text(result: dict, key: str) -> str | None:
+    """A text field of an API result; None when absent or empty.
+
+    Raises:
+        BadInputError: the field holds a number, a list or an object instead of text.
+    """
+    value = result.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadInputError(f"Federal Register result field {key} is a "
+                            f"{type(value).__name__}, not text")
+    return value
+
+
+def _agencies(result: dict) -> list[str]:
+    agencies = result.get("agencies")
+    if not isinstance(agencies, list):
+        return []
+    return [a["name"] for a in agencies if isinstance(a, dict) and isinstance(a.get("name"), str)]
+
+
+def _publication_day(value: str | None, tz: str) -> datetime | None:
+    """A publication_date as the start of that day in `tz` (None when absent).
+
+    Raises:
+        BadInputError: no real day ("0000-00-00", "2025-02-30") or an implausible one.
+    """
+    if not value:
+        return None
+    try:
+        return date_only(date.fromisoformat(value), tz)
+    except (ValueError, OverflowError) as exc:
+        raise BadInputError(f"publication_date {value[:40]!r} is no date: {exc}") from exc
+
+
 def to_document(result: dict, source: Source, first_seen_at, raw_hash: str | None) -> Document:
-    """Map one API result to a Document (title + abstract; date-only in the source's zone)."""
-    number = result.get("document_number")
-    url = result.get("html_url") or f"https://www.federalregister.gov/d/{number}"
-    pub = result.get("publication_date")
-    published = date_only(date.fromisoformat(pub), source.timezone) if pub else None
-    agencies = [a.get("name") for a in result.get("agencies") or [] if isinstance(a, dict)]
+    """Map one API result to a Document (title + abstract; date-only in the source's zone).
+
+    Raises:
+        BadInputError: the result is no object, a text field holds something else, or its
+            URL is unusable, or its publication_date is no real day.
+    """
+    result = _object(result)
+    number = _text(result, "document_number")
+    url = _text(result, "html_url") or f"https://www.federalregister.gov/d/{number}"
+    published = _publication_day(_text(result, "publication_date"), source.timezone)
+    agencies = _agencies(result)
     return Document(
-        url=url, canonical_url=canonical_url(url), source_id=source.id,
-        title=(result.get("title") or "").strip(), text=(result.get("abstract") or "").strip(),
+        url=url, canonical_url=_canonical(url), source_id=source.id,
+        title=(_text(result, "title") or "").strip(),
+        text=(_text(result, "abstract") or "").strip(),
         published_at=published, first_seen_at=first_seen_at or published,
         published_offset=None, published_precision="date" if published else "none",
         language="en", extractor="api:federalregister", raw_hash=raw_hash, doc_number=number,
-        doc_type=result.get("type"),
-        meta={k: v for k, v in {"agencies": agencies, "pdf_url": result.get("pdf_url"),
+        doc_type=_text(result, "type"),
+        meta={k: v for k, v in {"agencies": agencies, "pdf_url": _text(result, "pdf_url"),
               "effective_on": result.get("effective_on"),
               "executive_order_number": result.get("executive_order_number")}.items() if v},
     )
+
+
+def _canonical(url: str) -> str:
+    try:
+        return canonical_url(url)
+    except ValueError as exc:  # "Port out of range", "Invalid IPv6 URL"
+        raise BadInputError(f"Federal Register result URL {url[:200]!r}: {exc}") from exc
 
 
 PI_FIELDS = ["document_number", "title", "type", "agencies", "filed_at", "publication_date",
@@ -112,25 +197,28 @@ def pi_document(result: dict, source: Source, first_seen_at: datetime,
     """Map one public-inspection filing to a Document (dated by its filing instant).
 
     Raises:
-        BadInputError: the filing has no document number.
+        BadInputError: the filing is no object, has no document number, a text field holds
+            something else, or its URL is unusable.
     """
-    number = result.get("document_number")
+    result = _object(result)
+    number = _text(result, "document_number")
     if not number:
         raise BadInputError("public-inspection result without document_number")
-    url = result.get("html_url") or f"https://www.federalregister.gov/public-inspection/{number}"
-    filed = parse_when(result.get("filed_at") or "", source.timezone)
-    agencies = [a.get("name") for a in result.get("agencies") or [] if isinstance(a, dict)]
-    summary = " ".join(str(result.get(k) or "") for k in ("toc_subject", "toc_doc",
-                                                          "editorial_note")).strip()
+    url = (_text(result, "html_url")
+           or f"https://www.federalregister.gov/public-inspection/{number}")
+    filed = parse_when(_text(result, "filed_at") or "", source.timezone)
+    agencies = _agencies(result)
+    summary = " ".join(_text(result, k) or "" for k in ("toc_subject", "toc_doc",
+                                                         "editorial_note")).strip()
     return Document(
-        url=url, canonical_url=canonical_url(url), source_id=source.id,
-        title=(result.get("title") or "").strip(), text=summary,
+        url=url, canonical_url=_canonical(url), source_id=source.id,
+        title=(_text(result, "title") or "").strip(), text=summary,
         published_at=filed[0] if filed else None, first_seen_at=first_seen_at,
         published_offset=filed[1] if filed else None,
         published_precision="datetime" if filed else "none", language="en",
         extractor="api:federalregister-pi", raw_hash=raw_hash, doc_number=number,
-        doc_type="public-inspection" + (f":{result['type']}" if result.get("type") else ""),
-        meta={k: v for k, v in {"agencies": agencies, "pdf_url": result.get("pdf_url"),
+        doc_type="public-inspection" + (f":{kind}" if (kind := _text(result, "type")) else ""),
+        meta={k: v for k, v in {"agencies": agencies, "pdf_url": _text(result, "pdf_url"),
               "scheduled_publication": result.get("publication_date"),
               "filing_type": result.get("filing_type")}.items() if v},
     )
