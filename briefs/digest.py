@@ -20,6 +20,7 @@ from briefs.records import (
     SourceRef,
     StoryEntry,
     SummaryLine,
+    TranslationCount,
     digest_to_dict,
     safe_url,
 )
@@ -40,6 +41,7 @@ from store.digests import (
     window_stories,
 )
 from zhtw.terms import TermMatcher, build_matcher
+from zhtw.translate import Translation, Translator, load_translator, translate_sentences
 
 OTHER = "other"
 _ENTITY_KINDS = ("country", "agency", "programme", "instrument", "product")
@@ -154,6 +156,7 @@ def story_entry(
     earlier: list[date],
     window_start: datetime,
     matcher: TermMatcher | None = None,
+    translations: dict[str, Translation] | None = None,
 ) -> StoryEntry:
     """Everything the digest shows about one story (summary with citations, badge, tags,
     and its zh-TW 重點 card and headline)."""
@@ -183,10 +186,7 @@ def story_entry(
         story_id=story.story_id,
         headline=head.title.strip() or story.title,
         headline_url=safe_url(head.url),
-        summary=tuple(
-            SummaryLine(s.text, s.doc_id, by_doc[s.doc_id].n, by_doc[s.doc_id].url)
-            for s in summary
-        ),
+        summary=tuple(_line(s, by_doc, translations) for s in summary),
         sources=sources,
         tags=tags,
         entities=_entity_labels(story, zh),
@@ -199,6 +199,30 @@ def story_entry(
         headline_zh=card.headline,
         card=card,
     )
+
+
+def _line(s: SummarySentence, by_doc: dict[str, SourceRef],
+          translations: dict[str, Translation] | None) -> SummaryLine:
+    """A summary line with its checked zh-TW translation, or the reason it has none."""
+    ref = by_doc[s.doc_id]
+    tr = (translations or {}).get(s.text)
+    if tr is None:
+        return SummaryLine(s.text, s.doc_id, ref.n, ref.url)
+    return SummaryLine(s.text, s.doc_id, ref.n, ref.url, zh=tr.text if tr.ok else None,
+                       zh_reason="" if tr.ok else tr.reason)
+
+
+def _translate(translator: Translator | None, summaries: dict) -> tuple[
+        dict[str, Translation] | None, TranslationCount | None]:
+    """Translate every summary sentence once; a refused one keeps its English (counted)."""
+    if translator is None:
+        return None, None
+    texts = list(dict.fromkeys(s.text for lines in summaries.values() for s in lines))
+    done = {t.source: t for t in translate_sentences(translator, texts)}
+    dropped = [t for t in done.values() if not t.ok]
+    reasons = tuple(dict.fromkeys(t.reason for t in dropped))[:5]
+    return done, TranslationCount(translator.label, len(done) - len(dropped), len(dropped),
+                                  reasons)
 
 
 def _coverage(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) -> Coverage:
@@ -223,6 +247,7 @@ def build_digest(
     now: datetime | None = None,
     save: bool = True,
     generator: LocalLM | None = None,
+    translator: Translator | None = None,
 ) -> Digest:
     """Build the digest of `day` for an analyst profile and language, and store it.
 
@@ -244,6 +269,8 @@ def build_digest(
         save: store the digest (default True).
         generator: optional local LM for generative summaries
             (`briefs.generate.load_generator(settings.digest.generative)`).
+        translator: sentence translation backend; default: the one `[translate]` configures
+            (none by default: the 重點 card alone is Chinese).
 
     Raises:
         ConfigError: unknown profile or language, invalid hour or zone.
@@ -300,6 +327,9 @@ def build_digest(
     )
     zh = is_chinese(lang)
     matcher = build_matcher()
+    if zh and translator is None:
+        translator = load_translator(settings.translate)
+    translations, counted = _translate(translator if zh else None, summaries)
     sections = tuple(
         Section(
             topic_id=key,
@@ -308,7 +338,7 @@ def build_digest(
                 story_entry(
                     by_id[sc.story_id], sc, summaries[sc.story_id], labels, settings,
                     day=day, lang=lang, earlier=history.get(sc.story_id, []),
-                    window_start=window.start, matcher=matcher,
+                    window_start=window.start, matcher=matcher, translations=translations,
                 )  # fmt: skip
                 for sc in chosen[key]
             ),
@@ -329,6 +359,7 @@ def build_digest(
         sections=sections,
         coverage=_coverage(con, window.start, window.end),
         n_candidates=len(stories),
+        translation=counted,
     )
     if save:
         store_digest(con, digest)

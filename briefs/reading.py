@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from commentary.sources import doc_kind
 from store.digests import MemberDoc
 from zhtw.card import build_card
+from zhtw.kinds import doc_kind
 from zhtw.records import Card, CardDoc
 from zhtw.terms import TermMatcher
 

@@ -13,9 +13,9 @@ from typing import Protocol
 
 import numpy as np
 
-from commentary.dates import find_dates
 from commentary.matching import quote_pieces
 from commentary.records import Removal, SourceDoc, Statement
+from nlp.dates import find_dates
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")

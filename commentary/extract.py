@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from commentary.dates import certainty, date_mentions, find_dates, is_report_duty, relative_deadline
 from commentary.matching import Matcher, condense
 from commentary.records import Fact, SourceDoc, Statement, TimelineEvent, WatchItem
+from nlp.dates import certainty, date_mentions, find_dates, is_report_duty, relative_deadline
 
 AUTHORITY = {"order": 3.0, "register": 2.5, "fact-sheet": 2.0, "statement": 1.5,
              "article": 1.0, "other": 1.0}

@@ -13,31 +13,11 @@ import duckdb
 from briefs.sentences import clean_markdown, split_sentences, without_title
 from commentary.records import SourceDoc
 from store.db import packed
+from zhtw.kinds import doc_kind
 
 _OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
 _MIN_WORDS = 5
 _MAX_CHARS = 2500
-_KIND_BY_PATH = (
-    ("/presidential-actions/", "order"),
-    ("/fact-sheets/", "fact-sheet"),
-    ("/briefings-statements/", "statement"),
-    ("/statements-releases/", "statement"),
-    ("/remarks/", "statement"),
-    ("/articles/", "article"),
-    ("federalregister.gov/", "register"),
-)
-
-
-def doc_kind(url: str, title: str) -> str:
-    """What kind of source a document is: order, fact-sheet, statement, article, register, other."""
-    for part, kind in _KIND_BY_PATH:
-        if part in url:
-            return kind
-    if re.search(r"\b(executive order|proclamation|memorandum)\b", title, re.I):
-        return "order"
-    return "other"
-
-
 def local_day(published: datetime | None, offset: str | None, tz: str | None) -> date | None:
     """The publication date as the source wrote it: in its offset, else its zone, else UTC."""
     if published is None:

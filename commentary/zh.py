@@ -25,7 +25,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Protocol
 
-from commentary.dates import date_mentions
+from nlp.dates import date_mentions
 from commentary.records import Draft, SourceDoc, Statement, ZhLine, ZhReading, ZhValue
 from commentary.render import KIND_ZH
 from commentary.zh_sentence import amount_phrase, compose_sentence

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from commentary.dates import DateMention, date_mentions
+from nlp.dates import DateMention, date_mentions
 from commentary.records import SourceDoc, ZhValue
 from zhtw.amounts import amounts_in
 from zhtw.terms import Mention, TermMatcher, is_legal_basis_id, legal_bases

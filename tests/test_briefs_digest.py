@@ -18,6 +18,7 @@ from test_briefs_support import (
 )
 
 from briefs.digest import build_digest
+from briefs.render import render_html, render_markdown
 from radar.errors import ConfigError
 from radar.settings import load_settings
 from store.digests import load_digest
@@ -164,3 +165,28 @@ def test_unknown_profile_and_language(store, tmp_path):
         build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "nope", "en")
     with pytest.raises(ConfigError, match="unsupported digest language"):
         build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "fr")
+
+
+def test_a_translation_backend_that_is_down_keeps_the_english_and_counts_it(store, tmp_path):
+    import socket
+
+    from zhtw.translate import load_translator
+
+    with socket.socket() as sock:  # a port nobody listens on: the server is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = _settings(tmp_path)
+    settings.translate.backend = "openai"
+    settings.translate.endpoint = f"http://127.0.0.1:{port}/v1"
+    settings.translate.model = "local-model"
+    settings.translate.timeout_s = 2
+    translator = load_translator(settings.translate)
+    d = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "zh-TW",
+                     translator=translator)
+    lines = [line for st in d.stories for line in st.summary]
+    assert lines and all(line.zh is None and line.zh_reason for line in lines)
+    assert d.translation is not None and d.translation.kept == 0
+    assert d.translation.dropped == len({line.text for line in lines})
+    html, md = render_html(d), render_markdown(d)
+    assert "未通過 " in html and "未通過核對" in md
+    assert all(st.headline_zh for st in d.stories)  # the card still gives the Chinese

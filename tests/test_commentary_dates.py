@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from commentary.dates import (
+from nlp.dates import (
     certainty,
     date_mentions,
     effective_dates,

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from commentary.sources import doc_kind
 from zhtw.card import build_card
+from zhtw.kinds import doc_kind
 from zhtw.records import Card, CardDoc
 from zhtw.terms import TermMatcher
 

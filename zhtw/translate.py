@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from radar.errors import BadInputError, ConfigError, TransientError
-from zhtw.backends import Engine, build_engine
 from zhtw.check import check_translation
 from zhtw.glossary import Lexicon, load_lexicon, repair_terms
+
+if TYPE_CHECKING:
+    from zhtw.backends import Engine
 
 _HTML = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]{0,200}>|&(?:lt|gt|amp|nbsp|#\d+);")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -101,6 +103,10 @@ def load_translator(settings) -> Translator | None:
         raise ConfigError("translation needs the opencc package (pip install opencc)") from exc
     except Exception as exc:  # the binding raises a bare RuntimeError for an unknown config
         raise ConfigError(f"translate.opencc_config {settings.opencc_config!r}: {exc}") from exc
+    # Imported here: the backends reuse commentary's writers, and the digest flow must not
+    # import commentary when no backend is configured.
+    from zhtw.backends import build_engine
+
     return Translator(build_engine(settings), settings.max_length_ratio, settings.opencc_config,
                       load_lexicon())
 
