@@ -39,12 +39,14 @@ def parse_opml(data: bytes, origin: str, country: str = "INT", language: str = "
     """Feed outlines of an OPML file as registry entries (nested outlines are walked).
 
     Raises:
-        BadInputError: not XML, or not OPML.
+        BadInputError: not XML (or in an encoding Python cannot read), or not OPML.
     """
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         raise BadInputError(f"{origin}: not XML: {exc}") from exc
+    except (LookupError, ValueError) as exc:  # expat on encoding="none", "undefined", "utf-16"
+        raise BadInputError(f"{origin}: unreadable XML encoding: {exc}") from exc
     if root.tag != "opml":
         raise BadInputError(f"{origin}: not OPML (root <{root.tag}>)")
     entries = []

@@ -21,6 +21,7 @@ from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.extract import extract_page
 from crawlers.feeds import parse_feed
 from crawlers.listing import ListingSpider
+from crawlers.opml import parse_opml
 from crawlers.pdf import pdf_date
 from crawlers.registry import Source
 from crawlers.sitemap import SitemapSpider
@@ -139,6 +140,15 @@ def test_a_result_with_odd_agencies_keeps_the_named_ones():
     assert doc.meta["agencies"] == ["Commerce"]
     assert fedreg.to_document({"title": "T", "agencies": 5}, FR, datetime.now(UTC),
                               None).meta.get("agencies") is None
+
+
+@pytest.mark.parametrize("encoding", ["none", "undefined", "utf-16", "mbcs"])
+def test_an_opml_in_an_encoding_python_cannot_read_is_refused_with_a_reason(encoding):
+    body = (f'<?xml version="1.0" encoding="{encoding}"?><opml version="2.0"><body>'
+            '<outline xmlUrl="https://news.example.gov/feed"/></body></opml>').encode()
+    # raised LookupError, UnicodeError, ValueError("multi-byte encodings are not supported")
+    with pytest.raises(BadInputError, match="fuzz.opml"):
+        parse_opml(body, "fuzz.opml")
 
 
 # --- waiting for fixes in files under repair ----------------------------------------------------
