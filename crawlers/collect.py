@@ -1,4 +1,4 @@
-"""Collecting one source by kind: feeds, the Federal Register APIs, listing and sitemap spiders.
+"""Collecting one source by kind: feeds and the Federal Register APIs (spiders: crawlers/spool.py).
 
 Every HTTP attempt is recorded in `fetches`, every response body is kept in `raw_pages`,
 every bad item is recorded in `item_errors` with its reason, and the run goes on. A failure
@@ -8,26 +8,19 @@ pages) is remembered in the counts so the crawl flow can retry the source.
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from crawlers import fedreg
 from crawlers.canonical import canonical_url, needs_fetch
 from crawlers.counts import CrawlCounts, CrawlWindow
-from crawlers.extract import extract_page, parse_when
+from crawlers.extract import extract_page
 from crawlers.feeds import FeedEntry, poll_feed
 from crawlers.fetch import Fetcher
-from crawlers.registry import Registry, Source
-from crawlers.spider import run_spider
+from crawlers.registry import Source
 from radar.errors import BadInputError, RadarError, SourceDeadlineError, TransientError
-from radar.settings import Settings
 from store import documents as db
 from store.records import Document, FetchRecord, ItemError, RawPage
-
-BATCH = 200  # spool lines per transaction
 
 
 def store_doc(con, counts: CrawlCounts, source: Source, doc: Document,
@@ -225,120 +218,3 @@ def _store_filing(con, fetcher: Fetcher, source: Source, doc: Document, window: 
         store_doc(con, counts, source, doc)
     except RadarError as exc:
         fail(con, run_id, counts, source, doc.url, exc)
-
-
-def crawl_spider(con, settings: Settings, registry: Registry, source: Source,
-                 window: CrawlWindow, run_id: str, counts: CrawlCounts) -> None:
-    """Run the listing or sitemap spider in a subprocess and ingest its spool."""
-    spool_dir = Path(settings.spool_dir)
-    resumed: set[str] = set()
-    for leftover in sorted(spool_dir.glob(f"{source.id}-*.spool.jsonl")):
-        resumed |= unfinished_pages(leftover)
-        ingest_spool(con, leftover, source, window, run_id, counts)  # a crashed run's pages
-    known = db.page_states(con, db.known_urls(con, None if source.kind == "sitemap" else source.id))
-    # a killed spider stored only the newest items: they must not stop this run's pagination
-    known = {u: v for u, v in known.items() if u not in resumed}
-    try:
-        path = run_spider(source, settings.crawl, window.since, known, spool_dir,
-                          registry.allowed_hosts())
-    except RadarError as exc:
-        fail(con, run_id, counts, source, source.url, exc, entry=True)
-        return
-    ingest_spool(con, path, source, window, run_id, counts)
-
-
-def unfinished_pages(path: Path) -> set[str]:
-    """Canonical URLs of the pages in a spool whose spider never finished (no "done" line)."""
-    urls: set[str] = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut by the kill
-        if item.get("type") == "done":
-            return set()
-        if item.get("type") == "page":
-            urls.add(canonical_url(item["url"]))
-    return urls
-
-
-def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: str,
-                 counts: CrawlCounts) -> None:
-    """Store what a spider subprocess wrote; the spool is removed only once ingested.
-
-    Lines are written in transactions of `BATCH` lines (one commit per batch, not per row);
-    a crash rolls back the open batch and the whole spool is ingested again next run, which
-    is idempotent.
-    """
-    entry_ok = entry_failed = None
-    lines = path.read_text(encoding="utf-8").splitlines()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for i, line in enumerate(lines, 1):
-            entry_ok, entry_failed = _ingest_line(con, run_id, source, line, window, counts,
-                                                  entry_ok, entry_failed)
-            if i % BATCH == 0:
-                con.execute("COMMIT")
-                con.execute("BEGIN TRANSACTION")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    if entry_failed and not entry_ok:
-        counts.fail_source(source.id, TransientError(entry_failed["error"],
-                                                     retry_after=entry_failed.get("retry_after")))
-    path.unlink()
-
-
-def _ingest_line(con, run_id: str, source: Source, line: str, window: CrawlWindow,
-                 counts: CrawlCounts, entry_ok, entry_failed) -> tuple:
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError:
-        return entry_ok, entry_failed  # a line cut by a kill: its page is fetched again next run
-    if item["type"] == "fetch":
-        _ingest_fetch(con, run_id, source, item, counts)
-        if item.get("kind") == "entry":
-            if item.get("error"):
-                entry_failed = entry_failed or item
-            else:
-                entry_ok = True
-    elif item["type"] == "error":
-        db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], item["reason"]))
-        counts.add(source.id, "layout_error")
-        counts.notes.setdefault(source.id, item["reason"])
-    elif item["type"] == "page":
-        _ingest_page(con, run_id, source, item, window, counts)
-    return entry_ok, entry_failed
-
-
-def _ingest_fetch(con, run_id: str, source: Source, item: dict, counts: CrawlCounts) -> None:
-    db.record_fetch(con, run_id, FetchRecord(
-        source_id=source.id, url=item["url"],
-        requested_at=datetime.fromisoformat(item["requested_at"]),
-        status=item.get("status"), etag=item.get("etag"),
-        last_modified=item.get("last_modified"), content_type=item.get("content_type"),
-        n_bytes=item.get("n_bytes") or 0, error=item.get("error")))
-    if item.get("error"):
-        status = item.get("status")
-        kind = "transient" if status is None or status >= 500 or status in (408, 429) else "bad_input"
-        reason = item["error"] + (f" (Retry-After {item['retry_after']:.0f}s)"
-                                  if item.get("retry_after") is not None else "")
-        db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], reason, kind=kind))
-        counts.add(source.id, "error")
-
-
-def _ingest_page(con, run_id: str, source: Source, item: dict, window: CrawlWindow,
-                 counts: CrawlCounts) -> None:
-    body = base64.b64decode(item["body_b64"])
-    fetched = datetime.fromisoformat(item["fetched_at"])
-    raw_hash = db.save_raw(con, RawPage(item["url"], fetched, item.get("content_type"), body)) if body else None
-    hint = parse_when(item.get("listing_date") or "", source.timezone)
-    modified = datetime.fromisoformat(item["modified"]) if item.get("modified") else None
-    try:
-        doc = page_document(source, item["url"], body, item.get("content_type"), raw_hash,
-                            window, item.get("listing_title") or "",
-                            hint[0] if hint else None, hint[1] if hint else None)
-        store_doc(con, counts, source, doc, modified, atomic=False)
-    except RadarError as exc:
-        fail(con, run_id, counts, source, item["url"], exc)

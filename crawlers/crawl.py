@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from crawlers.collect import crawl_api, crawl_feed, crawl_spider, fail
+from crawlers.collect import crawl_api, crawl_feed, fail
 from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.fetch import Fetcher, retry_wait
 from crawlers.registry import Registry, Source
+from crawlers.spool import crawl_spider
 from radar.errors import BadInputError, DeadlineError, SourceDeadlineError, TransientError
 from radar.settings import CrawlSettings, Settings
 from store import documents as db

@@ -12,15 +12,18 @@ import base64
 import json
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
+from crawlers.extract import decode_html
 from crawlers.fetch import parse_retry_after, route
 from crawlers.registry import Source
 from radar.errors import SourceDeadlineError, TransientError
@@ -66,6 +69,25 @@ class MirrorRouteMiddleware:
     def process_response(self, request, response, spider=None):  # noqa: D102
         real = request.meta.get("radar_real_url")
         return response.replace(url=real) if real else response
+
+
+class CharsetMiddleware:
+    """Gives a page whose declared charset is no text codec ("charset=undefined") the
+    encoding `decode_html` finds, before anything reads its text (meta refresh, callbacks).
+
+    Sits between decompression (590) and meta refresh (580), so it sees the decoded body.
+    """
+
+    def process_response(self, request, response, spider=None):  # noqa: D102
+        if not isinstance(response, TextResponse):
+            return response
+        try:
+            response.text  # noqa: B018 - Scrapy's own decoding, cached on the response
+        except (UnicodeError, LookupError):
+            content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+            _, codec = decode_html(response.body, content_type)
+            return response.replace(encoding=codec.replace("-replace", ""))
+        return response
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -118,6 +140,20 @@ class SpoolSpider(scrapy.Spider):
         self.out = open(job.out_file, "a", encoding="utf-8")  # noqa: SIM115 - closed in closed()
         self.allowed_domains = job.allowed_hosts
         self.pages_seen = 0
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):  # noqa: D102
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_spider_error, signal=signals.spider_error)
+        return spider
+
+    def on_spider_error(self, failure, response, spider=None):
+        """A callback that raised: the page is recorded as a bad item with the error, so a
+        source whose listing cannot be read is never silently empty."""
+        self._write({"type": "error", "kind": self.entry_kind(response.request)
+                     if response.request is not None else "article", "url": response.url,
+                     "reason": f"page not processed: {failure.type.__name__}: "
+                               f"{failure.getErrorMessage()}"[:500]})
 
     def closed(self, reason):  # noqa: D102
         self._write({"type": "done", "reason": reason, "pages": self.pages_seen})
@@ -196,10 +232,36 @@ def scrapy_settings(crawl: CrawlSettings) -> dict:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.spider.RetryAfterMiddleware": 550,
+            "crawlers.spider.CharsetMiddleware": 585,
             "crawlers.spider.MirrorRouteMiddleware": 950,
         },
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }
+
+
+def clean_known_files(spool_dir: Path, crawl: CrawlSettings, db_path: Path | str) -> list[Path]:
+    """Remove the ``.known`` files that killed crawls left in `spool_dir`; returns them.
+
+    `run_spider` deletes its file when the subprocess ends; a kill -9 of the crawl leaves it.
+    A file is only removed when no live spider can still need it: this process holds the
+    store's writer lock (every crawl runs under it, so no other crawl is starting a spider),
+    or the file is older than any spider may run.
+    """
+    from store.snapshot import holds_writer_lock
+
+    if not spool_dir.is_dir():
+        return []
+    locked = holds_writer_lock(db_path)
+    oldest = time.time() - max(crawl.listing_timeout_s, crawl.source_deadline_s) - 60
+    removed = []
+    for path in spool_dir.glob("*.known"):
+        try:
+            if locked or path.stat().st_mtime < oldest:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # its own run finished meanwhile
+            continue
+    return removed
 
 
 def run_spider(source: Source, crawl: CrawlSettings, since: datetime | None,

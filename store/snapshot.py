@@ -41,14 +41,12 @@ import duckdb
 
 from radar.errors import TransientError
 from store.db import open_duckdb
+from store.write_errors import write_error
 
 log = logging.getLogger(__name__)
 
 WRITER_WAIT_S = 3600.0  # a crawl of a slow source can hold the store for minutes
 KEEP_SNAPSHOTS = 2
-_WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
-_WRITE_MESSAGES = ("could not write", "no space left", "file too large", "disk quota",
-                   "read-only file system", "database has been invalidated")
 
 
 def lock_path(db_path: Path | str) -> Path:
@@ -87,6 +85,13 @@ def _process_lock(db_path: Path) -> _ProcessLock:
     key = str(Path(db_path).resolve())
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(key, _ProcessLock())
+
+
+def holds_writer_lock(db_path: Path | str) -> bool:
+    """Whether this process holds the store's writer lock right now."""
+    with _LOCKS_GUARD:
+        plock = _LOCKS.get(str(Path(db_path).resolve()))
+    return plock is not None and plock.depth > 0
 
 
 def holder(db_path: Path | str) -> dict:
@@ -160,6 +165,7 @@ def writer_lock(db_path: Path | str, wait_s: float = WRITER_WAIT_S, what: str = 
         if plock.depth == 0:
             plock.fd = _flock(lock_path(db_path), wait_s, what, db_path)
             plock.dirty = False
+            remove_partial_copies(db_path)
         plock.depth += 1
         failed = False
         try:
@@ -201,34 +207,6 @@ def _stamp(db_path: Path) -> tuple:
         except FileNotFoundError:
             stamps.append(None)
     return tuple(stamps)
-
-
-def _chain(exc: BaseException | None) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-def write_error(exc: BaseException, db_path: Path | str) -> TransientError | None:
-    """A clear TransientError when `exc` (or an error it arose from) is a failed disk write —
-    a full disk, a file too large, a read-only file system — else None.
-
-    DuckDB reports such a failure on COMMIT, and the caller's ROLLBACK then fails in turn,
-    so the whole chain of errors is searched.
-    """
-    for err in _chain(exc):
-        if isinstance(err, OSError) and err.errno in _WRITE_ERRNOS:
-            reason = os.strerror(err.errno)
-        elif isinstance(err, duckdb.Error) and any(m in str(err).lower() for m in _WRITE_MESSAGES):
-            reason = str(err).splitlines()[0]
-        else:
-            continue
-        return TransientError(
-            f"the store {db_path} could not be written ({reason}); is the disk full? Nothing "
-            "past the last committed transaction was kept; free space and run again")
-    return None
 
 
 @contextmanager
@@ -328,6 +306,28 @@ def publish_locked(db_path: Path) -> Path:
     for old in snapshots(db_path)[:-KEEP_SNAPSHOTS]:
         old.unlink(missing_ok=True)
     return final
+
+
+def remove_partial_copies(db_path: Path | str) -> list[Path]:
+    """Remove read copies a killed publisher left half-written; returns what was removed.
+
+    Only a writer-lock holder publishes, so the caller must hold the lock: then every
+    ``.snap-*.duckdb.tmp`` (and its ``.wal``) in the copies' folder, and every temporary
+    link of the stable name, is a leftover of a process that died while publishing.
+    """
+    folder, stable = snapshot_dir(db_path), read_copy_path(db_path)
+    found = list(folder.glob(".snap-*.duckdb.tmp*")) if folder.is_dir() else []
+    found += list(stable.parent.glob(f".{stable.name}.*.tmp"))
+    removed = []
+    for path in found:
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            continue
+    if removed:
+        log.info("removed %d partial read copies left by a killed writer", len(removed))
+    return removed
 
 
 def _check_copy(path: Path) -> None:

@@ -84,3 +84,106 @@ def test_pagination_stops_at_stored_items_and_retry_after_is_honoured(con, listi
     fetched = {path for path, _ in fs.hits}
     assert "/news/page/2/" not in fetched  # page 1 already reaches stored items
     assert not fetched & {"/a1", "/a2"}
+
+
+def _spool_line(kind: str, **fields) -> str:
+    import json
+
+    return json.dumps({"type": kind, **fields})
+
+
+def _page_line(url: str, body: bytes | str) -> str:
+    import base64
+
+    b64 = body if isinstance(body, str) else base64.b64encode(body).decode()
+    return _spool_line("page", url=url, fetched_at="2025-04-02T15:00:00+00:00",
+                       content_type="text/html; charset=utf-8", listing_title="",
+                       listing_date=None, modified=None, body_b64=b64)
+
+
+def test_an_odd_article_in_a_listing_degrades_and_the_spool_is_ingested(con, listing_site):
+    settings, fs, reg = listing_site
+    fs.routes["/news/"] = Route(200, HTML, _listing(["/a1", "/odd", "/a2"]))
+    for p in ("/a1", "/a2"):
+        fs.routes[p] = Route(200, HTML, article_page(f"Article {p}", "Semiconductors."))
+    odd = article_page("Odd one", "x").replace(b"2025-04-02T10:00:00-04:00", b"9999-12-31T23:00:00-05:00")
+    fs.routes["/odd"] = Route(200, {"Content-Type": "text/html; charset=undefined"}, odd)
+    crawl(con, settings, reg, ["lst"], CrawlWindow())
+    assert {"Article /a1", "Article /a2", "Odd one"} <= _titles(con)
+    assert con.execute("SELECT status FROM source_runs WHERE source_id = 'lst'").fetchone()[0] == "ok"
+    assert not list(settings.spool_dir.glob("*.spool.jsonl"))
+
+
+def test_a_listing_page_with_an_unusable_charset_or_link_still_yields_its_items(con, listing_site):
+    settings, fs, reg = listing_site
+    page = _listing(["/a1", "/a2"]).replace(
+        b"</ul>", b'<li class="post"><h2><a href="https://news.example.gov:99999/x">Bad port</a>'
+                  b'</h2></li></ul>')
+    fs.routes["/news/"] = Route(200, {"Content-Type": "text/html; charset=undefined"}, page)
+    for p in ("/a1", "/a2"):
+        fs.routes[p] = Route(200, HTML, article_page(f"Article {p}", "Semiconductors."))
+    crawl(con, settings, reg, ["lst"], CrawlWindow())
+    assert {"Article /a1", "Article /a2"} <= _titles(con)
+    reasons = [r[0] for r in con.execute("SELECT reason FROM item_errors").fetchall()]
+    assert any("99999" in r and "Port out of range" in r for r in reasons), reasons
+
+
+def test_a_poisoned_leftover_spool_is_ingested_line_by_line_then_quarantined(con, listing_site):
+    settings, fs, reg = listing_site
+    fs.routes["/news/"] = Route(200, HTML, _listing(["/a1"]))
+    fs.routes["/a1"] = Route(200, HTML, article_page("Article /a1", "Semiconductors."))
+    settings.spool_dir.mkdir(parents=True)
+    leftover = settings.spool_dir / "lst-20250402T150000000000.spool.jsonl"
+    leftover.write_text("\n".join([
+        _page_line(f"https://{HOST}/s1", article_page("Spooled one", "Kept.")),
+        _page_line(f"https://{HOST}/s2", "!!! not base64 !!!"),
+        '["not", "an", "object"]',
+        _spool_line("telegram", url="x"),
+        _spool_line("page", fetched_at="2025-04-02T15:00:00+00:00"),
+        "{not json at all",
+        _page_line(f"https://{HOST}/s3", article_page("Spooled two", "Kept too.")),
+        '{"type": "page", "url": "https://news.example.gov/cut", "body_b64": "PGh0',  # cut by a kill
+    ]), encoding="utf-8")
+    crawl(con, settings, reg, ["lst"], CrawlWindow())
+    assert {"Spooled one", "Spooled two", "Article /a1"} <= _titles(con)
+    assert con.execute("SELECT status FROM source_runs WHERE source_id = 'lst'").fetchone()[0] == "ok"
+    assert not list(settings.spool_dir.glob("*.spool.jsonl"))
+    moved = settings.spool_dir / "quarantine" / leftover.name
+    assert moved.read_bytes().count(b"\n") == 7  # nothing lost
+    reason = (settings.spool_dir / "quarantine" / (leftover.name + ".reason")).read_text()
+    for n in (2, 3, 4, 5, 6):
+        assert f"line {n}:" in reason
+    assert "line 8" not in reason  # the cut last line is fetched again, not a bad line
+    errors = [r[0] for r in con.execute(
+        "SELECT item FROM item_errors WHERE reason LIKE '%spool%'").fetchall()]
+    assert any("quarantine" in e for e in errors), errors
+
+    second = crawl(con, settings, reg, ["lst"], CrawlWindow())  # the quarantine is left alone
+    assert "lst" not in second.failures and moved.exists()
+
+
+def test_known_files_left_by_a_killed_crawl_are_removed_only_when_safe(settings, listing_site):
+    import os
+    import time
+
+    from store.db import connect, opened
+
+    settings, fs, reg = listing_site
+    fs.routes["/news/"] = Route(200, HTML, _listing(["/a1"]))
+    fs.routes["/a1"] = Route(200, HTML, article_page("Article /a1", "Semiconductors."))
+    settings.spool_dir.mkdir(parents=True)
+    stale = settings.spool_dir / "lst-20250101T000000000000.known"
+    fresh = settings.spool_dir / "other-20250402T150000000000.known"  # maybe a live crawl's
+    for path in (stale, fresh):
+        path.write_text("{}")
+    old = time.time() - settings.crawl.listing_timeout_s - 3600
+    os.utime(stale, (old, old))
+    con = connect(settings.db_path)  # no writer lock: only what no live spider can need goes
+    try:
+        crawl(con, settings, reg, ["lst"], CrawlWindow())
+    finally:
+        con.close()
+    assert not stale.exists() and fresh.exists()
+    with opened(settings.db_path) as con:  # under the writer lock no other crawl is starting
+        crawl(con, settings, reg, ["lst"], CrawlWindow())
+    assert not list(settings.spool_dir.glob("*.known"))

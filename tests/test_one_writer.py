@@ -20,6 +20,7 @@ from store.snapshot import (
     latest_snapshot,
     publish,
     read_copy_path,
+    snapshot_dir,
     snapshots,
     writer_lock,
 )
@@ -186,3 +187,45 @@ def test_readers_never_fail_while_crawl_and_enrich_write(tmp_path, mirror):
         enriched = con.execute("SELECT count(*) FROM enrichments").fetchone()[0]
     assert docs >= 20 and enriched == docs
     assert max(seen) <= docs and docs in seen
+
+
+def _partial_copies(db: Path) -> list[Path]:
+    """What a writer killed (-9) while publishing leaves: a half-written copy, its log, and a
+    temporary link of the stable name."""
+    folder = snapshot_dir(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    made = [folder / ".snap-00000000000000000001.duckdb.tmp",
+            folder / ".snap-00000000000000000001.duckdb.tmp.wal",
+            db.with_name(f".{read_copy_path(db).name}.4242.tmp")]
+    for path in made:
+        path.write_bytes(b"half a copy")
+    return made
+
+
+def test_partial_copies_left_by_a_killed_writer_are_removed_by_the_next_writer(tmp_path):
+    db = tmp_path / "radar.duckdb"
+    with opened(db):
+        pass
+    made = _partial_copies(db)
+    with open_reader(db) as con:  # readers never touch them
+        con.execute("SELECT count(*) FROM runs").fetchone()
+    assert all(p.exists() for p in made)
+    with opened(db) as con:  # a writer that changes nothing still cleans up
+        con.execute("SELECT count(*) FROM runs").fetchone()
+    assert not any(p.exists() for p in made)
+    assert latest_snapshot(db) is not None
+
+
+def test_partial_copies_are_left_alone_while_another_process_writes(tmp_path):
+    db = tmp_path / "radar.duckdb"
+    with opened(db):
+        pass
+    proc = _hold(db, "holder", 1.0)
+    made = _partial_copies(db)  # as far as we know, the holder is publishing them right now
+    with pytest.raises(TransientError):
+        with writer_lock(db, wait_s=0.1):
+            pass
+    assert all(p.exists() for p in made)
+    proc.wait(timeout=30)
+    with writer_lock(db, wait_s=10):
+        assert not any(p.exists() for p in made)
