@@ -125,12 +125,9 @@ def zh_lines(draft: Draft, line: ZhLine, head: str, tail: str = "") -> list[str]
     """A Chinese line as Markdown (`head`: the bullet and any label before it; `tail`: a
     certainty label after the citation) with its 原文 block; an English-only line marked."""
     indent = "   " if head[:1].isdigit() else "  "  # the list item's content column
-    if line.origin == "english":
-        quotes = " ".join(sentence(draft, q) for q in line.originals)
-        title = f"《{md_escape(line.title)}》：" if line.title else ""
-        return [f"{head}〔僅列原文：{md_escape(line.note)}〕{title}{quotes}{tail}"]
+    text = f"〔僅列原文：{line.note}〕" if line.origin == "english" else line.text
     mark = "〔機器翻譯，已核對〕" if line.origin == "translated" else ""
-    body = f"{head}{md_escape(line.text)}{cite(draft, Statement('', line.doc_ids))}{mark}{tail}"
+    body = f"{head}{md_escape(text)}{cite(draft, Statement('', line.doc_ids))}{mark}{tail}"
     return [body, *_originals(draft, line, indent)]
 
 

@@ -7,16 +7,18 @@ import re
 from pathlib import Path
 
 from docx import Document as new_document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_COLOR_INDEX
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from commentary.exposure import mapping_label
-from commentary.records import Draft, Statement
+from commentary.records import Draft, Statement, ZhLine
 from commentary.render import (
+    DISCLAIMER_ZH,
     EMPTY,
     HEADINGS,
     KIND_ZH,
@@ -25,12 +27,17 @@ from commentary.render import (
     certainty_label,
     day_text,
     local_time,
+    original_label,
     safe_url,
+    zh_covers,
+    zh_tally,
 )
 
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 EAST_ASIAN_FONT = "Microsoft JhengHei"
+ORIGINAL_STYLE = "原文引文"  # the English under a Chinese line: smaller, grey, indented
+ORIGINAL_PT = 9
 
 
 def clean(text: str) -> str:
@@ -88,6 +95,12 @@ def _set_fonts(doc) -> None:
         fonts = OxmlElement("w:rFonts")
         props.append(fonts)
     fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+    original = doc.styles.add_style(ORIGINAL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    original.base_style = style
+    original.font.size = Pt(ORIGINAL_PT)
+    original.font.color.rgb = RGBColor(0x59, 0x59, 0x59)
+    original.paragraph_format.left_indent = Cm(0.9)
+    original.paragraph_format.space_after = Pt(2)
 
 
 def write_docx(draft: Draft, path: Path | str) -> Path:
@@ -113,10 +126,14 @@ def write_docx(draft: Draft, path: Path | str) -> Path:
         f"撰寫方式：{draft.inputs.writer}（{draft.inputs.model}）；檢索文件 {len(draft.inputs.doc_ids)} 篇、"
         f"引用 {len(draft.references)} 篇；"
         f"事實查核：檢查 {draft.check.checked} 句，刪除 {len(draft.check.removed)} 句。"))
+    tally = zh_tally(draft)
+    if tally:
+        doc.add_paragraph(clean(f"中文化：{tally}"))
     for note in draft.notes:
         doc.add_paragraph(clean(f"附註：{note}"))
     warn = doc.add_paragraph()
-    _run(warn, "本稿為自動產生之初稿：引文保留來源原文，「推論」為分析而非來源事實，定稿前請逐條核對來源。",
+    _run(warn, DISCLAIMER_ZH if draft.zh else
+         "本稿為自動產生之初稿：引文保留來源原文，「推論」為分析而非來源事實，定稿前請逐條核對來源。",
          highlight=True)
     writers = {
         "summary": lambda: _bullets(doc, draft, draft.summary),
@@ -128,9 +145,18 @@ def write_docx(draft: Draft, path: Path | str) -> Path:
         "watch": lambda: _watch(doc, draft),
         "references": lambda: _references(doc, draft),
     }
+    zh_writers = {
+        "summary": lambda: _zh_bullets(doc, draft, draft.zh.summary),
+        "background": lambda: _zh_bullets(doc, draft, draft.zh.background),
+        "timeline": lambda: _zh_timeline(doc, draft),
+        "facts": lambda: _zh_facts(doc, draft),
+        "reactions": lambda: _zh_bullets(doc, draft, draft.zh.reactions),
+        "watch": lambda: _zh_watch(doc, draft),
+    }
     for key, heading in HEADINGS:
         doc.add_heading(heading, level=1)
-        if not writers[key]():
+        write = zh_writers[key] if key in zh_writers and zh_covers(draft, key) else writers[key]
+        if not write():
             doc.add_paragraph(EMPTY.get(key, ""))
     if draft.check.removed:
         doc.add_heading("附錄：事實查核刪除之語句", level=1)
@@ -139,6 +165,72 @@ def write_docx(draft: Draft, path: Path | str) -> Path:
             _run(p, f"（{SECTION_ZH.get(r.section, r.section)}）{r.text[:300]} — 原因：{r.reason}")
     doc.save(str(path))
     return path
+
+
+def _refs(p: Paragraph, draft: Draft, doc_ids: tuple[str, ...]) -> None:
+    refs = "".join(f"[{n}]" for n in draft.ref_numbers(doc_ids))
+    if refs:
+        _run(p, refs).font.superscript = True
+
+
+def _zh_line(doc, draft: Draft, line: ZhLine, p: Paragraph, tail=None) -> None:
+    """A Chinese line in `p` (normal style), then its 原文 in the smaller grey style; an
+    English-only line marked as such."""
+    if line.origin == "english":
+        _run(p, f"〔僅列原文：{line.note}〕")
+    else:
+        _run(p, line.text)
+    _refs(p, draft, line.doc_ids)
+    if line.origin == "translated":
+        _run(p, "〔機器翻譯，已核對〕")
+    if tail:
+        tail(p)
+    quotes = list(line.originals)
+    if line.title:
+        o = doc.add_paragraph(style=ORIGINAL_STYLE)
+        _run(o, f"原文：《{line.title}》")
+        if len(quotes) == 1:
+            _run(o, "：")
+            _cited(o, draft, quotes.pop())
+        else:
+            _refs(o, draft, line.doc_ids)
+    for q in quotes:
+        o = doc.add_paragraph(style=ORIGINAL_STYLE)
+        _run(o, f"{original_label(q)}：")
+        _cited(o, draft, q)
+
+
+def _zh_bullets(doc, draft: Draft, lines) -> bool:
+    for line in lines:
+        _zh_line(doc, draft, line, doc.add_paragraph(style="List Bullet"))
+    return bool(lines)
+
+
+def _zh_timeline(doc, draft: Draft) -> bool:
+    for e, line in zip(draft.timeline, draft.zh.timeline, strict=False):
+        p = doc.add_paragraph(style="List Bullet")
+        _run(p, f"{e.day.isoformat()}｜{line.label or KIND_ZH.get(e.kind, e.kind)} ", bold=True)
+        _label(p, e.certainty, e.effective)
+        _run(p, " — ")
+        _zh_line(doc, draft, line, p)
+    return bool(draft.timeline)
+
+
+def _zh_facts(doc, draft: Draft) -> bool:
+    for f, line in zip(draft.facts, draft.zh.facts, strict=False):
+        _zh_line(doc, draft, line, doc.add_paragraph(style="List Number"),
+                 tail=lambda p, f=f: _label(p, f.certainty, f.effective))
+    return bool(draft.facts)
+
+
+def _zh_watch(doc, draft: Draft) -> bool:
+    for w, line in zip(draft.watch, draft.zh.watch, strict=False):
+        p = doc.add_paragraph(style="List Bullet")
+        when = f"{w.day.isoformat()}（{WATCH_ZH.get(w.kind, w.kind)}）：" if w.day \
+            else f"{WATCH_ZH.get(w.kind, w.kind)}（見來源所定期間）："
+        _run(p, when, bold=True)
+        _zh_line(doc, draft, line, p)
+    return bool(draft.watch)
 
 
 def _bullets(doc, draft: Draft, statements) -> bool:

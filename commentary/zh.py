@@ -19,27 +19,21 @@ its quotes; other sentences get a line each.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
-from nlp.dates import date_mentions
-from commentary.records import Draft, SourceDoc, Statement, ZhLine, ZhReading, ZhValue
+from commentary.records import Draft, SourceDoc, Statement, ZhLine, ZhReading
 from commentary.render import KIND_ZH
-from commentary.zh_sentence import amount_phrase, compose_sentence
+from commentary.zh_lead import card_of, compose_lead, metadata_of
+from commentary.zh_sentence import compose_sentence
 from radar.errors import RadarError
-from zhtw.card import build_card
-from zhtw.records import Card, CardDoc
 from zhtw.terms import TermMatcher, build_matcher
 
 log = logging.getLogger(__name__)
 
-_TAG = re.compile(r"^【[^】]*】")
-_RATE_CUE = re.compile(r"\b(tariffs?|dut(?:y|ies)|ad valorem|rates?|fees?|surcharges?|tax(?:es)?|"
-                       r"per (?:item|package|parcel|shipment))\b", re.I)
-_LEAD_AMOUNTS = 2
 _NO_CHINESE = "未能由來源句欄位組成中文"
 
 
@@ -75,85 +69,6 @@ def states_only_source(english: str, zh: str, metadata: Sequence[str] = ()) -> l
             and not any(m and m in p for m in metadata)]
 
 
-def _card(doc: SourceDoc, quotes: Sequence[Statement], matcher: TermMatcher) -> Card:
-    text = "\n\n".join(q.text for q in quotes)
-    return build_card([CardDoc(doc.doc_id, 0, doc.url, doc.title, text, doc.kind, doc.country,
-                               doc.day)], matcher)
-
-
-def _metadata(card: Card, doc: SourceDoc) -> list[str]:
-    """What a card line takes from the source's registry entry, kind and date, not from its
-    text: the country, 白宮, 事實說明, the publication day (as the check names a date)."""
-    out = [v.value for s in card.slots for v in s.values
-           if s.key == "country" or (s.key in ("issuer", "instrument", "status")
-                                     and v.en == v.value)]
-    if doc.day:
-        out.append(f"{doc.day.year}年{doc.day.month}月{doc.day.day}日")
-    return out
-
-
-def _used(card: Card, text: str) -> tuple[ZhValue, ...]:
-    """The card values a composed line states (a date value as its ISO day)."""
-    out = []
-    for slot in card.slots:
-        for v in slot.values:
-            shown = v.value.split()[-1] if slot.key == "dates" else v.value
-            if shown and shown in text:
-                metadata = slot.key == "country" or v.en == v.value
-                out.append(ZhValue(slot.key, v.value, v.en, v.cite.doc_id,
-                                   "" if metadata else v.cite.sentence))
-    return tuple(out)
-
-
-def _rates(card: Card, doc: SourceDoc) -> tuple[list[str], bool]:
-    """The card's rates and duty amounts as phrases (每件 25 美元), at most `_LEAD_AMOUNTS`;
-    True when more were left out."""
-    slot = card.get("amounts")
-    found = []
-    for v in slot.values if slot else ():
-        s = v.cite.sentence
-        at = s.find(v.en)
-        if at >= 0 and _RATE_CUE.search(s[max(0, at - 60):at + len(v.en) + 40]):
-            found.append(amount_phrase(s, v.en, v.value, at, date_mentions(s, doc.day))[0])
-    return found[:_LEAD_AMOUNTS], len(found) > _LEAD_AMOUNTS
-
-
-def _lead_text(card: Card, doc: SourceDoc, background: bool) -> str | None:
-    """美國白宮 2025-04-02 發布事實說明：取消中國大陸、香港微量進口免稅待遇，2025-05-02 起生效；
-    稅率/金額：貨值 30%、每件 25 美元等 — or None when the card names neither a measure nor
-    a country the document is about."""
-    country, issuer = card.values("country")[:1], card.values("issuer")[:1]
-    who = issuer[0] if issuer else ""
-    if country and not who.startswith(country[0]):
-        who = country[0] + who
-    day = f" {doc.day.isoformat()} " if doc.day else ""
-    inst = card.values("instrument")[:1]
-    what = inst[0] if inst else "文件"
-    body = _TAG.sub("", card.headline)
-    if not card.get("measure"):
-        places = [v.value for v in card.get("targets").values][:3] if card.get("targets") else []
-        if not places:
-            return None
-        text = f"{who}{day}發布{what}，涉及{'、'.join(places)}"
-    elif body.startswith("有關"):
-        text = f"{who}{day}發布{body}"
-    else:
-        text = f"{who}{day}發布{what}：{body}" if who else body
-    text = text.strip()
-    rates, more = _rates(card, doc)
-    rates = [r for r in rates if r not in text]
-    if rates:
-        text += f"；稅率/金額：{'、'.join(rates)}{'等' if more else ''}"
-    legal = [v for v in card.values("legal_basis") if v not in text][:2]
-    if legal:
-        text += f"；法律依據：{'、'.join(legal)}"
-    if background:
-        said = [v for v in card.values("targets") if v not in text][:3]
-        if said:
-            text += f"；對象：{'、'.join(said)}"
-    return text
-
-
 class _Reader:
     """Composes the lines of one draft (sources, matcher and translations shared)."""
 
@@ -162,6 +77,7 @@ class _Reader:
         self.by_id = {d.doc_id: d for d in sources}
         self.matcher = matcher
         self.translations = translations
+        self.forms: dict[str, str | None] = {}
 
     def translated(self, st: Statement) -> ZhLine | None:
         tr = self.translations.get(st.text)
@@ -169,13 +85,13 @@ class _Reader:
             return ZhLine(tr.text, "translated", st.doc_ids, (st,))
         return None
 
-    def line(self, st: Statement) -> ZhLine:
+    def line(self, st: Statement, skip_days: frozenset[date] = frozenset()) -> ZhLine:
         """One statement: its checked translation, else its composed line, else English."""
         done = self.translated(st)
         if done:
             return done
         doc = self.by_id.get(st.doc_ids[0]) if st.doc_ids else None
-        made = compose_sentence(st.text, doc, self.matcher) if doc else None
+        made = compose_sentence(st.text, doc, self.matcher, skip_days) if doc else None
         if made and not states_only_source(st.text, made.text):
             return ZhLine(made.text, "card", st.doc_ids, (st,), made.values)
         tr = self.translations.get(st.text)
@@ -183,19 +99,19 @@ class _Reader:
             tr.reason != "no backend" else _NO_CHINESE
         return ZhLine("", "english", st.doc_ids, (st,), note=note)
 
-    def lead(self, doc: SourceDoc, quotes: Sequence[Statement], background: bool
-             ) -> ZhLine | None:
-        """The card line of one document over its quotes in a section."""
-        card = _card(doc, quotes, self.matcher)
-        text = _lead_text(card, doc, background)
-        english = "\n".join((doc.title, *(q.text for q in quotes)))
-        if not text or states_only_source(english, text, _metadata(card, doc)):
+    def lead(self, doc: SourceDoc, quotes: Sequence[Statement]) -> ZhLine | None:
+        """The lead line of one document over the quotes a section cites from it."""
+        made = compose_lead(doc, quotes, self.matcher, self.form(doc))
+        if made is None:
             return None
-        return ZhLine(text, "card", (doc.doc_id,), tuple(quotes), _used(card, text),
+        line, card = made
+        english = "\n".join((doc.title, *(q.text for q in quotes)))
+        if states_only_source(english, line.text, metadata_of(card, doc)):
+            return None
+        return ZhLine(line.text, "card", (doc.doc_id,), tuple(quotes), line.values,
                       title=doc.title)
 
-    def grouped(self, statements: Sequence[Statement], introduced: set[str],
-                background: bool = False) -> list[ZhLine]:
+    def grouped(self, statements: Sequence[Statement], introduced: set[str]) -> list[ZhLine]:
         """A section's lines: per document not yet introduced, one card line over its quotes
         (a quote whose translation passed gets its own line); everything else line by line."""
         groups: dict[tuple[str, ...], list[Statement]] = {}
@@ -204,8 +120,7 @@ class _Reader:
         out: list[ZhLine] = []
         for ids, quotes in groups.items():
             doc = self.by_id.get(ids[0]) if len(ids) == 1 else None
-            lead = self.lead(doc, quotes, background) if doc and ids[0] not in introduced \
-                else None
+            lead = self.lead(doc, quotes) if doc and ids[0] not in introduced else None
             if lead is None:
                 out.extend(self.line(q) for q in quotes)
                 continue
@@ -219,27 +134,37 @@ class _Reader:
             introduced.add(ids[0])
         return out
 
+    def form(self, doc: SourceDoc) -> str | None:
+        """The zh-TW form of a document (行政命令, 總統公告, 聯邦公報最終規則, 事實說明), read off
+        its opening as the card reads it; it names the document, it states no value."""
+        if doc.doc_id not in self.forms:
+            lead = card_of(doc, [Statement(s, (doc.doc_id,)) for s in doc.sentences[:12]],
+                           self.matcher).values("instrument")[:1]
+            form = lead[0] if lead else None
+            if form and doc.kind == "register":
+                form = f"{KIND_ZH['register']}{form}"
+            self.forms[doc.doc_id] = form
+        return self.forms[doc.doc_id]
+
     def event(self, e) -> ZhLine:
-        """A timeline event: 事實說明｜… — what the document does, from its title and its key
-        sentence; an earlier order it cites is read from the sentence alone."""
+        """A timeline event: what the document does, from its title and its key sentence; an
+        earlier order it cites is read from the sentence alone."""
         st = e.statement
         doc = self.by_id.get(st.doc_ids[0]) if st.doc_ids else None
-        if doc is None or e.kind == "reference":
-            return replace(self.line(st), label=KIND_ZH.get(e.kind, e.kind))
-        card = _card(doc, [st], self.matcher)
-        inst = card.values("instrument")[:1]
         label = KIND_ZH.get(e.kind, e.kind)
-        if doc.kind == "order" and inst:
-            label = inst[0]
-        elif doc.kind == "register" and inst:
-            label = f"{KIND_ZH['register']}{inst[0]}"
-        body = _TAG.sub("", card.headline) if card.get("measure") else ""
-        if body and e.effective:  # the head shows the effective date already
-            body = body.replace(f"，{e.effective.isoformat()} 起生效", "")
-        english = "\n".join((doc.title, st.text))
-        if body and not states_only_source(english, body, _metadata(card, doc)):
-            return ZhLine(body, "card", st.doc_ids, (st,), _used(card, body), title=doc.title,
-                          label=label)
+        if doc is None or e.kind == "reference":
+            return replace(self.line(st, frozenset({e.day})), label=label)
+        form = self.form(doc)
+        if doc.kind in ("order", "register") and form:
+            label = form
+        made = compose_lead(doc, [st], self.matcher, form, head=False,
+                            skip_effective=e.effective)
+        if made is not None:
+            line, card = made
+            english = "\n".join((doc.title, st.text))
+            if not states_only_source(english, line.text, metadata_of(card, doc)):
+                return ZhLine(line.text, "card", st.doc_ids, (st,), line.values,
+                              title=doc.title, label=label)
         return replace(self.line(st), title=doc.title, label=label)
 
 
@@ -261,7 +186,7 @@ def compose_reading(draft: Draft, sources: Sequence[SourceDoc],
     reader = _Reader(sources, matcher or _matcher(), translations)
     introduced: set[str] = set()
     summary = reader.grouped(draft.summary, introduced)
-    background = reader.grouped(draft.background, introduced, background=True)
+    background = reader.grouped(draft.background, introduced)
     timeline = [reader.event(e) for e in draft.timeline]
     facts = [reader.line(f.statement) for f in draft.facts]
     reactions = [reader.line(s) for s in draft.reactions]

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from nlp.dates import DateMention, date_mentions
 from commentary.records import SourceDoc, ZhValue
+from nlp.dates import DateMention, date_mentions
 from zhtw.amounts import amounts_in
-from zhtw.terms import Mention, TermMatcher, is_legal_basis_id, legal_bases
+from zhtw.terms import LEGAL_BASES, Mention, TermMatcher, is_legal_basis_id
 
-# English verb -> zh-TW action, only used right before the measure it acts on.
+# English verb -> zh-TW action, only used right before the measure it acts on. Verb forms only
+# ("eliminating", never "elimination": "suspended the elimination of" must not read 暫緩).
 _VERBS = tuple((re.compile(rf"\b(?:{p})\b", re.I), zh) for p, zh in (
-    (r"eliminat\w*|terminat\w*|clos(?:e|es|ed|ing)|end(?:s|ed|ing)?|abolish\w*", "取消"),
-    (r"suspend\w*|paus(?:e|es|ed|ing)|delay(?:s|ed|ing)?|postpon\w*", "暫緩"),
-    (r"revok\w*|rescind\w*|repeal\w*", "撤銷"),
+    (r"eliminat(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|clos(?:e|es|ed|ing)|end(?:s|ed|ing)?|"
+     r"abolish(?:es|ed|ing)?", "取消"),
+    (r"suspend(?:s|ed|ing)?|paus(?:e|es|ed|ing)|delay(?:s|ed|ing)?|postpon(?:e|es|ed|ing)", "暫緩"),
+    (r"revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|repeal(?:s|ed|ing)?", "撤銷"),
     (r"impos(?:e|es|ed|ing)|lev(?:y|ies|ied|ying)", "課徵"),
     (r"increas(?:e|es|ed|ing)|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)", "調升"),
     (r"reduc(?:e|es|ed|ing)|lower(?:s|ed|ing)?|cut(?:s|ting)?", "調降"),
@@ -34,6 +37,28 @@ _VERBS = tuple((re.compile(rf"\b(?:{p})\b", re.I), zh) for p, zh in (
     (r"implement(?:s|ed|ing)?", "實施"),
     (r"establish(?:es|ed|ing)?|launch(?:es|ed|ing)?|creat(?:e|es|ed|ing)", "設立"),
 ))
+# Between the verb and the measure only such words may stand ("eliminating duty-free de
+# minimis", "impose a 25% tariff"); anything else ("the elimination of") and the verb acts on
+# something else.
+_FILLER = re.compile(r"^\s*(?:(?:the|a|an|all|its|their|this|these|current|existing|further|"
+                     r"new|additional|higher|lower|duty-free|ad valorem|\d+(?:\.\d+)?\s?%|"
+                     r"percent)\s+)*$", re.I)
+# What is said of a measure after it: "de minimis treatment … shall no longer be available",
+# "the tariffs are suspended".
+_AFTER = re.compile(r"\s*(?:treatment|exemptions?|tariffs?|duties)?\s*(?:…\s*)?"
+                    r"(?:(?P<gone>(?:shall|will|would|is|are) no longer (?:be )?(?:available|apply|"
+                    r"applicable|in effect))|(?:is|are|will be|shall be|has been|have been)\s+"
+                    r"(?P<passive>eliminated|terminated|suspended|paused|revoked|rescinded|"
+                    r"repealed|imposed|increased|reduced|extended))\b", re.I)
+# What may follow a measure that a verb acts on: its head noun, a preposition, a verb or the
+# end ("extending de minimis ineligibility" acts on the ineligibility, not on de minimis).
+_HEAD_OK = re.compile(r"\s*(?:$|[,.;:)…]|(?:treatment|exemptions?|tariffs?|dut(?:y|ies)|rules?|"
+                      r"regime|programs?|programmes?|provisions?|status|threshold|benefits?|for|"
+                      r"on|from|to|and|or|of|in|that|which|with|under|by|at|as|is|are|was|were|"
+                      r"will|shall|would|starting|beginning|effective)\b)", re.I)
+_PASSIVE = {"eliminated": "取消", "terminated": "取消", "suspended": "暫緩", "paused": "暫緩",
+            "revoked": "撤銷", "rescinded": "撤銷", "repealed": "撤銷", "imposed": "課徵",
+            "increased": "調升", "reduced": "調降", "extended": "延長"}
 _ON_WHOM = {"課徵", "調升", "調降", "實施"}  # written 對{who}{verb}{measure}
 _NEGATION = re.compile(r"\b(?:not|no|never|without|neither|nor)\b|n't\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[;:,()]")
@@ -82,6 +107,16 @@ _SCALE = {"thousand": (Decimal(1000), ""), "million": (Decimal(100), "萬"),
           "billion": (Decimal(10), "億"), "trillion": (Decimal(1), "兆")}
 _SCALE_GAP = re.compile(r"(?<=\d) (?=[萬億兆])")
 _DATE_ROLE = {"effective": "{} 起生效", "comments": "意見徵詢截止 {}", "deadline": "期限 {}"}
+
+
+def legal_in(sentence: str) -> list[tuple[str, str]]:
+    """(zh-TW, English surface) of each legal basis a sentence names, in order."""
+    found = []
+    for pattern, zh in LEGAL_BASES:
+        m = re.search(pattern, sentence)
+        if m:
+            found.append((m.start(), zh, m.group(0)))
+    return [(zh, en) for _, zh, en in sorted(found)]
 
 
 @dataclass(frozen=True)
@@ -165,17 +200,63 @@ def _counts(sentence: str, busy: list[tuple[int, int]]) -> list[tuple[str, str]]
     return out
 
 
-def _action(sentence: str, measures: list[Mention]) -> tuple[str, Mention, re.Match] | None:
-    """The verb acting on a measure: right before it, same clause, not negated."""
+@dataclass(frozen=True)
+class Action:
+    """What a sentence does to a measure: 取消 (eliminating …), or 不再適用 (… no longer
+    available)."""
+
+    verb: str
+    measure: Mention
+    surface: str  # the English words the verb was read from
+
+    def phrase(self, who: str) -> str:
+        """取消中國大陸微量進口免稅待遇 / 對中國大陸課徵關稅 / 中國大陸微量進口免稅待遇不再適用."""
+        noun = _NOUN.get(self.measure.zh, self.measure.zh)
+        if self.verb == "不再適用":
+            return f"{who}{noun}不再適用"
+        return f"對{who}{self.verb}{noun}" if who and self.verb in _ON_WHOM \
+            else f"{self.verb}{who}{noun}"
+
+
+def measures_in(found: list[Mention]) -> list[Mention]:
+    """The measures a sentence names, the generic 關稅 dropped beside a named one."""
+    measures = _unique([m for m in found if m.kind in ("instrument", "law", "programme")
+                        and not is_legal_basis_id(m.entity_id)])
+    return [m for m in measures if m.zh != "關稅"] or measures if len(measures) > 1 else measures
+
+
+def places_in(found: list[Mention], own: str) -> list[Mention]:
+    """Countries then products a sentence names (not the source's own country): who a
+    measure is about, written as the card's headline writes it (加拿大、墨西哥鋼鐵)."""
+    places = _unique([m for m in found if m.kind == "product"
+                      or (m.kind == "country" and m.entity_id != own)])
+    return [m for m in places if m.kind == "country"] + [m for m in places if m.kind == "product"]
+
+
+def who_text(places: list[Mention]) -> str:
+    """加拿大、墨西哥鋼鐵: countries joined, then products."""
+    countries = "、".join(m.zh for m in places if m.kind == "country")
+    return countries + "、".join(m.zh for m in places if m.kind == "product")
+
+
+def find_action(sentence: str, measures: list[Mention]) -> Action | None:
+    """The action a sentence takes on one of its measures: a verb right before it (only
+    filler words between, not negated), or what is said right after it (no longer available,
+    is suspended)."""
     for m in measures:
         for rx, zh in _VERBS:
             for v in rx.finditer(sentence, 0, m.start):
-                gap = sentence[v.end():m.start]
-                if len(gap) > 40 or _CLAUSE_BREAK.search(gap):
+                if not _FILLER.match(sentence[v.end():m.start]) or \
+                        not _HEAD_OK.match(sentence, m.start + len(m.surface)):
                     continue
                 if _NEGATION.search(sentence[max(0, v.start() - 25):v.start()]):
                     continue
-                return zh, m, v
+                return Action(zh, m, v.group(0))
+        after = _AFTER.match(sentence, m.start + len(m.surface))
+        if after and not _NEGATION.search(sentence[max(0, m.start - 25):m.start]):
+            if after.group("gone"):
+                return Action("不再適用", m, after.group("gone"))
+            return Action(_PASSIVE[after.group("passive").lower()], m, after.group("passive"))
     return None
 
 
@@ -186,7 +267,8 @@ def _unique(mentions: list[Mention]) -> list[Mention]:
     return list(seen.values())
 
 
-def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher) -> Composed | None:
+def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher,
+                     skip_days: frozenset[date] = frozenset()) -> Composed | None:
     """The zh-TW line of one English source sentence, or None when it states too little
     (nothing but the measure or a country) for a line worth reading.
 
@@ -194,6 +276,7 @@ def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher) -> Com
         sentence: the quote as the draft shows it (its values are read from exactly this).
         doc: its source (its own country is not listed as a target; its date dates "June 1").
         matcher: the gazetteer matcher (zhtw.terms.build_matcher()).
+        skip_days: dates the caller shows already (a timeline event's own day).
     """
     values: list[ZhValue] = []
 
@@ -203,20 +286,16 @@ def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher) -> Com
 
     found = matcher.mentions(sentence)
     own = f"country:{doc.country}" if doc.country else ""
-    measures = _unique([m for m in found if m.kind in ("instrument", "law", "programme")
-                        and not is_legal_basis_id(m.entity_id)])
-    if len(measures) > 1:  # the generic word says nothing next to a named measure
-        measures = [m for m in measures if m.zh != "關稅"] or measures
-    places = _unique([m for m in found if m.kind == "product"
-                      or (m.kind == "country" and m.entity_id != own)])
+    measures = measures_in(found)
+    places = places_in(found, own)
     agencies = _unique([m for m in found if m.kind in ("agency", "org")])
-    dates = date_mentions(sentence, doc.day)
+    dates = [d for d in date_mentions(sentence, doc.day) if d.day not in skip_days]
     head: list[str] = []
     person = next(((rx.search(sentence), zh) for rx, zh in _PEOPLE if rx.search(sentence)), None)
     signed = _SIGNED.search(sentence)
     if signed and _NEGATION.search(sentence[max(0, signed.start() - 25):signed.start()]):
         signed = None
-    action = _action(sentence, measures)
+    action = find_action(sentence, measures)
     if person and (signed or action):
         head.append(note("person", person[1], person[0].group(0)))
     if signed:
@@ -225,14 +304,11 @@ def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher) -> Com
         head.append(f"簽署{note('instrument', zh, signed.group(0))}")
     clauses: list[str] = []
     if action:
-        verb, measure, v = action
-        note("action", verb, v.group(0))
-        # Countries then products, as the card's headline writes them: 加拿大、墨西哥鋼鐵.
-        who = "".join("、".join(note("targets", p.zh, p.surface) for p in places
-                                if (p.kind == "product") == products) for products in (False, True))
-        noun = note("measure", _NOUN.get(measure.zh, measure.zh), measure.surface)
-        act = f"對{who}{verb}{noun}" if who and verb in _ON_WHOM else f"{verb}{who}{noun}"
-        head.append(("，" if signed else "") + act)
+        note("action", action.verb, action.surface)
+        note("measure", action.measure.zh, action.measure.surface)
+        for p in places:
+            note("targets", p.zh, p.surface)
+        head.append(("，" if signed else "") + action.phrase(who_text(places)))
     else:
         if measures:
             clauses.append("措施：" + "、".join(note("measure", m.zh, m.surface) for m in measures))
@@ -240,7 +316,7 @@ def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher) -> Com
             clauses.append("涉及：" + "、".join(note("targets", p.zh, p.surface) for p in places))
     if agencies:
         clauses.append("相關機關：" + "、".join(note("issuer", a.zh, a.surface) for a in agencies))
-    legal = [note("legal_basis", zh, zh) for zh, _ in legal_bases(sentence)]
+    legal = [note("legal_basis", zh, en) for zh, en in legal_in(sentence)]
     if legal:
         clauses.append("法律依據：" + "、".join(legal))
     busy, phrases, cursor = [], [], 0
