@@ -99,7 +99,8 @@ def test_quick_comment_draft_edit_versions_and_docx(page, tmp_path):
     login(page)
     page.goto("/search?q=reciprocal+tariffs")
     page.locator("section.result h2 a").first.click()
-    title = page.locator("#story-title").inner_text()
+    # the request is prefilled with the story's English title (shown under the zh headline)
+    title = page.locator("#story-title-en, h1#story-title[lang=en]").first.inner_text()
     page.locator("#draft-comment").click()
     assert "/comment/new" in page.url
     assert page.input_value("#comment-query") == title
