@@ -17,7 +17,7 @@ from importlib import resources
 
 from nlp.entities import Gazetteer, load_gazetteer
 from radar.errors import ConfigError
-from zhtw.terms import TermMatcher, build_matcher
+from zhtw.terms import Mention, TermMatcher, build_matcher
 
 GLOSSARY_KINDS = frozenset({"instrument", "law", "product"})
 NAME_KINDS = frozenset({"country", "agency", "org", "company"})
@@ -32,6 +32,18 @@ _NOT_RENDERINGS = frozenset(a.lower() for a in (
 # A zh agency label often carries its country ("美國商務部"); the bare name is also correct.
 _COUNTRY_PREFIX = re.compile(r"^(?:美國|日本|韓國|英國|德國|中國大陸|美國商務部)(?=..)")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# One-character country abbreviations zh-TW joins into pairs: 美日 (U.S.-Japan), 美柬, 台美.
+_ABBREVIATION = {"country:US": "美", "country:JP": "日", "country:CN": "中陸", "country:KR": "韓",
+                 "country:TW": "台臺", "country:GB": "英", "country:EU": "歐", "country:IN": "印",
+                 "country:VN": "越", "country:KH": "柬", "country:CA": "加", "country:MX": "墨",
+                 "country:DE": "德", "country:FR": "法", "country:RU": "俄", "country:UA": "烏",
+                 "country:TH": "泰", "country:PH": "菲", "country:AU": "澳", "country:SA": "沙",
+                 "country:IL": "以", "country:CH": "瑞", "country:ID": "印", "country:MY": "馬"}
+_PAIR = re.compile("[" + "".join(_ABBREVIATION.values()) + "]{2,4}(?=[^國本拿大哥西亞利蘭羅斯克])")
+_EXTRA_IDS = {"ROK": "country:KR"}
+_EXTRA_EN = re.compile(r"\b(?:" + "|".join(_EXTRA_IDS) + r")\b")
+_JOINING_HYPHEN = re.compile(r"(?<=[A-Za-z.])-(?=[A-Za-z])")
+_CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
 _FULLWIDTH_PAREN = re.compile(r"（[^）]*）")
 
 
@@ -78,7 +90,7 @@ class Lexicon:
         for pattern, key in self.wto:
             for m in pattern.finditer(english):
                 spans.append((m.start(), m.end(), Found(self.terms[key], "glossary", m.group(0))))
-        for mention in self.matcher.mentions(english):
+        for mention in self._mentions(english):
             term = self.terms.get(mention.entity_id)
             if term is None or mention.surface.lower() in _NOT_RENDERINGS:
                 continue
@@ -87,6 +99,38 @@ class Lexicon:
                 continue
             spans.append((start, end, Found(term, self.kinds[term.key], mention.surface)))
         return [f for _, _, f in sorted(spans, key=lambda s: s[0])]
+
+    def _mentions(self, english: str) -> list:
+        """Gazetteer mentions, also in "Japan-based", "U.S.-Japan" and ALL-CAPS headings
+        (the matcher wants whole words in their usual case); the copies keep every offset."""
+        unhyphened = _JOINING_HYPHEN.sub(" ", english)
+        headings = _CAPS_WORD.sub(lambda m: m.group(0).title(), unhyphened)
+        out, taken = [], []
+        for text in dict.fromkeys((english, unhyphened, headings)):
+            for m in self.matcher.mentions(text) + self._extra(text):
+                span = (m.start, m.start + len(m.surface))
+                if not any(s < span[1] and span[0] < e for s, e in taken):
+                    taken.append(span)
+                    out.append(m)
+        return out
+
+    def present(self, term: Term, zh_text: str) -> bool:
+        """Whether the zh-TW text renders `term`, a country also as one character of a pair
+        ("美日" for U.S.-Japan)."""
+        if term.present(zh_text):
+            return True
+        chars = _ABBREVIATION.get(term.key, "")
+        return bool(chars) and any(set(chars) & set(m.group(0)) for m in _PAIR.finditer(zh_text)
+                                   if len(set(m.group(0))) > 1)
+
+    def _extra(self, text: str) -> list[Mention]:
+        """Names the gazetteer does not list but the sources use ("ROK" for South Korea)."""
+        out = []
+        for m in _EXTRA_EN.finditer(text):
+            e = self.matcher.gazetteer.entries[_EXTRA_IDS[m.group(0)]]
+            out.append(Mention(e.id, e.kind, e.label_zh, e.label_en, m.group(0), m.start(),
+                               e.generic))
+        return out
 
     def names_in_zh(self, zh_text: str) -> list[tuple[str, frozenset[str]]]:
         """Name forms found in zh-TW text (longest first, no overlaps) with their entity ids."""
@@ -159,7 +203,7 @@ def load_lexicon(gazetteer: Gazetteer | None = None) -> Lexicon:
         raise ConfigError(f"zhtw/renderings.csv: unknown keys {sorted(unknown)}")
     owner: dict[str, set[str]] = {}
     for key, term in terms.items():
-        if kinds[key] == "name":
+        if kinds[key] == "name" and not key.startswith("company:"):
             for form in term.accepted:
                 owner.setdefault(form, set()).add(key)
     forms = sorted(owner, key=len, reverse=True)

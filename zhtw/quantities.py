@@ -20,8 +20,9 @@ _EN_DATES = (
     re.compile(rf"\b(?P<mon>{_MON}),?\s+(?P<year>\d{{4}})\b"),
     re.compile(r"\b(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})\b"),
 )
+_MONTH_ONLY = re.compile(rf"\b{_MON}(?!\w)")
 # HS / HTSUS codes: 8471.30.01, 9903.01.25 (compared as written, never as numbers)
-_HS = re.compile(r"(?<![\d.])\d{4}\.\d{2}(?:\.\d{2,4}){0,2}(?![\d.])")
+_HS = re.compile(r"(?<![\d.])\d{4}\.\d{2}(?:\.\d{2,4}){0,2}(?!\d|\.\d)")
 _SCALE_EN = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "mn": 1e6,
              "bn": 1e9}
 _EN_NUMBER = re.compile(
@@ -96,6 +97,7 @@ class SentenceQuantities:
     dates: tuple[DateFact, ...]
     codes: frozenset[str]
     allowed: frozenset[float] = frozenset()  # spelled-out numbers ("three") a translation may use
+    months: frozenset[int] = frozenset()  # months named without a day ("in August")
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -152,6 +154,7 @@ def english_quantities(sentence: str) -> SentenceQuantities:
             year = int(groups["year"]) if groups.get("year") else None
             dates.append(DateFact(year, month, day, m.group(0)))
             text = _blank(text, m.start(), m.end())
+    months = frozenset(MONTHS[m.group(0).rstrip(".").lower()] for m in _MONTH_ONLY.finditer(text))
     codes = frozenset(m.group(0) for m in _HS.finditer(text))
     text = _HS.sub(" ", text)
     numbers = []
@@ -167,7 +170,7 @@ def english_quantities(sentence: str) -> SentenceQuantities:
         base = _WORD_NUMBERS[m.group("word").lower()]
         allowed.add(base * _SCALE_EN.get((m.group("scale") or "").lower(), 1.0)
                     if m.group("scale") != "hundred" else base * 100)
-    return SentenceQuantities(tuple(numbers), tuple(dates), codes, frozenset(allowed))
+    return SentenceQuantities(tuple(numbers), tuple(dates), codes, frozenset(allowed), months)
 
 
 def _zh_int(raw: str) -> int | None:
