@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from radar.errors import ConfigError
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
@@ -301,5 +304,19 @@ def load_settings(**overrides: object) -> Settings:
 
     Example:
         >>> s = load_settings(db_path="/tmp/x.duckdb")
+
+    Raises:
+        ConfigError: the user file ($RADAR_CONFIG, else ./radar.toml) is not UTF-8 TOML, or a
+            setting does not validate; the message names the file and each bad setting (never
+            its value, which may be a secret).
     """
-    return Settings(**overrides)
+    user_file = os.environ.get("RADAR_CONFIG", "radar.toml")
+    try:
+        return Settings(**overrides)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{user_file}: not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                             for e in exc.errors()[:5])
+        raise ConfigError(f"invalid settings (from {user_file}, RADAR_* environment variables "
+                          f"or arguments): {problems}") from exc

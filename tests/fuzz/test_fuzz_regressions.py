@@ -26,7 +26,8 @@ from crawlers.pdf import pdf_date
 from crawlers.registry import Source
 from crawlers.sitemap import SitemapSpider
 from crawlers.spider import SpiderJob
-from radar.errors import BadInputError
+from radar.errors import BadInputError, ConfigError
+from radar.settings import load_settings
 from store.documents import start_run
 from tests.fuzz.recording import FakeFetcher, recorded, stored
 
@@ -149,6 +150,21 @@ def test_an_opml_in_an_encoding_python_cannot_read_is_refused_with_a_reason(enco
     # raised LookupError, UnicodeError, ValueError("multi-byte encodings are not supported")
     with pytest.raises(BadInputError, match="fuzz.opml"):
         parse_opml(body, "fuzz.opml")
+
+
+@pytest.mark.parametrize(("toml", "reason"), [
+    (b"[crawl\n", "not valid TOML"), (b"\x80", "not valid TOML"),
+    (b"[crawl]\n[crawl]\n", "not valid TOML"), (b"[crawl]\ntimeout_s = 'soon'", "crawl.timeout_s"),
+    (b"web = 5", "web"),
+])
+def test_a_bad_radar_toml_is_a_config_error_naming_the_file(tmp_path, monkeypatch, toml, reason):
+    path = tmp_path / "radar.toml"
+    path.write_bytes(toml)
+    monkeypatch.setenv("RADAR_CONFIG", str(path))
+    # raised tomllib.TOMLDecodeError, UnicodeDecodeError, pydantic's ValidationError
+    with pytest.raises(ConfigError, match=reason) as err:
+        load_settings()
+    assert str(path) in str(err.value)
 
 
 # --- waiting for fixes in files under repair ----------------------------------------------------
