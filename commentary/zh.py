@@ -106,7 +106,7 @@ class _Reader:
             return None
         line, card = made
         english = "\n".join((doc.title, *(q.text for q in quotes)))
-        if states_only_source(english, line.text, metadata_of(card, doc)):
+        if states_only_source(english, line.text, metadata_of(card, doc, line)):
             return None
         return ZhLine(line.text, "card", (doc.doc_id,), tuple(quotes), line.values,
                       title=doc.title)
@@ -162,7 +162,7 @@ class _Reader:
         if made is not None:
             line, card = made
             english = "\n".join((doc.title, st.text))
-            if not states_only_source(english, line.text, metadata_of(card, doc)):
+            if not states_only_source(english, line.text, metadata_of(card, doc, line)):
                 return ZhLine(line.text, "card", st.doc_ids, (st,), line.values,
                               title=doc.title, label=label)
         return replace(self.line(st), title=doc.title, label=label)

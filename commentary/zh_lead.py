@@ -42,12 +42,14 @@ def card_of(doc: SourceDoc, quotes: Sequence[Statement], matcher: TermMatcher) -
                                doc.day)], matcher)
 
 
-def metadata_of(card: Card, doc: SourceDoc) -> list[str]:
+def metadata_of(card: Card, doc: SourceDoc, line: Composed | None = None) -> list[str]:
     """What a lead line takes from the source's registry entry, kind and date rather than its
-    text (美國, 白宮, 事實說明, the publication day as the check names a date)."""
+    text (美國, 白宮, 事實說明, the publisher's agency, the publication day as the check names
+    a date)."""
     out = [v.value for s in card.slots for v in s.values
            if s.key == "country" or (s.key in ("issuer", "instrument", "status")
                                      and v.en == v.value)]
+    out += [v.value for v in (line.values if line else ()) if v.key == "issuer" and not v.sentence]
     if doc.day:
         out.append(f"{doc.day.year}年{doc.day.month}月{doc.day.day}日")
     return out
@@ -137,16 +139,18 @@ def compose_lead(doc: SourceDoc, quotes: Sequence[Statement], matcher: TermMatch
         body = f"發布{what}，涉及{who}" if head else f"涉及{who}"
     if head:
         country, issuer = card.values("country")[:1], card.values("issuer")[:1]
+        if not issuer:  # the publisher the registry names (U.S. Trade Representative -> USTR)
+            issuer = [m.zh for m in matcher.mentions(doc.publisher or "")
+                      if m.kind in ("agency", "org")][:1]
         org = issuer[0] if issuer else ""
         if country and not org.startswith(country[0]):
             org = country[0] + org
-        for v in (*card.values("country")[:1], *card.values("issuer")[:1]):
+        for v in (*country, *issuer):
             values.append(ZhValue("issuer", v, v, doc.doc_id, ""))
         day = f" {doc.day.isoformat()} " if doc.day else ""
-        if action:
-            body = f"{org}{day}發布{what}：{body}"
-        else:
-            body = f"{org}{day}{'' if body.startswith('發布') else '發布'}{body}"
+        if org or day:
+            verb = "" if body.startswith("發布") else "發布"
+            body = f"{org}{day}發布{what}：{body}" if action else f"{org}{day}{verb}{body}"
     text = body.strip()
     if eff and eff[0] != skip_effective:
         text += f"，{eff[0].isoformat()} 起生效"

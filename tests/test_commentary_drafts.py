@@ -39,6 +39,11 @@ def test_a_draft_is_stored_with_its_inputs_and_not_duplicated(stored, settings):
     assert row.filters["as_of"] == "2025-04-03" and row.filters["until"]
     assert row.settings["max_documents"] == settings.commentary.max_documents
     assert row.claims_checked == first.check.checked and "## 三、時間軸" in row.markdown
+    zh = row.content["zh"]  # the Chinese lines are stored with the draft, originals and all
+    assert zh["summary"][0]["origin"] == "card" and "微量進口" in zh["summary"][0]["text"]
+    assert zh["summary"][0]["originals"][0]["text"] == first.zh.summary[0].originals[0].text
+    assert zh["composed"] == first.zh.composed and "中文化：卡片組句" in row.markdown
+    assert "> 原文：「" in row.markdown
     again = write_commentary(con, None, settings, "de minimis", doc_ids=ids, until="2025-04-03")
     assert (again.draft_id, again.version) == (first.draft_id, 1)
     assert con.execute("SELECT count(*) FROM drafts").fetchone()[0] == 1
@@ -69,6 +74,7 @@ def test_a_stored_draft_reproduces(stored, settings):
     again = reproduce_draft(con, None, settings, first.draft_id)
     assert again.as_json()["timeline"] == first.as_json()["timeline"]
     assert again.facts == first.facts and again.references == first.references
+    assert again.zh == first.zh and again.as_json()["zh"] == load_draft(con, first.draft_id).content["zh"]
     assert con.execute("SELECT count(*) FROM drafts").fetchone()[0] == 1  # nothing stored
 
 

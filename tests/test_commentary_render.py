@@ -1,6 +1,8 @@
 """Markdown and .docx output: zh-TW headings, numbered references, certainty labels, Taipei
-dates, and crawled text that can never become markup or a link."""
+dates, Chinese lines over their English originals (原文), and crawled text that can never become
+markup or a link."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from docx import Document as open_docx
@@ -12,17 +14,34 @@ from commentary.records import (
     Fact,
     Reference,
     Removal,
+    SourceDoc,
     Statement,
     TimelineEvent,
     WatchItem,
 )
 from commentary.render import HEADINGS, md_escape, render_markdown, safe_url
-from commentary.word import write_docx
+from commentary.word import ORIGINAL_STYLE, write_docx
+from commentary.zh import compose_reading
 
 HOSTILE = 'Duties apply <script>alert(1)</script> [click](javascript:alert(2)) **now** # x | y'
 
 
-def draft() -> Draft:
+QUOTE = "Duty-free de minimis treatment shall no longer be available on May 2, 2025."
+SOURCES = [
+    SourceDoc("d1", "Further Amendment <b>to</b> Duties", "https://www.whitehouse.gov/presidential-"
+              "actions/2025/04/x/", "The White House", "wh", "order", date(2025, 4, 2), 1, "h1",
+              (QUOTE,), country="US"),
+    SourceDoc("d2", "Evil [link](javascript:alert(3))", "javascript:alert(4)", "Someone", "x",
+              "other", None, 1, "h2", (HOSTILE,)),
+]
+
+
+def with_zh(d: Draft) -> Draft:
+    """The draft with its zh-TW layer composed from SOURCES."""
+    return replace(d, zh=compose_reading(d, SOURCES))
+
+
+def english_draft() -> Draft:
     st = Statement("Duty-free de minimis treatment shall no longer be available on May 2, 2025.",
                    ("d1",), quote=True)
     return Draft(
@@ -48,18 +67,44 @@ def draft() -> Draft:
     )
 
 
+def draft() -> Draft:
+    return with_zh(english_draft())
+
+
 def test_markdown_has_every_section_and_numbered_citations():
     md = render_markdown(draft())
     for _, heading in HEADINGS:
         assert f"## {heading}" in md
     assert "2025-04-03 07:30（台北時間）" in md  # 23:30 UTC on 2 April is 07:30 in Taipei
     assert "cabc 第 2 版" in md
-    assert "**2025-04-02**｜總統行政命令／公告｜已簽署（signed）；生效日 2025-05-02" in md
-    assert "May 2, 2025.」[1]〔已簽署（signed）；生效日 2025-05-02〕" in md
+    assert ("- **2025-04-02**｜總統行政命令／公告｜已簽署（signed）；生效日 2025-05-02 — "
+            "微量進口免稅待遇不再適用[1]\n"
+            f"  > 原文：《Further Amendment \\<b\\>to\\</b\\> Duties》：「{QUOTE}」[1]") in md
+    assert ("1. 微量進口免稅待遇不再適用，2025-05-02 起生效[1]〔已簽署（signed）；生效日 2025-05-02〕\n"
+            f"   > 原文：「{QUOTE}」[1]") in md
+    assert "- **2025-05-02**（生效日）：微量進口免稅待遇不再適用，2025-05-02 起生效[1]\n" in md
+    assert "- 中文化：卡片組句 " in md and "（未設定翻譯後端）" in md
     assert "1. Further Amendment \\<b\\>to\\</b\\> Duties. The White House, 2025-04-02. " \
            "<https://www.whitehouse.gov/presidential-actions/2025/04/x/>" in md
     assert "刪除 1 句" in md and "number 99 not in source" in md
     assert "（所引用之來源中未見各方反應。）" in md
+
+
+def test_a_draft_without_the_zh_layer_keeps_the_english_layout():
+    md = render_markdown(english_draft())  # drafts stored before the zh layer
+    assert "**2025-04-02**｜總統行政命令／公告｜已簽署（signed）；生效日 2025-05-02 — 《" in md
+    assert "May 2, 2025.」[1]〔已簽署（signed）；生效日 2025-05-02〕" in md
+    assert "中文化" not in md and "原文：" not in md
+
+
+def test_every_english_quote_sits_under_a_chinese_line_as_its_original():
+    d = draft()
+    md = render_markdown(d)
+    for section in ("## 一、事件摘要", "## 三、時間軸", "## 四、重點事實", "## 七、建議關注事項"):
+        body = md.split(section, 1)[1].split("\n## ", 1)[0]
+        quoted = [x for x in body.splitlines() if "「" in x]
+        assert quoted and all(x.lstrip().startswith("> 原文：") for x in quoted), body
+    assert "\\<script\\>alert\\(1\\)\\</script\\>" in md.split("## 一、事件摘要", 1)[1]
 
 
 def test_crawled_text_cannot_inject_markup_or_links():
@@ -80,6 +125,11 @@ def test_docx_has_headings_labels_references_with_hyperlinks(tmp_path):
     assert headings == [h for _, h in HEADINGS] + ["附錄：事實查核刪除之語句"]
     assert any("草稿日期：2025-04-03 07:30（台北時間）" in t for t in texts)
     assert any("〔已簽署（signed）；生效日 2025-05-02〕" in t for t in texts)
+    fact = next(p for p in doc.paragraphs if p.style.name == "List Number")
+    assert fact.text.startswith("微量進口免稅待遇不再適用，2025-05-02 起生效[1]〔已簽署（signed）")
+    originals = [p.text for p in doc.paragraphs if p.style.name == ORIGINAL_STYLE]
+    assert f"原文：「{QUOTE}」[1]" in originals
+    assert any(t.startswith("中文化：卡片組句") for t in texts)
     refs = [t for t in texts if t.startswith("[1] ") or t.startswith("[2] ")]
     assert refs[0].startswith("[1] Further Amendment <b>to</b> Duties. The White House, 2025-04-02.")
     links = [r.target_ref for r in doc.part.rels.values() if r.reltype.endswith("/hyperlink")]
@@ -89,8 +139,8 @@ def test_docx_has_headings_labels_references_with_hyperlinks(tmp_path):
 
 
 def test_docx_drops_characters_word_cannot_hold(tmp_path):
-    d = draft()
+    d = english_draft()
     bad = Statement("Control\x00 characters\x0b from a page", ("d1",), quote=True)
-    d = Draft(**{**d.__dict__, "summary": (bad,)})
+    d = with_zh(Draft(**{**d.__dict__, "summary": (bad,)}))
     doc = open_docx(str(write_docx(d, tmp_path / "x.docx")))
     assert any("Control characters from a page" in p.text for p in doc.paragraphs)
