@@ -8,6 +8,7 @@ pages) is remembered in the counts so the crawl flow can retry the source.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,12 +23,19 @@ from radar.errors import BadInputError, RadarError, SourceDeadlineError, Transie
 from store import documents as db
 from store.records import Document, FetchRecord, ItemError, RawPage
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def store_doc(con, counts: CrawlCounts, source: Source, doc: Document,
               modified: datetime | None = None, atomic: bool = True) -> None:
-    """Store a document (new, new version, or unchanged) and remember the site's lastmod."""
+    """Store a document (new, new version, or unchanged) and remember the site's lastmod.
+
+    Lone surrogates (JSON's "\ud800", which no encoding can write) become U+FFFD first.
+    """
     if not doc.title and not doc.text:
         raise BadInputError("empty document (no title, no text)")
+    doc = Document(**{**doc.__dict__, **{k: _SURROGATE.sub("\ufffd", getattr(doc, k))
+                                         for k in ("url", "canonical_url", "title", "text")}})
     counts.add(source.id, db.upsert_document(con, doc, atomic=atomic))
     db.mark_page(con, doc.canonical_url, source.id, modified)
 
@@ -72,6 +80,13 @@ def fail(con, run_id: str, counts: CrawlCounts, source: Source, item: str, exc: 
     counts.add(source.id, "error")
     if entry:
         counts.fail_source(source.id, exc)
+
+
+def _item_id(result: object) -> str:
+    """How a refused API result is named in item_errors (it may not even be an object)."""
+    if isinstance(result, dict):
+        return str(result.get("document_number"))
+    return f"{type(result).__name__} result {str(result)[:80]!r}"
 
 
 def fetch_page(con, fetcher: Fetcher, source: Source, url: str, window: CrawlWindow,
@@ -157,7 +172,7 @@ def crawl_api(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_id
                     doc = Document(**{**doc.__dict__, "first_seen_at": window.first_seen(doc.published_at)})
                     store_doc(con, counts, source, doc)
                 except (RadarError, ValueError) as exc:
-                    fail(con, run_id, counts, source, str(result.get("document_number")), exc)
+                    fail(con, run_id, counts, source, _item_id(result), exc)
     except SourceDeadlineError:
         raise
     except RadarError as exc:
@@ -186,7 +201,7 @@ def _crawl_public_inspection(con, fetcher: Fetcher, source: Source, window: Craw
                 try:
                     doc = fedreg.pi_document(result, source, datetime.now(UTC), raw_hash)
                 except RadarError as exc:
-                    fail(con, run_id, counts, source, str(result.get("document_number")), exc)
+                    fail(con, run_id, counts, source, _item_id(result), exc)
                     continue
                 if window.until and doc.published_at and doc.published_at > window.until:
                     continue

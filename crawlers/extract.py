@@ -40,7 +40,7 @@ _EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 _MAX_OFFSET = timedelta(hours=18)  # ISO 8601 offsets in use stay within +-14:00
 # What lxml, trafilatura and htmldate raise on bytes they cannot make sense of.
-_PARSER_ERRORS = (ValueError, OverflowError, UnicodeError, LookupError, RecursionError,
+_PARSER_ERRORS = (ValueError, OverflowError, UnicodeError, RecursionError,
                   lxml.etree.LxmlError)
 
 
@@ -203,10 +203,14 @@ def _structured_date(tree: lxml.html.HtmlElement) -> str | None:
             data = json.loads("".join(node.itertext()) or "null")
         except json.JSONDecodeError:
             continue
-        items = data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []
+        if isinstance(data, dict):  # JSON-LD from the web has any shape: "@graph": null, 5, ...
+            graph = data.get("@graph")
+            items = graph if isinstance(graph, list) else [data]
+        else:
+            items = data if isinstance(data, list) else []
         for item in items:
-            if isinstance(item, dict) and item.get("datePublished"):
-                return str(item["datePublished"])
+            if isinstance(item, dict) and isinstance(item.get("datePublished"), str):
+                return item["datePublished"]
     for key in _DATE_META:
         found = tree.xpath(f"//meta[@property='{key}' or @name='{key}' or @itemprop='{key}']/@content")
         if found:

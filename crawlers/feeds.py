@@ -15,6 +15,7 @@ from crawlers.registry import Source
 from radar.errors import BadInputError
 
 _OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})$")  # a trailing UTC offset, +HH:MM or +HHMM
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,12}|[0-9]{1,12});")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class FeedPoll:
     fetch: FetchResult
     entries: list[FeedEntry] = field(default_factory=list)
     error: str | None = None  # set for bozo feeds (what parsed is still in entries)
+
+
+def _valid_char_ref(m: re.Match) -> bytes:
+    """A character reference to a surrogate or beyond U+10FFFF (feedparser raises on both)
+    becomes U+FFFD; others stay as they are."""
+    ref = m.group(1)
+    code = int(ref[1:], 16) if ref[:1] in (b"x", b"X") else int(ref)
+    return b"&#xFFFD;" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else m.group(0)
 
 
 def _impossible_offset(value: str) -> bool:
@@ -72,7 +81,10 @@ def parse_feed(body: bytes, source: Source) -> tuple[list[FeedEntry], str | None
     """Parse feed bytes; returns (entries, error). Raises BadInputError when nothing is a feed."""
     if not body.strip():
         raise BadInputError("empty body")
-    parsed = feedparser.parse(body)
+    try:
+        parsed = feedparser.parse(_CHAR_REF.sub(_valid_char_ref, body))
+    except (ValueError, UnicodeError, LookupError, RecursionError) as exc:  # feedparser's own
+        raise BadInputError(f"unparseable feed: {type(exc).__name__}: {exc}"[:500]) from exc
     error = None
     if parsed.bozo:
         error = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"

@@ -35,6 +35,7 @@ from store.records import FetchRecord, ItemError, RawPage
 from store.snapshot import write_error
 
 BATCH = 200  # spool lines per transaction
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
 QUARANTINE = "quarantine"
 
 
@@ -203,6 +204,11 @@ def _parse(line: bytes) -> dict:
         raise SpoolLineError(f"not a JSON line: {exc}") from exc
     if not isinstance(item, dict):
         raise SpoolLineError(f"not a JSON object but {type(item).__name__}")
+    if _ESCAPED_SURROGATE.search(line):  # a lone "\ud800" decodes, but no store can keep it
+        try:
+            json.dumps(item, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise SpoolLineError(f"text that is no Unicode: {exc}") from exc
     kind = item.get("type")
     need = {"fetch": ("url", "requested_at"), "error": ("url", "reason"),
             "page": ("url", "fetched_at", "body_b64"), "done": ()}.get(kind)

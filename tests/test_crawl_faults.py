@@ -230,3 +230,32 @@ def test_a_source_past_its_deadline_is_recorded_failed_and_keeps_what_it_got(con
     row = con.execute("SELECT status, detail FROM source_runs WHERE source_id = 'f'").fetchone()
     assert row[0] == "failed" and "source run" in row[1] and "deadline" in row[1]
     assert any("deadline" in e for e in _errors(con, "%/slow1"))
+
+
+def test_an_api_result_of_the_wrong_shape_or_with_lone_surrogates_is_one_bad_item(con, site, tmp_path):
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from crawlers import fedreg
+
+    settings, fs = site
+    path = tmp_path / "api.yaml"
+    path.write_text(
+        "sources:\n  - {id: fr, name: fr, publisher: p, country: US, language: en, kind: api, "
+        f"url: 'https://{HOST}/api/v1/documents.json', timezone: America/New_York, "
+        "params: {'conditions[term]': 'tariff'}, verified: 'unverified: test'}\n")
+    registry = load_registry(path)
+    since = datetime.now(UTC) - timedelta(days=2)
+    url = fedreg.search_url(registry.get("fr").params, since.date(), None,
+                            base=registry.get("fr").url)
+    results = [1, {"document_number": "2025-1", "title": "Tariffs \ud800 on steel", "abstract": "x",
+                   "html_url": f"https://{HOST}/d/2025-1", "publication_date": "2025-04-02"},
+               {"document_number": "2025-2", "title": "Export controls", "abstract": "y",
+                "html_url": f"https://{HOST}/d/2025-2", "publication_date": "2025-04-02"}]
+    fs.routes[url.split(HOST, 1)[1]] = Route(200, {"Content-Type": "application/json"},
+                                             json.dumps({"results": results}).encode())
+    counts = crawl(con, settings, registry, None, CrawlWindow(since=since))
+    status = con.execute("SELECT status FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    assert status == "ok" and counts.by_source["fr"]["new"] == 2
+    assert {"Tariffs \ufffd on steel", "Export controls"} <= _titles(con)
+    assert con.execute("SELECT count(*) FROM item_errors WHERE stage = 'crawl:api'").fetchone()[0] == 1

@@ -221,3 +221,12 @@ def test_a_declared_charset_that_decodes_is_kept():
     assert czech in decode_html(body, "text/html; charset=windows-1250")[0]
     russian = "Министерство экономического развития объявило о новых мерах поддержки"
     assert russian in decode_html(f"<p>{russian}</p>".encode("cp1251"), None)[0]
+
+
+@pytest.mark.parametrize("ld", ['{"@graph": null}', '{"@graph": 5}', '[1, null, {"datePublished": 5}]',
+                                '"just a string"'])
+def test_json_ld_of_an_odd_shape_is_no_date_not_a_crash(ld):
+    body = (f'<html lang="en"><head><title>T</title><script type="application/ld+json">{ld}'
+            "</script></head><body><h1>Tariffs</h1><p>Duties on steel.</p></body></html>").encode()
+    ex = extract_html(body, "https://news.example.gov/a")
+    assert ex.title == "Tariffs" and ex.published_at is None

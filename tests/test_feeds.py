@@ -117,3 +117,21 @@ def test_an_entry_with_an_unusable_link_is_skipped_and_named():
     entries, error = parse_feed(rss, SOURCE)
     assert [e.title for e in entries] == ["First & foremost"]
     assert "unusable links" in error and "Port out of range" in error
+
+
+@pytest.mark.parametrize("ref", [b"&#xD800;", b"&#55296;", b"&#2000000;", b"&#x110000;"])
+def test_a_character_reference_that_is_no_character_is_replaced(ref):
+    rss = RSS.replace(b"<title>Second</title>", b"<title>Sec" + ref + b"ond</title>")
+    entries, _ = parse_feed(rss, SOURCE)
+    assert [e.title for e in entries] == ["First & foremost", "Sec\ufffdond"]
+
+
+def test_bytes_feedparser_chokes_on_are_refused_with_a_reason():
+    body = b"<rss version='2.0'><channel><item><link>https://news.example.gov/a</link>" + \
+           "<title>x&#xD800;</title>".encode("utf-16-le") + b"</item></channel></rss>"
+    try:
+        entries, _ = parse_feed(body, SOURCE)
+    except BadInputError as exc:
+        assert str(exc).strip()
+    else:
+        assert all(e.url.startswith("https://") for e in entries)

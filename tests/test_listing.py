@@ -141,6 +141,7 @@ def test_a_poisoned_leftover_spool_is_ingested_line_by_line_then_quarantined(con
         _spool_line("telegram", url="x"),
         _spool_line("page", fetched_at="2025-04-02T15:00:00+00:00"),
         "{not json at all",
+        _spool_line("error", url=f"https://{HOST}/\ud800", reason="a lone surrogate"),
         _page_line(f"https://{HOST}/s3", article_page("Spooled two", "Kept too.")),
         '{"type": "page", "url": "https://news.example.gov/cut", "body_b64": "PGh0',  # cut by a kill
     ]), encoding="utf-8")
@@ -149,11 +150,11 @@ def test_a_poisoned_leftover_spool_is_ingested_line_by_line_then_quarantined(con
     assert con.execute("SELECT status FROM source_runs WHERE source_id = 'lst'").fetchone()[0] == "ok"
     assert not list(settings.spool_dir.glob("*.spool.jsonl"))
     moved = settings.spool_dir / "quarantine" / leftover.name
-    assert moved.read_bytes().count(b"\n") == 7  # nothing lost
+    assert moved.read_bytes().count(b"\n") == 8  # nothing lost
     reason = (settings.spool_dir / "quarantine" / (leftover.name + ".reason")).read_text()
-    for n in (2, 3, 4, 5, 6):
+    for n in (2, 3, 4, 5, 6, 7):
         assert f"line {n}:" in reason
-    assert "line 8" not in reason  # the cut last line is fetched again, not a bad line
+    assert "line 9" not in reason  # the cut last line is fetched again, not a bad line
     errors = [r[0] for r in con.execute(
         "SELECT item FROM item_errors WHERE reason LIKE '%spool%'").fetchall()]
     assert any("quarantine" in e for e in errors), errors
