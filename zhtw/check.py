@@ -118,9 +118,18 @@ def _quantity_problems(src: SentenceQuantities, zh: SentenceQuantities) -> list[
     return problems
 
 
+def english_negations(source_en: str) -> int:
+    """How many negation words an English sentence has ("no later than" is none)."""
+    return len(_EN_NEGATION.findall(_EN_NOT_NEGATION.sub(" ", source_en.replace("’", "'"))))
+
+
+def non_negating_spans(zh: str) -> list[tuple[int, int]]:
+    """Spans of zh words that hold a negation character but negate nothing (不同, 免稅, 南非)."""
+    return [m.span() for p in (_ZH_LEXICAL, _ZH_EXEMPTION) for m in p.finditer(zh)]
+
+
 def _negations(source_en: str, zh: str) -> list[str]:
-    en_text = _EN_NOT_NEGATION.sub(" ", source_en.replace("’", "'"))
-    en_count = len(_EN_NEGATION.findall(en_text))
+    en_count = english_negations(source_en)
     zh_text = _ZH_LEXICAL.sub(" ", zh)
     strong = len(_ZH_NEGATION.findall(_ZH_EXEMPTION.sub(" ", zh_text)))
     # 免稅 that renders the source's own "duty-free" cannot also stand for its "not".

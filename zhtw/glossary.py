@@ -155,14 +155,18 @@ def _split(cell: str | None) -> list[str]:
     return [x.strip() for x in (cell or "").split("|") if x.strip()]
 
 
-@lru_cache(maxsize=2)
-def load_lexicon(gazetteer: Gazetteer | None = None) -> Lexicon:
-    """Build the lexicon from the packaged glossary files and the gazetteer.
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """The lexicon of the packaged glossary files and gazetteer (built once per process)."""
+    return build_lexicon(load_gazetteer())
+
+
+def build_lexicon(gaz: Gazetteer) -> Lexicon:
+    """Build the lexicon from the packaged glossary files and a gazetteer.
 
     Raises:
         ConfigError: a renderings row names a key that exists nowhere.
     """
-    gaz = gazetteer or load_gazetteer()
     extra = {r["key"]: r for r in _rows(resources.files("zhtw").joinpath(
         "renderings.csv").read_text("utf-8"))}
     terms: dict[str, Term] = {}

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhtw.check import _ZH_EXEMPTION, _ZH_LEXICAL, check_translation
+from zhtw.check import check_translation, english_negations, non_negating_spans
 from zhtw.glossary import Lexicon, load_lexicon
-from zhtw.quantities import _HS, _ZH_DATE, _ZH_ISO, english_quantities
+from zhtw.quantities import HS_CODE, ZH_DATE, ZH_ISO, english_quantities
 
 ERROR_TYPES = ("number", "date", "country", "negation", "glossary")
 _ZH_ARABIC = re.compile(r"(?<![A-Za-z0-9.\-])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?([萬億兆]?)")
@@ -80,7 +80,7 @@ def load_references(path: Path, split: str | None = None) -> list[Reference]:
 
 
 def _date_spans(zh: str) -> list[tuple[int, int]]:
-    return [m.span() for p in (_ZH_ISO, _ZH_DATE, _HS) for m in p.finditer(zh)]
+    return [m.span() for p in (ZH_ISO, ZH_DATE, HS_CODE) for m in p.finditer(zh)]
 
 
 def _outside(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
@@ -114,8 +114,8 @@ def perturb_date(ref: Reference, seed: int) -> Perturbed | None:
     """Shift one date by a day (or a month when it has no day)."""
     if not english_quantities(ref.en).dates:
         return None
-    found = [m for m in _ZH_DATE.finditer(ref.zh) if m.group("mon").isdigit()] + \
-        list(_ZH_ISO.finditer(ref.zh))
+    found = [m for m in ZH_DATE.finditer(ref.zh) if m.group("mon").isdigit()] + \
+        list(ZH_ISO.finditer(ref.zh))
     if not found:
         return None
     m = found[seed % len(found)]
@@ -152,8 +152,8 @@ def perturb_country(ref: Reference, seed: int, lexicon: Lexicon) -> Perturbed | 
 
 def perturb_negation(ref: Reference, seed: int) -> Perturbed | None:
     """Drop one negation word of a sentence whose source is negated."""
-    cues = check_negation_cues(ref.zh)
-    if not cues or not _en_negated(ref.en):
+    cues = negation_cues(ref.zh)
+    if not cues or not english_negations(ref.en):
         return None
     start, word = cues[seed % len(cues)]
     replacement = dict(_NEGATION_DROP)[word]
@@ -161,17 +161,11 @@ def perturb_negation(ref: Reference, seed: int) -> Perturbed | None:
     return Perturbed("negation", zh, f"{word} -> {replacement or '(dropped)'}")
 
 
-def check_negation_cues(zh: str) -> list[tuple[int, str]]:
+def negation_cues(zh: str) -> list[tuple[int, str]]:
     """Positions of the negation words (not inside 不同, 無人機, 免稅 ...)."""
-    blocked = [m.span() for p in (_ZH_LEXICAL, _ZH_EXEMPTION) for m in p.finditer(zh)]
+    blocked = non_negating_spans(zh)
     words = "|".join(w for w, _ in _NEGATION_DROP)
     return [(m.start(), m.group(0)) for m in re.finditer(words, zh) if _outside(m.span(), blocked)]
-
-
-def _en_negated(en: str) -> bool:
-    from zhtw.check import _EN_NEGATION, _EN_NOT_NEGATION
-
-    return bool(_EN_NEGATION.search(_EN_NOT_NEGATION.sub(" ", en.replace("’", "'"))))
 
 
 def perturb_glossary(ref: Reference, seed: int, lexicon: Lexicon) -> Perturbed | None:

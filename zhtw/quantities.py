@@ -22,7 +22,7 @@ _EN_DATES = (
 )
 _MONTH_ONLY = re.compile(rf"\b{_MON}(?!\w)")
 # HS / HTSUS codes: 8471.30.01, 9903.01.25 (compared as written, never as numbers)
-_HS = re.compile(r"(?<![\d.])\d{4}\.\d{2}(?:\.\d{2,4}){0,2}(?!\d|\.\d)")
+HS_CODE = re.compile(r"(?<![\d.])\d{4}\.\d{2}(?:\.\d{2,4}){0,2}(?!\d|\.\d)")
 _SCALE_EN = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "mn": 1e6,
              "bn": 1e9}
 _EN_NUMBER = re.compile(
@@ -51,12 +51,12 @@ _ZH_UNIT = {"十": 10, "百": 100, "千": 1000}
 _ZH_BIG = {"萬": 1e4, "億": 1e8, "兆": 1e12}
 _ZH_NUMERAL = "〇零一二兩三四五六七八九十百千萬億兆"
 _ZH_NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_ZH_DATE = re.compile(
+ZH_DATE = re.compile(
     r"(?:(?P<year>\d{4}|[〇零一二三四五六七八九]{4})\s*年\s*|民國\s*(?P<roc>\d{2,3})\s*年\s*)?"
     r"(?P<mon>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])\s*月"
     r"(?:\s*(?P<day>3[01]|[12]\d|0?[1-9]|[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日號])?"
 )
-_ZH_ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1,2})(?!\d)")
+ZH_ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1,2})(?!\d)")
 _ZH_PERCENT_WORD = re.compile(rf"百分之(?P<num>{_ZH_NUM}|[{_ZH_NUMERAL}]+)")
 _ZH_NUMBER = re.compile(
     rf"(?<![A-Za-z0-9.數幾上])(?P<cur>US\$|\$|NT\$)?\s?(?P<num>{_ZH_NUM}|[{_ZH_NUMERAL}]{{2,}})"
@@ -155,8 +155,8 @@ def english_quantities(sentence: str) -> SentenceQuantities:
             dates.append(DateFact(year, month, day, m.group(0)))
             text = _blank(text, m.start(), m.end())
     months = frozenset(MONTHS[m.group(0).rstrip(".").lower()] for m in _MONTH_ONLY.finditer(text))
-    codes = frozenset(m.group(0) for m in _HS.finditer(text))
-    text = _HS.sub(" ", text)
+    codes = frozenset(m.group(0) for m in HS_CODE.finditer(text))
+    text = HS_CODE.sub(" ", text)
     numbers = []
     for m in _EN_NUMBER.finditer(text):
         value = _float(m.group("num")) * _SCALE_EN.get((m.group("scale") or "").lower(), 1.0)
@@ -184,7 +184,7 @@ def chinese_quantities(sentence: str) -> SentenceQuantities:
     """Dates, HS codes and numbers of a zh-TW sentence (Arabic or Chinese numerals)."""
     text = sentence.replace("，", "，").replace("\u3000", " ")
     dates: list[DateFact] = []
-    for pattern in (_ZH_ISO, _ZH_DATE):
+    for pattern in (ZH_ISO, ZH_DATE):
         for m in pattern.finditer(text):
             g = m.groupdict()
             month = _zh_int(g["mon"])
@@ -196,8 +196,8 @@ def chinese_quantities(sentence: str) -> SentenceQuantities:
                 year = int(g["roc"]) + 1911  # 民國 year
             dates.append(DateFact(year, month, day, m.group(0)))
             text = _blank(text, m.start(), m.end())
-    codes = frozenset(m.group(0) for m in _HS.finditer(text))
-    text = _HS.sub(" ", text)
+    codes = frozenset(m.group(0) for m in HS_CODE.finditer(text))
+    text = HS_CODE.sub(" ", text)
     for word in _ZH_NOT_NUMBERS:
         text = text.replace(word, " " * len(word))
     numbers = []

@@ -154,7 +154,9 @@ def _backend_reason(exc: Exception) -> str:
 def translate_one(translator: Translator, sentence: str) -> Translation:
     """Translate and check one sentence (backend errors propagate; see translate_sentences)."""
     found = translator.lexicon.find(sentence)
-    hints = list(dict.fromkeys((f.surface, f.term.zh) for f in found if f.kind == "glossary"))
+    # The prompt names the zh-TW form of each term and name (a model left alone writes 反補貼稅
+    # for countervailing duty, 韓國 for South Korea); seq2seq engines ignore the hints.
+    hints = list(dict.fromkeys((f.surface, f.term.zh) for f in found if not f.term.generic))
     raw = translator.engine.translate(sentence, hints)
     bad = garbage(sentence, raw, translator.max_length_ratio)
     if bad:
