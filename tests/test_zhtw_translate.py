@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,35 @@ def test_tiny_seq2seq_model_saved_and_loaded_through_the_backend(tmp_path):
     # The memorised sentences come back exactly and pass; the unseen one cannot be faithful.
     assert [(r.ok, r.text) for r in results[:2]] == [(True, zh) for _, zh in PAIRS]
     assert not results[2].ok
+
+
+def _word_tokenizer(extra: list[str]):
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {t: i for i, t in enumerate(["<pad>", "</s>", "<unk>", "tariffs", *extra])}
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", unk_token="<unk>")
+
+
+@pytest.mark.parametrize(("extra", "tgt_lang", "expected"), [
+    (["eng_Latn", "zho_Hans", "zho_Hant"], "", ({"forced_bos_token_id": 6}, "")),  # NLLB
+    (["__en__", "__zh__"], "", ({"forced_bos_token_id": 5}, "")),  # M2M100
+    (["en_XX", "zh_CN"], "", ({"forced_bos_token_id": 5}, "")),  # mBART-50
+    ([">>cmn_Hans<<", ">>cmn_Hant<<"], "", ({}, ">>cmn_Hant<< ")),  # multi-target Marian
+    ([], "", ({}, "")),  # single-target opus-mt-en-zh
+    (["__zh__", "zh_TW"], "zh_TW", ({"forced_bos_token_id": 5}, "")),  # configured
+])
+def test_seq2seq_target_language_per_model_family(extra, tgt_lang, expected):
+    from zhtw.backends import Seq2SeqEngine
+
+    engine = Seq2SeqEngine(Path("/unused"), "t", tgt_lang=tgt_lang)
+    assert engine._language(_word_tokenizer(extra)) == expected
+
+
+def test_seq2seq_unknown_target_language_is_a_config_error():
+    from zhtw.backends import Seq2SeqEngine
+
+    with pytest.raises(ConfigError, match="zho_Hant"):
+        Seq2SeqEngine(Path("/unused"), "t", tgt_lang="zho_Hant")._language(_word_tokenizer([]))
