@@ -22,6 +22,7 @@ from commentary.zh_sentence import (
     legal_in,
     measures_in,
     places_in,
+    verbatim,
     who_text,
 )
 from nlp.dates import date_mentions
@@ -90,7 +91,7 @@ def _places(groups: Sequence[tuple[str, list[Mention]]], own: str, values: list[
     countries = [x for x in seen.values() if x[0].kind == "country"][:_MAX_COUNTRIES]
     products = [x for x in seen.values() if x[0].kind == "product"][:_MAX_PRODUCTS]
     for m, sentence in countries + products:
-        values.append(ZhValue("targets", m.zh, m.surface, doc.doc_id, sentence))
+        values.append(ZhValue("targets", m.zh, verbatim(sentence, m), doc.doc_id, sentence))
     return who_text([m for m, _ in countries + products])
 
 
@@ -124,12 +125,12 @@ def compose_lead(doc: SourceDoc, quotes: Sequence[Statement], matcher: TermMatch
     if action:
         s, ms, act = action
         values += [ZhValue("action", act.verb, act.surface, doc.doc_id, s),
-                   ZhValue("measure", act.measure.zh, act.measure.surface, doc.doc_id, s)]
+                   ZhValue("measure", act.measure.zh, verbatim(s, act.measure), doc.doc_id, s)]
         with_date = [(eff[2], matcher.mentions(eff[2]))] if eff else []
         body = act.phrase(_places([(s, ms), *with_date], own, values, doc))
     elif measure:
         s, ms, m = measure
-        values.append(ZhValue("measure", m.zh, m.surface, doc.doc_id, s))
+        values.append(ZhValue("measure", m.zh, verbatim(s, m), doc.doc_id, s))
         who = _places([(s, ms)], own, values, doc)
         body = f"有關{who}{m.zh}之{what}" if head else f"涉及{who}{m.zh}"
     else:

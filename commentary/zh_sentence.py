@@ -218,6 +218,11 @@ class Action:
             else f"{self.verb}{who}{noun}"
 
 
+def verbatim(sentence: str, m: Mention) -> str:
+    """A mention's words as the sentence writes them (the matcher reads ’ as ')."""
+    return sentence[m.start:m.start + len(m.surface)]
+
+
 def measures_in(found: list[Mention]) -> list[Mention]:
     """The measures a sentence names, the generic 關稅 dropped beside a named one."""
     measures = _unique([m for m in found if m.kind in ("instrument", "law", "programme")
@@ -305,17 +310,17 @@ def compose_sentence(sentence: str, doc: SourceDoc, matcher: TermMatcher,
     clauses: list[str] = []
     if action:
         note("action", action.verb, action.surface)
-        note("measure", action.measure.zh, action.measure.surface)
+        note("measure", action.measure.zh, verbatim(sentence, action.measure))
         for p in places:
-            note("targets", p.zh, p.surface)
+            note("targets", p.zh, verbatim(sentence, p))
         head.append(("，" if signed else "") + action.phrase(who_text(places)))
     else:
         if measures:
-            clauses.append("措施：" + "、".join(note("measure", m.zh, m.surface) for m in measures))
+            clauses.append("措施：" + "、".join(note("measure", m.zh, verbatim(sentence, m)) for m in measures))
         if places:
-            clauses.append("涉及：" + "、".join(note("targets", p.zh, p.surface) for p in places))
+            clauses.append("涉及：" + "、".join(note("targets", p.zh, verbatim(sentence, p)) for p in places))
     if agencies:
-        clauses.append("相關機關：" + "、".join(note("issuer", a.zh, a.surface) for a in agencies))
+        clauses.append("相關機關：" + "、".join(note("issuer", a.zh, verbatim(sentence, a)) for a in agencies))
     legal = [note("legal_basis", zh, en) for zh, en in legal_in(sentence)]
     if legal:
         clauses.append("法律依據：" + "、".join(legal))

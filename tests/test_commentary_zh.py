@@ -270,3 +270,27 @@ def test_the_web_draft_page_shows_chinese_over_english_originals(written, tmp_pa
     quote = str(escape(lead.originals[0].text))
     assert re.search(r'<span lang="en">「' + re.escape(quote) + "」</span>", page)
     assert 'id="zh-tally"' in page and "中文化：卡片組句" in page
+
+
+def test_a_configured_translator_is_asked_once_for_the_draft_sentences(written, monkeypatch):
+    draft, sources, _, _ = written
+    import zhtw.translate
+
+    asked: list[list[str]] = []
+    fact = draft.facts[0].statement.text
+
+    def translate(translator, sentences):
+        asked.append(list(sentences))
+        return [zhtw.translate.Translation(s, "（譯文）" if s == fact else None, s == fact,
+                                           "" if s == fact else "date missing", "fake", 0)
+                for s in sentences]
+
+    monkeypatch.setattr(zhtw.translate, "load_translator",
+                        lambda cfg: SimpleNamespace(label="fake-backend"))
+    monkeypatch.setattr(zhtw.translate, "translate_sentences", translate)
+    configured = SimpleNamespace(translate=SimpleNamespace(backend="openai"))
+    out = read_in_chinese(replace(draft, zh=None), list(sources.values()), configured)
+    assert len(asked) == 1 and fact in asked[0] and len(asked[0]) == len(set(asked[0]))
+    assert out.zh.backend == "fake-backend" and out.zh.translated == 1
+    assert out.zh.facts[0].origin == "translated"
+    assert out.zh.failed == len(asked[0]) - 1  # every other sentence failed, and is shown
