@@ -43,7 +43,7 @@ from nlp.topics import (
     load_taxonomy,
     tag_document,
 )
-from radar.errors import ConfigError
+from radar.errors import BadInputError, ConfigError
 from radar.settings import NlpSettings
 from store import enrichment as db
 
@@ -201,8 +201,10 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
             screened[doc.id] = screen_document(doc.title, doc.text, doc.published_at,
                                                models.identifiers, settings.max_text_chars,
                                                source_language=doc.source_language)
-        except Exception as exc:  # a bad item must not stop the batch
+        except BAD_INPUT as exc:  # a bad item must not stop the batch
             errors.append((doc.id, "bad_input", f"screening failed: {type(exc).__name__}: {exc}"))
+        except Exception as exc:
+            raise _bug(doc, "screening", exc) from exc
     ok = [d for d in batch if d.id in screened and screened[d.id].status == "ok"]
     tables, features_ok = _features_with_fallback(con, models, settings, ok, screened, counts, errors)
     enrich_rows = []
@@ -232,11 +234,18 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
 
 
 _FEATURE_TABLES = ("entities", "tags", "embeddings", "near_duplicates", "minhash_signatures")
+# What a document's content can make the models raise (its bad input); anything else is a bug.
+BAD_INPUT = (BadInputError, UnicodeError)
+
+
+def _bug(doc: db.PendingDoc, step: str, exc: Exception) -> RuntimeError:
+    return RuntimeError(f"enrichment ({step}) failed on document {doc.id} "
+                        f"({doc.title[:80]!r}): {type(exc).__name__}: {exc}")
 
 
 def _features_with_fallback(con, models, settings, docs, screened, counts, errors):
-    """Features for the whole batch; if that fails, document by document (the bad one is
-    recorded in ``errors`` and the rest go on). Rows and counts of a failed try are dropped."""
+    """Features for the whole batch; if that fails, document by document (a ``BAD_INPUT``
+    one is recorded in ``errors``, a bug raises). Rows and counts of a failed try are dropped."""
     try:
         tables = {t: [] for t in _FEATURE_TABLES}
         local = {"duplicates": 0, "reused_vectors": 0}
@@ -253,9 +262,11 @@ def _features_with_fallback(con, models, settings, docs, screened, counts, error
         local = {"duplicates": 0, "reused_vectors": 0}
         try:
             ok_ids |= _features(con, models, settings, [doc], screened, single, local)
-        except Exception as exc:
+        except BAD_INPUT as exc:
             errors.append((doc.id, "bad_input", f"{type(exc).__name__}: {exc}"))
             continue
+        except Exception as exc:
+            raise _bug(doc, "features", exc) from exc
         for t, rows in single.items():
             tables[t].extend(rows)
         for key, value in local.items():

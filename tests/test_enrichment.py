@@ -233,3 +233,50 @@ def test_redo_re_enriches_what_an_older_pipeline_made_and_keeps_stories(store, m
         (PIPELINE_VERSION,)]
     assert after["story_members"] == before["story_members"]
     assert enrich_documents(store, models, s, redo=True).seen == 0
+
+
+class _FailsOn:
+    """The real embedding backend, except that texts with `marker` raise `error`: a model
+    that breaks on one document."""
+
+    def __init__(self, backend, marker: str, error: Exception):
+        self.backend, self.marker, self.error = backend, marker, error
+        self.name, self.dim = backend.name, backend.dim
+
+    def encode(self, texts):
+        if any(self.marker in t for t in texts):
+            raise self.error
+        return self.backend.encode(texts)
+
+
+def _with_backend(models, backend):
+    import copy
+
+    broken = copy.copy(models)
+    broken.backend = backend
+    return broken
+
+
+def test_a_programming_error_fails_the_run_loudly_naming_the_document(store, models):
+    bug = AttributeError("'NoneType' object has no attribute 'shape'")
+    broken = _with_backend(models, _FailsOn(models.backend, "Zanzibar", bug))
+    ids = _load(store, [_doc("https://x/ok", "Reciprocal tariffs", FACT),
+                        _doc("https://x/bug", "Zanzibar clove tariffs", "Zanzibar. " + EO)])
+    with pytest.raises(RuntimeError, match=ids["https://x/bug"]) as info:
+        enrich_documents(store, broken, NlpSettings())
+    assert "AttributeError" in str(info.value)
+    assert store.execute("SELECT count(*) FROM item_errors WHERE stage = 'enrich'").fetchone()[0] == 0
+
+
+def test_a_named_bad_input_from_a_model_is_recorded_and_the_batch_goes_on(store, models):
+    bad = UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+    broken = _with_backend(models, _FailsOn(models.backend, "Zanzibar", bad))
+    ids = _load(store, [_doc("https://x/ok", "Reciprocal tariffs", FACT),
+                        _doc("https://x/bad", "Zanzibar clove tariffs", "Zanzibar. " + EO)])
+    counts = enrich_documents(store, broken, NlpSettings())
+    assert counts.errors == 1
+    rows = dict(store.execute("SELECT doc_id, status FROM enrichments").fetchall())
+    assert rows == {ids["https://x/ok"]: "ok", ids["https://x/bad"]: "skipped:error"}
+    reason = store.execute("SELECT reason FROM item_errors WHERE item = ?",
+                           [ids["https://x/bad"]]).fetchone()[0]
+    assert "UnicodeEncodeError" in reason

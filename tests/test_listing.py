@@ -188,3 +188,38 @@ def test_known_files_left_by_a_killed_crawl_are_removed_only_when_safe(settings,
     with opened(settings.db_path) as con:  # under the writer lock no other crawl is starting
         crawl(con, settings, reg, ["lst"], CrawlWindow())
     assert not list(settings.spool_dir.glob("*.known"))
+
+
+def test_a_callback_that_raises_is_recorded_and_fails_the_source(con, listing_site):
+    import json
+
+    from scrapy.http import HtmlResponse, Request
+    from twisted.python.failure import Failure
+
+    from crawlers.counts import CrawlCounts
+    from crawlers.listing import ListingSpider
+    from crawlers.spider import SpiderJob
+    from crawlers.spool import ingest_spool
+    from store.documents import start_run
+
+    settings, fs, reg = listing_site
+    source = reg.get("lst")
+    out = settings.spool_dir / "lst-20250402T150000000000.spool.jsonl"
+    settings.spool_dir.mkdir(parents=True)
+    job = SpiderJob(source=source.model_dump(mode="json"), crawl={}, since=None, known_file="",
+                    out_file=str(out), allowed_hosts=[HOST])
+    spider = ListingSpider(job)
+    request = Request(source.url, callback=spider.parse_listing)
+    try:
+        raise RuntimeError("selector engine broke")
+    except RuntimeError:
+        failure = Failure()
+    spider.on_spider_error(failure, HtmlResponse(url=source.url, body=b"<html></html>",
+                                                 request=request))
+    spider.out.close()
+    line = json.loads(out.read_text(encoding="utf-8"))
+    assert line["kind"] == "entry" and "RuntimeError: selector engine broke" in line["reason"]
+    counts = CrawlCounts()
+    ingest_spool(con, out, source, CrawlWindow(), start_run(con, "crawl"), counts)
+    assert "selector engine broke" in str(counts.failures["lst"])
+    assert counts.by_source["lst"]["error"] == 1 and not out.exists()
