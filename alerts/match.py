@@ -2,7 +2,9 @@
 
 A query is alternatives separated by ``OR``; within an alternative every word or "quoted
 phrase" must appear. Latin-script terms match whole words, case-insensitively; terms in
-Chinese or Japanese match as substrings (no spaces between words there).
+Chinese or Japanese match as substrings (no spaces between words there). A zh-TW term the
+shipped glossary knows also matches its English wording (對等關稅 -> "reciprocal tariff"), so
+a Chinese watchlist finds the English documents.
 
 Example:
     >>> q = parse_query('"de minimis" OR "section 321" parcels')
@@ -17,6 +19,7 @@ import shlex
 import unicodedata
 from dataclasses import dataclass
 
+from commentary.query import load_glossary, translate
 from radar.errors import ConfigError
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -29,6 +32,11 @@ class Query:
 
     text: str
     alternatives: tuple[tuple[str, ...], ...]
+    expansions: tuple[tuple[str, tuple[str, ...]], ...] = ()  # zh term -> English wordings
+
+    def wordings(self, term: str) -> tuple[str, ...]:
+        """The term and the English wordings it was expanded to."""
+        return (term, *dict(self.expansions).get(term, ()))
 
 
 def normalise(text: str) -> str:
@@ -63,7 +71,20 @@ def parse_query(text: str) -> Query:
     if not current:
         raise ConfigError(f"alert query {text!r}: empty query or nothing after OR")
     alternatives.append(tuple(current))
-    return Query(text=text, alternatives=tuple(alternatives))
+    terms = dict.fromkeys(t for alt in alternatives for t in alt if _CJK.search(t))
+    expansions = tuple((t, english) for t in terms if (english := _english(t)))
+    return Query(text=text, alternatives=tuple(alternatives), expansions=expansions)
+
+
+def _english(term: str) -> tuple[str, ...]:
+    """English wordings of a Chinese term, when the glossary covers all of it."""
+    english, used, leftover = translate(term, load_glossary())
+    if not used or leftover:
+        return ()
+    phrase = normalise(english)
+    # "reciprocal tariff" must find "reciprocal tariffs" and the other way round
+    variants = {phrase, phrase[:-1] if phrase.endswith("s") else phrase + "s"}
+    return tuple(sorted(variants))
 
 
 def _term_pattern(term: str) -> re.Pattern:
@@ -75,4 +96,5 @@ def _term_pattern(term: str) -> re.Pattern:
 def matches(query: Query, title: str, text: str) -> bool:
     """Whether a document (title and text) matches the query."""
     haystack = normalise(f"{title}\n{text}")
-    return any(all(_term_pattern(t).search(haystack) for t in alt) for alt in query.alternatives)
+    return any(all(any(_term_pattern(w).search(haystack) for w in query.wordings(t)) for t in alt)
+               for alt in query.alternatives)

@@ -148,7 +148,7 @@ def delete_watchlist(con: duckdb.DuckDBPyConnection, watch_id: str) -> None:
 def _prefilter(query: Query) -> str:
     """A case-insensitive regex any matching document contains (one term of each
     alternative); the exact check is alerts.match.matches."""
-    terms = [alt[0] for alt in query.alternatives]
+    terms = [w for alt in query.alternatives for w in query.wordings(alt[0])]
     parts = [re.escape(t).replace(r"\ ", r"\W+") for t in terms]
     return "(?i)(" + "|".join(parts) + ")"
 

@@ -345,3 +345,13 @@ def test_alerts_after_a_real_crawl_and_enrichment(tmp_path, mirror, hooks, prefe
     assert len(hooks.bodies) == len(stories)
     again = enrich_flow(overrides=overrides)
     assert again["alerts"]["new"] == 0 and len(hooks.bodies) == len(stories)
+
+
+def test_a_chinese_term_matches_its_english_wording():
+    q = parse_query("對等關稅 OR 半導體 出口管制")
+    assert dict(q.expansions)["對等關稅"] == ("reciprocal tariff", "reciprocal tariffs")
+    assert matches(q, "Regulating Imports with a Reciprocal Tariff", "")
+    assert matches(q, "New export controls on advanced semiconductors", "")
+    assert not matches(q, "Semiconductors in the news", "")  # both terms of the alternative
+    assert matches(q, "", "美國宣布對等關稅")  # the Chinese wording still matches itself
+    assert parse_query("未收錄的詞").expansions == ()  # unknown Chinese: no expansion

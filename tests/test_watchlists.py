@@ -91,3 +91,10 @@ def test_hits_follow_the_query_filters_and_window(con):
     save_watchlist(con, "dm", '"de minimis"', "amy", sources=("ec",), watch_id=wid)
     assert [h.doc_id for h in watch_hits(con, get_watchlist(con, wid), NOW - timedelta(days=30))] \
         == ["d1"]
+
+
+def test_a_chinese_watchlist_finds_the_english_documents(con):
+    # 小額包裹免稅 is de minimis in the shipped glossary: the English notices are hits
+    wid = save_watchlist(con, "dm-zh", "小額包裹免稅", "amy", now=NOW)
+    hits = watch_hits(con, get_watchlist(con, wid), NOW - timedelta(days=30))
+    assert [h.doc_id for h in hits] == ["d0", "d1"]
