@@ -178,3 +178,13 @@ def test_a_source_deadline_ends_fetching_and_names_itself(settings, fault_server
         with pytest.raises(SourceDeadlineError):
             f.get(f"https://{HOST}/p")
     assert [p for p, _ in fault_server.hits].count("/p") == 0
+
+
+def test_a_source_that_used_up_its_deadline_is_not_retried_in_the_run(settings):
+    from crawlers.counts import CrawlCounts
+    from crawlers.crawl import source_retry_wait
+    from radar.errors import SourceDeadlineError
+
+    counts = CrawlCounts()
+    counts.fail_source("slow", SourceDeadlineError("source run deadline of 1800s reached"))
+    assert source_retry_wait(counts, "slow", 0, settings.crawl) is None
