@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from nlp.entities import load_gazetteer
 from radar.errors import BadInputError
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -36,10 +37,18 @@ class PreparedQuery:
 
 @lru_cache(maxsize=1)
 def load_glossary() -> Glossary:
-    """The shipped glossary (``commentary/curated/glossary_zh_en.csv``; sources in SOURCES.md)."""
+    """The shipped glossary (``commentary/curated/glossary_zh_en.csv``; sources in SOURCES.md)
+    plus the gazetteer's zh-TW labels and Chinese aliases (台積電 -> TSMC, 美國商務部 ->
+    U.S. Department of Commerce); a curated row wins over a gazetteer one."""
     text = resources.files("commentary").joinpath("curated/glossary_zh_en.csv").read_text("utf-8")
     rows = [(r["zh_tw"].strip(), r["en"].strip()) for r in csv.DictReader(io.StringIO(text))
             if r.get("zh_tw") and r.get("en")]
+    known = {zh for zh, _ in rows}
+    for e in load_gazetteer().entries.values():
+        for zh in (e.label_zh, *e.aliases):
+            if _CJK.search(zh) and zh not in known and len(zh) >= 2:
+                rows.append((zh, _CJK.sub("", e.label_en).strip() or e.label_en))
+                known.add(zh)
     return Glossary(tuple(sorted(rows, key=lambda r: -len(r[0]))))
 
 

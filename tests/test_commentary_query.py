@@ -91,3 +91,9 @@ def test_sentences_must_carry_the_query_anchor():
     single = Matcher.for_query("semiconductor tariffs", ["tariffs on steel", "tariffs on cars",
                                                          "semiconductor plants"])
     assert single.anchored("new semiconductor rules") and not single.anchored("tariffs on steel")
+
+
+def test_gazetteer_names_carry_a_chinese_query_into_english_too():
+    pq = prepare_query("台積電 美國商務部 鋼鐵", 300)
+    assert "TSMC" in pq.text and "Department of Commerce" in pq.text and "steel" in pq.text.lower()
+    assert ("台積電", "TSMC") in pq.translated
