@@ -129,10 +129,12 @@ def compose_lead(doc: SourceDoc, quotes: Sequence[Statement], matcher: TermMatch
         with_date = [(eff[2], matcher.mentions(eff[2]))] if eff else []
         body = act.phrase(_places([(s, ms), *with_date], own, values, doc))
     elif measure:
-        s, ms, m = measure
-        values.append(ZhValue("measure", m.zh, verbatim(s, m), doc.doc_id, s))
+        s, ms, _ = measure
+        named = measures_in(ms)[:2]
+        values += [ZhValue("measure", m.zh, verbatim(s, m), doc.doc_id, s) for m in named]
         who = _places([(s, ms)], own, values, doc)
-        body = f"有關{who}{m.zh}之{what}" if head else f"涉及{who}{m.zh}"
+        what_about = f"{who}{'、'.join(m.zh for m in named)}"
+        body = f"有關{what_about}之{what}" if head else f"涉及{what_about}"
     else:
         who = _places(found[:1], own, values, doc)  # the title's countries only
         if not who:

@@ -25,7 +25,8 @@ from zhtw.terms import LEGAL_BASES, Mention, TermMatcher, is_legal_basis_id
 _VERBS = tuple((re.compile(rf"\b(?:{p})\b", re.I), zh) for p, zh in (
     (r"eliminat(?:e|es|ed|ing)|terminat(?:e|es|ed|ing)|clos(?:e|es|ed|ing)|end(?:s|ed|ing)?|"
      r"abolish(?:es|ed|ing)?", "取消"),
-    (r"suspend(?:s|ed|ing)?|paus(?:e|es|ed|ing)|delay(?:s|ed|ing)?|postpon(?:e|es|ed|ing)", "暫緩"),
+    (r"suspend(?:s|ed|ing)?", "暫停"),
+    (r"paus(?:e|es|ed|ing)|delay(?:s|ed|ing)?|postpon(?:e|es|ed|ing)", "暫緩"),
     (r"revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|repeal(?:s|ed|ing)?", "撤銷"),
     (r"impos(?:e|es|ed|ing)|lev(?:y|ies|ied|ying)", "課徵"),
     (r"increas(?:e|es|ed|ing)|rais(?:e|es|ed|ing)|hik(?:e|es|ed|ing)", "調升"),
@@ -45,8 +46,10 @@ _FILLER = re.compile(r"^\s*(?:(?:the|a|an|all|its|their|this|these|current|exist
                      r"percent)\s+)*$", re.I)
 # What is said of a measure after it: "de minimis treatment … shall no longer be available",
 # "the tariffs are suspended".
-_AFTER = re.compile(r"\s*(?:treatment|exemptions?|tariffs?|duties)?\s*(?:…\s*)?"
-                    r"(?:(?P<gone>(?:shall|will|would|is|are) no longer (?:be )?(?:available|apply|"
+_AFTER = re.compile(r"\s*(?:treatment|exemptions?|tariffs?|duties)?"
+                    r"(?:\s+under\s+\d+\s+U\.S\.C\.\s+[\w()]+)?\s*(?:…\s*)?"
+                    r"(?:(?P<not>(?:shall|will|is|are) not (?:be )?(?:available|apply|applicable))|"
+                    r"(?P<gone>(?:shall|will|is|are) no longer (?:be )?(?:available|apply|"
                     r"applicable|in effect))|(?:is|are|will be|shall be|has been|have been)\s+"
                     r"(?P<passive>eliminated|terminated|suspended|paused|revoked|rescinded|"
                     r"repealed|imposed|increased|reduced|extended))\b", re.I)
@@ -56,7 +59,15 @@ _HEAD_OK = re.compile(r"\s*(?:$|[,.;:)…]|(?:treatment|exemptions?|tariffs?|dut
                       r"regime|programs?|programmes?|provisions?|status|threshold|benefits?|for|"
                       r"on|from|to|and|or|of|in|that|which|with|under|by|at|as|is|are|was|were|"
                       r"will|shall|would|starting|beginning|effective)\b)", re.I)
-_PASSIVE = {"eliminated": "取消", "terminated": "取消", "suspended": "暫緩", "paused": "暫緩",
+# Who only may, should or plans to act has not acted: the line says so (建議, 擬) or, for a
+# bare possibility, states no action at all.
+_MODAL = ((re.compile(r"\b(?:may|might|could|would|consider(?:s|ing)?(?: whether to)?)\s+(?:\w+\s+)?$",
+                      re.I), None),
+          (re.compile(r"\b(?:should|recommend(?:s|ed|ing)?(?: that \w+)?|urg(?:e|es|ed)|"
+                      r"call(?:s|ed)? for)\s+(?:\w+\s+)?$", re.I), "建議"),
+          (re.compile(r"\b(?:plans?|intends?|seeks?|propos(?:es|ed)|aims?) to\s+$", re.I), "擬"),
+          (re.compile(r"\b(?:will|shall|is to|are to)\s+(?:\w+\s+)?$", re.I), "將"))
+_PASSIVE = {"eliminated": "取消", "terminated": "取消", "suspended": "暫停", "paused": "暫緩",
             "revoked": "撤銷", "rescinded": "撤銷", "repealed": "撤銷", "imposed": "課徵",
             "increased": "調升", "reduced": "調降", "extended": "延長"}
 _ON_WHOM = {"課徵", "調升", "調降", "實施"}  # written 對{who}{verb}{measure}
@@ -162,6 +173,11 @@ def amount_phrase(sentence: str, en: str, zh: str, start: int | None = None,
         if rx.search(before):
             body = form.format(body)
             break
+    else:
+        if re.match(r"\s*or (?:less|under|below)\b", after, re.I):
+            body = f"{body}以下"
+        elif re.match(r"\s*or (?:more|above)\b", after, re.I):
+            body = f"{body}以上"
     taken = None
     for dm in dates or ():
         # Only a date right after the amount is its date ("$50 per item after June 1"); one
@@ -191,6 +207,8 @@ def _counts(sentence: str, busy: list[tuple[int, int]]) -> list[tuple[str, str]]
         except InvalidOperation:
             continue
         mult, unit = _SCALE.get((m.group(2) or "").lower(), (Decimal(1), ""))
+        if unit == "萬" and value * mult >= 10000:  # 134 million = 1.34億, not 13,400萬
+            mult, unit = mult / 10000, "億"
         zh = f"{_num(value * mult)}{unit}" + (f" {noun[1]}" if noun[1] and not unit else noun[1])
         before = sentence[max(0, m.start() - 25):m.start()]
         qual = next((f"{q} " for rx, q in _COUNT_QUALIFIER if rx.search(before)), "")
@@ -208,14 +226,16 @@ class Action:
     verb: str
     measure: Mention
     surface: str  # the English words the verb was read from
+    mood: str = ""  # 將 (will), 擬 (plans to), 建議 (should): not (yet) done
 
     def phrase(self, who: str) -> str:
         """取消中國大陸微量進口免稅待遇 / 對中國大陸課徵關稅 / 中國大陸微量進口免稅待遇不再適用."""
         noun = _NOUN.get(self.measure.zh, self.measure.zh)
-        if self.verb == "不再適用":
-            return f"{who}{noun}不再適用"
-        return f"對{who}{self.verb}{noun}" if who and self.verb in _ON_WHOM \
-            else f"{self.verb}{who}{noun}"
+        if self.verb in ("不再適用", "不適用"):
+            return f"{who}{noun}{self.verb}"
+        verb = f"{self.mood}{self.verb}"
+        return f"{self.mood}對{who}{self.verb}{noun}" if who and self.verb in _ON_WHOM \
+            else f"{verb}{who}{noun}"
 
 
 def verbatim(sentence: str, m: Mention) -> str:
@@ -256,11 +276,16 @@ def find_action(sentence: str, measures: list[Mention]) -> Action | None:
                     continue
                 if _NEGATION.search(sentence[max(0, v.start() - 25):v.start()]):
                     continue
-                return Action(zh, m, v.group(0))
+                before = sentence[max(0, v.start() - 40):v.start()]
+                mood = next((zh for rx, zh in _MODAL if rx.search(before)), "")
+                if mood is None:
+                    continue
+                return Action(zh, m, v.group(0), mood)
         after = _AFTER.match(sentence, m.start + len(m.surface))
         if after and not _NEGATION.search(sentence[max(0, m.start - 25):m.start]):
-            if after.group("gone"):
-                return Action("不再適用", m, after.group("gone"))
+            if after.group("gone") or after.group("not"):
+                gone = after.group("gone") or after.group("not")
+                return Action("不再適用" if after.group("gone") else "不適用", m, gone)
             return Action(_PASSIVE[after.group("passive").lower()], m, after.group("passive"))
     return None
 

@@ -83,8 +83,16 @@ def test_de_minimis_timeline_has_the_three_measures_cited_to_the_right_documents
     for e in draft.timeline:
         assert check_statement(e.statement, sources, CheckSettings()) is None
     md = render_markdown(draft)
-    assert "**2025-04-02**｜總統行政命令／公告｜已生效（in force）；生效日 2025-05-02" in md
-    assert "**2025-07-30**｜總統行政命令／公告｜已生效（in force）；生效日 2025-08-29" in md
+    Path(settings.out_dir).mkdir(parents=True, exist_ok=True)
+    (Path(settings.out_dir) / "corpus-de-minimis.md").write_text(md, encoding="utf-8")
+    assert "**2025-04-02**｜行政命令｜已生效（in force）；生效日 2025-05-02 — " in md
+    assert "**2025-07-30**｜行政命令｜已生效（in force）；生效日 2025-08-29 — 暫停" in md
+    # Every event reads in Chinese, or says why not; each Chinese value is in its cited text.
+    for e, line in zip(draft.timeline, draft.zh.timeline, strict=True):
+        assert line.originals == (e.statement,)
+        said = "\n".join((line.title, e.statement.text))
+        assert all(v.en in said for v in line.values if v.sentence), line
+    assert draft.zh.composed >= len(draft.zh.timeline) // 2
 
 
 def test_replayed_on_the_demo_date_the_april_order_is_signed_and_may_2_is_ahead(corpus):
@@ -145,7 +153,7 @@ def test_docx_of_the_real_draft(corpus, tmp_path):
     draft = write_commentary(con, backend, settings, "de minimis")
     doc = open_docx(str(write_docx(draft, tmp_path / "draft.docx")))
     texts = [p.text for p in doc.paragraphs]
-    assert any(t.startswith("2025-07-30｜總統行政命令／公告 〔已生效（in force）；生效日 2025-08-29〕")
+    assert any(t.startswith("2025-07-30｜行政命令 〔已生效（in force）；生效日 2025-08-29〕 — 暫停")
                for t in texts), [t for t in texts if t.startswith("2025-07")]
     links = {r.target_ref for r in doc.part.rels.values() if r.reltype.endswith("/hyperlink")}
     assert {APRIL_ORDER, JULY_ORDER} <= links

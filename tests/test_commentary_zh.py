@@ -225,7 +225,7 @@ def doc_of(text: str = "", country: str = "US") -> SourceDoc:
     ("Today, President Donald J. Trump signed an Executive Order eliminating duty-free de "
      "minimis treatment for low-value imports from China.", "川普總統簽署行政命令，取消中國大陸微量進口免稅待遇"),
     ("The United States will impose a 25% tariff on steel from Canada and Mexico effective "
-     "March 12, 2025.", "對加拿大、墨西哥鋼鐵課徵關稅，2025-03-12 起生效；稅率/金額：25%"),
+     "March 12, 2025.", "將對加拿大、墨西哥鋼鐵課徵關稅，2025-03-12 起生效；稅率/金額：25%"),
     ("On average, CBP processes over 4 million de minimis shipments into the U.S. each day.",
      "措施：微量進口；相關機關：美國海關及邊境保護局；數量：每日逾 400萬件"),
     ("Comments must be received on or before May 30, 2025.", "意見徵詢截止 2025-05-30"),
@@ -294,3 +294,24 @@ def test_a_configured_translator_is_asked_once_for_the_draft_sentences(written, 
     assert out.zh.backend == "fake-backend" and out.zh.translated == 1
     assert out.zh.facts[0].origin == "translated"
     assert out.zh.failed == len(asked[0]) - 1  # every other sentence failed, and is shown
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The United States should end this duty-free de minimis exemption.", "建議取消微量進口免稅待遇"),
+    ("Duty-free de minimis treatment under 19 U.S.C. 1321 shall not be available for the "
+     "articles described in subsection (a) of this section.", "微量進口免稅待遇不適用"),
+    ("Executive Order 14324 suspends the duty-free de minimis exemption for all covered "
+     "products valued at $800 or less.", "暫停微量進口免稅待遇；稅率/金額：800 美元以下"),
+    ("Between 2015 and 2024, the volume of de minimis shipments increased from 134 million "
+     "shipments to over 1.36 billion shipments.", "措施：微量進口；數量：1.34億件、逾 13.6億件"),
+])
+def test_what_a_sentence_only_recommends_or_excludes_reads_so(sentence, expected):
+    made = compose_sentence(sentence, doc_of(), build_matcher())
+    assert made is not None and made.text == expected
+    assert not [v for v in made.values if v.en not in sentence]
+
+
+def test_a_possibility_is_no_action():
+    made = compose_sentence("The Secretary may suspend duty-free de minimis treatment for "
+                            "articles from Macau.", doc_of(), build_matcher())
+    assert made is None or "暫停" not in made.text
