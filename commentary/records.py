@@ -229,6 +229,29 @@ class Draft:
         return _jsonable(asdict(self))
 
 
+def zh_from_json(content: dict) -> ZhReading | None:
+    """The zh-TW layer of a stored draft's content JSON (None for drafts stored before it),
+    so a draft rebuilt from the store (e.g. for .docx) keeps its Chinese lines."""
+    zh = content.get("zh")
+    if not zh:
+        return None
+
+    def line(d: dict) -> ZhLine:
+        return ZhLine(
+            text=d.get("text", ""), origin=d.get("origin", "english"),
+            doc_ids=tuple(d.get("doc_ids") or ()),
+            originals=tuple(Statement(o["text"], tuple(o.get("doc_ids") or ()),
+                                      bool(o.get("quote"))) for o in d.get("originals") or ()),
+            values=tuple(ZhValue(**v) for v in d.get("values") or ()),
+            title=d.get("title", ""), label=d.get("label", ""), note=d.get("note", ""))
+
+    sections = ("summary", "background", "timeline", "facts", "reactions", "watch")
+    counts = ("composed", "translated", "english", "failed")
+    return ZhReading(**{k: tuple(line(x) for x in zh.get(k) or ()) for k in sections},
+                     **{k: int(zh.get(k) or 0) for k in counts},
+                     backend=zh.get("backend", ""), version=zh.get("version", "zh-draft-1"))
+
+
 def _jsonable(value: object) -> object:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}

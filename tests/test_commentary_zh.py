@@ -315,3 +315,11 @@ def test_a_possibility_is_no_action():
     made = compose_sentence("The Secretary may suspend duty-free de minimis treatment for "
                             "articles from Macau.", doc_of(), build_matcher())
     assert made is None or "暫停" not in made.text
+
+
+def test_the_stored_json_gives_the_chinese_lines_back(written):
+    from commentary.records import zh_from_json
+
+    draft, _, _, _ = written
+    assert zh_from_json(draft.as_json()) == draft.zh
+    assert zh_from_json({"title": "old draft"}) is None  # stored before the zh layer
