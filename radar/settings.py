@@ -123,6 +123,10 @@ class DigestSettings(BaseModel):
     max_candidate_sentences: int = 12
     mmr_lambda: float = 0.85
     recency_half_life_h: float = 12.0
+    # mission relevance (nlp/relevance.py): stories scoring below the floor leave the sections
+    # for the one collapsed routine line; "classifier" falls back to "rules" without vectors
+    relevance_floor: float = Field(default=0.5, ge=0.0, le=1.0)
+    relevance_method: Literal["rules", "classifier", "blend"] = "classifier"
     rank_weights: dict[str, float] = Field(default_factory=dict)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
