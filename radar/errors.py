@@ -25,6 +25,18 @@ class NotAllowedError(BadInputError):
     """A fetch was refused: host not in the registry, or robots.txt disallows it."""
 
 
+class BlockedError(NotAllowedError):
+    """The site refuses this crawler: robots.txt disallows the URL, or a bot wall answered in
+    place of the page (an AWS WAF challenge: HTTP 202 with ``x-amzn-waf-action``). Recorded
+    as the source's "blocked" status, never as an empty success, and not retried within the
+    run (retrying a refusal at once is impolite and cannot succeed)."""
+
+
+class FeedEndedError(BadInputError):
+    """The publisher retired the feed: its only entry says so (GOV.UK's "This feed has ended").
+    The source is flagged "ended" until its URL is corrected in sources.yaml."""
+
+
 class NotFoundError(BadInputError):
     """A requested id (story, digest, source) does not exist."""
 

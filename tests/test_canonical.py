@@ -14,3 +14,10 @@ def test_meaningful_query_kept_and_sorted():
 def test_default_port_dropped_other_kept():
     assert canonical_url("https://x.gov:443/p") == "https://x.gov/p"
     assert canonical_url("http://x.gov:8080/p") == "http://x.gov:8080/p"
+
+
+def test_servlet_session_id_in_the_path_dropped():
+    # GSB sites (BMWK, BMFTR) put ";jsessionid=..." in links: one page, many session ids
+    url = "https://www.bmwi.de/Redaktion/DE/Meldung/2022/x.html;jsessionid=8EC5ABD7?nn=1"
+    assert canonical_url(url) == "https://www.bmwi.de/Redaktion/DE/Meldung/2022/x.html?nn=1"
+    assert canonical_url("https://x.de/a.ico;JSESSIONID=8E.n1") == "https://x.de/a.ico"
