@@ -125,7 +125,7 @@ def zh_lines(draft: Draft, line: ZhLine, head: str, tail: str = "") -> list[str]
     """A Chinese line as Markdown (`head`: the bullet and any label before it; `tail`: a
     certainty label after the citation) with its 原文 block; an English-only line marked."""
     indent = "   " if head[:1].isdigit() else "  "  # the list item's content column
-    text = f"〔僅列原文：{line.note}〕" if line.origin == "english" else line.text
+    text = f"〔{line.note}，請見原文〕" if line.origin == "english" else line.text
     mark = "〔機器翻譯，已核對〕" if line.origin == "translated" else ""
     body = f"{head}{md_escape(text)}{cite(draft, Statement('', line.doc_ids))}{mark}{tail}"
     return [body, *_originals(draft, line, indent)]

@@ -177,7 +177,7 @@ def _zh_line(doc, draft: Draft, line: ZhLine, p: Paragraph, tail=None) -> None:
     """A Chinese line in `p` (normal style), then its 原文 in the smaller grey style; an
     English-only line marked as such."""
     if line.origin == "english":
-        _run(p, f"〔僅列原文：{line.note}〕")
+        _run(p, f"〔{line.note}，請見原文〕")
     else:
         _run(p, line.text)
     _refs(p, draft, line.doc_ids)

@@ -34,7 +34,7 @@ from zhtw.terms import TermMatcher, build_matcher
 
 log = logging.getLogger(__name__)
 
-_NO_CHINESE = "未能由來源句欄位組成中文"
+_NO_CHINESE = "來源句欄位不足，未組成中文"
 
 
 class Translated(Protocol):
@@ -95,7 +95,7 @@ class _Reader:
         if made and not states_only_source(st.text, made.text):
             return ZhLine(made.text, "card", st.doc_ids, (st,), made.values)
         tr = self.translations.get(st.text)
-        note = f"翻譯未通過核對：{tr.reason}" if tr is not None and tr.reason and \
+        note = f"譯文未通過核對（{tr.reason}）" if tr is not None and tr.reason and \
             tr.reason != "no backend" else _NO_CHINESE
         return ZhLine("", "english", st.doc_ids, (st,), note=note)
 

@@ -197,7 +197,7 @@ def test_a_checked_translation_is_used_and_a_failed_one_is_not(written):
         again = compose_reading(draft, list(sources.values()),
                                 translations={lone: FakeTranslation(lone, None, False, "garbage")})
         line = next(x for x in again.facts if x.originals[0].text == lone)
-        assert line.origin == "english" and line.note == "翻譯未通過核對：garbage"
+        assert line.origin == "english" and line.note == "譯文未通過核對（garbage）"
 
 
 def test_a_configured_but_unusable_translator_degrades_with_a_note(written, monkeypatch):
