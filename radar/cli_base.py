@@ -7,11 +7,28 @@ import os
 import sys
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
+
+from radar.errors import RadarError
+
+
+class RadarGroup(TyperGroup):
+    """The command group that turns any RadarError a command lets out (a bad radar.toml read
+    before the command's own handling, say) into a one-line message and exit status 2."""
+
+    def invoke(self, ctx: click.Context):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except RadarError as exc:
+            fail(exc)
+
 
 app = typer.Typer(help="policy-radar: foreign innovation-policy and trade news for analysts.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=RadarGroup)
 sources_app = typer.Typer(help="The source registry (crawlers/sources.yaml).", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 console = Console(stderr=True, width=None if sys.stderr.isatty() else 110)
@@ -30,6 +47,7 @@ def env_defaults() -> None:
 
 
 def fail(exc: Exception) -> None:
-    """Print an error for the user and exit with status 2."""
-    console.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(code=2)
+    """Print an error for the user on one line (never wrapped to the terminal) and exit with
+    status 2."""
+    console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+    raise typer.Exit(code=2) from None

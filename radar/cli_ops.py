@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -204,13 +205,26 @@ def web(
 @app.command("hash-password")
 def hash_password_cmd(
     user: Annotated[str, typer.Argument(help="The user name to print the config line for.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input "
+        "(no prompt), for scripts.")] = False,
 ) -> None:
     """Print a web.users line for radar.toml: the user and a scrypt hash of a typed password.
 
-    Example: radar hash-password alice >> radar.toml  (the line goes under the table header
-    of web.users)
+    Only that line goes to standard output; the prompts go to the terminal (standard error),
+    so appending the output to radar.toml is safe.
+    Example: radar hash-password alice >> radar.toml  (under a [web.users] header; scripted:
+    echo "$PASSWORD" | radar hash-password alice --password-stdin >> radar.toml)
     """
+    from radar.errors import BadInputError
     from web.auth import hash_password
 
-    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        # err=True: the prompts (and a mismatch message) go to stderr and the tty, never into
+        # the file the user redirected stdout to.
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
+    if not password:
+        _fail(BadInputError("empty password: give one on standard input or at the prompt"))
     typer.echo(f'{json.dumps(user)} = "{hash_password(password)}"')

@@ -16,6 +16,7 @@ from pydantic_settings import (
 )
 
 from radar.errors import ConfigError
+from radar.settings_errors import setting_problems, toml_problem
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 
@@ -124,9 +125,9 @@ class DigestSettings(BaseModel):
     mmr_lambda: float = 0.85
     recency_half_life_h: float = 12.0
     # mission relevance (nlp/relevance.py): stories scoring below the floor leave the sections
-    # for the one collapsed routine line; "classifier" falls back to "rules" without vectors
+    # for the one collapsed routine line; without vectors "classifier"/"blend" use the rules
     relevance_floor: float = Field(default=0.5, ge=0.0, le=1.0)
-    relevance_method: Literal["rules", "classifier", "blend"] = "classifier"
+    relevance_method: Literal["rules", "classifier", "blend"] = "blend"
     rank_weights: dict[str, float] = Field(default_factory=dict)
     profiles: dict[str, ProfileSettings] = Field(default_factory=dict)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
@@ -317,10 +318,10 @@ def load_settings(**overrides: object) -> Settings:
     user_file = os.environ.get("RADAR_CONFIG", "radar.toml")
     try:
         return Settings(**overrides)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{user_file}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{user_file}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                          ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(toml_problem(Path(user_file), exc)) from exc
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                             for e in exc.errors()[:5])
-        raise ConfigError(f"invalid settings (from {user_file}, RADAR_* environment variables "
-                          f"or arguments): {problems}") from exc
+        raise ConfigError(setting_problems(Path(user_file), exc)) from exc
