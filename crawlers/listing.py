@@ -34,6 +34,12 @@ def readable(response: Response) -> Response:
     return response
 
 
+def _attr(nodes, name: str) -> str | None:
+    """An attribute of the first matched node. Not via `.attrib`: it builds a dict of every
+    attribute, and lxml raises ValueError on a name with a control character (``<a \x01href``)."""
+    return nodes[0].xpath(f"@{name}").get() if nodes else None
+
+
 class ListingSpider(SpoolSpider):
     """Walks a source's listing pages until items are older than `since` or already stored."""
 
@@ -60,7 +66,7 @@ class ListingSpider(SpoolSpider):
             return
         reached_old = False
         for item in items:
-            href = item.css(sel.link).attrib.get("href")
+            href = _attr(item.css(sel.link), "href")
             if not href:
                 continue
             when = self._card_date(item)
@@ -78,7 +84,7 @@ class ListingSpider(SpoolSpider):
                 reached_old = True
                 continue
             yield request
-        next_href = response.css(sel.next).attrib.get("href") if sel.next else None
+        next_href = _attr(response.css(sel.next), "href") if sel.next else None
         if next_href and not reached_old and page < self.source.max_pages:
             try:
                 request = response.follow(next_href, callback=self.parse_listing,
@@ -94,7 +100,7 @@ class ListingSpider(SpoolSpider):
         if not sel.date:
             return None
         node = item.css(sel.date)
-        raw = node.attrib.get("datetime") or " ".join(node.css("::text").getall())
+        raw = _attr(node, "datetime") or " ".join(node.css("::text").getall())
         parsed = parse_when(raw, self.source.timezone)
         return parsed[0] if parsed else None
 

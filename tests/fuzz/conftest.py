@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -49,6 +50,10 @@ def pytest_terminal_summary(terminalreporter):  # noqa: D103
     terminalreporter.section(f"fuzz tally (profile {settings().max_examples} examples/test)")
     for line in report_lines():
         terminalreporter.write_line(line)
+    web = sys.modules.get("test_fuzz_web") or sys.modules.get("tests.fuzz.test_fuzz_web")
+    if web is not None and web.STATUSES:
+        terminalreporter.write_line("web answers: " + ", ".join(
+            f"{code} x{n}" for code, n in sorted(web.STATUSES.items())))
     target = os.environ.get("RADAR_FUZZ_REPORT")
     if target:
         with open(target, "w", encoding="utf-8") as fh:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, timedelta
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crawlers.extract import parse_when
@@ -30,6 +30,9 @@ def _instant_ok(when, offset) -> None:
 
 
 @settings(deadline=1000)
+@example(value="9999-12-31T23:59:59+99:00", tz="UTC")
+@example(value="0000-00-00", tz="America/New_York")
+@example(value="Wed, 02 Apr 2025 10:00:00 -0400", tz="Asia/Taipei")
 @given(value=hostile_dates(), tz=ZONES)
 def test_parse_when_returns_an_instant_or_none(value, tz):
     try:
@@ -45,6 +48,8 @@ def test_parse_when_returns_an_instant_or_none(value, tz):
 
 
 @settings(deadline=1000)
+@example(value="D:0001+24'00'")  # found by this test: ValueError
+@example(value="D:0001+00'30'")  # found by this test: OverflowError
 @given(value=st.one_of(pdf_dates, st.none()))
 def test_pdf_date_returns_an_instant_or_none(value):
     got = attempt("pdf.pdf_date", pdf_date, value)

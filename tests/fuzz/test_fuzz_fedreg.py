@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crawlers import fedreg
@@ -37,7 +37,7 @@ DOCS = Source(id="fuzz-fr", name="FR", url="https://www.federalregister.gov/api/
 DESK = Source(id="fuzz-fr-pi", name="PI", **BASE,
               url="https://www.federalregister.gov/api/v1/public-inspection-documents.json")
 
-_text = st.one_of(hostile_text, json_values)
+_text = st.one_of(hostile_text, hostile_text, hostile_text, json_values)  # mostly text: reach the mapping
 results = st.one_of(
     st.fixed_dictionaries({}, optional={
         "document_number": st.one_of(st.just("2025-05678"), hostile_text, st.integers(), st.none()),
@@ -62,6 +62,14 @@ answers = st.one_of(
 )
 
 
+ANSWER = to_json({"count": 3, "next_page_url": None, "results": [
+    {"document_number": "2025-05678", "title": "Tariffs", "abstract": "Duties.", "type": "Rule",
+     "html_url": "https://www.federalregister.gov/d/2025-05678", "publication_date": "2025-04-02",
+     "filed_at": "2025-04-01T08:45:00-04:00", "agencies": [{"name": "Commerce"}]},
+    {"document_number": "2025-1", "title": "Zero", "publication_date": "0000-00-00"},
+    "not an object"]}).encode()
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     """One store for the module's examples."""
@@ -71,6 +79,7 @@ def con(tmp_path_factory):
 
 
 @settings(deadline=5000)
+@example(body=ANSWER)
 @given(body=answers)
 def test_an_api_answer_is_pages_or_refused_with_a_reason(body):
     fetcher = FakeFetcher(DOCS.url, body, [])
@@ -117,6 +126,8 @@ def _doc_urls(result: object, desk: bool) -> set[str]:
 
 
 @settings(deadline=30_000)
+@example(body=ANSWER, desk=False, pdf_pages=[])
+@example(body=ANSWER, desk=True, pdf_pages=[(b"%PDF-1.4 cut", "application/pdf")])
 @given(body=answers, desk=st.booleans(),
        pdf_pages=st.lists(st.tuples(pdfs, st.just("application/pdf")), max_size=2))
 def test_crawl_api_stores_or_records_every_result(con, body, desk, pdf_pages):
@@ -137,9 +148,16 @@ def test_crawl_api_stores_or_records_every_result(con, body, desk, pdf_pages):
     items, _ = recorded(con, run_id)
     if any(i.startswith(source.url) for i in items):
         return  # the answer itself was refused, with its reason
-    wanted = [(_doc_urls(r, desk), r) for r in page_results]
+    objects = [r for r in page_results if isinstance(r, dict)]
+    wanted = [(_doc_urls(r, desk), r) for r in objects]
     docs = stored(con, set().union(*(u for u, _ in wanted)))
-    lost = [r for urls, r in wanted if not urls & (docs | items) and str(
-        r.get("document_number") if isinstance(r, dict) else None) not in items]
+    lost = [r for urls, r in wanted
+            if not urls & (docs | items) and str(r.get("document_number")) not in items]
+    # a result that is no object has no URL or number: each must have an error row of its own
+    named = {str(r.get("document_number")) for r in objects} | set().union(*(u for u, _ in wanted))
+    rows = [i for (i,) in con.execute("SELECT item FROM item_errors WHERE run_id = ?",
+                                      [run_id]).fetchall() if i not in named]
+    others = [r for r in page_results if not isinstance(r, dict)]
+    lost += others[len(rows):]
     t.lost += len(lost)
     assert not lost, f"results neither stored nor recorded: {lost[:3]}"

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import feedparser
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crawlers.canonical import canonical_url
@@ -22,6 +22,7 @@ from tests.fuzz.contract import KnownDefect, attempt, tally
 from tests.fuzz.documents import feeds, html_text
 from tests.fuzz.hostile import content_types, encode, raw_bytes
 from tests.fuzz.recording import FakeFetcher, recorded, stored
+from tests.servers import HTML, article_page, rss_feed
 
 SOURCE = Source(id="fuzz-feed", name="Fuzz feed", publisher="p", country="US", language="en",
                 kind="feed", url="https://news.example.gov/feed", timezone="America/New_York",
@@ -43,7 +44,15 @@ def con(tmp_path_factory):
     c.close()
 
 
+ATOM = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>Zölle</title>'
+        '<link href="https://news.example.gov/z"/><id>z</id><updated>0000-00-00</updated></entry>'
+        '<entry><title>\u2028</title><link href="https://news.example.gov:99999/p"/><id>p</id>'
+        "<updated>9999-12-31T23:59:59+99:00</updated></entry></feed>").encode()
+
+
 @settings(deadline=5000)
+@example(body=rss_feed(["/a", "/b"]))
+@example(body=ATOM)
 @given(body=st.one_of(feeds, raw_bytes))
 def test_parse_feed_keeps_entries_or_refuses_with_a_reason(body):
     try:
@@ -79,6 +88,10 @@ def _accounted(link: str, docs: set[str], items: set[str], reasons: str) -> bool
 
 
 @settings(deadline=20_000)
+@example(body=rss_feed(["/a", "/b", "/c"]), fetch_articles=True,
+         pages=[(article_page("Tariffs", "Duties."), HTML["Content-Type"]),
+                (BadInputError("response exceeds cap"), None)])
+@example(body=ATOM, fetch_articles=False, pages=[(b"", None)])
 @given(body=feeds, pages=st.lists(entry_pages, min_size=1, max_size=3),
        fetch_articles=st.booleans())
 def test_crawl_feed_stores_or_records_every_entry(con, body, pages, fetch_articles):

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 
 from crawlers.opml import import_opml, parse_opml
 from crawlers.pdf import extract_pdf
 from crawlers.registry import load_registry
 from tests.fuzz.contract import KnownDefect, attempt, tally
-from tests.fuzz.documents import opmls, pdfs
+from tests.fuzz.documents import opmls, pdf_document, pdfs
 
 REGISTRY = """sources:
   - {id: existing, name: Existing, publisher: p, country: US, language: en, kind: feed,
@@ -18,7 +18,16 @@ REGISTRY = """sources:
 """
 
 
+OPML = ('<?xml version="1.0"?><opml version="2.0"><body><outline text="g">'
+        '<outline title="USTR" xmlUrl="https://ustr.example.gov/feed" radarCountry="US"/>'
+        '<outline title="\u2028" xmlUrl="https://news.example.gov/feed"/></outline>'
+        '<outline title="x" xmlUrl="https://x.example.gov/f" radarCountry="Mars"/></body></opml>'
+        ).encode()
+
+
 @settings(deadline=10_000)
+@example(body=pdf_document("Entity list additions", "Rule", "D:20250402100000-04'00'"))
+@example(body=pdf_document("x", "", "D:99991231235959+99'00'"))
 @given(body=pdfs)
 def test_extract_pdf_reads_text_or_refuses_with_a_reason(body):
     try:
@@ -33,6 +42,7 @@ def test_extract_pdf_reads_text_or_refuses_with_a_reason(body):
 
 
 @settings(deadline=5000)
+@example(body=OPML)
 @given(body=opmls)
 def test_parse_opml_returns_entries_or_refuses_with_a_reason(body):
     got = attempt("opml.parse_opml", parse_opml, body, "fuzz.opml")
@@ -49,6 +59,8 @@ def registry_dir(tmp_path_factory):
 
 
 @settings(deadline=10_000)
+@example(body=OPML)
+@example(body=OPML.replace(b' radarCountry="Mars"', b""))
 @given(body=opmls)
 def test_import_opml_adds_valid_feeds_or_refuses_and_keeps_the_registry(registry_dir, body):
     registry, opml = registry_dir / "sources.yaml", registry_dir / "feeds.opml"

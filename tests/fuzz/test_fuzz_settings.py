@@ -10,7 +10,7 @@ import os
 from contextlib import contextmanager
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -98,6 +98,8 @@ def toml_path(tmp_path_factory):
 
 
 @settings(deadline=2000)
+@example(body=b"[crawl]\ntimeout_s = 5\n[web]\nport = 8765\n")
+@example(body=b"[digest]\nhour = 'seven'\n")
 @given(body=st.one_of(toml_files(), raw_bytes, hostile_text.map(str.encode)))
 def test_radar_toml_loads_or_is_a_config_error_naming_the_file(toml_path, body):
     toml_path.write_bytes(body)

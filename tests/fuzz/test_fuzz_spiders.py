@@ -8,12 +8,13 @@ written to the spool as an error line with a reason; the spool stays valid JSON 
 
 from __future__ import annotations
 
+import gzip
 import json
 from urllib.parse import urljoin
 
 import pytest
 import scrapy
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
@@ -85,7 +86,21 @@ def spool(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz-spiders") / "spool.jsonl"
 
 
+URLSET = (b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+          b"<url><loc>https://news.example.gov/a</loc><lastmod>2025-04-02</lastmod></url>"
+          b"<url><loc>/relative</loc></url><url><loc>https://news.example.gov/b</loc>"
+          b"<lastmod>9999-12-31T23:59:59+99:00</lastmod></url></urlset>")
+CARDS = (b'<html><body><ul><li class="post"><h2><a href="/a">A</a></h2><time datetime='
+         b'"2025-04-02T10:00:00-04:00">x</time></li><li class="post"><h2><a href="http://[::1">B'
+         b'</a></h2><time>0000-00-00</time></li></ul><a class="next" href="/page/2">n</a>'
+         b"</body></html>")
+
+
 @settings(deadline=5000)
+@example(body=URLSET, robots=False, content_type="application/xml")
+@example(body=gzip.compress(URLSET), robots=False, content_type=None)
+@example(body=b"Sitemap: https://news.example.gov/s.xml\nSitemap: /rel", robots=True,
+         content_type="text/plain; charset=undefined")
 @given(body=sitemaps, robots=st.booleans(), content_type=content_types)
 def test_sitemap_requests_or_records_every_entry(spool, body, robots, content_type):
     url = "https://news.example.gov/robots.txt" if robots else SITEMAP.url
@@ -120,6 +135,8 @@ def _card_links(response) -> list[str]:
 
 
 @settings(deadline=5000)
+@example(body=CARDS, content_type="text/html")
+@example(body=CARDS, content_type="text/html; charset=rot13")
 @given(body=listings, content_type=content_types)
 def test_listing_requests_or_records_every_card(spool, body, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
