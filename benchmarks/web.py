@@ -155,7 +155,7 @@ def run(path: Path, day: date, requests: int) -> None:
                     timed(client, make())
             # Timing a search that fell back to one method would flatter it: check both ran.
             summary = client.get(f"{base}/search?q=tariff").text
-            if "bm25 + embedding" not in summary:
+            if "（BM25） + 語意相近" not in summary:  # zh-TW labels of bm25 + embedding
                 raise SystemExit("the search page did not run both BM25 and embeddings")
             print(f"{n_docs:,} documents, {requests} sequential requests per page")
             for name, make in pages.items():

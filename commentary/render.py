@@ -25,6 +25,18 @@ CERTAINTY_ZH = {"announced": "已宣布", "proposed": "擬議中", "signed": "�
 KIND_ZH = {"order": "總統行政命令／公告", "register": "聯邦公報", "fact-sheet": "白宮事實說明",
            "statement": "聲明", "article": "文章", "reference": "前令（見所引文件）", "other": "文件"}
 WATCH_ZH = {"effective": "生效日", "deadline": "期限", "comments": "意見徵詢截止", "report": "報告期限"}
+# how the draft was written, in words a reader of the zh-TW draft understands (the setting's
+# own name, e.g. "extractive", stays beside it for whoever configures it)
+WRITER_ZH = {"extractive": "摘錄式：逐句引自來源", "transformers": "本機語言模型",
+             "openai": "語言模型伺服器", "revision": "人工編修"}
+
+
+def writer_zh(writer: str, model: str) -> str:
+    """The draft's writer for its header, e.g. 摘錄式：逐句引自來源（extractive-template-v1）."""
+    label = WRITER_ZH.get(writer, writer)
+    return f"{label}（{model}）" if model else label
+
+
 EMPTY = {
     "summary": "（無可引用之來源句。）",
     "background": "（所引用之來源未提供更早的背景。）",
@@ -139,7 +151,7 @@ def render_markdown(draft: Draft) -> str:
     if draft.draft_id:
         out.append(f"- 草稿編號：{draft.draft_id} 第 {draft.version} 版")
     out.append(f"- 查詢：{md_escape(inputs.query)}")
-    out.append(f"- 撰寫方式：{md_escape(inputs.writer)}（{md_escape(inputs.model)}）；"
+    out.append(f"- 撰寫方式：{md_escape(writer_zh(inputs.writer, inputs.model))}；"
                f"檢索文件 {len(inputs.doc_ids)} 篇、引用 {len(draft.references)} 篇；"
                f"基準日 {inputs.filters.get('as_of', '')}")
     out.append(f"- 事實查核：檢查 {draft.check.checked} 句，保留 {draft.check.kept} 句，"

@@ -29,6 +29,7 @@ from commentary.render import (
     local_time,
     original_label,
     safe_url,
+    writer_zh,
     zh_covers,
     zh_tally,
 )
@@ -123,7 +124,7 @@ def write_docx(draft: Draft, path: Path | str) -> Path:
     if draft.draft_id:
         _run(meta, f"　草稿編號：{draft.draft_id} 第 {draft.version} 版")
     doc.add_paragraph(clean(
-        f"撰寫方式：{draft.inputs.writer}（{draft.inputs.model}）；檢索文件 {len(draft.inputs.doc_ids)} 篇、"
+        f"撰寫方式：{writer_zh(draft.inputs.writer, draft.inputs.model)}；檢索文件 {len(draft.inputs.doc_ids)} 篇、"
         f"引用 {len(draft.references)} 篇；"
         f"事實查核：檢查 {draft.check.checked} 句，刪除 {len(draft.check.removed)} 句。"))
     tally = zh_tally(draft)

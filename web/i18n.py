@@ -68,6 +68,9 @@ _UI: dict[str, dict[str, str]] = {
         "search.docs": "篇文件",
         "search.loose": "未歸入報導的文件",
         "search.methods": "檢索方式",
+        "method.bm25": "關鍵字比對（BM25）",
+        "method.embedding": "語意相近（向量）",
+        "search.expanded": "中文查詢轉為",
         "comment.title": "快評（智庫短評）",
         "comment.new": "申請快評初稿",
         "comment.query": "主題或事件",
@@ -84,6 +87,9 @@ _UI: dict[str, dict[str, str]] = {
         "comment.download_md": "下載 .md",
         "comment.download_docx": "下載 .docx",
         "comment.writer": "撰寫方式",
+        "writer.extractive": "摘錄式（逐句引自來源）",
+        "writer.transformers": "本機語言模型",
+        "writer.openai": "語言模型伺服器",
         "comment.created": "建立時間",
         "comment.checked": "事實查核",
         "comment.revision": "人工編修版",
@@ -104,6 +110,8 @@ _UI: dict[str, dict[str, str]] = {
         "watch.title": "關注清單",
         "watch.name": "名稱",
         "watch.terms": "關注詞（每行一個）",
+        "watch.query": "查詢條件（詞語皆須出現；片語加引號；OR 表示擇一）",
+        "watch.countries": "來源國家（可複選）",
         "watch.create": "新增關注清單",
         "watch.save": "儲存",
         "watch.delete": "刪除",
@@ -188,6 +196,9 @@ _UI: dict[str, dict[str, str]] = {
         "search.docs": "documents",
         "search.loose": "Documents in no story",
         "search.methods": "Searched by",
+        "method.bm25": "keywords (BM25)",
+        "method.embedding": "meaning (embeddings)",
+        "search.expanded": "Chinese query read as",
         "comment.title": "Quick comment (智庫短評)",
         "comment.new": "Request a draft",
         "comment.query": "Topic or event",
@@ -204,6 +215,9 @@ _UI: dict[str, dict[str, str]] = {
         "comment.download_md": "Download .md",
         "comment.download_docx": "Download .docx",
         "comment.writer": "Writer",
+        "writer.extractive": "extractive (sentences quoted from the sources)",
+        "writer.transformers": "local language model",
+        "writer.openai": "language-model server",
         "comment.created": "Created",
         "comment.checked": "Claim check",
         "comment.revision": "edited by hand",
@@ -224,6 +238,8 @@ _UI: dict[str, dict[str, str]] = {
         "watch.title": "Watchlists",
         "watch.name": "Name",
         "watch.terms": "Terms (one per line)",
+        "watch.query": "Query (all words must appear; \"phrases\" in quotes; OR between alternatives)",
+        "watch.countries": "Source countries (choose any)",
         "watch.create": "New watchlist",
         "watch.save": "Save",
         "watch.delete": "Delete",
@@ -252,6 +268,24 @@ _UI: dict[str, dict[str, str]] = {
         "tz": "Taipei time",
     },
 }
+
+
+# Source countries as the registry writes them (ISO codes, EU and INT for organisations) ->
+# (zh-TW, English); an analyst picks a name, never types a code.
+COUNTRY_NAMES: dict[str, tuple[str, str]] = {
+    "US": ("美國", "United States"), "EU": ("歐盟", "European Union"),
+    "GB": ("英國", "United Kingdom"), "JP": ("日本", "Japan"), "KR": ("韓國", "South Korea"),
+    "DE": ("德國", "Germany"), "FR": ("法國", "France"), "NL": ("荷蘭", "Netherlands"),
+    "FI": ("芬蘭", "Finland"), "SE": ("瑞典", "Sweden"), "CN": ("中國大陸", "China"),
+    "TW": ("臺灣", "Taiwan"), "INT": ("國際組織", "International organisations"),
+}
+
+
+def country_choices(codes: list[str], lang: str) -> list[tuple[str, str]]:
+    """(code, label) pairs for a country picker: the name in the UI language and the code,
+    e.g. ("US", "美國 US"); a code without a known name shows as itself."""
+    pick = 0 if lang == "zh-TW" else 1
+    return [(c, f"{COUNTRY_NAMES[c][pick]} {c}" if c in COUNTRY_NAMES else c) for c in codes]
 
 
 def ui_strings(lang: str) -> dict[str, str]:

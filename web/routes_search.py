@@ -18,7 +18,7 @@ from store import webqueries as wq
 from store.search import DocHit, SearchFilters, search
 from web.app import check_csrf
 from web.db import reading
-from web.i18n import ui_strings
+from web.i18n import country_choices, ui_strings
 from web.render import page
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
@@ -111,4 +111,5 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
             groups = group_hits(result.docs, result.stories)
             cards = wq.doc_cards(con, [h.doc_id for h in result.docs])
     return page(request, "search.html.j2", form=form, result=result, groups=groups, cards=cards,
-                prepared=prepared, countries=countries, sources=sources, topics=topics)
+                prepared=prepared, countries=country_choices(countries, request.state.lang),
+                sources=sources, topics=topics)

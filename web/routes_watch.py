@@ -14,6 +14,7 @@ from store import watchlists as wl
 from store import webqueries as wq
 from web.app import check_csrf
 from web.db import reading, writing
+from web.i18n import country_choices
 from web.render import page
 
 router = APIRouter(dependencies=[Depends(check_csrf)])
@@ -34,18 +35,22 @@ def watch_page(request: Request, edit: str = "") -> Response:
         until = wq.newest_document_time(con)
         since = until - timedelta(days=settings.web.watch_days) if until else None
         hits = {w.id: wl.watch_hits(con, w, since) if since else [] for w in lists}
-        _, sources = wq.search_facets(con)
+        countries, sources = wq.search_facets(con)
     zh = is_chinese(request.state.lang)
     topics = [(t.id, t.zh if zh else t.en) for t in request.app.state.taxonomy.topics]
     editing = next((w for w in lists if w.id == edit), None)
     return page(request, "watch.html.j2", lists=lists, hits=hits, since=since, until=until,
                 editing=editing, topics=topics, sources=sources,
+                countries=country_choices(countries, request.state.lang),
+                country_names=dict(country_choices(sorted({c for w in lists for c in w.countries}),
+                                                   request.state.lang)),
                 days=settings.web.watch_days)
 
 
 @router.post("/watch")
 def save_watch(request: Request, name: str = Form(...), query: str = Form(...),
-               topics: Annotated[list[str] | None, Form()] = None, countries: str = Form(""),
+               topics: Annotated[list[str] | None, Form()] = None,
+               countries: Annotated[list[str] | None, Form()] = None,
                sources: Annotated[list[str] | None, Form()] = None,
                channel: str = Form(""), target: str = Form(""),
                watch_id: str = Form("")) -> Response:
@@ -55,7 +60,7 @@ def save_watch(request: Request, name: str = Form(...), query: str = Form(...),
     with writing(settings) as con:
         saved = wl.save_watchlist(
             con, name.strip() or query.strip()[:40], query, request.state.session.user,
-            topics=tuple(t for t in topics or () if t), countries=_terms(countries),
+            topics=tuple(t for t in topics or () if t), countries=_terms("\n".join(countries or ())),
             sources=tuple(s for s in sources or () if s), channel=channel, target=target,
             watch_id=watch_id or None)
     return RedirectResponse(f"/watch#w-{saved}", status_code=303)

@@ -66,7 +66,7 @@ def test_search_groups_results_by_story_and_filters(page):
     page.locator("#search-form button").click()
     assert page.locator("section.result").count() >= 1
     assert page.locator("section.result .hit").count() >= 2
-    assert "bm25" in page.locator("#search-summary").inner_text()
+    assert "BM25" in page.locator("#search-summary").inner_text()
     marks = page.locator("section.result .snippet mark").all_inner_texts()
     # the query's words are highlighted (and its official wordings: "tariff" -> "duty")
     assert any(m.lower().startswith("tariff") for m in marks)

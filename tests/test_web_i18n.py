@@ -1,0 +1,88 @@
+"""The zh-TW interface explains itself: no setting names ("extractive"), method names ("bm25 +
+embedding"), English labels ("Query"), typed country codes or unit-less numbers."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from web.i18n import country_choices, ui_strings
+from web.render import make_environment
+
+
+def render(template: str, lang: str = "zh-TW", **context) -> str:
+    """A page template rendered with what `web.render.page` fills in."""
+    env = make_environment("Asia/Taipei")
+    base = {"t": ui_strings(lang), "lang": lang, "reading": "zh", "user": "analyst",
+            "csrf": "token", "path": "/", "nav": "digest"}
+    return env.get_template(template).render({**base, **context})
+
+
+def _text(html: str) -> str:
+    """What a reader sees: tags and attribute values dropped."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_watchlist_form_labels_its_query_and_offers_countries_by_name():
+    watch = SimpleNamespace(id="w1", name="關稅", query="tariff", topics=(), countries=("US", "EU"),
+                            sources=(), owner="analyst", channel="", target="")
+    html = render("watch.html.j2", lists=[watch], hits={"w1": []}, until=None, editing=None,
+                  topics=[], sources=[], days=14,
+                  countries=country_choices(["EU", "JP", "US"], "zh-TW"),
+                  country_names=dict(country_choices(["EU", "US"], "zh-TW")))
+    seen = _text(html)
+    assert "Query" not in seen and "查詢條件" in seen
+    assert 'placeholder="US, EU"' not in html and 'name="countries" value=' not in html
+    assert re.search(r'<select name="countries" multiple', html)
+    assert '<option value="US" >美國 US</option>' in html.replace("  ", " ")
+    assert "美國 US, 歐盟 EU" in seen  # the saved list reads as names too
+
+
+def test_search_summary_names_its_methods_and_the_expanded_chinese_query():
+    result = SimpleNamespace(stories=[], docs=[], methods=("bm25", "embedding"))
+    form = SimpleNamespace(q="半導體 關稅", since="", until="", country="", topic="", source="")
+    html = render("search.html.j2", nav="search", form=form, result=result, groups=[],
+                  prepared=SimpleNamespace(text="semiconductor tariff"),
+                  countries=country_choices(["US"], "zh-TW"), sources=[], topics=[])
+    summary = _text(re.search(r'<p class="muted" id="search-summary">.*?</p>', html, re.S)[0])
+    assert "bm25" not in summary and "embedding" not in summary
+    assert "關鍵字比對（BM25） + 語意相近（向量）" in summary
+    assert "中文查詢轉為 “semiconductor tariff”" in summary
+    assert ">美國 US</option>" in html
+
+
+@pytest.mark.parametrize("writer", ["extractive", "transformers", "openai"])
+def test_recent_drafts_say_how_they_were_written_in_chinese(writer):
+    from datetime import UTC, datetime
+
+    html = render("comment.html.j2", nav="comment", story="", story_title="",
+                  recent=[("d1", 1, datetime(2025, 4, 3, tzinfo=UTC), "de minimis", writer)])
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert writer not in cells and ui_strings("zh-TW")[f"writer.{writer}"] in cells
+
+
+def test_the_draft_header_names_the_writer_in_chinese():
+    from commentary.render import writer_zh
+
+    assert writer_zh("extractive", "extractive-template-v1") == \
+        "摘錄式：逐句引自來源（extractive-template-v1）"
+
+
+def test_the_digest_archive_gives_its_counts_a_unit():
+    d = SimpleNamespace(date="2025-04-03", sections=[], window_label="04-02 07:00 – 04-03 07:00",
+                        generated_at=None, coverage=SimpleNamespace(failed=[], silent=[]))
+    html = render("digest.html.j2", d=d, row=SimpleNamespace(items=[]), other_lang=False,
+                  profiles=[("default", "預設")], profile="default", day="2025-04-03",
+                  archive=[SimpleNamespace(day="2025-04-03", stories=21)])
+    aside = _text(re.search(r'<aside class="side">.*?</aside>', html, re.S)[0])
+    assert "2025-04-03 21 則報導" in aside
+
+
+def test_every_label_the_templates_look_up_exists_in_both_languages():
+    zh, en = ui_strings("zh-TW"), ui_strings("en")
+    for key in ("method.bm25", "method.embedding", "search.expanded", "watch.query",
+                "watch.countries", "writer.extractive", "writer.transformers", "writer.openai"):
+        assert zh[key] and en[key] and zh[key] != en[key]
+    assert country_choices(["US", "XX"], "en") == [("US", "United States US"), ("XX", "XX")]
