@@ -17,6 +17,7 @@ from dateutil import parser as dateparser
 from htmldate import find_date
 from trafilatura.utils import load_html
 
+from crawlers.native_dates import native_date
 from radar.errors import BadInputError
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
@@ -153,13 +154,18 @@ def parse_when(value: str, default_tz: str = "UTC") -> tuple[datetime, str | Non
 
     A value that is no real instant is an unknown date (None), never an error: unparseable
     text, an offset beyond +-18:00 ("+99:00"), or a year outside 1900-2199 ("0000-00-00",
-    "9999-12-31", whose conversion to UTC would overflow).
+    "9999-12-31", whose conversion to UTC would overflow). Native forms (2025年4月3日,
+    令和7年4月3日, 114年4月3日, 24.01.2022, 2025년 4월 3일, see `crawlers.native_dates`) are read
+    before dateutil, which takes 03.04.2025 for 4 March; one naming no real day is unknown.
     """
     value = (value or "").strip()
     if not value:
         return None
+    native = native_date(value, default_tz)
+    if native is not None and native.value is None:
+        return None  # "2025年13月3日": a date in form, no day in fact (not dateutil's guess)
     try:
-        parsed = dateparser.parse(value)
+        parsed = native.value if native is not None else dateparser.parse(value)
         if parsed is None:
             return None
         if parsed.tzinfo is None:
@@ -177,6 +183,8 @@ def parse_when(value: str, default_tz: str = "UTC") -> tuple[datetime, str | Non
         return None
     if not plausible(instant):
         return None
+    if native is not None:
+        return instant, offset, native.precision
     is_date_only = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value))
     return instant, offset, ("date" if is_date_only else "datetime")
 
