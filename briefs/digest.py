@@ -24,6 +24,7 @@ from briefs.records import (
     digest_to_dict,
     safe_url,
 )
+from briefs.relevance import relevance_label, routine_items, screen_stories
 from briefs.render import render_html, render_markdown
 from briefs.summarize import Encoder, SummarySentence, summarize_stories
 from briefs.window import digest_day_of, digest_window
@@ -157,6 +158,7 @@ def story_entry(
     window_start: datetime,
     matcher: TermMatcher | None = None,
     translations: dict[str, Translation] | None = None,
+    relevance: float | None = None,
 ) -> StoryEntry:
     """Everything the digest shows about one story (summary with citations, badge, tags,
     and its zh-TW 重點 card and headline)."""
@@ -198,6 +200,7 @@ def story_entry(
         watch_hits=scored.watch_hits,
         headline_zh=card.headline,
         card=card,
+        relevance=relevance,
     )
 
 
@@ -251,11 +254,12 @@ def build_digest(
 ) -> Digest:
     """Build the digest of `day` for an analyst profile and language, and store it.
 
-    Stories with documents first seen in the window are ranked for the profile,
-    grouped by their top topic (sections ordered by their best story, "other"
-    last), cut to `per_section` per section and `max_stories` overall, and
-    summarised with citations. The stored row (content JSON, HTML, Markdown and
-    digest_items) replaces any earlier digest with the same date/profile/lang.
+    Stories with documents first seen in the window are ranked for the profile; those below
+    `relevance_floor` go to one collapsed routine line (briefs/relevance.py), the rest are grouped
+    by their top topic (sections ordered by their best story, "other" last), cut to
+    `per_section` per section and `max_stories` overall, and summarised with citations. The
+    stored row (content JSON, HTML, Markdown and digest_items) replaces any earlier digest with
+    the same date/profile/lang.
 
     Args:
         con: writable store connection.
@@ -299,6 +303,7 @@ def build_digest(
         window_end=window.end,
         settings=ds,
     )
+    ranked, routine, rel = screen_stories(con, stories, ranked, taxonomy, ds, prof)
     by_id = {s.story_id: s for s in stories}
     chosen: dict[str, list[ScoredStory]] = {}
     total = 0
@@ -339,6 +344,7 @@ def build_digest(
                     by_id[sc.story_id], sc, summaries[sc.story_id], labels, settings,
                     day=day, lang=lang, earlier=history.get(sc.story_id, []),
                     window_start=window.start, matcher=matcher, translations=translations,
+                    relevance=rel[sc.story_id].score,
                 )  # fmt: skip
                 for sc in chosen[key]
             ),
@@ -360,6 +366,7 @@ def build_digest(
         coverage=_coverage(con, window.start, window.end),
         n_candidates=len(stories),
         translation=counted,
+        routine=routine_items(routine, by_id, rel), relevance_model=relevance_label(rel),
     )
     if save:
         store_digest(con, digest)

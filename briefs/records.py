@@ -65,6 +65,7 @@ class StoryEntry:
     watch_hits: tuple[str, ...] = ()
     headline_zh: str = ""  # composed from the card (zhtw.headline), every piece cited
     card: Card | None = None
+    relevance: float | None = None  # mission relevance (briefs.relevance); model in the digest
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,17 @@ class Section:
     topic_id: str
     title: str
     stories: tuple[StoryEntry, ...]
+
+
+@dataclass(frozen=True)
+class RoutineItem:
+    """A candidate story below the relevance floor: listed on the one collapsed routine line."""
+
+    story_id: str
+    title: str
+    url: str | None
+    relevance: float
+    reason: str  # the routine kind or evidence the score came from
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,8 @@ class Digest:
     coverage: Coverage
     n_candidates: int
     translation: TranslationCount | None = None
+    routine: tuple[RoutineItem, ...] = ()  # below digest.relevance_floor, collapsed to one line
+    relevance_model: str = ""  # model/version of the relevance scores (provenance)
 
     @property
     def stories(self) -> list[StoryEntry]:

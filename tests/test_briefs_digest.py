@@ -67,8 +67,8 @@ def store(tmp_path):
     add_doc(con, "d-eu", "ec", "Commission approves chips aid", EU_TEXT, utc(2025, 4, 2, 9))
     add_doc(
         con, "d-nodate", "ec", "Energy prices statement",
-        "The Commission published its quarterly report on wholesale electricity prices in the "
-        "European Union and found that prices fell by 12 percent.",
+        "The Commission published its quarterly report on energy prices in the European Union "
+        "and found that wholesale electricity prices fell by 12 percent.",
         utc(2025, 4, 2, 10), None,
     )  # fmt: skip
     add_story(con, "s-tariff", "Reciprocal tariffs", ["d-old", "d-wh", "d-usat"], utc(2025, 3, 30, 12))
