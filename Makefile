@@ -38,11 +38,12 @@ $(VENV)/.dev: $(VENV)/.installed
 	@touch $@
 
 # The browser tests (marker `browser`) drive Debian's Chromium through Playwright, never a
-# downloaded browser; CJK fonts make their screenshots readable. Installed here, not only in CI,
+# downloaded browser; CJK fonts make their screenshots readable, and a Latin font (DejaVu) draws
+# English punctuation at its own width (tests/browser/test_typography.py). Installed here, not only in CI,
 # so that `make test` works on a fresh machine. APT_GET is a variable so the branch can be
 # checked without installing anything: `make browser-deps APT_GET="echo apt-get"`.
 APT_GET ?= apt-get
-BROWSER_PACKAGES := chromium fonts-noto-cjk
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-dejavu-core
 
 browser-deps:
 	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \

@@ -37,6 +37,12 @@ from commentary.render import (
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _SPACE = re.compile(r"\s+")
 EAST_ASIAN_FONT = "Microsoft JhengHei"
+# Latin text gets a Latin font in every slot: Word draws curly quotes and apostrophes (’ “ ”)
+# with the East Asian font when it judges them East Asian, and a CJK font draws them
+# full-width ("China’ s"); a run with no CJK characters therefore names LATIN_FONT for eastAsia
+# too, and the document's ascii/hAnsi font is Latin.
+LATIN_FONT = "Calibri"
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0002fa1f]+")
 ORIGINAL_STYLE = "原文引文"  # the English under a Chinese line: smaller, grey, indented
 ORIGINAL_PT = 9
 
@@ -46,11 +52,38 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", _XML_ILLEGAL.sub("", str(text)))
 
 
+def _script_parts(text: str) -> list[tuple[str, bool]]:
+    """`text` cut into (part, is_cjk) pieces, e.g. 「China’s」 -> 「 / China’s / 」."""
+    parts, at = [], 0
+    for m in _CJK.finditer(text):
+        if m.start() > at:
+            parts.append((text[at:m.start()], False))
+        parts.append((m.group(), True))
+        at = m.end()
+    if at < len(text):
+        parts.append((text[at:], False))
+    return parts or [("", False)]
+
+
+def _latin_fonts(props) -> None:
+    """Every font slot of a run's properties set to the Latin font (see LATIN_FONT)."""
+    fonts = props.find(qn("w:rFonts"))
+    if fonts is None:  # schema order: rFonts comes right after an rStyle
+        fonts = OxmlElement("w:rFonts")
+        props.insert(1 if props.find(qn("w:rStyle")) is not None else 0, fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), LATIN_FONT)
+
+
 def _run(p: Paragraph, text: str, bold: bool = False, highlight: bool = False):
-    run = p.add_run(clean(text))
-    run.bold = bold
-    if highlight:
-        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    """Add `text` as runs, one per script (Latin parts in the Latin font); returns the last."""
+    for part, cjk in _script_parts(clean(text)):
+        run = p.add_run(part)
+        run.bold = bold
+        if highlight:
+            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+        if not cjk and part.strip():
+            _latin_fonts(run._r.get_or_add_rPr())
     return run
 
 
@@ -78,6 +111,8 @@ def _hyperlink(p: Paragraph, url: str, text: str) -> None:
     underline = OxmlElement("w:u")
     underline.set(qn("w:val"), "single")
     props.append(underline)
+    if not _CJK.search(text):
+        _latin_fonts(props)
     run.append(props)
     t = OxmlElement("w:t")
     t.text = clean(text)
@@ -96,6 +131,8 @@ def _set_fonts(doc) -> None:
         fonts = OxmlElement("w:rFonts")
         props.append(fonts)
     fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
+    for slot in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(slot), LATIN_FONT)
     original = doc.styles.add_style(ORIGINAL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
     original.base_style = style
     original.font.size = Pt(ORIGINAL_PT)

@@ -144,3 +144,25 @@ def test_docx_drops_characters_word_cannot_hold(tmp_path):
     d = with_zh(Draft(**{**d.__dict__, "summary": (bad,)}))
     doc = open_docx(str(write_docx(d, tmp_path / "x.docx")))
     assert any("Control characters from a page" in p.text for p in doc.paragraphs)
+
+
+def test_docx_latin_text_carries_a_latin_font_so_apostrophes_are_not_full_width(tmp_path):
+    from docx.oxml.ns import qn
+
+    from commentary.word import EAST_ASIAN_FONT, LATIN_FONT
+
+    d = english_draft()
+    curly = Statement("China’s exporters face “reciprocal” duties.", ("d1",), quote=True)
+    d = with_zh(Draft(**{**d.__dict__, "summary": (curly,)}))
+    doc = open_docx(str(write_docx(d, tmp_path / "x.docx")))
+    normal = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert normal.get(qn("w:ascii")) == normal.get(qn("w:hAnsi")) == LATIN_FONT
+    assert normal.get(qn("w:eastAsia")) == EAST_ASIAN_FONT
+    runs = [r for p in doc.paragraphs for r in p.runs if "’" in r.text]
+    assert runs and any("China’s" in r.text for r in runs)
+    for run in runs:  # no CJK character shares the run, and every slot names the Latin font
+        fonts = run._r.rPr.find(qn("w:rFonts"))
+        assert {fonts.get(qn(s)) for s in ("w:ascii", "w:hAnsi", "w:eastAsia")} == {LATIN_FONT}
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in run.text)
+    quoted = next(p for p in doc.paragraphs if "China’s" in p.text and "「" in p.text)
+    assert "「China’s" in quoted.text  # the text itself is unchanged by the split
