@@ -30,6 +30,7 @@ from commentary.records import (
     Statement,
     TimelineEvent,
     WatchItem,
+    zh_from_json,
 )
 from commentary.word import EAST_ASIAN_FONT, clean, write_docx
 from radar.errors import RadarError
@@ -85,6 +86,7 @@ def draft_from_row(row: DraftRow) -> Draft:
         notes=tuple(c.get("notes") or ()),
         draft_id=row.draft_id, version=row.version,
         exposure_sources=tuple(c.get("exposure_sources") or ()),
+        zh=zh_from_json(c),
     )
 
 

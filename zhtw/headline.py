@@ -16,13 +16,15 @@ from zhtw.records import CardDoc, Slot, SlotValue
 _ACTIONS = (
     (re.compile(r"\b(eliminat\w*|clos(?:e|es|ed|ing)|end(?:s|ed|ing)?|terminat\w*)\b", re.I),
      "取消"),
-    (re.compile(r"\b(paus\w*|suspend\w*|delay\w*)\b", re.I), "暫緩"),
+    (re.compile(r"\b(suspend\w*)\b", re.I), "暫停"),
+    (re.compile(r"\b(paus\w*|delay\w*)\b", re.I), "暫緩"),
     (re.compile(r"\b(revok\w*|rescind\w*|repeal\w*)\b", re.I), "撤銷"),
     (re.compile(r"\b(increas\w*|rais(?:e|es|ed|ing))\b", re.I), "調升"),
     (re.compile(r"\b(reduc\w*|lower\w*|cut(?:s|ting)?)\b", re.I), "調降"),
     (re.compile(r"\b(extend\w*|extension)\b", re.I), "延長"),
     (re.compile(r"\b(impos\w*|levy\w*|regulating imports)\b", re.I), "課徵"),
-    (re.compile(r"\b(proceed\w*|implement\w*|appl(?:y|ies|ied|ying))\b", re.I), "實施"),
+    # not "apply": "… as Applied to Low-Value Imports" names what an order changes, not an act
+    (re.compile(r"\b(proceed\w*|implement\w*)\b", re.I), "實施"),
     (re.compile(r"\b(adjust\w*)\b", re.I), "調整"),
     (re.compile(r"\b(amend\w*|modif\w*)\b", re.I), "修正"),
     (re.compile(r"\b(initiat\w*|investigat\w*)\b", re.I), "展開調查"),

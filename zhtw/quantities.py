@@ -60,7 +60,7 @@ ZH_ISO = re.compile(r"(?<!\d)(?P<year>\d{4})[-/](?P<mon>\d{1,2})[-/](?P<day>\d{1
 _ZH_PERCENT_WORD = re.compile(rf"百分之(?P<num>{_ZH_NUM}|[{_ZH_NUMERAL}]+)")
 _ZH_NUMBER = re.compile(
     rf"(?<![A-Za-z0-9.數幾上])(?P<cur>US\$|\$|NT\$)?\s?(?P<num>{_ZH_NUM}|[{_ZH_NUMERAL}]{{2,}})"
-    r"(?P<scale>[十百千萬億兆]{1,2})?\s*"
+    r"(?:\s?(?P<scale>[十百千萬億兆]{1,2}))?\s*"
     r"(?P<unit>%|％|個百分點|美元|美金|歐元|英鎊|日圓|日元|人民幣|新臺幣|新台幣)?"
 )
 _CUR_ZH = {"$": "USD", "US$": "USD", "美元": "USD", "美金": "USD", "歐元": "EUR", "英鎊": "GBP",
