@@ -31,7 +31,14 @@ from nlp.relevance_eval import (  # noqa: E402
     snapshot_index,
     story_scores,
 )
-from nlp.relevance_train import best_threshold, metrics, model_json, train, write_model  # noqa: E402
+from nlp.relevance_train import (  # noqa: E402
+    best_threshold,
+    cv_probabilities,
+    metrics,
+    model_json,
+    train,
+    write_model,
+)
 from nlp.topics import load_taxonomy  # noqa: E402
 from radar.settings import load_settings  # noqa: E402
 
@@ -92,6 +99,16 @@ def main() -> None:
         for method in ("rules", "classifier", "blend"):
             res = score_documents(docs, rules, model, method)
             print(_line(method, labels, [r.score for r in res], floor))
+            if split == "dev" and method != "rules" and model is not None:
+                # in-sample figures flatter a fitted model: out-of-fold ones are the fair view
+                p = cv_probabilities(np.asarray(vectors[idx]), np.array(labels),
+                                     float(model.provenance.get("C", 1.0)))
+                t = float(model.provenance.get("threshold_before_shift", 0.5))
+                shifted = [1 / (1 + ((1 - q) / max(q, 1e-9)) * (t / (1 - t))) for q in p]
+                rule = [r.score for r in score_documents(docs, rules, None, "rules")]
+                cv = shifted if method == "classifier" else [(a + b) / 2 for a, b in
+                                                             zip(shifted, rule, strict=True)]
+                print(_line(f"{method} (5-fold CV)", labels, cv, floor))
             if args.show_errors:
                 for i, r in zip(idx, res, strict=True):
                     if (r.score >= floor) != bool(rows[i].label):

@@ -31,7 +31,7 @@ from nlp.topics import Taxonomy, compile_taxonomy, term_counts
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "relevance-rules-v1"
+RULES_VERSION = "relevance-rules-v2"
 MODEL_FILE = "relevance_model.json"
 LEAD_CHARS = 2000
 METHODS = ("rules", "classifier", "blend")
@@ -43,7 +43,7 @@ METHODS = ("rules", "classifier", "blend")
 _ROUTINE_TITLE = (
     ("information collection", r"information collections?|paperwork reduction|proposed collection"
      r"|comment request|forms? submitted for (?:omb|office of management)|submission for omb"),
-    ("meeting", r"\bmeetings?\b|advisory (?:committee|board|panel|council)\b|sunshine act"
+    ("meeting", r"\bmeetings?\b|advisory (?:committee|board|panel|council)s?\b|sunshine act"
      r"|\bhearings?\b|public (?:workshop|webinar)|listening session|tribal consultation"),
     ("securities filing", r"self-regulatory organizations?|investment advisers?|investment company"
      r" act|deregistration|exemptive relief|\bfund\b.*\b(?:l\.?p\.?|llc|inc\.?)\s*$"
@@ -51,7 +51,8 @@ _ROUTINE_TITLE = (
     ("licence or permit", r"surrender of license|license no\.|\bfile no\.|early site permit"
      r"|\bpermits?\b|licensing board|\bexemptions? (?:from|for)\b"
      r"|request for extension of export commencement|commercial export licenses"
-     r"|petition for (?:waiver|modification)|final debarment"),
+     r"|petition for (?:waiver|modification)|final debarment|coastwise trade|\blease\b"
+     r"|accreditation and approval|gauger|importer of controlled|manufacturer of controlled"),
     ("environment or wildlife", r"endangered|marine mammals?|fisheries|fishery|scallops?|salmon"
      r"|air (?:quality )?(?:plan|implementation plan)|implementation plans?|superfund|cercla"
      r"|environmental impact statement|wildlife|inventory completion|repatriation|pesticide"),
@@ -72,7 +73,12 @@ _ROUTINE_LEAD = {
     "information collection": r"paperwork reduction act",
     # FERC "tariffs" are utility rate schedules, not customs duties
     "energy-regulatory filing": r"federal energy regulatory commission|\bFERC\b",
+    # NRC notices are plant licensing; only checked for agency documents (a presidential
+    # order on nuclear policy names the NRC in its lead and is news)
+    "nuclear licensing": r"nuclear regulatory commission",
 }
+# A hearing in an antidumping investigation is a step of a trade remedy, not a meeting.
+_OVERRIDABLE = frozenset({"meeting"})
 
 # On-mission patterns: trade remedies and trade measures are the desk's daily bread; a match
 # lifts the score to at least 0.85 unless the notice is routine. (kind, any case, exact case):
@@ -80,9 +86,12 @@ _ROUTINE_LEAD = {
 _MISSION = (
     ("trade remedy", r"antidumping|anti-dumping|countervailing|less[- ]than[- ]fair[- ]value"
      r"|sunset reviews?|five-year reviews?|section 337|exclusion order|scope rulings?"
-     r"|circumvention|covered merchandise|safeguard", ""),
+     r"|circumvention|covered merchandise|safeguard (?:measures?|dut\w+|provisions|trigger)"
+     r"|international trade commission", ""),
     ("trade measure", r"\btariffs?\b|additional duties|duties on|reciprocal|de minimis"
-     r"|section 232|section 301|adjusting imports|trade (?:agreement|deal|polic\w+|deficits?|action)"
+     # "section 301 of title 3" is the President's delegation statute, not the Trade Act
+     r"|section 232|section 301(?! of title 3)|adjusting imports"
+     r"|trade (?:agreement|deal|polic\w+|deficits?|action)"
      r"|free trade|trade representative|trade practices", r"\bUSTR\b"),
     ("export control", r"entity list|export controls?|export administration regulations"
      r"|outbound investment|foreign adversar\w+", r"\bCFIUS\b"),
@@ -90,10 +99,8 @@ _MISSION = (
      r"|critical minerals?|rare earths?|supply chains?|manufacturing|investment accelerator",
      r"\bAI\b"),
 )
-# "trade" in a title is trade policy, except for these agencies and phrases (in a lead it is
-# too common a word to count).
-_TRADE_TITLE = re.compile(
-    r"(?<!federal )(?<!tax and )\btrade\b(?!-? ?(?:commission|zones?|bureau|secrets?|marks?))", re.I)
+# Title-only cues: too common in a lead ("duties" of an office) to count there.
+_TITLE_ONLY = re.compile(r"\bduties\b|\bimports? of\b", re.I)
 # Taxonomy topics weighed for the evidence part; peripheral ones (priority 3) count less.
 _PRIORITY_WEIGHT = {1: 1.0, 2: 0.7, 3: 0.4}
 
@@ -175,11 +182,15 @@ class RuleScorer:
         alt = "|".join(re.escape(w) for w in words)
         object.__setattr__(self, "_watch", re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.I) if words else None)
 
-    def routine_kind(self, title: str, lead: str) -> str | None:
-        """The routine-notice kind the title (or, for some kinds, the lead) shows, or None."""
+    def routine_kind(self, title: str, lead: str, presidential: bool = False) -> str | None:
+        """The routine-notice kind the title (or, for agency documents, the lead) shows."""
         for kind, pat in self._routine:
             if pat.search(title):
+                if kind in _OVERRIDABLE and self.mission_kind(title) == "trade remedy":
+                    return None
                 return kind
+        if presidential:
+            return None
         for kind, pat in self._routine_lead:
             if pat.search(lead[:400]):
                 return kind
@@ -211,17 +222,23 @@ class RuleScorer:
         """Score one document with the rules."""
         title = " ".join(doc.title.split())
         lead = clean_text(doc.text[: LEAD_CHARS * 2])[:LEAD_CHARS]
-        routine = self.routine_kind(title, lead)
+        routine = self.routine_kind(title, lead, doc.presidential)
         if routine is not None:
             return Relevance(doc.doc_id, 0.1, "rules", self.version, f"routine: {routine}")
-        mission = self.mission_kind(title) or self.mission_kind(lead[:600])
-        if mission is None and _TRADE_TITLE.search(title):
-            mission = "trade (title)"
         ev, topic = self.evidence(title, lead)
         score = ev
         reason = f"topic: {topic}" if topic else "no topic evidence"
-        if mission is not None:
-            score, reason = max(score, 0.85), f"mission: {mission}"
+        in_title = self.mission_kind(title) or ("trade measure" if _TITLE_ONLY.search(title) else None)
+        in_lead = None if in_title else self.mission_kind(lead[:600])
+        if in_title is not None:
+            score, reason = max(score, 0.85), f"mission: {in_title}"
+        elif in_lead is not None and not doc.presidential:
+            # an agency abstract says what the notice does in its first sentences
+            score, reason = max(score, 0.75), f"mission (lead): {in_lead}"
+        elif in_lead is not None:
+            # White House pages mention tariffs in passing (polls, prices, round-ups): a lead
+            # match is evidence, the title decides
+            score, reason = max(score, 0.3), f"mission (lead): {in_lead}"
         if self._watch is not None and self._watch.search(title):
             score += 0.1
         if doc.presidential and score > 0.2:

@@ -18,7 +18,7 @@ import numpy as np
 
 from nlp.relevance import MODEL_FILE, RelevanceModel
 
-MODEL_VERSION = "relevance-lr-v1"
+MODEL_VERSION = "relevance-lr-v2"
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,7 @@ def train(
         "labels": f"tests/dev/relevance.jsonl split=dev n={len(y)} positives={int(y.sum())} "
                   f"sha256(id\\tlabel rows)={digest}",
         "trainer": f"scikit-learn {sk_version} LogisticRegression(C={c}, class_weight=balanced)",
+        "C": c,
         "threshold_before_shift": round(t, 4),
         "numpy": md.version("numpy"),
     }

@@ -9,6 +9,10 @@ same-day notices must not sit on both sides), the demo day and its eve are force
 
 prints one block per document (id, date, source, title, the first 400 characters of the
 text) for the labeller to read. ``--ids`` prints ids only.
+
+Round 2 (``--round 2``): the first held-out half was spent on reporting rules v1 (it became
+tuning data for v2), so a second held-out set is drawn, seeded, from publication days that
+round 1 never touched (no same-day sibling of a tuned-on notice can leak in).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ FOCUS = ("2025-03", "2025-04")
 FORCED_DEV_DAYS = ("2025-04-02", "2025-04-03")
 # (source, in FOCUS months?) -> how many to draw
 QUOTA = {("fr", True): 190, ("wh", True): 50, ("fr", False): 130, ("wh", False): 70}
+SEED_2 = 152
+QUOTA_2 = {"fr": 150, "wh": 70}
 
 
 def _rows(name: str) -> list[dict]:
@@ -74,13 +80,29 @@ def draw() -> list[dict]:
     return [{**r, "split": split_of(r["published"][:10])} for r in rows]
 
 
+def draw_round2() -> list[dict]:
+    """The second held-out draw: seeded quotas over the days round 1 did not sample."""
+    used = {r["published"][:10] for r in draw()}
+    rng = random.Random(SEED_2)
+    pool = sorted((r for r in population() if r["published"][:10] not in used),
+                  key=lambda r: r["id"])
+    picked = []
+    for source, n in QUOTA_2.items():
+        group = [r for r in pool if r["source"] == source]
+        picked.extend(rng.sample(group, min(n, len(group))))
+    rows = sorted(picked, key=lambda r: (r["published"][:10], r["id"]))
+    return [{**r, "split": "heldout"} for r in rows]
+
+
 def main() -> None:
     """Print the review listing (or ids) of one split."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--split", choices=("dev", "heldout", "all"), default="all")
     ap.add_argument("--ids", action="store_true")
+    ap.add_argument("--round", type=int, choices=(1, 2), default=1)
     args = ap.parse_args()
-    for i, r in enumerate(x for x in draw() if args.split in ("all", x["split"])):
+    rows = draw() if args.round == 1 else draw_round2()
+    for i, r in enumerate(x for x in rows if args.split in ("all", x["split"])):
         if args.ids:
             print(r["id"])
             continue
