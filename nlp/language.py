@@ -1,7 +1,9 @@
 """Language identification that also works on short titles (py3langid + script counts).
 
 CJK is decided by script (kana -> ja, hangul -> ko, Han only -> zh) because n-gram models
-are unreliable on a dozen characters. Latin-script text goes to py3langid restricted to the
+are unreliable on a dozen characters. Chinese is further told apart as Traditional (zh-Hant:
+Taiwan, Hong Kong) or Simplified (zh-Hans: the Mainland) by which characters OpenCC would
+convert, since neither py3langid nor lingua distinguishes the two (docs/performance.md). Latin-script text goes to py3langid restricted to the
 languages our sources publish in; a long text that the unrestricted model confidently puts
 outside that set (e.g. Portuguese, Russian) is reported with its own code and
 ``supported=False`` so the caller can record "no model for this language".
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -30,7 +33,13 @@ class LanguageGuess:
     code: str  # ISO 639-1, or "und"
     confidence: float
     supported: bool
-    method: str  # script | langid | empty
+    method: str  # script | langid | prior | empty
+    script: str | None = None  # "Hant" | "Hans" for Chinese when the characters say which
+
+    @property
+    def tag(self) -> str:
+        """The code with the script when known: "zh-Hant", "zh-Hans", "en"."""
+        return f"{self.code}-{self.script}" if self.script else self.code
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,44 @@ def script_counts(text: str) -> dict[str, int]:
     return counts
 
 
+@lru_cache(maxsize=1)
+def _opencc() -> tuple | None:
+    """OpenCC's Traditional->Simplified and Simplified->Traditional converters (None without
+    the opencc package: the script is then left unknown)."""
+    try:
+        import opencc
+    except ImportError:
+        return None
+    return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+
+
+def chinese_script(text: str) -> str | None:
+    """"Hant" or "Hans" for Chinese text, or None when its characters do not say.
+
+    A character that t2s changes is written only in Traditional (國, 與, 灣); one that s2t
+    changes is Simplified or, for some (台, 后, 里, 面), used in both. So any
+    Traditional-only character against no more Simplified-looking ones is Hant.
+    """
+    converters = _opencc()
+    han = sorted({ch for ch in text if script_counts(ch)["han"]})
+    if converters is None or not han:
+        return None
+    t2s, s2t = converters
+    joined = "\n".join(han)  # one character per line: no phrase rules, one result per character
+    to_simp, to_trad = t2s.convert(joined).split("\n"), s2t.convert(joined).split("\n")
+    if len(to_simp) != len(han) or len(to_trad) != len(han):
+        return None
+    changed = {ch for ch, a in zip(han, to_simp, strict=True) if a != ch}
+    simp = {ch for ch, b in zip(han, to_trad, strict=True) if b != ch}
+    trad = sum(text.count(ch) for ch in changed)
+    simplified = sum(text.count(ch) for ch in simp)
+    if trad and trad >= simplified:
+        return "Hant"
+    if simplified > trad:
+        return "Hans"
+    return None
+
+
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text[: _MAX_CHARS * 2])
     return " ".join(_MARKUP.sub(" ", text).split())[:_MAX_CHARS]
@@ -113,7 +160,8 @@ def detect_language(
         else:
             code = "zh"
         conf = min(1.0, cjk / letters + 0.2)
-        return LanguageGuess(code, round(conf, 4), code in identifiers.languages, "script")
+        return LanguageGuess(code, round(conf, 4), code in identifiers.languages, "script",
+                             chinese_script(clean) if code == "zh" else None)
     if counts["other"] / letters >= 0.5:
         code, conf = identifiers.full.classify(clean)
         return LanguageGuess(code, round(conf, 4), code in identifiers.languages, "langid")

@@ -52,3 +52,16 @@ def test_script_counts_separates_kana_hangul_han():
     counts = script_counts("半導体とAI 반도체")
     assert counts["kana"] == 1 and counts["hangul"] == 3 and counts["han"] == 3
     assert counts["latin"] == 2
+
+
+@pytest.mark.parametrize(("text", "tag"), [
+    ("美國對台灣半導體課徵關稅", "zh-Hant"),  # 台 is written in both: 國, 對, 灣 decide
+    ("經濟部公布半導體出口管制新措施", "zh-Hant"),
+    ("美国对台湾半导体征收关税", "zh-Hans"),
+    ("商务部公告2025年第18号 关于对原产于美国的进口商品加征关税", "zh-Hans"),
+    ("中日合作", "zh"),  # nothing tells the two scripts apart
+    ("経済産業省、半導体支援策を発表", "ja"),
+    ("Adjusting Imports of Steel into the United States", "en"),
+])
+def test_chinese_script_is_told_when_the_characters_say(ids, text, tag):
+    assert detect_language(text, ids).tag == tag
