@@ -9,6 +9,7 @@ pages) is remembered in the counts so the crawl flow can retry the source.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from crawlers.feeds import FeedEntry, poll_feed
 from crawlers.fetch import Fetcher
 from crawlers.registry import Source
 from radar.errors import BadInputError, RadarError, SourceDeadlineError, TransientError
+from radar.pause_points import pause_point
 from store import documents as db
 from store.records import Document, FetchRecord, ItemError, RawPage
 
@@ -99,6 +101,7 @@ def fetch_page(con, fetcher: Fetcher, source: Source, url: str, window: CrawlWin
         doc = page_document(source, url, result.body, result.headers.get("content-type"),
                             raw_hash, window, title, when, offset)
         store_doc(con, counts, source, doc, modified)
+        pause_point("crawl-page-stored")  # kill tests stop a feed crawl between two pages
         return doc
     except SourceDeadlineError:
         raise  # ends the source's run (recorded by the crawl), not just this page
@@ -119,10 +122,16 @@ def crawl_feed(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_i
         except RadarError as exc:
             fail(con, run_id, counts, source, url, exc, entry=True)
             continue
-        record(con, run_id, poll.fetch.record, None if poll.fetch.not_modified else poll.fetch.raw_page())
         if poll.fetch.not_modified:
+            record(con, run_id, poll.fetch.record, None)
             counts.add(source.id, "not_modified")
             continue
+        # The feed's bytes are kept at once, its validators (ETag, Last-Modified) only once
+        # every entry was handled: a crawl killed or cut at its deadline between two entries
+        # would otherwise get a 304 next run and never fetch the entries it did not reach.
+        validated = poll.fetch.record
+        record(con, run_id, replace(validated, etag=None, last_modified=None),
+               poll.fetch.raw_page())
         if poll.error:
             db.record_error(con, run_id, ItemError("crawl:feed", url, poll.error))
             counts.add(source.id, "feed_error")
@@ -132,6 +141,7 @@ def crawl_feed(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_i
                 continue
             if needs_fetch(known, entry.url, entry.updated_at):
                 _crawl_entry(con, fetcher, source, entry, window, run_id, counts)
+        db.confirm_validators(con, run_id, validated)
 
 
 def _crawl_entry(con, fetcher: Fetcher, source: Source, entry: FeedEntry, window: CrawlWindow,

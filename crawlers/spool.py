@@ -29,6 +29,7 @@ from crawlers.extract import parse_when
 from crawlers.registry import Registry, Source
 from crawlers.spider import clean_known_files, run_spider
 from radar.errors import BadInputError, RadarError, TransientError
+from radar.pause_points import pause_point
 from radar.settings import Settings
 from store import documents as db
 from store.records import FetchRecord, ItemError, RawPage
@@ -62,10 +63,13 @@ def crawl_spider(con, settings: Settings, registry: Registry, source: Source,
                  window: CrawlWindow, run_id: str, counts: CrawlCounts) -> None:
     """Run the listing or sitemap spider in a subprocess and ingest its spool.
 
-    A crashed run's spools are ingested first, and its leftover ``.known`` files removed.
+    A crashed run's spools are ingested first (after the lines it committed), and its
+    leftover ``.known`` files removed.
     """
     spool_dir = Path(settings.spool_dir)
     clean_known_files(spool_dir, settings.crawl, settings.db_path)
+    # progress rows of spools that are gone (a kill right after the file was removed)
+    db.forget_spools_except(con, {p.name for p in spool_dir.glob("*.spool.jsonl")})
     resumed: set[str] = set()
     for leftover in spool_files(spool_dir, source.id):
         resumed |= unfinished_pages(leftover)
@@ -125,10 +129,13 @@ def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: s
         _quarantine(con, run_id, path, source, counts, [(0, f"unreadable spool: {exc}")])
         return
     state, bad = _EntryState(), []
+    # lines a killed run already committed are not written again (their fetches and errors
+    # would be recorded twice), only read for what they say about the source
+    done = db.spool_lines_ingested(con, path.name)
     try:
         for start in range(0, len(lines), BATCH):
-            _ingest_batch(con, run_id, source, lines[start:start + BATCH], window, counts,
-                          state, bad)
+            _ingest_batch(con, run_id, source, (path.name, done), lines[start:start + BATCH],
+                          window, counts, state, bad)
     except TransientError:
         raise
     except Exception as exc:
@@ -144,16 +151,26 @@ def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: s
         _quarantine(con, run_id, path, source, counts, bad)
     else:
         path.unlink()
+    db.forget_spool(con, path.name)  # after the file went: a kill in between leaves only a row
 
 
-def _ingest_batch(con, run_id: str, source: Source, batch: list, window: CrawlWindow,
-                  counts: CrawlCounts, state: _EntryState, bad: list) -> None:
+def _ingest_batch(con, run_id: str, source: Source, progress: tuple[str, int], batch: list,
+                  window: CrawlWindow, counts: CrawlCounts, state: _EntryState,
+                  bad: list) -> None:
+    """Ingest a batch of lines in one transaction, which also records them as ingested.
+
+    Args:
+        progress: the spool's file name and how many of its lines were already ingested.
+    """
+    spool, done = progress
     saved = copy.deepcopy((counts.__dict__, state.__dict__, bad))
     con.execute("BEGIN TRANSACTION")
     try:
         for n, line, last in batch:
-            _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad)
+            _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad, done)
+        db.mark_spool_ingested(con, spool, batch[-1][0])
         con.execute("COMMIT")
+        pause_point("spool-batch-committed")  # kill tests stop an ingest between two batches
         return
     except duckdb.Error as exc:
         _rollback(con, exc)
@@ -167,7 +184,8 @@ def _ingest_batch(con, run_id: str, source: Source, batch: list, window: CrawlWi
     for n, line, last in batch:
         con.execute("BEGIN TRANSACTION")
         try:
-            _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad)
+            _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad, done)
+            db.mark_spool_ingested(con, spool, n)
             con.execute("COMMIT")
         except duckdb.Error as exc:
             _rollback(con, exc)
@@ -186,12 +204,16 @@ def _rollback(con, exc: duckdb.Error | None) -> None:
         raise clear from exc
 
 
-def _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad) -> None:
+def _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad,
+                    done: int = 0) -> None:
     try:
         item = _parse(line)
     except SpoolLineError as exc:
         if not last:  # a cut last line is a kill's: its page is fetched again next run
             bad.append((n, str(exc)))
+        return
+    if n <= done:  # in the store already (a killed run committed it)
+        _note_source_state(source, item, counts, state)
         return
     _ingest_item(con, run_id, source, item, window, counts, state)
 
@@ -232,23 +254,32 @@ def _ingest_item(con, run_id: str, source: Source, item: dict, window: CrawlWind
                  counts: CrawlCounts, state: _EntryState) -> None:
     if item["type"] == "fetch":
         _ingest_fetch(con, run_id, source, item, counts)
-        if item.get("kind") == "entry":
-            if item.get("error"):
-                state.failed = state.failed or item
-            else:
-                state.ok = True
     elif item["type"] == "error":
         reason = str(item["reason"])
         db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], reason))
-        if item.get("kind") == "layout":
-            counts.add(source.id, "layout_error")
-            counts.notes.setdefault(source.id, reason)
-        else:  # one bad item (an unusable link, a page a callback could not process)
+        if item.get("kind") != "layout":  # one bad item (an unusable link, a failed callback)
             counts.add(source.id, "error")
-            if item.get("kind") == "entry":
-                counts.fail_source(source.id, BadInputError(reason))
     elif item["type"] == "page":
         _ingest_page(con, run_id, source, item, window, counts)
+    _note_source_state(source, item, counts, state)
+
+
+def _note_source_state(source: Source, item: dict, counts: CrawlCounts,
+                       state: _EntryState) -> None:
+    """What a line says about the source as a whole: its entry pages fetched or failed, its
+    layout changed (read again for lines a killed run committed, so the source's outcome is
+    the same)."""
+    kind = item.get("kind")
+    if item["type"] == "fetch" and kind == "entry":
+        if item.get("error"):
+            state.failed = state.failed or item
+        else:
+            state.ok = True
+    elif item["type"] == "error" and kind == "layout":
+        counts.add(source.id, "layout_error")
+        counts.notes.setdefault(source.id, str(item["reason"]))
+    elif item["type"] == "error" and kind == "entry":
+        counts.fail_source(source.id, BadInputError(str(item["reason"])))
 
 
 def _ingest_fetch(con, run_id: str, source: Source, item: dict, counts: CrawlCounts) -> None:

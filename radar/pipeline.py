@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from radar.pause_points import pause_point
 from radar.settings import Settings
 from store.db import opened
 
@@ -105,6 +106,7 @@ def run_digest(settings: Settings, date: str | None = None, profile: str | None 
         try:
             digest = build_digest(con, backend, taxonomy, settings, day, profile, lang,
                                   generator=generator)
+            pause_point("digest-stored")  # kill tests stop a digest stored but not delivered
             report = deliver(con, digest.id, settings)
         except Exception as exc:
             finish_run(con, run_id, {}, f"{type(exc).__name__}: {exc}")

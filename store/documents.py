@@ -45,6 +45,45 @@ def record_fetch(con: duckdb.DuckDBPyConnection, run_id: str | None, rec: FetchR
     )
 
 
+def confirm_validators(con: duckdb.DuckDBPyConnection, run_id: str | None,
+                       rec: FetchRecord) -> None:
+    """Give a fetch recorded without them its ETag and Last-Modified, for the next
+    conditional GET (see `crawlers.collect.crawl_feed`: only once the feed was handled)."""
+    con.execute(
+        "UPDATE fetches SET etag = ?, last_modified = ? WHERE run_id IS NOT DISTINCT FROM ? "
+        "AND url = ? AND requested_at = ?",
+        [rec.etag, rec.last_modified, run_id, rec.url, rec.requested_at],
+    )
+
+
+def spool_lines_ingested(con: duckdb.DuckDBPyConnection, spool: str) -> int:
+    """How many lines of a spool (by file name) are in the store already (0: none)."""
+    row = con.execute("SELECT lines FROM spool_progress WHERE spool = ?", [spool]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def mark_spool_ingested(con: duckdb.DuckDBPyConnection, spool: str, lines: int) -> None:
+    """Record that lines 1..`lines` of a spool are ingested; call inside the batch's
+    transaction, so the mark and the rows commit together."""
+    con.execute(
+        "INSERT INTO spool_progress VALUES (?, ?, ?) ON CONFLICT (spool) DO UPDATE SET "
+        "lines = excluded.lines, updated_at = excluded.updated_at",
+        [spool, lines, now_utc()],
+    )
+
+
+def forget_spool(con: duckdb.DuckDBPyConnection, spool: str) -> None:
+    """Drop a spool's progress once it is fully ingested or quarantined."""
+    con.execute("DELETE FROM spool_progress WHERE spool = ?", [spool])
+
+
+def forget_spools_except(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
+    """Drop the progress of every spool not among `present` (the files still in the spool
+    folder): a run killed between removing a spool and forgetting it left the row."""
+    con.execute("DELETE FROM spool_progress WHERE NOT list_contains(?::TEXT[], spool)",
+                [sorted(present)])
+
+
 def save_raw(con: duckdb.DuckDBPyConnection, page: RawPage) -> str:
     """Keep response bytes (zlib) keyed by content hash; returns the hash. Idempotent."""
     con.execute(

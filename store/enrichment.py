@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 import duckdb
 import numpy as np
 
+from radar.pause_points import pause_point
+
 # Fixed statements per table (bulk rows arrive as a newline-delimited JSON temp file: binding
 # many Python parameters is slow in DuckDB's Python client).
 _BULK = {
@@ -380,6 +382,7 @@ def save_stories(
             )
         for ev in events:
             con.execute("INSERT INTO story_events VALUES (?, ?, ?, ?, ?)", list(ev))
+        pause_point("stories-written-uncommitted")  # kill tests stop clustering mid-transaction
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -40,6 +40,7 @@ from pathlib import Path
 import duckdb
 
 from radar.errors import TransientError
+from radar.pause_points import pause_point
 from store.db import open_duckdb
 from store.write_errors import write_error
 
@@ -293,6 +294,7 @@ def publish_locked(db_path: Path) -> Path:
             shutil.copyfile(wal, Path(f"{tmp}.wal"))
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        pause_point("read-copy-written")  # kill tests stop a publish before its rename
         _check_copy(tmp)
         final = folder / name
         os.replace(tmp, final)
