@@ -1,7 +1,8 @@
 """zh-TW sentence translation: how well the faithfulness check catches injected errors, how
 often it rejects correct translations, and the time per sentence of each backend that runs here.
 
-    python benchmarks/translation.py [--sentences 8] [--max-new-tokens 64] [--no-models]
+    python benchmarks/translation.py [--sentences 8] [--max-new-tokens 64] [--torch-threads 1]
+                                     [--no-models]
 
 Check figures: tests/dev/translations.jsonl (real snapshot sentences with hand-written zh-TW
 references; split "dev" was used while writing the check, "heldout" was translated after it
@@ -73,7 +74,7 @@ def time_backend(label: str, settings: TranslateSettings, sentences: list[str]) 
             reasons[key] = reasons.get(key, 0) + 1
     print(f"  {label:42s} load+first {load_s:6.1f} s | per sentence median "
           f"{statistics.median(times):6.2f} s, max {max(times):6.2f} s | passed {ok}/"
-          f"{len(results)} | {reasons}")
+          f"{len(results)} | {reasons}", flush=True)
 
 
 def main() -> None:
@@ -82,8 +83,15 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--no-models", action="store_true", help="check figures only")
+    parser.add_argument("--torch-threads", type=int, default=0,
+                        help="torch intra-op threads (0 = torch's default); 1 is steadier on a "
+                             "busy machine")
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if args.torch_threads:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     t0 = time.perf_counter()
     for split in ("dev", "heldout"):
         print_evaluation(split, evaluate(load_references(DEV_SET, split)))
