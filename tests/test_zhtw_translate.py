@@ -197,3 +197,12 @@ def test_seq2seq_unknown_target_language_is_a_config_error():
 
     with pytest.raises(ConfigError, match="zho_Hant"):
         Seq2SeqEngine(Path("/unused"), "t", tgt_lang="zho_Hant")._language(_word_tokenizer([]))
+
+
+def test_a_quotation_keeps_its_quotes_and_a_wrapped_answer_loses_them():
+    quote = "“I don’t believe tariffs raise prices.”"
+    canned = {quote: "「我不認為關稅會推高物價。」", PAIRS[0][0]: "Translation: “" + PAIRS[0][1] + "”"}
+    with serve_chat(canned=canned) as server:
+        results = translate_sentences(load_translator(_openai(server, "reference")),
+                                      [quote, PAIRS[0][0]])
+    assert [(r.ok, r.text) for r in results] == [(True, canned[quote]), (True, PAIRS[0][1])]

@@ -132,10 +132,13 @@ def garbage(source: str, raw: str, max_length_ratio: float) -> str | None:
     return None
 
 
-def _clean(raw: str) -> str:
-    """The translation line: first line with Chinese, label and quotes stripped."""
+def _clean(source: str, raw: str) -> str:
+    """The translation line: first line with Chinese, its label stripped, and the quotes a
+    model wraps an answer in (kept when the source itself is a quotation)."""
+    quoted = source.lstrip()[:1] in "\"“'‘"
     for line in raw.strip().splitlines():
-        line = _LABEL.sub("", line).strip().strip(_QUOTES)
+        line = _LABEL.sub("", line).strip()
+        line = line if quoted else line.strip(_QUOTES)
         if _CJK.search(line):
             return line
     return raw.strip()
@@ -161,7 +164,7 @@ def translate_one(translator: Translator, sentence: str) -> Translation:
     bad = garbage(sentence, raw, translator.max_length_ratio)
     if bad:
         return Translation(sentence, None, False, bad, translator.label, 0)
-    zh = translator.convert(_clean(raw))
+    zh = translator.convert(_clean(sentence, raw))
     zh, fixes = repair_terms(sentence, zh, translator.lexicon)
     result = check_translation(sentence, zh, translator.lexicon)
     if not result.ok:
