@@ -146,6 +146,23 @@ def load_backend(settings: NlpSettings) -> EmbeddingBackend:
         return loaders[other]()
 
 
+def load_query_encoder(settings: NlpSettings) -> EmbeddingBackend:
+    """A backend for encoding a few queries, quick to load: MiniLM in NumPy (the same vectors
+    and name as `load_minilm`, without importing torch), else `load_backend`'s.
+
+    Raises:
+        ConfigError: as `load_backend`.
+    """
+    if settings.embedding_backend == "minilm":
+        from nlp.query_encoder import load_numpy_minilm
+
+        try:
+            return load_numpy_minilm()
+        except ConfigError as exc:
+            log.warning("quick query encoder unavailable (%s); loading the full model", exc)
+    return load_backend(settings)
+
+
 def embedding_input(title: str, text: str, max_chars: int = 1000) -> str:
     """Title, then the lead of the text, as one string (for callers that embed one text)."""
     lead = " ".join(text[: max_chars * 2].split())[:max_chars].strip()

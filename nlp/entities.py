@@ -13,12 +13,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import spacy
 import yaml
-from spacy.language import Language
 
 from radar.errors import ConfigError
+
+if TYPE_CHECKING:  # spaCy (and the torch it imports) loads only with a pipeline: the gazetteer
+    from spacy.language import Language  # alone serves quick query expansion (radar search)
 
 GAZETTEER_FILE = "gazetteer.yaml"
 _SECTION_KIND = {
@@ -174,6 +176,8 @@ def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
         ConfigError: the model package is not installed.
     """
     try:
+        import spacy
+
         nlp = spacy.load(
             model_name,
             exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter", "morphologizer"],

@@ -203,59 +203,8 @@ def comment(
     typer.echo(str(result.docx_path))
 
 
-@app.command()
-def search(
-    query: Annotated[str, typer.Argument(help="Search text (English or zh-TW).")],
-    since: Annotated[str | None, typer.Option(help="Earliest date YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Latest date YYYY-MM-DD.")] = None,
-    country: Annotated[list[str] | None, typer.Option("--country", help="Source country (repeatable).")] = None,
-    source: Annotated[list[str] | None, typer.Option("--source", help="Source id (repeatable).")] = None,
-    topic: Annotated[list[str] | None, typer.Option("--topic", help="Topic id (repeatable).")] = None,
-    story: Annotated[str | None, typer.Option("--story", help="Within one story.")] = None,
-    limit: Annotated[int, typer.Option(help="Documents to list.")] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Hybrid search (BM25 + embeddings) over documents and stories.
-
-    Example: radar search "de minimis" --since 2025-01-01 --topic trade
-    """
-    _env_defaults()
-    from commentary.run import run_search
-    from radar.settings import load_settings
-
-    try:
-        result = run_search(load_settings(), query, since=since, until=until,
-                            countries=tuple(country or ()), sources=tuple(source or ()),
-                            topics=tuple(topic or ()), story_id=story, limit=limit)
-    except RadarError as exc:
-        _fail(exc)
-    if as_json:
-        typer.echo(json.dumps({
-            "query": result.query, "methods": list(result.methods),
-            "stories": [{"id": s.story_id, "title": s.title, "score": round(s.score, 5),
-                         "documents": list(s.doc_ids)} for s in result.stories],
-            "documents": [{"id": h.doc_id, "title": h.title, "url": h.url, "source": h.source_id,
-                           "published_at": h.published_at.isoformat() if h.published_at else None,
-                           "story_id": h.story_id, "score": round(h.score, 5)}
-                          for h in result.docs]}, ensure_ascii=False))
-        return
-    if not result.docs:
-        console.print(f"no documents match {query!r}")
-        raise typer.Exit(code=1)
-    stories = Table("story", "title", "matching docs", title="stories")
-    for s in result.stories:
-        stories.add_row(s.story_id, s.title[:90], str(len(s.doc_ids)))
-    docs = Table("date", "source", "title", "story", title=f"documents ({'+'.join(result.methods)})")
-    for h in result.docs:
-        docs.add_row(h.published_at.date().isoformat() if h.published_at else "", h.source_id,
-                     h.title[:90], h.story_id or "")
-    out = Console(width=200)
-    out.print(stories)
-    out.print(docs)
-
-
 # operator and UI commands register themselves on the same app
-from radar import cli_ops  # noqa: E402,F401
+from radar import cli_ops, cli_search  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry

