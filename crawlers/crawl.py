@@ -1,7 +1,7 @@
 """One crawl run: every selected source by kind -> fetches, raw pages and documents in the store.
 
-Each source's outcome (ok, failed, layout, skipped) is recorded in `source_runs` for source
-health; a source's failure never stops the run.
+Each source's outcome (ok, failed, layout, blocked, ended, skipped) is recorded in `source_runs` for
+source health; a source's failure never stops the run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,14 @@ from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.fetch import Fetcher, retry_wait
 from crawlers.registry import Registry, Source
 from crawlers.spool import crawl_spider
-from radar.errors import BadInputError, DeadlineError, SourceDeadlineError, TransientError
+from radar.errors import (
+    BadInputError,
+    BlockedError,
+    DeadlineError,
+    FeedEndedError,
+    SourceDeadlineError,
+    TransientError,
+)
 from radar.settings import CrawlSettings, Settings
 from store import documents as db
 
@@ -53,8 +60,15 @@ def _crawl_source(con, settings: Settings, registry: Registry, source: Source,
 
 def _source_status(counts: CrawlCounts, source_id: str) -> tuple[str, str | None]:
     c = counts.by_source.get(source_id, {})
-    if source_id in counts.failures:
-        return "failed", str(counts.failures[source_id])
+    failure = counts.failures.get(source_id)
+    # a refusal (robots.txt, a bot wall) and a retired feed are states of the source, shown
+    # as such in source health from the first run on, not as "failed" runs to count
+    if isinstance(failure, BlockedError):
+        return "blocked", str(failure)
+    if isinstance(failure, FeedEndedError):
+        return "ended", str(failure)
+    if failure is not None:
+        return "failed", str(failure)
     if c.get("layout_error"):
         return "layout", f"{c['layout_error']} page(s) with zero items: {counts.notes.get(source_id, '')}"
     return "ok", None

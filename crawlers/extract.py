@@ -236,13 +236,21 @@ def _fallback_text(tree: lxml.html.HtmlElement) -> str:
 
 
 def _title(tree: lxml.html.HtmlElement) -> str:
-    """og:title, else the first h1, else <title> without a trailing site name."""
+    """og:title, else the first h1, else <title> without a trailing site name.
+
+    An og:title that is the page's ``<meta name="title">`` plus a site name (Government Site
+    Builder pages: "... - BMBF") gives the meta title: the suffix is known to be the site's.
+    """
     for xp in ("//meta[@property='og:title']/@content", "//h1//text()", "//title/text()"):
         found = [t.strip() for t in tree.xpath(xp) if t and t.strip()]
         if found:
             title = " ".join(found) if xp.startswith("//h1") else found[0]
             if xp == "//title/text()":
                 title = _SITE_SUFFIX.split(title)[0]
+            elif xp.startswith("//meta"):
+                bare = " ".join(tree.xpath("//meta[@name='title']/@content")[:1]).strip()
+                if bare and title.startswith(bare) and _SITE_SUFFIX.match(title[len(bare):]):
+                    title = bare
             return " ".join(title.split())
     return ""
 

@@ -12,10 +12,15 @@ from crawlers.canonical import canonical_url
 from crawlers.extract import parse_when, plausible
 from crawlers.fetch import Fetcher, FetchResult
 from crawlers.registry import Source
-from radar.errors import BadInputError
+from radar.errors import BadInputError, FeedEndedError
 
 _OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})$")  # a trailing UTC offset, +HH:MM or +HHMM
 _CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,12}|[0-9]{1,12});")
+# GOV.UK's retired finders answer one entry with this title (alphagov/finder-frontend,
+# app/views/finders/show-redirect.atom.builder), often with no link: read as entries, it
+# would be a feed that is quietly empty forever.
+_FEED_ENDED = re.compile(r"^\s*this feed has ended\b", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -77,8 +82,23 @@ def _entry_date(entry: dict, tz: str) -> tuple[datetime | None, str | None]:
     return None, None
 
 
+def ended_notice(entries: list) -> str | None:
+    """Why a feed whose every entry is a "This feed has ended" notice is retired, else None."""
+    if not entries or not all(_FEED_ENDED.match(e.get("title") or "") for e in entries):
+        return None
+    said = " ".join(_TAGS.sub(" ", entries[0].get("summary") or "").split())[:200]
+    link = entries[0].get("link")
+    return ("the publisher retired this feed ('This feed has ended')"
+            + (f": {said}" if said else "") + (f" (see {link})" if link else ""))
+
+
 def parse_feed(body: bytes, source: Source) -> tuple[list[FeedEntry], str | None]:
-    """Parse feed bytes; returns (entries, error). Raises BadInputError when nothing is a feed."""
+    """Parse feed bytes; returns (entries, error).
+
+    Raises:
+        BadInputError: nothing in the bytes is a feed.
+        FeedEndedError: the feed's only entries say it has ended (a retired GOV.UK finder).
+    """
     if not body.strip():
         raise BadInputError("empty body")
     try:
@@ -90,6 +110,9 @@ def parse_feed(body: bytes, source: Source) -> tuple[list[FeedEntry], str | None
         error = f"malformed feed: {type(parsed.bozo_exception).__name__}: {parsed.bozo_exception}"
     if not parsed.entries and (parsed.bozo or not parsed.version):
         raise BadInputError(error or "not a feed (no RSS/Atom root)")
+    ended = ended_notice(parsed.entries)
+    if ended:
+        raise FeedEndedError(ended)
     entries, unusable = [], []
     for e in parsed.entries:
         link = e.get("link") or ""

@@ -13,6 +13,7 @@ import httpx
 
 from radar.errors import (
     BadInputError,
+    BlockedError,
     DeadlineError,
     NotAllowedError,
     SourceDeadlineError,
@@ -172,7 +173,8 @@ class Fetcher:
         A response that takes longer than `deadline_s` in all is cut and not retried.
 
         Raises:
-            NotAllowedError: host not allowed or robots.txt disallows.
+            NotAllowedError: host not allowed.
+            BlockedError: robots.txt disallows, or a WAF challenge answered instead of the page.
             DeadlineError: the response took longer than `deadline_s`.
             SourceDeadlineError: the source's run reached `deadline_at`.
             TransientError: timeout, connection error, 429/5xx after the retries.
@@ -230,7 +232,7 @@ class Fetcher:
             if self.settings.obey_robots and not self._robots_for(current).can_fetch(
                 self.settings.user_agent, current
             ):
-                raise NotAllowedError(f"robots.txt disallows {current}")
+                raise BlockedError(f"robots.txt disallows {current}")
             self._wait_turn(urlsplit(current).hostname or "")
             headers = {}
             if etag:
@@ -272,6 +274,9 @@ class Fetcher:
                 n_bytes=len(body),
                 duration_ms=int((time.monotonic() - t0) * 1000),
             )
+            challenge = waf_challenge(resp_headers)
+            if challenge:  # 202/405 with a bot wall's script is no page, nor a server error
+                raise BlockedError(f"HTTP {status} from {current}: {challenge}")
             if status in TRANSIENT_STATUS:
                 raise TransientError(
                     f"HTTP {status} from {current}",
@@ -302,6 +307,17 @@ class Fetcher:
         except httpx.DecodingError as exc:
             raise BadInputError(f"undecodable content-encoding: {exc}") from exc
         return b"".join(chunks)
+
+
+def waf_challenge(headers: dict[str, str]) -> str | None:
+    """What bot wall answered instead of the page, or None.
+
+    AWS WAF answers a Challenge action with HTTP 202 and a CAPTCHA action with HTTP 405, both
+    with ``x-amzn-waf-action`` (docs.aws.amazon.com/waf/latest/APIReference/API_ChallengeAction.html);
+    EUR-Lex answers crawlers so. The header is the evidence, not the status: a 202 is a 2xx.
+    """
+    action = next((v for k, v in headers.items() if k.lower() == "x-amzn-waf-action"), None)
+    return f"AWS WAF {action.strip() or 'action'} (x-amzn-waf-action)" if action is not None else None
 
 
 def _check_url(url: str) -> None:

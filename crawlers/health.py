@@ -27,7 +27,7 @@ class SourceHealth:
     consecutive_failures: int
     items_per_day: float
     usual_interval_h: float | None  # median gap between the source's items
-    flags: tuple[str, ...]  # stale | failing | layout | never-crawled
+    flags: tuple[str, ...]  # stale | failing | layout | blocked | ended | unavailable | never-crawled
     note: str = ""
 
 
@@ -46,7 +46,10 @@ def source_health(con: duckdb.DuckDBPyConnection, source: Source, crawl: CrawlSe
 
     A source is *stale* when its newest item is older than `stale_factor` x its usual gap
     between items; *failing* after `failing_after` consecutive failed runs; *layout* when its
-    last run found a listing page with zero items (the page's layout changed).
+    last run found a listing page with zero items (the page's layout changed); *blocked* when
+    its last run was refused (robots.txt, a WAF challenge); *ended* when its feed says it was
+    retired; *unavailable* when the registry knows it cannot be crawled (`Source.unavailable`)
+    and no run has shown otherwise.
     """
     now = now or datetime.now(UTC)
     facts = db.source_activity(con, source.id, now - timedelta(days=WINDOW_DAYS))
@@ -62,10 +65,15 @@ def source_health(con: duckdb.DuckDBPyConnection, source: Source, crawl: CrawlSe
     flags, note = [], ""
     if not runs:
         flags.append("never-crawled")
-    if runs and runs[0][0] == "layout":
-        flags.append("layout")
+    last = runs[0][0] if runs else None
+    if last in ("layout", "blocked", "ended"):
+        flags.append(last)
         note = runs[0][1] or ""
-    if failures >= crawl.failing_after:
+    if source.unavailable and last != "ok":
+        flags.append("unavailable")
+        note = note or source.unavailable
+    # a refused or retired source is in a state, said by its own flag, not a run of bad luck
+    if failures >= crawl.failing_after and last not in ("blocked", "ended"):
         flags.append("failing")
         note = note or (runs[0][1] or "")
     if gap is not None and last_pub is not None and now - last_pub > crawl.stale_factor * gap:

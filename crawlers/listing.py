@@ -8,11 +8,12 @@ reported as a layout change (the source is flagged, never silently empty).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 
 from crawlers.canonical import canonical_url
 from crawlers.extract import parse_when
@@ -20,7 +21,14 @@ from crawlers.registry import Source
 from crawlers.spider import MirrorRouteMiddleware, SpoolSpider, run_spider
 from radar.settings import CrawlSettings
 
-__all__ = ["ListingSpider", "MirrorRouteMiddleware", "readable", "run_listing"]
+__all__ = ["ListingSpider", "MirrorRouteMiddleware", "readable", "run_listing", "stub_target"]
+
+# MOFCOM lists some articles at a stub that sends the browser on by script, or that wraps the
+# article in an iframe; the stub itself holds no text worth storing.
+_JS_REDIRECT = re.compile(
+    r"""(?:window\.|document\.|top\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"""
+    r"""|location\.replace\(\s*["']([^"']+)["']""")
+_STUB_MAX_TEXT = 300  # characters of visible text below which a page is only a wrapper
 
 
 def readable(response: Response) -> Response:
@@ -32,6 +40,25 @@ def readable(response: Response) -> Response:
     except (UnicodeError, LookupError):
         return response.replace(encoding="utf-8")
     return response
+
+
+def stub_target(response: Response) -> str | None:
+    """Where a script-redirect or iframe-wrapper page sends the reader, or None.
+
+    Only a page with almost no visible text of its own counts, so an article that merely
+    embeds a video or runs analytics is kept as it is.
+    """
+    body = response.css("body")
+    text = " ".join(body.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]")
+                    .getall()).split()
+    if len(" ".join(text)) > _STUB_MAX_TEXT:
+        return None
+    for script in response.css("script::text").getall():
+        m = _JS_REDIRECT.search(script)
+        if m:
+            return m.group(1) or m.group(2)
+    frame = response.css("iframe::attr(src)").get()
+    return frame.strip() if frame and frame.strip() else None
 
 
 def _attr(nodes, name: str) -> str | None:
@@ -94,13 +121,39 @@ class ListingSpider(SpoolSpider):
                 return
             yield request
 
+    def parse_article(self, response: Response, listing_title: str = "",  # noqa: D102
+                      listing_date: str | None = None, modified: str | None = None,
+                      listed_url: str | None = None):
+        page = readable(response) if isinstance(response, TextResponse) else None
+        target = stub_target(page) if page is not None and not listed_url else None  # one hop
+        if target is None:
+            super().parse_article(response, listing_title, listing_date, modified, listed_url)
+            return
+        self._write(self._fetch_line(response, "article"))
+        try:
+            request = page.follow(target, callback=self.parse_article, errback=self.on_error,
+                                      cb_kwargs={"listing_title": listing_title,
+                                                 "listing_date": listing_date,
+                                                 "modified": modified, "listed_url": response.url})
+        except ValueError as exc:
+            self.record_bad_url(response, target, exc)
+            return
+        yield request
+
     def _card_date(self, item) -> datetime | None:
-        """A card's date (its <time datetime>, else the date node's text), if any."""
+        """A card's date (its <time datetime>, else the date node's text), if any.
+
+        A date selector ending in ``::text`` reads those text nodes only (trade.gov: the
+        "4/2/25" before the link, in the same <li> as the title).
+        """
         sel = self.source.selectors
         if not sel.date:
             return None
         node = item.css(sel.date)
-        raw = _attr(node, "datetime") or " ".join(node.css("::text").getall())
+        if sel.date.rstrip().endswith("::text"):
+            raw = " ".join(t.strip() for t in node.getall() if t.strip())
+        else:
+            raw = _attr(node, "datetime") or " ".join(node.css("::text").getall())
         parsed = parse_when(raw, self.source.timezone)
         return parsed[0] if parsed else None
 

@@ -20,6 +20,11 @@ from pydantic import (
 from radar.errors import ConfigError
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.yaml")
+# How a source's URL and page shape are known, strongest first (the `verified:` field):
+#   recorded: <file>     a recorded real response is in the project (tests/fixtures, demo/snapshot)
+#   documented: <where>  the publisher, a maintained public crawler or the issue notes say so
+#   unverified: <why>    written from memory or public hearsay, not checked from this machine
+VERIFIED_KINDS = ("recorded", "documented", "unverified")
 
 
 class Selectors(BaseModel):
@@ -59,6 +64,10 @@ class Source(BaseModel):
     max_pages: int = Field(default=50, ge=1)
     enabled: bool = True
     verified: str
+    # Known to be uncrawlable (robots.txt disallows us, a retired feed): the crawl still checks
+    # each run, politely, and source health says "unavailable" with this reason until a run
+    # succeeds; never a silent empty source.
+    unavailable: str | None = Field(default=None, min_length=1)
 
     @field_validator("url", "urls")
     @classmethod
@@ -87,9 +96,15 @@ class Source(BaseModel):
     @field_validator("verified")
     @classmethod
     def _verified_kind(cls, value: str) -> str:
-        if value.split(":")[0].strip() not in ("recorded", "documentation", "unverified"):
-            raise ValueError("verified must start with recorded / documentation / unverified")
+        kind, _, why = value.partition(":")
+        if kind.strip() not in VERIFIED_KINDS or not why.strip():
+            raise ValueError("verified must be '<recorded|documented|unverified>: <where or why>'")
         return value
+
+    def verification(self) -> tuple[str, str]:
+        """(how the source is known: recorded | documented | unverified, where or why)."""
+        kind, _, why = self.verified.partition(":")
+        return kind.strip(), why.strip()
 
     def start_urls(self) -> list[str]:
         """The URL plus any extra URLs."""

@@ -21,10 +21,11 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
 from crawlers.extract import decode_html
-from crawlers.fetch import parse_retry_after, route
+from crawlers.fetch import parse_retry_after, route, waf_challenge
 from crawlers.registry import Source
 from radar.errors import SourceDeadlineError, TransientError
 from radar.settings import CrawlSettings
@@ -56,19 +57,39 @@ class MirrorRouteMiddleware:
         return cls(crawler.settings.getdict("RADAR_HOST_MAP"))
 
     def process_request(self, request, spider=None):  # noqa: D102
-        if "radar_real_url" in request.meta:
-            return None
+        if request.meta.get("radar_routed_url") == request.url:
+            return None  # routed already (a retry of the routed request keeps its URL)
         target = route(request.url, self.host_map)
         if target == request.url:
             return None
         # robots.txt and offsite were already checked on the real URL
-        meta = {**request.meta, "radar_real_url": request.url, "dont_obey_robotstxt": True,
-                "allow_offsite": True}
+        meta = {**request.meta, "radar_real_url": request.url, "radar_routed_url": target,
+                "dont_obey_robotstxt": True, "allow_offsite": True}
         return request.replace(url=target, meta=meta, dont_filter=True)
 
     def process_response(self, request, response, spider=None):  # noqa: D102
         real = request.meta.get("radar_real_url")
-        return response.replace(url=real) if real else response
+        if real and request.meta.get("radar_routed_url") == request.url:
+            return response.replace(url=real)
+        return response
+
+
+class MirrorRedirectMiddleware:
+    """Makes a redirect followed on the mirror pass robots.txt and offsite checks again.
+
+    A redirect copies the routed request's meta (no robots.txt, offsite allowed) onto the
+    request for the Location's real URL; sitting before robots.txt (100), this drops that meta
+    so the new URL is checked like any other, then routed by `MirrorRouteMiddleware`.
+    """
+
+    KEYS = ("radar_real_url", "radar_routed_url", "dont_obey_robotstxt", "allow_offsite")
+
+    def process_request(self, request, spider=None):  # noqa: D102
+        routed = request.meta.get("radar_routed_url")
+        if routed is None or routed == request.url:
+            return None
+        meta = {k: v for k, v in request.meta.items() if k not in self.KEYS}
+        return request.replace(meta=meta)
 
 
 class CharsetMiddleware:
@@ -88,6 +109,39 @@ class CharsetMiddleware:
             _, codec = decode_html(response.body, content_type)
             return response.replace(encoding=codec.replace("-replace", ""))
         return response
+
+
+class WafBlocked(IgnoreRequest):
+    """A bot wall's challenge answered instead of the page (see `crawlers.fetch.waf_challenge`)."""
+
+    def __init__(self, response: Response, challenge: str):
+        super().__init__(f"HTTP {response.status}: {challenge}")
+        self.response = response
+
+
+class WafChallengeMiddleware:
+    """Turns a WAF challenge (HTTP 202/405 with ``x-amzn-waf-action``) into an error for the
+    request's errback: a 202 is a 2xx, and its script page would otherwise be read as a
+    listing with zero items ("layout changed") or stored as an article.
+
+    Sits before retries (550) on the way back: a challenge is not retried.
+    """
+
+    def process_response(self, request, response, spider=None):  # noqa: D102
+        headers = {k.decode("latin-1"): b",".join(v).decode("latin-1")
+                   for k, v in response.headers.items()}
+        challenge = waf_challenge(headers)
+        if challenge:
+            raise WafBlocked(response, challenge)
+        return response
+
+
+def is_refusal(failure) -> bool:
+    """Whether a failed request was refused by the site: robots.txt (Scrapy's robots
+    middleware raises IgnoreRequest "Forbidden by robots.txt") or a WAF challenge."""
+    exc = failure.value
+    return isinstance(exc, WafBlocked) or (
+        isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc))
 
 
 class RetryAfterMiddleware(RetryMiddleware):
@@ -173,15 +227,23 @@ class SpoolSpider(scrapy.Spider):
             "n_bytes": len(response.body),
         }
 
-    def parse_article(self, response: Response, listing_title: str = "",  # noqa: D102
-                      listing_date: str | None = None, modified: str | None = None):
+    def parse_article(self, response: Response, listing_title: str = "",
+                      listing_date: str | None = None, modified: str | None = None,
+                      listed_url: str | None = None):
+        """Spool an article page.
+
+        `listed_url` is the URL the listing gave when the page came from a script redirect or
+        an iframe there (MOFCOM): the document keeps the listed URL, so the next run knows
+        it, and the spool line says where the text was read (`resolved_url`).
+        """
         self.pages_seen += 1
         line = self._fetch_line(response, "article")
         self._write(line)
         self._write({
-            "type": "page", "url": response.url, "fetched_at": line["requested_at"],
+            "type": "page", "url": listed_url or response.url, "fetched_at": line["requested_at"],
             "content_type": line["content_type"], "listing_title": listing_title,
             "listing_date": listing_date, "modified": modified,
+            **({"resolved_url": response.url} if listed_url else {}),
             "body_b64": base64.b64encode(response.body).decode(),
         })
 
@@ -196,13 +258,16 @@ class SpoolSpider(scrapy.Spider):
         if response is not None:
             retry_after = parse_retry_after(
                 response.headers.get("Retry-After", b"").decode("latin-1"))
+        blocked = is_refusal(failure)
         self._write({
             "type": "fetch", "kind": self.entry_kind(request),
             "url": request.meta.get("radar_real_url", request.url),
             "status": getattr(response, "status", None), "retry_after": retry_after,
             "requested_at": datetime.now(UTC).isoformat(),
-            "error": (f"HTTP {response.status} " if response is not None else "")
-            + f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500],
+            "error": (f"blocked: {failure.getErrorMessage()}" if blocked else
+                      (f"HTTP {response.status} " if response is not None else "")
+                      + f"{failure.type.__name__}: {failure.getErrorMessage()}")[:500],
+            **({"blocked": True} if blocked else {}),
         })
 
 
@@ -232,7 +297,9 @@ def scrapy_settings(crawl: CrawlSettings) -> dict:
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "crawlers.spider.RetryAfterMiddleware": 550,
+            "crawlers.spider.WafChallengeMiddleware": 560,
             "crawlers.spider.CharsetMiddleware": 585,
+            "crawlers.spider.MirrorRedirectMiddleware": 50,
             "crawlers.spider.MirrorRouteMiddleware": 950,
         },
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",

@@ -28,7 +28,7 @@ from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.extract import parse_when
 from crawlers.registry import Registry, Source
 from crawlers.spider import clean_known_files, run_spider
-from radar.errors import BadInputError, RadarError, TransientError
+from radar.errors import BadInputError, BlockedError, RadarError, TransientError
 from radar.pause_points import pause_point
 from radar.settings import Settings
 from store import documents as db
@@ -145,8 +145,11 @@ def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: s
                     [*bad, (0, f"ingest stopped: {type(exc).__name__}: {exc}")])
         raise
     if state.failed and not state.ok:
-        counts.fail_source(source.id, TransientError(state.failed["error"],
-                                                     retry_after=state.failed.get("retry_after")))
+        if state.failed.get("blocked"):  # robots.txt or a WAF challenge: not worth a retry
+            counts.fail_source(source.id, BlockedError(state.failed["error"]))
+        else:
+            counts.fail_source(source.id, TransientError(
+                state.failed["error"], retry_after=state.failed.get("retry_after")))
     if bad:
         _quarantine(con, run_id, path, source, counts, bad)
     else:
@@ -290,7 +293,8 @@ def _ingest_fetch(con, run_id: str, source: Source, item: dict, counts: CrawlCou
         last_modified=item.get("last_modified"), content_type=item.get("content_type"),
         n_bytes=item.get("n_bytes") or 0, error=item.get("error")))
     if item.get("error"):
-        kind = "transient" if status is None or status >= 500 or status in (408, 429) else "bad_input"
+        kind = "transient" if not item.get("blocked") and (
+            status is None or status >= 500 or status in (408, 429)) else "bad_input"
         retry_after = item.get("retry_after")
         reason = str(item["error"]) + (f" (Retry-After {retry_after:.0f}s)"
                                        if isinstance(retry_after, int | float) else "")

@@ -127,12 +127,13 @@ def sources_health(
         return t.strftime("%Y-%m-%d %H:%M") if t else "-"
 
     table = Table("source", "kind", "last success", "last new item", "fails", "items/day",
-                  "usual gap h", "flags")
+                  "usual gap h", "flags", "why")
     for h in rows:
+        # the note says why a flagged source is flagged (robots.txt, a WAF, a retired feed)
         table.add_row(h.source_id, h.kind, when(h.last_success), when(h.last_new_item),
                       str(h.consecutive_failures), f"{h.items_per_day:.2f}",
                       f"{h.usual_interval_h:.1f}" if h.usual_interval_h is not None else "-",
-                      ", ".join(h.flags) or "ok")
+                      ", ".join(h.flags) or "ok", h.note[:70] if h.flags else "")
     Console(width=200).print(table)
 
 

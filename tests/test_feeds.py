@@ -135,3 +135,17 @@ def test_bytes_feedparser_chokes_on_are_refused_with_a_reason():
         assert str(exc).strip()
     else:
         assert all(e.url.startswith("https://") for e in entries)
+
+
+def test_a_retired_finder_is_feed_ended_not_an_empty_feed():
+    from radar.errors import FeedEndedError
+
+    # the shape of alphagov/finder-frontend's show-redirect.atom.builder: one entry, no link
+    retired = (b'<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+               b"<title>/search/news-and-communications</title><entry><id>tag:x,2005:ended</id>"
+               b'<title>This feed has ended</title><summary type="html">&lt;p&gt;This feed no '
+               b"longer exists.&lt;/p&gt;</summary></entry></feed>")
+    with pytest.raises(FeedEndedError, match="This feed has ended.*no longer exists"):
+        parse_feed(retired, SOURCE)
+    live = RSS.replace(b"<title>Second</title>", b"<title>This feed has ended? Not this one</title>")
+    assert len(parse_feed(live, SOURCE)[0]) == 2  # one such title among real entries is an entry

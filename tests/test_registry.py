@@ -12,7 +12,7 @@ def test_shipped_registry_is_valid():
     assert {"listing", "api", "feed", "sitemap"} == {s.kind for s in reg.sources}
     assert "www.whitehouse.gov" in reg.allowed_hosts()
     for s in reg.sources:
-        assert s.verified.split(":")[0] in {"recorded", "documentation", "unverified"}
+        assert s.verification()[0] in {"recorded", "documented", "unverified"}
 
 
 @pytest.mark.parametrize("entry,reason", [
@@ -21,6 +21,8 @@ def test_shipped_registry_is_valid():
     ("{id: ok, name: n, publisher: p, country: US, language: en, kind: ftp, url: 'https://x.gov/f', verified: 'unverified: x'}", "kind"),
     ("{id: ok, name: n, publisher: p, country: US, language: en, kind: feed, url: 'javascript:alert(1)', verified: 'unverified: x'}", "url"),
     ("{id: ok, name: n, publisher: p, country: US, language: en, kind: feed, url: 'https://x.gov/f', verified: 'trust me'}", "verified"),
+    ("{id: ok, name: n, publisher: p, country: US, language: en, kind: feed, url: 'https://x.gov/f', verified: 'documented:'}", "verified"),
+    ("{id: ok, name: n, publisher: p, country: US, language: en, kind: feed, url: 'https://x.gov/f', verified: 'unverified: x', unavailable: ''}", "unavailable"),
 ])
 def test_bad_entry_names_file_and_reason(tmp_path, entry, reason):
     path = tmp_path / "sources.yaml"
@@ -71,3 +73,52 @@ def test_listing_without_selectors_and_bad_sitemap_rule_rejected(tmp_path):
                     "verified: 'unverified: x'}\n")
     with pytest.raises(ConfigError, match="sitemap rule"):
         load_registry(path)
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+def test_every_recorded_claim_names_a_file_in_the_project():
+    import re
+
+    reg = load_registry()
+    for s in reg.sources:
+        for path in re.findall(r"recorded: (\S+)", s.verified):
+            assert (ROOT / path).is_file(), (s.id, path)
+
+
+def test_what_issue_14_knows_is_applied():
+    reg = load_registry()
+    ustr = reg.get("ustr-press-releases")
+    assert "/about/policy-offices/" in ustr.url and "about-us" not in ustr.url
+    assert reg.get("ustr-news").url == "https://ustr.gov/rss.xml"
+    assert not any(s.url.endswith("/press-releases/rss.xml") for s in reg.sources)
+    assert reg.get("eurlex-oj-l").url.endswith("display-feed.rss?rssId=222")
+    assert reg.get("eurlex-oj-c").url.endswith("display-feed.rss?rssId=221")
+    assert reg.get("ec-trade-news").url == "https://policy.trade.ec.europa.eu/node/2/rss_en"
+    assert "coo/nist-rss-feeds" in reg.get("nist-news").verified
+    wto = reg.get("wto-news")
+    assert wto.enabled and wto.unavailable and "robots.txt" in wto.unavailable
+    bmftr = reg.get("bmftr-press")
+    assert bmftr.selectors.item == "a.c-teaser" and "c-nav-index__item" in bmftr.selectors.next
+    assert bmftr.selectors.date == "time.c-topline__time"
+    assert {"www.bmbf.de", "www.bmftr.bund.de"} <= bmftr.hosts()
+    for sid in ("mofcom-en-news", "mofcom-zh-announcements"):
+        assert reg.get(sid).selectors.item == ".txtList_01 li"
+
+
+def test_a_source_declared_unavailable_shows_in_health_before_and_after_a_refusal(con, settings):
+    from datetime import UTC, datetime
+
+    from crawlers.health import source_health
+    from store import documents as db
+
+    wto = load_registry().get("wto-news")
+    now = datetime(2025, 4, 3, tzinfo=UTC)
+    h = source_health(con, wto, settings.crawl, now)
+    assert h.flags == ("never-crawled", "unavailable") and "robots.txt" in h.note
+    for i in range(4):  # refused every day: one state, not a growing count of failures
+        db.record_source_run(con, f"r{i}", wto.id, now, "blocked", 0, 0, 1,
+                             "robots.txt disallows https://www.wto.org/library/rss/latest_news_e.xml")
+    h = source_health(con, wto, settings.crawl, now)
+    assert h.flags == ("blocked", "unavailable") and "robots.txt disallows" in h.note

@@ -73,3 +73,5 @@ def test_cli_health_table(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["sources", "health", "--as-of", "2025-04-03T00:00:00Z"])
     assert result.exit_code == 0, result.output
     assert "wh-presidential-actions" in result.output and "never-crawled" in result.output
+    wto = next(line for line in result.output.splitlines() if "wto-news" in line)
+    assert "unavailable" in wto and "robots.txt" in wto  # known before any crawl, with why
