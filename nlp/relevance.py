@@ -31,7 +31,7 @@ from nlp.topics import Taxonomy, compile_taxonomy, term_counts
 
 log = logging.getLogger(__name__)
 
-RULES_VERSION = "relevance-rules-v2"
+RULES_VERSION = "relevance-rules-v2.1"
 MODEL_FILE = "relevance_model.json"
 LEAD_CHARS = 2000
 METHODS = ("rules", "classifier", "blend")
@@ -77,8 +77,10 @@ _ROUTINE_LEAD = {
     # order on nuclear policy names the NRC in its lead and is news)
     "nuclear licensing": r"nuclear regulatory commission",
 }
-# A hearing in an antidumping investigation is a step of a trade remedy, not a meeting.
-_OVERRIDABLE = frozenset({"meeting"})
+# A hearing in an antidumping investigation is a step of a trade remedy, not a meeting; an
+# "exemption for" low-value shipments in a de minimis title is a trade measure, not a licence.
+_OVERRIDABLE = {"meeting": ("trade remedy",),
+                "licence or permit": ("trade remedy", "trade measure", "export control")}
 
 # On-mission patterns: trade remedies and trade measures are the desk's daily bread; a match
 # lifts the score to at least 0.85 unless the notice is routine. (kind, any case, exact case):
@@ -186,7 +188,7 @@ class RuleScorer:
         """The routine-notice kind the title (or, for agency documents, the lead) shows."""
         for kind, pat in self._routine:
             if pat.search(title):
-                if kind in _OVERRIDABLE and self.mission_kind(title) == "trade remedy":
+                if self.mission_kind(title) in _OVERRIDABLE.get(kind, ()):
                     return None
                 return kind
         if presidential:
