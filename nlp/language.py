@@ -85,33 +85,35 @@ def script_counts(text: str) -> dict[str, int]:
 
 @lru_cache(maxsize=1)
 def _opencc() -> tuple | None:
-    """OpenCC's Traditional->Simplified and Simplified->Traditional converters (None without
-    the opencc package: the script is then left unknown)."""
+    """OpenCC's Traditional->Simplified converter and its Simplified->Traditional ones (plain,
+    Taiwan, Hong Kong standards); None without the opencc package (the script stays unknown)."""
     try:
         import opencc
     except ImportError:
         return None
-    return opencc.OpenCC("t2s"), opencc.OpenCC("s2t")
+    return opencc.OpenCC("t2s"), tuple(opencc.OpenCC(c) for c in ("s2t", "s2tw", "s2hk"))
 
 
 def chinese_script(text: str) -> str | None:
     """"Hant" or "Hans" for Chinese text, or None when its characters do not say.
 
-    A character that t2s changes is written only in Traditional (國, 與, 灣); one that s2t
-    changes is Simplified or, for some (台, 后, 里, 面), used in both. So any
-    Traditional-only character against no more Simplified-looking ones is Hant.
+    A character that t2s changes is written only in Traditional (國, 與, 灣). One that every
+    Simplified->Traditional standard changes (plain, Taiwan, Hong Kong) is Simplified (国, 发)
+    or, for a few, also Traditional in some senses (后, 里, 恒 of 恒生); one that the Taiwan or
+    Hong Kong standard keeps (台, 峰, 秘) is no evidence. The side with more characters wins,
+    a tie going to Traditional (the dual-use characters all sit on the Simplified side).
     """
     converters = _opencc()
     han = sorted({ch for ch in text if script_counts(ch)["han"]})
     if converters is None or not han:
         return None
-    t2s, s2t = converters
+    t2s, to_traditional = converters
     joined = "\n".join(han)  # one character per line: no phrase rules, one result per character
-    to_simp, to_trad = t2s.convert(joined).split("\n"), s2t.convert(joined).split("\n")
-    if len(to_simp) != len(han) or len(to_trad) != len(han):
+    outputs = [conv.convert(joined).split("\n") for conv in (t2s, *to_traditional)]
+    if any(len(out) != len(han) for out in outputs):
         return None
-    changed = {ch for ch, a in zip(han, to_simp, strict=True) if a != ch}
-    simp = {ch for ch, b in zip(han, to_trad, strict=True) if b != ch}
+    changed = {ch for ch, a in zip(han, outputs[0], strict=True) if a != ch}
+    simp = {ch for i, ch in enumerate(han) if all(out[i] != ch for out in outputs[1:])}
     trad = sum(text.count(ch) for ch in changed)
     simplified = sum(text.count(ch) for ch in simp)
     if trad and trad >= simplified:
