@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from commentary.generate import OpenAIWriter, TransformersWriter, resolve_model_dir
 from radar.errors import ConfigError
+from radar.settings import TranslateSettings
 
 SYSTEM_PROMPT = (
     "You are a professional translator for a Taiwanese policy think tank. Translate the English "
@@ -140,7 +141,7 @@ class Seq2SeqEngine:
         return tok.decode(out[0], skip_special_tokens=True)
 
 
-def build_engine(settings) -> Engine:
+def build_engine(settings: TranslateSettings) -> Engine:
     """The engine named by ``TranslateSettings`` (backend "transformers" or "openai").
 
     Raises:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from radar.errors import BadInputError, ConfigError, TransientError
+from radar.settings import TranslateSettings
 from zhtw.check import check_translation
 from zhtw.glossary import Lexicon, load_lexicon, repair_terms
 
@@ -80,7 +81,7 @@ class Translator:
         return self._converters[config]
 
 
-def load_translator(settings) -> Translator | None:
+def load_translator(settings: TranslateSettings) -> Translator | None:
     """The translator ``TranslateSettings`` describes; None when ``backend = "none"``.
 
     Nothing is downloaded: a transformers model is loaded (lazily, on first use) from
