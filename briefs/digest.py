@@ -234,8 +234,10 @@ def _coverage(con: duckdb.DuckDBPyConnection, start: datetime, end: datetime) ->
         (h.name, h.last_error or "error") for h in health if h.failures and h.failures == h.fetches
     )
     failed_names = {name for name, _ in failed}
-    silent = tuple(h.name for h in health if h.new_docs == 0 and h.name not in failed_names)
-    return Coverage(failed=failed, silent=silent, total=len(health))
+    never = tuple(h.name for h in health if not h.crawled)
+    silent = tuple(h.name for h in health
+                   if h.crawled and h.new_docs == 0 and h.name not in failed_names)
+    return Coverage(failed=failed, silent=silent, total=len(health), never_crawled=never)
 
 
 def build_digest(

@@ -93,8 +93,9 @@ class Coverage:
     """Which sources failed or were silent in the window."""
 
     failed: tuple[tuple[str, str], ...]
-    silent: tuple[str, ...]
+    silent: tuple[str, ...]  # crawled, but no new document in the window
     total: int
+    never_crawled: tuple[str, ...] = ()  # no run ever tried them (e.g. not served by the mirror)
 
 
 @dataclass(frozen=True)

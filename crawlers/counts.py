@@ -47,3 +47,10 @@ class CrawlWindow:
         if self.replay and published is not None:
             return published
         return datetime.now(UTC)
+
+    def clock(self) -> dict[str, str]:
+        """What the run records about its clock: a replay lives at its `until` instant, and
+        source health judges a replayed store by it (crawlers/health.health_clock)."""
+        if self.replay and self.until is not None:
+            return {"replay_until": self.until.isoformat()}
+        return {}

@@ -119,7 +119,7 @@ def crawl(con: duckdb.DuckDBPyConnection, settings: Settings, registry: Registry
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        db.finish_run(con, run_id, counts.as_dict(), error)
+        db.finish_run(con, run_id, {**counts.as_dict(), **window.clock()}, error)
     return counts
 
 

@@ -101,13 +101,14 @@ def collect(settings: Settings, now: datetime | None = None, failures_hours: flo
     from store.operations import backlog, failed_flow_runs, recent_flow_runs
     from store.snapshot import holder, is_locked, latest_snapshot
 
+    asked = now  # source health is judged at this instant, else at the store's own clock
     now = now or datetime.now(UTC)
     registry = load_registry(settings.sources_file)
     with open_reader(settings) as con:
         runs = recent_flow_runs(con, limit=15)
         failures = failed_flow_runs(con, now - timedelta(hours=failures_hours))
         pending = backlog(con)
-        sources = registry_health(con, registry, settings.crawl, now)
+        sources = registry_health(con, registry, settings.crawl, asked)
         alerts = recent_alerts(con, limit=10)
         running = con.execute("SELECT id, host, pid FROM flow_runs WHERE status = 'running'"
                               ).fetchall()
@@ -202,8 +203,8 @@ def render(report: StatusReport, console, timezone: str) -> None:
                       f"{lag.running} running")
     console.print("backlog: " + ", ".join(f"{k.replace('_', ' ')} {v}"
                                           for k, v in report.backlog.items()))
-    flagged = [h for h in report.sources if h.flags and h.flags != ("never-crawled",)]
-    never = [h.source_id for h in report.sources if h.flags == ("never-crawled",)]
+    flagged = [h for h in report.sources if h.flags and "never-crawled" not in h.flags]
+    never = [h.source_id for h in report.sources if "never-crawled" in h.flags]
     console.print(f"sources: {len(report.sources) - len(flagged) - len(never)} ok, "
                   f"{len(flagged)} flagged, {len(never)} never crawled"
                   + (f" ({', '.join(never[:6])}{', …' if len(never) > 6 else ''})" if never else ""))

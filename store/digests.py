@@ -80,6 +80,7 @@ class SourceHealth:
     failures: int
     last_error: str | None
     new_docs: int
+    crawled: bool = True  # any run ever tried it (not skipped): else "never crawled"
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,8 @@ def previous_window_end(
 def source_health(
     con: duckdb.DuckDBPyConnection, start: datetime, end: datetime
 ) -> list[SourceHealth]:
-    """Fetch attempts, failures and new documents of every registered source in [start, end)."""
+    """Fetch attempts, failures and new documents of every enabled registered source in
+    [start, end), and whether any run ever crawled it."""
     rows = con.execute(
         """
         WITH f AS (
@@ -267,14 +269,19 @@ def source_health(
         d AS (
             SELECT source_id, count(*) AS n FROM documents
             WHERE first_seen_at >= ? AND first_seen_at < ? GROUP BY source_id
-        )
-        SELECT s.id, s.name, coalesce(f.n, 0), coalesce(f.bad, 0), f.last_error, coalesce(d.n, 0)
+        ),
+        r AS (SELECT DISTINCT source_id FROM source_runs WHERE status <> 'skipped')
+        SELECT s.id, s.name, coalesce(f.n, 0), coalesce(f.bad, 0), f.last_error, coalesce(d.n, 0),
+               r.source_id IS NOT NULL OR f.n IS NOT NULL
         FROM sources s LEFT JOIN f ON f.source_id = s.id LEFT JOIN d ON d.source_id = s.id
+        LEFT JOIN r ON r.source_id = s.id
+        WHERE coalesce(TRY_CAST(s.config->>'enabled' AS BOOLEAN), true)  -- a disabled one says nothing
         ORDER BY s.id
         """,
         [start, end, start, end],
     ).fetchall()
-    return [SourceHealth(r[0], r[1], int(r[2]), int(r[3]), r[4], int(r[5])) for r in rows]
+    return [SourceHealth(r[0], r[1], int(r[2]), int(r[3]), r[4], int(r[5]), bool(r[6]))
+            for r in rows]
 
 
 def save_digest(con: duckdb.DuckDBPyConnection, row: DigestRow) -> None:

@@ -246,6 +246,28 @@ def mark_page(con: duckdb.DuckDBPyConnection, canonical_url: str, source_id: str
     )
 
 
+def replay_clock(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The replayed instant of the latest crawl run, when that run replayed time (the demo);
+    None for a live crawl or no crawl yet."""
+    row = con.execute("SELECT counts->>'replay_until' FROM runs WHERE flow = 'crawl' "
+                      "ORDER BY started_at DESC LIMIT 1").fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def last_run_seen(con: duckdb.DuckDBPyConnection, source_id: str) -> int | None:
+    """Items the source's latest (not skipped) run fetched, stored or already known (new,
+    updated, unchanged, not modified); None when it never ran."""
+    row = con.execute(
+        "SELECT r.counts->'sources'->?, s.new_items + s.updated_items FROM source_runs s "
+        "LEFT JOIN runs r ON r.id = s.run_id WHERE s.source_id = ? AND s.status <> 'skipped' "
+        "ORDER BY s.finished_at DESC LIMIT 1", [source_id, source_id]).fetchone()
+    if row is None:
+        return None
+    seen = json.loads(row[0]) if row[0] else {}
+    counted = sum(int(seen.get(k, 0)) for k in ("new", "updated", "unchanged", "not_modified"))
+    return max(counted, int(row[1] or 0))
+
+
 def source_activity(con: duckdb.DuckDBPyConnection, source_id: str, since: datetime,
                     limit: int = 50) -> dict:
     """Raw health facts of one source: runs, last items and recent publication instants."""

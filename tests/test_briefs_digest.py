@@ -190,3 +190,26 @@ def test_a_translation_backend_that_is_down_keeps_the_english_and_counts_it(stor
     html, md = render_html(d), render_markdown(d)
     assert "未通過 " in html and "未通過核對" in md
     assert all(st.headline_zh for st in d.stories)  # the card still gives the Chinese
+
+
+def test_coverage_tells_never_crawled_sources_from_sources_with_no_new_items(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from briefs.digest import _coverage
+    from crawlers.registry import Source
+    from store import documents as db
+    from store.db import connect
+
+    con = connect(tmp_path / "cov.duckdb")
+    try:
+        sources = [Source(id=i, name=i.upper(), publisher="p", country="US", language="en",
+                          kind="feed", url=f"https://{i}.example.gov/feed",
+                          verified="unverified: test") for i in ("quiet", "unmirrored")]
+        db.upsert_sources(con, sources)
+        start = datetime(2025, 4, 2, 23, tzinfo=UTC)
+        db.record_source_run(con, "r1", "quiet", start, "ok", 0, 0, 0)
+        db.record_source_run(con, "r1", "unmirrored", start, "skipped", 0, 0, 0, "not mirrored")
+        cov = _coverage(con, start, start + timedelta(days=1))
+    finally:
+        con.close()
+    assert cov.silent == ("QUIET",) and cov.never_crawled == ("UNMIRRORED",)

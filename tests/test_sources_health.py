@@ -75,3 +75,65 @@ def test_cli_health_table(tmp_path, monkeypatch):
     assert "wh-presidential-actions" in result.output and "never-crawled" in result.output
     wto = next(line for line in result.output.splitlines() if "wto-news" in line)
     assert "unavailable" in wto and "robots.txt" in wto  # known before any crawl, with why
+
+
+def _replayed_crawl(con, until: datetime, counts: dict | None = None) -> str:
+    """A crawl run as the demo's replay records it."""
+    from crawlers.counts import CrawlWindow
+
+    run_id = db.start_run(con, "crawl")
+    window = CrawlWindow(since=until - timedelta(days=30), until=until, replay=True)
+    db.finish_run(con, run_id, {**(counts or {}), **window.clock()})
+    return run_id
+
+
+def test_a_replayed_store_is_judged_at_its_replayed_clock_not_today(con, settings):
+    busy = _source("busy")
+    _docs(con, "busy", [NOW - timedelta(hours=12 * d + 2) for d in range(40)])
+    run_id = _replayed_crawl(con, NOW, {"sources": {"busy": {"new": 40}}})
+    db.record_source_run(con, run_id, "busy", datetime.now(UTC), "ok", 40, 0, 0)
+    (h,) = registry_health(con, Registry(sources=[busy]), settings.crawl)
+    assert h.flags == () and h.items_per_day > 1.0  # was: stale, 0.00 a day
+    today = datetime.now(UTC)
+    assert "stale" in source_health(con, busy, settings.crawl, today).flags  # by today's clock
+
+
+def test_a_live_crawl_is_judged_by_the_wall_clock(con, settings):
+    from crawlers.health import health_clock
+
+    run_id = db.start_run(con, "crawl")
+    db.finish_run(con, run_id, {"sources": {}})
+    assert abs((health_clock(con) - datetime.now(UTC)).total_seconds()) < 60
+    assert health_clock(con, NOW) == NOW
+
+
+def test_a_source_that_brought_nothing_is_not_green_and_one_whose_items_another_stored_says_so(
+        con, settings):
+    agency, idle = _source("fr-agency"), _source("fr-idle")
+    run_id = _replayed_crawl(con, NOW, {"sources": {"fr-agency": {"unchanged": 4}}})
+    for s in (agency, idle):
+        db.record_source_run(con, run_id, s.id, datetime.now(UTC), "ok", 0, 0, 0)
+    rows = {h.source_id: h for h in registry_health(con, Registry(sources=[agency, idle]),
+                                                    settings.crawl)}
+    assert rows["fr-idle"].flags == ("empty",) and rows["fr-idle"].seen_last_run == 0
+    assert rows["fr-agency"].flags == () and rows["fr-agency"].seen_last_run == 4
+    assert "already stored under another source" in rows["fr-agency"].note
+
+
+def test_the_sources_page_labels_its_counts_and_its_clock(con, settings):
+    from types import SimpleNamespace
+
+    from web.i18n import ui_strings
+    from web.render import make_environment
+
+    rows = [SimpleNamespace(source_id=f"s{i}", kind="feed", last_success=None,
+                            last_new_item=None, consecutive_failures=0, items_per_day=0.5,
+                            seen_last_run=3, flags=flags, note="")
+            for i, flags in enumerate([("stale",), ("never-crawled",), ("never-crawled",), ()])]
+    html = make_environment("Asia/Taipei").get_template("sources.html.j2").render(
+        t=ui_strings("zh-TW"), lang="zh-TW", reading="zh", user="u", csrf="c", path="/",
+        nav="sources", rows=rows, names={}, countries={}, clock=NOW, replayed=True,
+        flagged=1, never=2)
+    assert "1 個需注意、1 個正常、2 個尚未抓取（共 4 個來源）" in html
+    assert "判斷時點 2025-04-03 08:00" in html and "重播資料" in html
+    assert "上次抓到件數" in html and "<td class=\"num\">3</td>" in html

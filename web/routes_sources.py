@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from crawlers.health import registry_health
+from crawlers.health import health_clock, registry_health
 from crawlers.registry import load_registry
 from radar.settings import Settings
+from store.documents import replay_clock
 from web.app import check_csrf
 from web.db import reading
 from web.render import page
@@ -17,13 +18,19 @@ router = APIRouter(dependencies=[Depends(check_csrf)])
 
 @router.get("/sources")
 def sources_page(request: Request) -> Response:
-    """Every enabled source's health now (the same figures as `radar sources health`),
-    flagged ones first."""
+    """Every enabled source's health (the same figures as `radar sources health`), flagged
+    ones first and never-crawled ones after them, judged at the store's clock (a replayed
+    store's own instant; see crawlers.health.health_clock)."""
     settings: Settings = request.app.state.settings
     registry = load_registry(settings.sources_file)
     names = {s.id: s.name for s in registry.sources}
     countries = {s.id: s.country for s in registry.sources}
     with reading(settings) as con:
-        rows = registry_health(con, registry, settings.crawl)
-    rows = sorted(rows, key=lambda h: (not h.flags, h.source_id))
-    return page(request, "sources.html.j2", rows=rows, names=names, countries=countries)
+        clock = health_clock(con)
+        rows = registry_health(con, registry, settings.crawl, clock)
+        replayed = replay_clock(con) is not None
+    rows = sorted(rows, key=lambda h: (not h.flags, "never-crawled" in h.flags, h.source_id))
+    never = sum("never-crawled" in h.flags for h in rows)
+    flagged = sum(bool(h.flags) for h in rows) - never
+    return page(request, "sources.html.j2", rows=rows, names=names, countries=countries,
+                clock=clock, replayed=replayed, flagged=flagged, never=never)
