@@ -204,7 +204,7 @@ def comment(
 
 
 # operator and UI commands register themselves on the same app
-from radar import cli_ops, cli_search  # noqa: E402,F401
+from radar import cli_ops, cli_search, doctor  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry
