@@ -29,7 +29,6 @@ from nlp.relevance_eval import (  # noqa: E402
     embed_records,
     load_labelled,
     snapshot_index,
-    story_scores,
 )
 from nlp.relevance_train import (  # noqa: E402
     best_threshold,
@@ -117,15 +116,21 @@ def main() -> None:
     if CARDS.exists():
         cases = card_stories(CARDS, index)
         labels = [c.label for c in cases]
-        print(f"\n[cards_labelled.jsonl: {len(cases)} stories, labelled by someone else; "
-              "no vectors: the classifier needs the store's, so rules only]")
-        scores = story_scores(cases, lambda docs: score_documents(docs, rules, None, "rules"))
-        print(_line("rules (stories)", labels, scores, floor))
-        if args.show_errors:
-            for c, s in zip(cases, scores, strict=True):
-                if (s >= floor) != bool(c.label):
-                    print(f"    {'FP' if s >= floor else 'FN'} {s:.2f} {c.titles[0][:110]}")
-
+        flat = [d for c in cases for d in c.docs]
+        card_vecs = embed_records(flat, backend, settings.nlp.embed_chars,
+                                  settings.nlp.embed_title_weight)
+        by_id = {d["id"]: v for d, v in zip(flat, card_vecs, strict=True)}
+        print(f"\n[cards_labelled.jsonl: {len(cases)} stories labelled by someone else; "
+              "a story scores its best member]")
+        for method in ("rules", "classifier", "blend"):
+            scores = [max(r.score for r in score_documents(
+                [doc_of(d, by_id[d["id"]]) for d in c.docs], rules, model, method))
+                for c in cases]
+            print(_line(f"{method} (stories)", labels, scores, floor))
+            if args.show_errors:
+                for c, sc in zip(cases, scores, strict=True):
+                    if (sc >= floor) != bool(c.label):
+                        print(f"    {'FP' if sc >= floor else 'FN'} {sc:.2f} {c.titles[0][:110]}")
 
 if __name__ == "__main__":
     main()
