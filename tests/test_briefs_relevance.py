@@ -76,6 +76,26 @@ def test_routine_notices_collapse_to_one_line(store, tmp_path):
     assert "<script>" not in html and "<script>" not in md and "&lt;script&gt;" in html
 
 
+def test_web_digest_page_shows_the_collapsed_line(store, tmp_path):
+    from web.i18n import ui_strings
+    from web.render import make_environment
+
+    d = build_digest(store, HashingEncoder(), TAXONOMY, _settings(tmp_path), DAY, "default", "zh-TW")
+    row = load_digest(store, d.id)
+    env = make_environment("Asia/Taipei")
+    html = env.get_template("digest.html.j2").render(
+        t=ui_strings("zh-TW"), lang="zh-TW", reading="zh", user="analyst", csrf="token", path="/",
+        nav="digest", row=row, d=row.content, profile="default", profiles=[("default", "綜合")],
+        day=DAY, archive=[], other_lang=False)
+    assert '<details class="card routine"><summary>另有 3 則例行公告未列入</summary>' in html
+    assert "Electronic Tariff Filings" in html and "<script>alert" not in html
+    old = {k: v for k, v in row.content.items() if k != "routine"}  # a digest stored before
+    assert "routine" not in env.get_template("digest.html.j2").render(
+        t=ui_strings("zh-TW"), lang="zh-TW", reading="zh", user="analyst", csrf="token", path="/",
+        nav="digest", row=row, d=old, profile="default", profiles=[("default", "綜合")],
+        day=DAY, archive=[], other_lang=False).split('id="digest"')[1].split("coverage")[0]
+
+
 def test_english_digest_and_floor_zero_keeps_everything(store, tmp_path):
     d = build_digest(store, HashingEncoder(), TAXONOMY, _settings(tmp_path), DAY, "default", "en")
     assert "3 more routine notices not listed" in load_digest(store, d.id).markdown
