@@ -199,8 +199,7 @@ def story_entry(
         parts=scored.parts,
         watch_hits=scored.watch_hits,
         headline_zh=card.headline,
-        card=card,
-        relevance=relevance,
+        card=card, relevance=relevance,
     )
 
 
@@ -256,12 +255,11 @@ def build_digest(
 ) -> Digest:
     """Build the digest of `day` for an analyst profile and language, and store it.
 
-    Stories with documents first seen in the window are ranked for the profile; those below
-    `relevance_floor` go to one collapsed routine line (briefs/relevance.py), the rest are grouped
-    by their top topic (sections ordered by their best story, "other" last), cut to
-    `per_section` per section and `max_stories` overall, and summarised with citations. The
-    stored row (content JSON, HTML, Markdown and digest_items) replaces any earlier digest with
-    the same date/profile/lang.
+    Stories new in the window are ranked for the profile; those below `relevance_floor` go to
+    one collapsed routine line (briefs/relevance.py), the rest are grouped by top topic
+    ("other" last), cut to `per_section` per section and `max_stories` overall, and summarised
+    with citations. The stored row (content, HTML, Markdown, digest_items) replaces any earlier
+    digest with the same date/profile/lang.
 
     Args:
         con: writable store connection.
