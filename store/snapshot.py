@@ -356,6 +356,7 @@ def _link_stable(target: Path, stable: Path) -> None:
         os.link(target, tmp)
     except OSError:  # no hard links on this file system: a plain copy keeps the name useful
         shutil.copyfile(target, tmp)
+    pause_point("stable-link-made")  # kill tests stop a publish before the stable name moves
     os.replace(tmp, stable)
 
 
