@@ -173,7 +173,8 @@ def crawl_api(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_id
     url = fedreg.search_url(source.params, since, until, base=source.url)
     first = True
     try:
-        for page in fedreg.iter_pages(fetcher, url, source.max_pages):
+        for page in fedreg.iter_pages(fetcher, url, source.max_pages,
+                                      on_cap=lambda _: counts.add(source.id, "capped")):
             first = False
             raw_hash = record(con, run_id, page.fetch.record, page.fetch.raw_page())
             for result in page.results:

@@ -6,6 +6,7 @@ source health; a source's failure never stops the run.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -36,10 +37,24 @@ def is_mirrored(source: Source, crawl_settings: CrawlSettings) -> bool:
     return not crawl_settings.host_map or bool(source.hosts() & set(crawl_settings.host_map))
 
 
+def page_cap(source: Source, window: CrawlWindow, crawl_settings: CrawlSettings) -> int:
+    """The pages a source's run may read: `crawl.max_pages[source]` when set, else its
+    registry max_pages scaled up to the window (max_pages covers `crawl.max_pages_days`; a
+    year's window gets twelve times as many pages as a month's, never fewer than max_pages)."""
+    if source.id in crawl_settings.max_pages:
+        return max(1, crawl_settings.max_pages[source.id])
+    if window.since is None or crawl_settings.max_pages_days <= 0:
+        return source.max_pages
+    end = window.until or datetime.now(UTC)
+    days = (end - window.since).total_seconds() / 86400
+    return max(source.max_pages, math.ceil(source.max_pages * days / crawl_settings.max_pages_days))
+
+
 def _crawl_source(con, settings: Settings, registry: Registry, source: Source,
                   window: CrawlWindow, run_id: str, counts: CrawlCounts) -> None:
     """Crawl one source by kind; past `source_deadline_s` its run ends, recorded as failed
     (what it stored so far is kept, the rest waits for the next run)."""
+    source = source.model_copy(update={"max_pages": page_cap(source, window, settings.crawl)})
     if source.kind in ("listing", "sitemap"):
         crawl_spider(con, settings, registry, source, window, run_id, counts)
         return
@@ -71,6 +86,9 @@ def _source_status(counts: CrawlCounts, source_id: str) -> tuple[str, str | None
         return "failed", str(failure)
     if c.get("layout_error"):
         return "layout", f"{c['layout_error']} page(s) with zero items: {counts.notes.get(source_id, '')}"
+    if c.get("capped"):
+        return "ok", ("stopped at its page cap with pages left: older items in the window were "
+                      "not fetched (raise crawl.max_pages or crawl.max_pages_days)")
     return "ok", None
 
 

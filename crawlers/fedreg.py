@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -67,8 +67,10 @@ def _answer(body: bytes) -> tuple[list, str | None]:
     return results, next_url if isinstance(next_url, str) and next_url else None
 
 
-def iter_pages(fetcher: Fetcher, url: str, max_pages: int) -> Iterator[ApiPage]:
-    """Follow next_page_url from a search URL.
+def iter_pages(fetcher: Fetcher, url: str, max_pages: int,
+               on_cap: Callable[[str], None] | None = None) -> Iterator[ApiPage]:
+    """Follow next_page_url from a search URL, at most `max_pages` pages; `on_cap` is called
+    with the next page's URL when the cap stops it (so a cut run is said, never silent).
 
     Raises:
         BadInputError: an answer that is no API page (see `_answer`); the pages before it
@@ -81,6 +83,8 @@ def iter_pages(fetcher: Fetcher, url: str, max_pages: int) -> Iterator[ApiPage]:
         if not next_url:
             return
         url = next_url
+    if on_cap is not None:
+        on_cap(url)
 
 
 def _object(result: object) -> dict:

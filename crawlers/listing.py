@@ -112,6 +112,8 @@ class ListingSpider(SpoolSpider):
                 continue
             yield request
         next_href = _attr(response.css(sel.next), "href") if sel.next else None
+        if next_href and not reached_old and page >= self.source.max_pages:
+            self.capped = response.urljoin(next_href)  # said in the run's counts, not dropped
         if next_href and not reached_old and page < self.source.max_pages:
             try:
                 request = response.follow(next_href, callback=self.parse_listing,

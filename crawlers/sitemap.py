@@ -59,6 +59,7 @@ class SitemapSpider(SpoolSpider):
 
     def _follow(self, response: Response, url: str) -> scrapy.Request | None:
         if self.sitemaps_seen >= self.source.max_pages:
+            self.capped = url  # said in the run's counts, not dropped
             return None
         try:
             request = scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)

@@ -210,7 +210,8 @@ class SpoolSpider(scrapy.Spider):
                                f"{failure.getErrorMessage()}"[:500]})
 
     def closed(self, reason):  # noqa: D102
-        self._write({"type": "done", "reason": reason, "pages": self.pages_seen})
+        self._write({"type": "done", "reason": reason, "pages": self.pages_seen,
+                     "capped": getattr(self, "capped", None)})
         self.out.close()
 
     def _write(self, obj: dict) -> None:

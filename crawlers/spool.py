@@ -264,6 +264,8 @@ def _ingest_item(con, run_id: str, source: Source, item: dict, window: CrawlWind
             counts.add(source.id, "error")
     elif item["type"] == "page":
         _ingest_page(con, run_id, source, item, window, counts)
+    elif item["type"] == "done" and item.get("capped"):  # stopped at max_pages, pages left
+        counts.add(source.id, "capped")
     _note_source_state(source, item, counts, state)
 
 

@@ -79,8 +79,22 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
             "errors": con.execute("SELECT count(*) FROM item_errors").fetchone()[0],
         }
     result["totals"] = totals
+    result["capped"] = _capped(settings, result.get("crawl") or {}, since, as_of)
     _print_summary(console, date, days, result, time.perf_counter() - t0)
     return result
+
+
+def _capped(settings: Settings, crawled: dict, since: datetime, until: datetime) -> dict[str, int]:
+    """Sources whose run stopped at its page cap with pages left -> that cap (pages)."""
+    from crawlers.counts import CrawlWindow
+    from crawlers.crawl import page_cap
+    from crawlers.registry import load_registry
+
+    registry = load_registry(settings.sources_file)
+    window = CrawlWindow(since=since, until=until, replay=True)
+    return {sid: page_cap(registry.get(sid), window, settings.crawl)
+            for sid, counts in crawled.items()
+            if isinstance(counts, dict) and counts.get("capped")}
 
 
 def _print_summary(console: Console, date: str, days: int, result: dict, wall: float) -> None:
@@ -95,6 +109,11 @@ def _print_summary(console: Console, date: str, days: int, result: dict, wall: f
         table.add_row(f"time: {stage}", f"{secs:.1f} s")
     table.add_row("time: total", f"{wall:.1f} s")
     console.print(table)
+    for sid, pages in result.get("capped", {}).items():  # a cut replay is said, never silent
+        console.print(f"[yellow]warning:[/yellow] {sid} stopped at its cap of {pages} pages with "
+                      "more left: older documents in the window were not fetched (raise "
+                      f"crawl.max_pages.{sid} or crawl.max_pages_days in radar.toml)",
+                      soft_wrap=True)
     for path in result["digest"]:
         console.print(f"wrote {path}")
     comment = result.get("commentary") or {}

@@ -43,6 +43,10 @@ class CrawlSettings(BaseModel):
     listing_timeout_s: float = 1800.0
     deadline_s: float = 120.0  # wall-clock cap of one response (redirects and body included)
     source_deadline_s: float = 1800.0  # wall-clock cap of one source's run within a crawl
+    # A source's max_pages (listing/API pages, sitemaps) is sized for a crawl window of this
+    # many days; a longer window (a backfill, a year's replay) gets proportionally more pages.
+    max_pages_days: float = 30.0
+    max_pages: dict[str, int] = Field(default_factory=dict)  # source id -> pages, over the registry
 
 
 class NlpSettings(BaseModel):
