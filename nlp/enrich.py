@@ -22,6 +22,7 @@ from nlp.entities import (
     Gazetteer,
     build_pipeline,
     entities_from_doc,
+    gazetteer_only,
     load_gazetteer,
     ner_input,
     product_matcher,
@@ -48,9 +49,10 @@ from radar.settings import NlpSettings
 from store import enrichment as db
 
 log = logging.getLogger(__name__)
-# Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer);
+# Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer;
+# enrich-4: longest-name mentions, no junk NER spans, people, capped topic tags);
 # `radar enrich --redo` re-enriches what an older version made.
-PIPELINE_VERSION = "enrich-3"
+PIPELINE_VERSION = "enrich-4"
 STAGE = "enrich"
 
 
@@ -289,7 +291,7 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
     model_of = [models.spacy_name] * len(docs)
     for lang, idx in groups.items():
         nlp, name = models.ner[lang or "en"]
-        with nlp.select_pipes(disable=[] if lang else ["ner"]):
+        with nlp.select_pipes(disable=[] if lang else gazetteer_only(nlp)):
             for i, sdoc in zip(idx, nlp.pipe([ner_texts[i] for i in idx], batch_size=32), strict=True):
                 ents_per_doc[i] = entities_from_doc(sdoc, models.gazetteer)
                 model_of[i] = name
@@ -305,7 +307,8 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
                 "label_zh": e.label_zh, "mentions": e.mentions, "origin": e.origin,
                 "model": model_of[i]})
         for tag in tag_document(s.title, s.text[:20000], ent_ids, models.taxonomy, sims[i],
-                                settings.tag_min_score, models.cues):
+                                settings.tag_min_score, models.cues, settings.tag_max_topics,
+                                settings.tag_max_instruments, settings.tag_min_support):
             tables["tags"].append({"doc_id": doc.id, "kind": tag.kind, "tag": tag.tag,
                                    "score": tag.score, "evidence": tag.evidence, "model": tag_model})
         tables["embeddings"].append({"doc_id": doc.id, "model": models.backend.name,

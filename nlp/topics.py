@@ -201,8 +201,15 @@ def tag_document(
     exemplar_sims: dict[str, float] | None = None,
     min_score: float = 0.5,
     compiled: CompiledTaxonomy | None = None,
+    max_topics: int | None = None,
+    max_instruments: int | None = None,
+    min_support: float = 0.0,
 ) -> list[Tag]:
     """Multi-label topic and instrument tags with scores and evidence.
+
+    A long text touches many topics in passing (the reciprocal-tariff order names
+    pharmaceuticals among its exemptions); a tag needs evidence worth ``min_support`` of its
+    kind's strongest tag, and each kind keeps its ``max_*`` best tags.
 
     Args:
         title: document title.
@@ -212,6 +219,10 @@ def tag_document(
         exemplar_sims: topic id -> max cosine between the document and the topic's exemplars.
         min_score: tags below this score are dropped.
         compiled: ``compile_taxonomy(taxonomy)``, to avoid recompiling per document.
+        max_topics: at most this many topic tags (None: no cap).
+        max_instruments: at most this many policy-instrument tags (None: no cap).
+        min_support: a tag's raw evidence must be at least this share of the strongest tag's
+            of the same kind (0: no minimum).
 
     Returns:
         Tags sorted by kind, then score descending. Score = 1 - exp(-raw / 2).
@@ -223,15 +234,18 @@ def tag_document(
     title_counts = term_counts(title, compiled)
     body_counts = term_counts(text, compiled)
     tags: list[Tag] = []
-    for kind, group in (("topic", taxonomy.topics), ("instrument", taxonomy.instruments)):
+    for kind, group, cap in (("topic", taxonomy.topics, max_topics),
+                             ("instrument", taxonomy.instruments, max_instruments)):
+        scored = [(*score_topic(t, title_counts, body_counts, ids,
+                                sims.get(t.id) if kind == "topic" else None), t) for t in group]
+        strongest = max((raw for raw, _, _ in scored), default=0.0)
         found = []
-        for topic in group:
-            sim = sims.get(topic.id) if kind == "topic" else None
-            raw, evidence = score_topic(topic, title_counts, body_counts, ids, sim)
+        for raw, evidence, topic in scored:
             score = round(1.0 - math.exp(-raw / 2.0), 4)
-            if score >= min_score:
+            if score >= min_score and raw >= min_support * strongest:
                 found.append(Tag(kind, topic.id, score, ", ".join(evidence[:8])))
-        tags.extend(sorted(found, key=lambda t: -t.score))
+        found.sort(key=lambda t: -t.score)
+        tags.extend(found if cap is None else found[:cap])
     return tags
 
 

@@ -76,6 +76,11 @@ class NlpSettings(BaseModel):
     embed_title_weight: float = 0.5
     max_text_chars: int = 200_000
     tag_min_score: float = 0.5
+    # A tag also needs this share of its kind's strongest evidence, and each kind keeps its
+    # best few: a long order mentions many topics in passing (nlp/topics.tag_document).
+    tag_min_support: float = 0.4
+    tag_max_topics: int = 4
+    tag_max_instruments: int = 3
     neardup_threshold: float = 0.7
     neardup_shingle: int = 3
 
