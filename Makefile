@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup dev browser-deps demo test test-fast fuzz lint bench serve clean
+.PHONY: setup dev browser-deps demo test test-fast fuzz lint bench serve clean screenshots
 
 # Install steps write to $(INSTALL_LOG), not the screen: pip's and setuptools' chatter (the
 # "Editable installation" warning block, index notices) would otherwise be the first thing a
@@ -73,6 +73,11 @@ test-fast: dev
 # the long fuzz run (>= 10,000 examples per entry point; figures in docs/reliability.md)
 fuzz: dev
 	RADAR_FUZZ_PROFILE=long nice $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+
+# the README's pictures: the browser tests also save the main pages' first screens as
+# docs/screenshots/<page>.jpg (an ordinary `make test` leaves them alone)
+screenshots: dev browser-deps
+	RADAR_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/browser/test_ui.py
 
 # run it for real: Prefect server + process worker + web UI on 127.0.0.1 (Ctrl-C or `radar stop`)
 serve: setup

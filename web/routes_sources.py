@@ -29,7 +29,8 @@ def sources_page(request: Request) -> Response:
         clock = health_clock(con)
         rows = registry_health(con, registry, settings.crawl, clock)
         replayed = replay_clock(con) is not None
-    rows = sorted(rows, key=lambda h: (not h.flags, "never-crawled" in h.flags, h.source_id))
+    # what needs attention first, then the healthy, then those no run has tried yet
+    rows = sorted(rows, key=lambda h: ("never-crawled" in h.flags, not h.flags, h.source_id))
     never = sum("never-crawled" in h.flags for h in rows)
     flagged = sum(bool(h.flags) for h in rows) - never
     return page(request, "sources.html.j2", rows=rows, names=names, countries=countries,

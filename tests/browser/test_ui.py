@@ -157,6 +157,7 @@ def test_language_switch_to_english_and_back(page):
     page.click("#lang-switch")
     assert page.locator("html").get_attribute("lang") == "zh-TW"
     assert "來源狀態" in page.locator("h1").inner_text()
+    shot(page, "09-sources")
 
 
 def test_watchlists_create_edit_delete_and_hits(page):
