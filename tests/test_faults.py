@@ -1,6 +1,7 @@
 """Faults: a flow killed with SIGKILL mid-crawl and mid-enrichment resumes with no document lost
 or duplicated; a hanging source is cut and recorded; a full disk is a clear error that leaves
-the store intact; a failed publish keeps the previous read copy."""
+the store intact; a failed publish keeps the previous read copy. (kill -9 inside each stage
+outside Prefect — feed, spider, ingest, clustering, digest, publish — is tests/test_kill_stages.py.)"""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import pytest
 
 from radar.settings import load_settings
 from store.db import open_reader, opened
-from store.snapshot import latest_snapshot, snapshot_dir
+from store.snapshot import is_locked, latest_snapshot, snapshot_dir
 from tests.servers import Route
 from tests.stored_enrichment import enrichment_rows
 
@@ -46,8 +47,11 @@ def _overrides(tmp_path: Path, mirror, name: str, **extra) -> dict:
 
 
 def _env(tmp_path: Path) -> dict:
+    # each flow subprocess starts its own ephemeral Prefect server: on the shared 2-core
+    # machine that can take longer than Prefect's default 20 s, and the run would fail
     return dict(os.environ, PREFECT_HOME=str(tmp_path / "prefect"),
                 PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING",
+                PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
                 HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
 
 
@@ -77,6 +81,23 @@ def _spool_lines(spool: str, n: int):
         files = list(Path(spool).glob("*.spool.jsonl"))
         return any(f.read_bytes().count(b"\n") >= n for f in files)
     return ready
+
+
+def _assert_nothing_left(over: dict) -> None:
+    """What a killed run may leave is gone after the next one: spools, the spider's .known
+    files, half-published read copies, the held lock, the write-ahead log."""
+    spool, db = Path(over["spool_dir"]), over["db_path"]
+    assert not list(spool.glob("*.spool.jsonl")) and not list(spool.glob("*.known"))
+    assert not (spool / "quarantine").exists()
+    assert not [p for p in snapshot_dir(db).iterdir() if p.name.startswith(".")]
+    assert not is_locked(db) and not os.path.exists(db + ".wal")
+    con = duckdb.connect(db, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM spool_progress").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM (SELECT doc_id FROM enrichments GROUP BY 1 "
+                           "HAVING count(*) > 1)").fetchone()[0] == 0
+    finally:
+        con.close()
 
 
 def _docs(db: str) -> list[tuple]:
@@ -112,7 +133,7 @@ def test_crawl_killed_mid_run_resumes_without_loss_or_duplicates(tmp_path, mirro
     resumed = _docs(killed["db_path"])
     assert resumed == _docs(ref["db_path"])  # same documents, same text, one version each
     assert all(n == 1 for _, _, n in resumed) and len(resumed) >= 10
-    assert not list(Path(killed["spool_dir"]).glob("*.spool.jsonl"))  # leftover spool ingested
+    _assert_nothing_left(killed)  # the leftover spool was ingested, the .known file removed
 
     from radar.status import collect
 
@@ -151,6 +172,7 @@ def test_enrichment_killed_mid_run_resumes_to_the_same_result(tmp_path, mirror):
     resumed, clean = enrichment_rows(killed["db_path"]), enrichment_rows(ref["db_path"])
     assert len(resumed["enrichments"]) == total
     assert resumed == clean
+    _assert_nothing_left(killed)
 
 
 def _feed_registry(tmp_path: Path, urls: dict[str, str]) -> Path:
