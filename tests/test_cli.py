@@ -160,3 +160,13 @@ def test_a_setting_that_does_not_validate_names_its_line_and_key(tmp_path, monke
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1
     assert f"{path}, line 5, key web.port" in result.output
+
+
+def test_cli_gives_prefect_time_to_start_on_a_first_run(monkeypatch):
+    from radar.cli_base import env_defaults
+
+    monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    env_defaults()
+    import os
+
+    assert int(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]) >= 120

@@ -88,7 +88,8 @@ def test_getting_started_runs_as_written(tmp_path):
         assert "Editable installation" not in screen  # the install is quiet (item 7)
         assert "password" not in (tmp_path / "policy-radar" / "radar.toml").read_text()
     finally:
-        os.killpg(shell.pid, signal.SIGTERM)
-        shell.wait(timeout=30)
+        if shell.poll() is None:
+            os.killpg(shell.pid, signal.SIGTERM)
+            shell.wait(timeout=30)
         log.close()
         shutil.rmtree(tmp_path / "policy-radar" / ".venv", ignore_errors=True)
