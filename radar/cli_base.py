@@ -39,10 +39,6 @@ def env_defaults() -> None:
     os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    # A first run (fresh .venv: bytecode to compile, Prefect's database to create) on a busy
-    # machine takes longer than Prefect's 20 s to start its ephemeral server, and `make demo`
-    # then failed for a newcomer; waiting longer costs nothing when it starts quickly.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     # The temporary server a flow starts took over Prefect's 20 s default on a busy 2-core
     # machine, and `radar demo` died before its first flow.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
