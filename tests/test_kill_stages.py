@@ -240,6 +240,30 @@ def test_ingest_of_a_spool_killed_between_two_batches_resumes_without_duplicates
     _assert_same_as_clean(killed, listing_clean)
 
 
+def test_lines_a_killed_ingest_committed_are_read_for_the_source_outcome_only(con, settings):
+    from crawlers.counts import CrawlCounts, CrawlWindow
+    from crawlers.registry import load_registry
+    from crawlers.spool import ingest_spool
+    from store.documents import mark_spool_ingested, start_run
+
+    source = load_registry(None).get(LISTING)
+    settings.spool_dir.mkdir(parents=True)
+    spool = settings.spool_dir / f"{LISTING}-20250402T150000000000.spool.jsonl"
+    spool.write_text("".join(json.dumps(line) + "\n" for line in [
+        {"type": "fetch", "kind": "entry", "url": source.url, "status": 200,
+         "requested_at": "2025-04-02T15:00:00+00:00"},
+        {"type": "fetch", "kind": "entry", "url": f"{source.url}page/2/", "status": 503,
+         "requested_at": "2025-04-02T15:00:01+00:00", "error": "HTTP 503 busy"},
+    ]), encoding="utf-8")
+    mark_spool_ingested(con, spool.name, 1)  # what the killed run committed
+    counts = CrawlCounts()
+    ingest_spool(con, spool, source, CrawlWindow(), start_run(con, "crawl"), counts)
+    assert con.execute("SELECT status FROM fetches").fetchall() == [(503,)]  # line 1 not again
+    assert LISTING not in counts.failures  # its listing was fetched (line 1): the source is ok
+    assert not spool.exists()
+    assert con.execute("SELECT count(*) FROM spool_progress").fetchone()[0] == 0
+
+
 def test_clustering_killed_before_its_commit_resumes_to_the_same_stories(tmp_path, feed_clean,
                                                                          enriched_clean):
     killed = _copy_store(feed_clean, tmp_path / "killed")
