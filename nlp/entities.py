@@ -290,7 +290,7 @@ def ner_input(title: str, text: str, max_chars: int) -> str:
     room = max(0, max_chars - len(title))
     lead = text[:room]
     if len(text) > room:
-        ends = [m.end() for m in _SENTENCE_END.finditer(lead) if m.end() >= 0.6 * room]
+        ends = [m.end() for m in _SENTENCE_END.finditer(lead) if m.end() >= room // 2]
         cut = ends[-1] if ends else lead.rfind(" ")
         lead = lead[:cut].rstrip() if cut > 0 else lead
     return f"{title}\n\n{lead}" if lead else title

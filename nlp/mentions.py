@@ -26,7 +26,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from nlp.entities import slugify
-from nlp.names import ORG_HEADS, PLACE_LABELS, NameRules, common_words, company_names
+from nlp.names import ORG_HEADS, PLACE_LABELS, Lexicon, NameRules, common_words, company_names
 
 if TYPE_CHECKING:
     from nlp.entities import Gazetteer
@@ -55,6 +55,7 @@ _MONTHS = frozenset({"january", "february", "march", "april", "may", "june", "ju
 # Words after a country that still mean that country, not a longer name.
 _COUNTRY_HEADS = frozenset({"government", "administration", "embassy", "consulate", "delegation",
                             "mission", "ambassador", "people", "economy", "officials", "federal"})
+_NUMBERING = re.compile(r"(?:[IVX]+|[A-Z]|\d+)\.")  # section numbering before a name
 _LAW_NAME = re.compile(r"\b(?:Act|Code|Constitution|Amendment)(?: of \d{4})?$")
 _FOLLOWED_BY_LEGAL_FORM = r"(?:\s+[A-Z][\w.-]*){0,4},?\s+(?:Co|Corp|Corporation|Inc|Ltd|LLC|Limited|A\.S|S\.A|GmbH|AG|PLC|Company)\b"
 
@@ -82,9 +83,9 @@ class MentionResolver:
     def __init__(self) -> None:
         """Unconfigured: ``configure`` gives it the gazetteer and the common-word list."""
         self.gazetteer: Gazetteer | None = None
-        self.lexicon: frozenset[str] = frozenset()
+        self.lexicon = Lexicon()
 
-    def configure(self, gazetteer: Gazetteer, lexicon: frozenset[str]) -> MentionResolver:
+    def configure(self, gazetteer: Gazetteer, lexicon: Lexicon) -> MentionResolver:
         """Set the gazetteer the rulers were built from and the model's common words."""
         self.gazetteer, self.lexicon = gazetteer, lexicon
         return self
@@ -118,10 +119,10 @@ class SoftBreaks:
 def mentions_of(doc: Doc, gazetteer: Gazetteer) -> list[Mention]:
     """The resolved mentions of a Doc (resolved now if the pipeline had no resolver)."""
     found = doc._.radar_mentions
-    return found if found is not None else resolve(doc, gazetteer, frozenset())
+    return found if found is not None else resolve(doc, gazetteer, Lexicon())
 
 
-def resolve(doc: Doc, gazetteer: Gazetteer, lexicon: frozenset[str]) -> list[Mention]:
+def resolve(doc: Doc, gazetteer: Gazetteer, lexicon: Lexicon) -> list[Mention]:
     """Gazetteer matches and NER spans of a Doc as mentions, left to right.
 
     Args:
@@ -160,14 +161,15 @@ def _clean(ent: Span) -> Span | None:
         return None
     doc, start, end = ent.doc, ent.start, ent.end
     for i in range(start, end):
-        if doc[i].text == "(" and not any(doc[j].text == ")" for j in range(i, end)):
-            end = i
+        if doc[i].text in (":", ";") or (
+                doc[i].text == "(" and not any(doc[j].text == ")" for j in range(i, end))):
+            end = i  # "HOME Investment Partnerships Program: Program Updates ..."
             break
         if doc[i].lower_ in _MONTHS and i + 1 < len(doc) and doc[i + 1].like_num and i > start:
             end = i - 1 if doc[i - 1].lower_ in ("of", "on", ",") else i
             break
-    while start < end and doc[start].lower_ in _DETERMINERS:
-        start += 1
+    while start < end and (doc[start].lower_ in _DETERMINERS or _NUMBERING.fullmatch(doc[start].text)):
+        start += 1  # "the ...", "I. DEA"
     if ent.label_ == "ORG" and start >= 2 and doc[start - 1].lower_ in ("for", "of", "on") \
             and doc[start - 2].is_title and doc[start - 2].lower_ in ORG_HEADS:
         start -= 2  # NER left out the head: "Centers for | Medicare & Medicaid Services"
@@ -255,7 +257,8 @@ def _merge_abbreviations(text: str, mentions: list[Mention]) -> list[Mention]:
     same: dict[str, Mention] = {}
     for prev, m in zip(mentions, mentions[1:], strict=False):
         if m.origin == "ner" and prev.kind in ("org", "agency", "company", "law", "person") \
-                and re.fullmatch(r"\s*\(\s*[\"“']?", text[prev.end:m.start]):
+                and re.fullmatch(r"(?:\s+of\s+\d{4})?,?\s*\(\s*[\"“']?", text[prev.end:m.start]) \
+                and re.match(r"[\"”']?\s*\)", text[m.end:]):  # all there is in the parentheses
             same.setdefault(m.label, prev)
     if not same:
         return mentions

@@ -10,8 +10,10 @@ places. Used by ``nlp.mentions``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 PLACE_LABELS = frozenset({"GPE", "LOC"})
@@ -45,11 +47,14 @@ _NOT_AN_ORG = re.compile(
     r"application|meeting|docket|analysis of|issuance|amendment|modification)\b",
     re.I,
 )
-_MARKUP = re.compile(r"[/<>=_@#]|\.(?:jpe?g|png|gif|svg|pdf|html?)\b", re.I)
+_MARKUP = re.compile(r"[/<>=_@#]|\.(?:jpe?g|png|gif|svg|pdf|html?)\b|\b\d+(?:px|em|w)\b|\bPh\.D\b", re.I)
+# a comma inside a name only before a legal form or a suffix ("Duke Energy Carolinas, LLC")
+_LIST = re.compile(r",\s+(?!(?:LLC|Inc|Ltd|Co|Corp|A\.S|S\.A|L\.P|Jr|Sr|II|III)\b)")
+_END_WORDS = frozenset({"no", "no.", "nos", "nos.", "et", "al."})  # "License Nos", "et al."
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A name ending in a legal form: capitalised words (with ve/and/&/de/of between them), an
 # optional comma, then the form ("Icdas Celik Enerji Tersane ve Ulasim Sanayi, A.S.").
-_LEGAL_FORM = r"(?:Co\.?,?\s+Ltd\.?|Co\.|Corp\.|Corporation|Inc\.|Ltd\.|LLC|L\.L\.C\.|A\.S\.|S\.A\.|GmbH|AG|PLC|N\.V\.|Company)"
+_LEGAL_FORM = r"(?:Co\.?,?\s+Ltd\.?|Co\.|Corp\.|Corporation|Inc\.|Ltd\.|LLC|LLP|L\.L\.C\.|L\.P\.|A\.S\.|S\.A\.|GmbH|AG|PLC|N\.V\.|Company)"
 _NAME_WORD = r"[A-Z][\w&'’.-]*"
 _COMPANY = re.compile(rf"\b{_NAME_WORD}(?:(?:\s+(?:ve|and|&|de|of|und))?\s+{_NAME_WORD}){{0,7}}?,?\s+"
                       + _LEGAL_FORM + r"(?![\w])")
@@ -57,17 +62,29 @@ _LEADING_NON_NAME = frozenset({"the", "in", "on", "by", "for", "and", "of", "to"
                                "pursuant", "notice", "today", "commerce", "that"})
 
 
-def common_words(nlp: Language) -> frozenset[str]:
+@dataclass(frozen=True)
+class Lexicon:
+    """Common words of a language: all of them, and those that are also a verb, adjective or
+    adverb (a person named only by such words is a phrase: "Comment Request", "Order")."""
+
+    words: frozenset[str] = frozenset()
+    not_only_nouns: frozenset[str] = frozenset()
+
+
+def common_words(nlp: Language) -> Lexicon:
     """Single lower-case words of the model's lemmatizer lists (WordNet for English): a NER
     name made only of such words ("Commission", "Strengthen", "Orders and Actions") needs an
     organisation head word to count."""
     if "lemmatizer" not in nlp.component_names:
-        return frozenset()
+        return Lexicon()
     lookups = nlp.get_pipe("lemmatizer").lookups
     if not lookups.has_table("lemma_index"):
-        return frozenset()
+        return Lexicon()
     table = lookups.get_table("lemma_index")
-    return frozenset(w for key in table for w in table[key] if w.isalpha() and w.islower())
+    by_pos = {key: {w for w in table[key] if w.isalpha() and w.islower()} for key in table}
+    noun = get_string_id("noun")
+    return Lexicon(frozenset().union(*by_pos.values()),
+                   frozenset(w for key, words in by_pos.items() if key != noun for w in words))
 
 
 def company_names(doc: Doc) -> list[Span]:
@@ -91,7 +108,7 @@ class NameRules:
     """What the junk rules need to know about one Doc: its title, capital runs, the words of
     its body, the model's common words."""
 
-    def __init__(self, doc: Doc, lexicon: frozenset[str], not_names: frozenset[str]):
+    def __init__(self, doc: Doc, lexicon: Lexicon, not_names: frozenset[str]):
         """Read the title (text before the first blank line) and the capital runs of a Doc."""
         self.doc, self.lexicon, self.not_names = doc, lexicon, not_names
         cut = doc.text.find("\n\n")
@@ -103,14 +120,17 @@ class NameRules:
         # the lead was cut from a longer text: a name running into its end is cut too
         self.cut_end = len(doc.text) if self.body and doc.text[-1:].isalnum() else -1
 
-    def common(self, tokens) -> bool:
+    def common(self, tokens, not_only_nouns: bool = False) -> bool:
         """Every word is a common word of the language (function words aside): no proper name
-        and no acronym among them."""
+        and no acronym among them; with ``not_only_nouns``, every word is also a verb,
+        adjective or adverb (many surnames are nouns: "Lyons", "Smith")."""
+        vocabulary = self.lexicon.not_only_nouns if not_only_nouns else self.lexicon.words
         words = [t for t in tokens if t.is_alpha and t.lower_ not in FUNCTION_WORDS]
-        return bool(words) and all(not (w.is_upper and len(w) > 1) and self._known(w.lower_)
+        return bool(words) and all(not (w.is_upper and len(w) > 1) and self._known(w.lower_, vocabulary)
                                    for w in words)
 
-    def _known(self, word: str) -> bool:
+    @staticmethod
+    def _known(word: str, vocabulary: frozenset[str]) -> bool:
         """The word or a plain inflection of it is a common word ("orders", "enhanced")."""
         stems = [word]
         for suffix, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e")):
@@ -119,7 +139,7 @@ class NameRules:
                 stems.append(stem + add)
                 if len(stem) > 2 and stem[-1] == stem[-2]:
                     stems.append(stem[:-1])  # "vetting" -> "vet"
-        return any(w in self.lexicon for w in stems)
+        return any(w in vocabulary for w in stems)
 
     def junk(self, span: Span) -> str | None:
         """Why the span is no entity name (None when it may be one)."""
@@ -127,8 +147,11 @@ class NameRules:
         flat = " ".join(text.split())
         if "\n\n" in text or span.start_char < self.title_end < span.end_char:
             return "crosses the title"
-        if first.lower_ in FUNCTION_WORDS or last.lower_ in FUNCTION_WORDS or text.endswith("-"):
+        if first.lower_ in FUNCTION_WORDS or last.lower_ in FUNCTION_WORDS | _END_WORDS \
+                or text.endswith("-"):
             return "fragment"
+        if _LIST.search(flat):
+            return "list"
         if text[:1].islower():
             return "lower case"
         if len(flat.split()) > MAX_WORDS:
@@ -151,6 +174,8 @@ class NameRules:
 
     def _by_label(self, span: Span, label: str, flat: str) -> str | None:
         first, last = span[0], span[-1]
+        if label in ("PERSON", "PER") and any(ch.isdigit() for ch in flat):
+            return "number"  # licence and docket numbers ("DPR-47")
         if label == "LAW" and not any(t.lower_ in _LAW_HEADS for t in span):
             return "not a law"
         if label == "ORG" and _NOT_AN_ORG.search(flat):
@@ -160,7 +185,7 @@ class NameRules:
         if label == "ORG" and self.common(span) and not ORG_SUFFIX.search(flat) and (
                 len(span) == 1 or not any(t.lower_ in ORG_HEADS for t in span)):
             return "common words"
-        if label in ("PERSON", "PER") and self.common(span):
+        if label in ("PERSON", "PER") and self.common(span, not_only_nouns=True):
             return "common words"
         if len(span) == 1 and first.is_upper and self._spelled_out(first.text):
             return "abbreviation"

@@ -60,3 +60,24 @@ def test_exemplar_similarity_adds_evidence(tax):
 def test_bad_taxonomy_is_a_config_error():
     with pytest.raises(ConfigError):
         load_taxonomy("topics: []\n")
+
+
+def test_tags_are_capped_and_need_support(tax):
+    title = "Regulating Imports with a Reciprocal Tariff"
+    text = ("Tariffs and duties on imports address the trade deficit; tariff rates rise for every "
+            "trading partner and customs collects the duties. ") * 5 + (
+        "Pharmaceuticals, semiconductors and medical devices are excepted. ") * 3
+    loose = tag_document(title, text, set(), tax)
+    tight = tag_document(title, text, set(), tax, max_topics=2, max_instruments=1, min_support=0.4)
+    loose_topics = {t.tag for t in loose if t.kind == "topic"}
+    tight_topics = [t.tag for t in tight if t.kind == "topic"]
+    assert "trade" in tight_topics and len(tight_topics) <= 2
+    assert len([t for t in tight if t.kind == "instrument"]) <= 1
+    assert len(loose_topics) > len(tight_topics)  # the passing mentions fall below the support
+    assert tight_topics == [t.tag for t in loose if t.kind == "topic"][:len(tight_topics)]
+
+
+def test_the_strongest_tag_always_has_full_support(tax):
+    tags = tag_document("Adjusting Imports of Semiconductors", "Chips and semiconductor wafers.",
+                        set(), tax, max_topics=4, min_support=1.0)
+    assert [t.tag for t in tags if t.kind == "topic"] == ["semiconductors"]
