@@ -7,9 +7,7 @@ stored ones (nlp.embed.embed_documents over title + lead, the [nlp] settings).
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +16,7 @@ import numpy as np
 from nlp.embed import EmbeddingBackend, embed_documents
 from nlp.relevance import Relevance, RelevanceDoc, RuleScorer, clean_text
 from nlp.relevance_train import Metrics, metrics
-
-_FR_NUMBER = re.compile(r"/(\d{4}-\d{5,})(?:/|$)")
+from nlp.snapshot import record_for, snapshot_index  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -43,28 +40,6 @@ def load_labelled(path: Path) -> list[Labelled]:
             rows.append(Labelled(r["id"], r["url"], r["title"], int(r["label"]), r["split"],
                                  r["source"]))
     return rows
-
-
-def snapshot_index(folder: Path) -> dict[str, dict]:
-    """Snapshot records by id, URL and Federal Register document number."""
-    index: dict[str, dict] = {}
-    for name in ("whitehouse.jsonl.gz", "federal_register.jsonl.gz"):
-        with gzip.open(folder / name, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                for key in (rec["id"], rec.get("url"), rec.get("original_url"),
-                            rec.get("document_number")):
-                    if key:
-                        index.setdefault(key, rec)
-    return index
-
-
-def record_for(key: str, index: dict[str, dict]) -> dict | None:
-    """The snapshot record of an id or URL (FR public-inspection URLs by document number)."""
-    if key in index:
-        return index[key]
-    m = _FR_NUMBER.search(key)
-    return index.get(m.group(1)) if m else None
 
 
 def doc_of(rec: dict, vector: np.ndarray | None = None) -> RelevanceDoc:

@@ -6,14 +6,13 @@ Each labelled story names its documents by URL; the texts come from the bundled 
 
 from __future__ import annotations
 
-import gzip
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from nlp.snapshot import record_for
 from zhtw.card import build_card
 from zhtw.kinds import doc_kind
 from zhtw.records import Card, CardDoc
@@ -21,7 +20,6 @@ from zhtw.terms import TermMatcher
 
 SLOTS = ("country", "issuer", "instrument", "measure", "targets", "amounts", "dates",
          "legal_basis", "status")
-_FR_NUMBER = re.compile(r"/(\d{4}-\d{5})(?:/|$)")
 _LEAD_ORDER = {"order": 0, "fact-sheet": 1, "statement": 2, "article": 3, "register": 4,
                "other": 5}
 _DATE_KIND = {"生效": "effective", "截止": "deadline", "簽署": "signed"}
@@ -48,31 +46,11 @@ class SlotScore:
         return self.found / self.labelled if self.labelled else 1.0
 
 
-def snapshot_index(folder: Path) -> dict[str, dict]:
-    """Snapshot records by URL (and by Federal Register document number)."""
-    index: dict[str, dict] = {}
-    for name in ("whitehouse.jsonl.gz", "federal_register.jsonl.gz"):
-        with gzip.open(folder / name, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                rec = json.loads(line)
-                for key in (rec.get("url"), rec.get("original_url"), rec.get("document_number")):
-                    if key:
-                        index.setdefault(key, rec)
-    return index
-
-
-def _record(url: str, index: dict[str, dict]) -> dict | None:
-    if url in index:
-        return index[url]
-    m = _FR_NUMBER.search(url)
-    return index.get(m.group(1)) if m else None
-
-
 def story_docs(item: dict, index: dict[str, dict]) -> list[CardDoc]:
     """The labelled story's documents as the card reads them, lead (most formal) first."""
     docs = []
     for n, url in enumerate(item["urls"], 1):
-        rec = _record(url, index)
+        rec = record_for(url, index)
         if rec is None:
             continue
         published = (rec.get("published") or "")[:10]
