@@ -76,8 +76,9 @@ class Gazetteer:
 
     @property
     def generic_ids(self) -> frozenset[str]:
-        """Ids flagged generic (too common to separate stories, e.g. country:US)."""
-        return frozenset(e.id for e in (*self.entries.values(), *self.people.values()) if e.generic)
+        """Ids too common to separate stories: flagged generic (country:US), and every person
+        (who speaks says little about which story it is: Rubio is in many)."""
+        return frozenset(e.id for e in self.entries.values() if e.generic) | frozenset(self.people)
 
     def entry(self, entity_id: str) -> GazetteerEntry:
         """The entry (or person) with this id (KeyError when unknown)."""
