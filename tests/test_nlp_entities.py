@@ -169,7 +169,7 @@ def test_a_cut_lead_ends_between_sentences_or_words():
     assert ner_input("T", "Short.", 80) == "T\n\nShort."
 
 
-# Pinned floors: measured 2026-12-02 by benchmarks/entities.py (docs/quality.md) on the 60
+# Pinned floors: measured 2026-12-01 by benchmarks/entities.py (docs/quality.md) on the 60
 # hand-labelled documents of tests/dev/entities_labelled.jsonl (667 mentions in scope).
 COUNTRY_AGENCY_FLOOR = 0.95  # the brief's bar, on every split
 FLOORS = {"country+agency": 0.98, "mentions": 0.96, "entities": 0.94, "person": 0.95,
