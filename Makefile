@@ -72,7 +72,7 @@ test-fast: dev
 
 # the long fuzz run (>= 10,000 examples per entry point; figures in docs/reliability.md)
 fuzz: dev
-	RADAR_FUZZ_PROFILE=long nice $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+	RADAR_FUZZ_PROFILE=long nice $(PY) -m pytest -q -p no:cacheprovider -p no:logging -W ignore tests/fuzz
 
 # the README's pictures: the browser tests also save the main pages' first screens as
 # docs/screenshots/<page>.jpg (an ordinary `make test` leaves them alone)
