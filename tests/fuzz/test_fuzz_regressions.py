@@ -1,7 +1,7 @@
 """Every failing example the fuzzers found, kept as a plain test.
 
 Examples whose defect lies in a file another engineer is repairing (see
-contract.UNDER_REPAIR) are marked xfail (strict=False): they pass once the fix is in.
+contract.UNDER_REPAIR) were marked xfail until their fixes landed; they are plain tests now.
 """
 
 from __future__ import annotations
@@ -178,8 +178,7 @@ def test_a_bad_radar_toml_is_a_config_error_naming_the_file(tmp_path, monkeypatc
 
 # --- waiting for fixes in files under repair ----------------------------------------------------
 
-@pytest.mark.xfail(strict=False, reason="crawlers/extract.py: JSON-LD {'@graph': null} raises "
-                                        "TypeError in _structured_date")
+# found by fuzzing, fixed since: crawlers/extract.py: JSON-LD {'@graph': null} raises TypeError in _structured_date
 def test_json_ld_graph_null_is_no_date_not_a_crash():
     body = (b'<html lang="en"><head><title>T</title><script type="application/ld+json">'
             b'{"@graph": null}</script></head><body><h1>Tariffs</h1></body></html>')
@@ -187,8 +186,7 @@ def test_json_ld_graph_null_is_no_date_not_a_crash():
     assert got.title == "Tariffs" and got.published_at is None
 
 
-@pytest.mark.xfail(strict=False, reason="crawlers/feeds.py: feedparser raises ValueError "
-                                        "(chr() arg not in range) on &#2000000;")
+# found by fuzzing, fixed since: crawlers/feeds.py: feedparser raises ValueError (chr() arg not in range) on &#2000000;
 def test_feed_with_an_out_of_range_character_reference_is_parsed_or_refused():
     body = (b'<rss version="2.0"><channel><title>t</title><item><title>a</title>'
             b"<link>https://news.example.gov/a</link><guid>&#2000000;</guid></item>"
@@ -200,8 +198,7 @@ def test_feed_with_an_out_of_range_character_reference_is_parsed_or_refused():
     assert [e.url for e in entries] == ["https://news.example.gov/a"]
 
 
-@pytest.mark.xfail(strict=False, reason="crawlers/collect.py: crawl_api records a refused result "
-                                        "by result.get(...), which raises for a non-object result")
+# found by fuzzing, fixed since: crawlers/collect.py: crawl_api records a refused result by result.get(...), which raises for a non-object result
 def test_crawl_api_records_a_result_that_is_no_object_and_keeps_the_rest(con):
     good = {"document_number": "2025-1", "title": "Tariffs", "abstract": "Duties.",
             "html_url": "https://www.federalregister.gov/d/2025-1"}
@@ -212,9 +209,7 @@ def test_crawl_api_records_a_result_that_is_no_object_and_keeps_the_rest(con):
     assert recorded(con, run_id)[0]
 
 
-@pytest.mark.xfail(strict=False, reason="crawlers/collect.py (now spool.py): ingest_spool split the spool with "
-                                        "str.splitlines(), which also splits at U+2028 inside a "
-                                        "JSON string: the page line was dropped as 'cut'")
+# found by fuzzing, fixed since: crawlers/collect.py (now spool.py): ingest_spool split the spool with str.splitlines(), which also splits at U+2028 inside a JSON string: the page line was dropped as 'cut'
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x1c"])
 def test_a_page_whose_listing_title_holds_a_line_separator_is_ingested(con, tmp_path, separator):
     from crawlers.spool import ingest_spool
