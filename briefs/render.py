@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -61,7 +62,10 @@ def country_labels():
     return label
 
 
+@lru_cache(maxsize=2)
 def _environment(autoescape: bool) -> Environment:
+    """The digest templates' environment (built once per escaping mode: building it parses the
+    gazetteer for the country filter)."""
     env = Environment(
         loader=PackageLoader("briefs", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2", "atom.j2"), default=False)

@@ -59,10 +59,11 @@ _RATE_WORD = re.compile(r"\b(tariffs?|dut(?:y|ies)|ad valorem|rates?|margins?|su
                         r"surcharges?|tax(?:es)?|levy|levies)\b", re.I)
 
 
-def rate_context(sentence: str, surface: str) -> bool:
+def rate_context(sentence: str, surface: str, words: re.Pattern[str] = _RATE_WORD,
+                 before: int = 80, after: int = 50) -> bool:
     """Whether a percentage is a rate (tariff, duty, margin, fee) and not a share or a poll:
-    a rate word within a few words of it."""
+    one of `words` within `before`/`after` characters of it."""
     at = sentence.find(surface)
     if at < 0:
         return False
-    return bool(_RATE_WORD.search(sentence[max(0, at - 80): at + len(surface) + 50]))
+    return bool(words.search(sentence[max(0, at - before): at + len(surface) + after]))

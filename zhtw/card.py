@@ -18,7 +18,7 @@ from nlp.dates import date_mentions
 from zhtw.amounts import amounts_in, rate_context
 from zhtw.headline import compose_headline
 from zhtw.records import SLOT_LABELS, Card, CardDoc, Cite, Slot, SlotValue
-from zhtw.terms import TermMatcher, is_legal_basis_id, legal_bases
+from zhtw.terms import SPECIFIC_DUTIES, TermMatcher, is_legal_basis_id, legal_bases
 
 SCOPE_SENTENCES = 12  # the lead of a document: where its measure, targets and dates are stated
 FOCUS_SENTENCES = 3  # measure and targets only from the title and the first sentences
@@ -214,13 +214,10 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
         _status(card, doc, sentences, inst[0] if inst else None)
 
 
-_SPECIFIC_DUTIES = {"對等關稅", "反傾銷稅", "平衡稅", "防衛措施", "芬太尼關稅", "關稅配額"}
-
-
 def _drop_generic_tariff(slots: _Slots) -> None:
     """"關稅" says nothing more when a specific duty (對等關稅, 反傾銷稅 …) is named."""
     measures = slots.values["measure"]
-    if "關稅" in measures and _SPECIFIC_DUTIES & set(measures):
+    if "關稅" in measures and SPECIFIC_DUTIES & set(measures):
         del measures["關稅"]
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from zhtw.amounts import rate_context
 from zhtw.records import CardDoc, Slot, SlotValue
+from zhtw.terms import SPECIFIC_DUTIES
 
 # English verb in the title or lead sentence -> zh-TW action; first listed wins on ties.
 _ACTIONS = (
@@ -31,7 +33,7 @@ _ACTIONS = (
     (re.compile(r"\b(expand\w*|expansion)\b", re.I), "擴大"),
     (re.compile(r"\b(establish\w*|launch\w*|creat(?:e|es|ed|ing))\b", re.I), "設立"),
 )
-_DUTIES = {"關稅", "對等關稅", "反傾銷稅", "平衡稅", "防衛措施", "芬太尼關稅", "關稅配額"}
+_DUTIES = SPECIFIC_DUTIES | {"關稅"}
 # Measures whose zh label names a regime, not what is taken away or granted.
 _NOUN = {"微量進口": "微量進口免稅待遇"}
 _PUBLICATION = {"register": "聯邦公報", "order": "白宮", "fact-sheet": "白宮",
@@ -141,8 +143,5 @@ _DUTY_WORD = re.compile(r"\b(tariffs?|dut(?:y|ies)|ad valorem)\b", re.I)
 
 def _is_duty_rate(value) -> bool:
     """A percentage stated within a few words of "tariff"/"duty" (not a poll or a share)."""
-    if not value.value.endswith("%"):
-        return False
-    s = value.cite.sentence
-    at = s.find(value.en)
-    return at >= 0 and bool(_DUTY_WORD.search(s[max(0, at - 60): at + len(value.en) + 40]))
+    return value.value.endswith("%") and rate_context(value.cite.sentence, value.en, _DUTY_WORD,
+                                                      60, 40)

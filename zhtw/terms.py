@@ -28,6 +28,9 @@ LEGAL_BASES: tuple[tuple[str, str], ...] = (
     (r"CHIPS (?:and Science )?Act", "晶片與科學法"),
     (r"Paperwork Reduction Act", "文書作業精簡法"),
 )
+# Duties more specific than the generic 關稅 (tariffs): the card drops 關稅 beside one, and the
+# headline states a duty rate only for a duty.
+SPECIFIC_DUTIES = frozenset({"對等關稅", "反傾銷稅", "平衡稅", "防衛措施", "芬太尼關稅", "關稅配額"})
 _LEGAL = tuple((re.compile(p), zh) for p, zh in LEGAL_BASES)
 # Ids the legal-basis slot names; as measures they would repeat it.
 _LEGAL_IDS = frozenset({"instrument:section-232", "instrument:section-301",
