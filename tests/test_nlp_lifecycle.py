@@ -1,0 +1,94 @@
+"""Measure lifecycle events from real 2025 documents (the bundled snapshot, extracted as the
+crawl extracts them): instruments, relations, event kinds and dates, timelines, status as of
+a date, and the quality gate on the hand-labelled set (tests/dev/lifecycle.jsonl)."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from crawlers.registry import load_registry
+from nlp.instruments import find_instruments, relations, title_citations, title_key
+from nlp.lifecycle import current_status, lifecycle_events, measure_timeline
+from replay.snapshot_docs import snapshot_documents
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+DE_MINIMIS_CHINA = (
+    "2025/02/imposing-duties-to-address-the-synthetic-opioid-supply-chain-in-the-peoples-",
+    "2025/02/amendment-to-duties-addressing-the-synthetic-opioid-supply-chain",
+    "2025/04/further-amendment-to-duties-addressing-the-synthetic-opioid-supply-chain",
+    "2025/04/amendment-to-recipricol-tariffs-and-updated-duties",
+    "2025/04/regulating-imports-with-a-reciprocal-tariff-to-rectify",
+    "2025/04/modifying-reciprocal-tariff-rates-to-reflect-trading-partner",
+)
+
+
+@pytest.fixture(scope="module")
+def china_docs():
+    """The IEEPA China order, its amendments (de minimis), and the reciprocal-tariff orders,
+    as stored documents (White House pages only: the Federal Register reprints add nothing)."""
+    docs = list(snapshot_documents(SNAPSHOT, load_registry(), keep=lambda r: "whitehouse.gov" in r[
+        "url"] and any(k in r["url"] for k in DE_MINIMIS_CHINA)))
+    assert len(docs) == len(DE_MINIMIS_CHINA)
+    return docs
+
+
+def test_instruments_in_real_sentences():
+    text = ("In Executive Order 14257 of April 2, 2025 (Regulating Imports With a Reciprocal "
+            "Tariff To Rectify Trade Practices That Contribute to Large and Persistent Annual "
+            "United States Goods Trade Deficits), as amended by Executive Order 14259 of April 8, "
+            "2025, I declared a national emergency. See 90 FR 15041, FR Doc. 2025-06063, "
+            "CSMS # 64649265 and heading 9903.01.25; Proclamations 9704 and 9705 also apply.")
+    labels = [r.label for r in find_instruments(text)]
+    assert labels == ["EO 14257", "EO 14259", "90 FR 15041", "FR 2025-06063", "CBP CSMS 64649265",
+                      "HTS 9903.01.25", "Proclamation 9704", "Proclamation 9705"]
+    first = find_instruments(text)[0]
+    assert first.signed == date(2025, 4, 2)
+    assert title_key(first.title) == title_key("Regulating Imports with a Reciprocal Tariff to "
+                                               "Rectify Trade Practices that Contribute to Large "
+                                               "and Persistent Annual United States Goods Trade "
+                                               "Deficits")
+    # a bare number like a year range or a phone number is not an FR document
+    assert not [r for r in find_instruments("the 2025-20261 period, call 2025-55555") if r.kind == "FR"]
+
+
+def test_relations_skip_history():
+    s = ("Section 2(g) of Executive Order 14195, as amended by Executive Order 14200, is hereby "
+         "further amended to read as follows.")
+    rels = relations(s)
+    assert [(r.verb, r.target) for r in rels] == [("amends", "EO 14195")]
+    cited = title_citations("Regarding the Executive Order of February 1, 2025 (Imposing Duties to "
+                            "Address the Synthetic Opioid Supply Chain in the People’s Republic "
+                            "of China), the following shall replace subsection (g)")
+    assert cited and cited[0].signed == date(2025, 2, 1) and cited[0].kind == "EO"
+
+
+def test_amending_orders_join_the_measure_they_amend(china_docs):
+    timeline = measure_timeline(lifecycle_events(china_docs))
+    china = [(e.date.isoformat(), e.kind, e.instrument) for e in timeline["EO 14195"]]
+    assert ("2025-02-01", "signed", "EO 14195") in china
+    assert ("2025-02-04", "effective", "EO 14195") in china
+    assert ("2025-02-05", "amended", "EO 14200") in china  # cited by date and title only
+    assert ("2025-04-02", "amended", "EO 14256") in china
+    assert ("2025-05-02", "effective", "EO 14256") in china  # de minimis ends on 2 May
+    reciprocal = [(e.date.isoformat(), e.kind, e.instrument) for e in timeline["EO 14257"]]
+    assert ("2025-04-02", "signed", "EO 14257") in reciprocal
+    assert ("2025-04-05", "effective", "EO 14257") in reciprocal
+    # no document of this set cites the 9 April order's number yet: it joins by what it amends
+    assert ("2025-04-09", "rates_changed", None) in reciprocal
+    for events in timeline.values():
+        for e in events:
+            doc = next(d for d in china_docs if d.id == e.doc_id)
+            assert e.sentence == doc.title or e.sentence in " ".join(doc.text.split())
+
+
+def test_status_as_of_a_date(china_docs):
+    events = lifecycle_events(china_docs)
+    early = measure_timeline(events, as_of=date(2025, 2, 3))["EO 14195"]
+    assert all(e.published <= date(2025, 2, 3) for e in early)
+    assert current_status(early, date(2025, 2, 3)).kind == "signed"
+    china = measure_timeline(events)["EO 14195"]
+    # on 3 April the 2 May effective date is ahead: the status is the 2 April amendment
+    status = current_status(china, date(2025, 4, 3))
+    assert (status.kind, status.date) == ("amended", date(2025, 4, 2))
+    assert current_status(china, date(2025, 1, 1)) is None
