@@ -3,49 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
 
-from commentary.claims import CheckSettings, check_all, check_dates, check_statement
-from commentary.exposure import implications as find_implications
-from commentary.extract import (
-    Candidate,
-    background_evidence,
-    candidates,
-    doc_effective,
-    facts,
-    focal_docs,
-    reaction_candidates,
-    summary_evidence,
-    timeline,
-    watch_items,
-)
-from commentary.matching import Matcher, condense
-from commentary.query import load_synonyms, prepare_query
-from commentary.records import (
-    CheckReport,
-    Draft,
-    DraftInputs,
-    Reference,
-    Removal,
-    SourceDoc,
-    Statement,
-)
+from commentary.claims import CheckSettings
+from commentary.extract import Candidate, candidates, doc_effective
+from commentary.matching import Matcher
+from commentary.query import PreparedQuery, load_synonyms, prepare_query
+from commentary.records import CheckReport, Draft, DraftInputs, Reference
 from commentary.render import render_markdown
+from commentary.sections import CheckRun, Retrieved, Sections, check, compose
 from commentary.sources import load_sources
-from commentary.writers import Evidence, SectionBrief, Writer, make_writer
+from commentary.writers import Writer, make_writer
 from commentary.zh import read_in_chinese
 from radar.errors import BadInputError, NotFoundError
 from radar.settings import Settings
 from store import drafts as store_drafts
 from store.fulltext import refresh_search_index
 from store.search import SearchFilters, search
-
-_MAX_EVIDENCE = 12
 
 
 def parse_instant(value: date | datetime | str | None, tz: str, end: bool = False) -> datetime | None:
@@ -85,13 +64,6 @@ def _rerank(cands: list[Candidate], encoder, qvec: np.ndarray | None, k: int) ->
     return rescored + cands[k:]
 
 
-def _brief(section: str, cands: Sequence[Candidate], docs: dict[str, SourceDoc], n: int,
-           chronological: bool = False) -> SectionBrief:
-    ev = tuple(Evidence(f"E{i}", c.doc_id, c.text, docs[c.doc_id].day, c.index)
-               for i, c in enumerate(cands[:_MAX_EVIDENCE], 1))
-    return SectionBrief(section, ev, n, chronological)
-
-
 def _choose_documents(con, backend, settings: Settings, text: str, filters: SearchFilters,
                       doc_ids: Sequence[str] | None, qvec: np.ndarray | None,
                       ) -> tuple[list[str], dict[str, float], tuple[str, ...]]:
@@ -118,6 +90,62 @@ def _story_members(con: duckdb.DuckDBPyConnection, story_id: str, limit: int) ->
     return [r[0] for r in rows]
 
 
+@dataclass(frozen=True)
+class Request:
+    """What a draft is asked for: the prepared query, its filters and its reference date."""
+
+    query: PreparedQuery
+    filters: SearchFilters
+    as_of: date
+    story_id: str | None = None
+    since: object = None  # as given, for the error message
+
+
+def _request(con, settings: Settings, query: str, story_id: str | None, since, until,
+             as_of: date | None) -> Request:
+    tz = settings.timezone
+    since_at, until_at = parse_instant(since, tz), parse_instant(until, tz, end=True)
+    as_of = as_of or (until_at or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
+    if story_id is not None:
+        row = con.execute("SELECT title FROM stories WHERE id = ?", [story_id]).fetchone()
+        if row is None:
+            raise NotFoundError(f"story {story_id!r} does not exist (find stories with radar search)")
+        if not (query or "").strip():
+            query = row[0]
+    pq = prepare_query(query, settings.commentary.max_query_chars)
+    filters = SearchFilters(since=since_at, until=until_at, story_id=story_id)
+    return Request(pq, filters, as_of, story_id, since)
+
+
+def retrieve(con: duckdb.DuckDBPyConnection, backend, settings: Settings, req: Request,
+             doc_ids: Sequence[str] | None = None) -> Retrieved:
+    """The documents a draft may cite and their candidate sentences, best first.
+
+    Raises:
+        BadInputError: no document matches.
+    """
+    cs = settings.commentary
+    text = req.query.text
+    qvec = np.asarray(backend.encode([text]), dtype=np.float32)[0] if backend else None
+    ids, relevance, methods = _choose_documents(con, backend, settings, text, req.filters,
+                                                doc_ids, qvec)
+    if not ids and req.story_id is not None:
+        ids = _story_members(con, req.story_id, cs.max_documents)
+        relevance = dict.fromkeys(ids, 0.5)
+    sources = load_sources(con, ids, relevance)
+    if not sources:
+        scope = f" in story {req.story_id}" if req.story_id else ""
+        scope += f" since {req.since}" if req.since else ""
+        raise BadInputError(f"no documents match {req.query.original[:120]!r}{scope}: no draft "
+                            "written (try other words, a wider date range, or radar search)")
+    matcher = Matcher.for_query(text, [s for d in sources for s in (d.title, *d.sentences)],
+                                load_synonyms())
+    cands = _rerank(candidates(sources, matcher, cs.sentence_coverage), backend, qvec,
+                    cs.embed_candidates)
+    effective = {d.doc_id: doc_effective(d, matcher) for d in sources}
+    return Retrieved(text, req.as_of, tuple(sources), matcher, tuple(cands), effective, methods)
+
+
 def write_commentary(
     con: duckdb.DuckDBPyConnection,
     backend,
@@ -132,7 +160,8 @@ def write_commentary(
     doc_ids: Sequence[str] | None = None,
     save: bool = True,
 ) -> Draft:
-    """A cited 智庫短評 draft on a query (and/or a story), stored as a new version.
+    """A cited 智庫短評 draft on a query (and/or a story), stored as a new version:
+    retrieve -> compose -> check -> assemble.
 
     Args:
         con: the store; writable when `save` (it also refreshes the search index).
@@ -152,138 +181,51 @@ def write_commentary(
         NotFoundError: the story does not exist.
     """
     cs = settings.commentary
-    tz = settings.timezone
     if isinstance(writer, str) or writer is None:
         writer = make_writer(writer or cs.writer, cs)
-    since_at, until_at = parse_instant(since, tz), parse_instant(until, tz, end=True)
-    as_of = as_of or (until_at or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
-    if story_id is not None:
-        row = con.execute("SELECT title FROM stories WHERE id = ?", [story_id]).fetchone()
-        if row is None:
-            raise NotFoundError(f"story {story_id!r} does not exist (find stories with radar search)")
-        if not (query or "").strip():
-            query = row[0]
-    pq = prepare_query(query, cs.max_query_chars)
-    filters = SearchFilters(since=since_at, until=until_at, story_id=story_id)
+    req = _request(con, settings, query, story_id, since, until, as_of)
     if save and doc_ids is None:
         refresh_search_index(con)
-    qvec = np.asarray(backend.encode([pq.text]), dtype=np.float32)[0] if backend else None
-    ids, relevance, methods = _choose_documents(con, backend, settings, pq.text, filters, doc_ids,
-                                                qvec)
-    if not ids and story_id is not None:
-        ids = _story_members(con, story_id, cs.max_documents)
-        relevance = dict.fromkeys(ids, 0.5)
-    sources = load_sources(con, ids, relevance)
-    if not sources:
-        scope = f" in story {story_id}" if story_id else ""
-        scope += f" since {since}" if since else ""
-        raise BadInputError(f"no documents match {pq.original[:120]!r}{scope}: no draft written "
-                            "(try other words, a wider date range, or radar search)")
-    by_id = {d.doc_id: d for d in sources}
-    matcher = Matcher.for_query(pq.text, [s for d in sources for s in (d.title, *d.sentences)],
-                                load_synonyms())
-    cands = _rerank(candidates(sources, matcher, cs.sentence_coverage), backend, qvec,
-                    cs.embed_candidates)
-    effective = {d.doc_id: doc_effective(d, matcher) for d in sources}
-    events = timeline(sources, cands, matcher, as_of, cs.timeline_events, effective)
-    focal = focal_docs(sources)
-    focal_day = focal[0].day if focal else None
-    summary = writer.write(pq.text, _brief("summary", summary_evidence(focal, cands), by_id,
-                                           cs.summary_sentences))
-    said = {s.text for s in summary} | {e.statement.text for e in events}
-    earlier = background_evidence(sources, [c for c in cands if condense(c.text) not in said],
-                                  focal_day, set())
-    background = writer.write(pq.text, _brief("background", earlier, by_id,
-                                              cs.background_sentences, chronological=True))
-    reactions = writer.write(pq.text, _brief("reactions", reaction_candidates(cands, by_id),
-                                             by_id, cs.reactions))
-    told = {e.statement.text for e in events}
-    used = told | {s.text for s in summary + background}
-    fx = facts([c for c in cands if condense(c.text) not in used], by_id, effective, as_of,
-               cs.facts, used)
-    if len(fx) < min(3, cs.facts):  # few sources: key facts may repeat the narrative
-        fx = facts([c for c in cands if condense(c.text) not in told], by_id, effective, as_of,
-                   cs.facts, told)
-    watch = watch_items(sources, matcher, as_of, cs.watch_items)
-
-    check = CheckSettings(cs.support_overlap, cs.support_cosine)
-    encoder = None if writer.name == "extractive" else backend
-    removed: list[Removal] = []
-    checked = 0
-
-    def keep(section: str, items: list[Statement]) -> tuple[Statement, ...]:
-        nonlocal checked
-        checked += len(items)
-        kept, gone = check_all(section, items, by_id, check, encoder)
-        removed.extend(gone)
-        return tuple(kept)
-
-    def keep_dated(section: str, items, get_days):
-        nonlocal checked
-        out = []
-        for item in items:
-            checked += 1
-            st = item.statement
-            reason = check_statement(st, by_id, check, encoder)
-            bad = (Removal(section, st.text, reason) if reason else
-                   check_dates(section, st.text, get_days(item), st.doc_ids, by_id))
-            if bad:
-                removed.append(bad)
-            else:
-                out.append(item)
-        return tuple(out)
-
-    summary_k = keep("summary", summary)
-    background_k = keep("background", background)
-    timeline_k = keep_dated("timeline", events, lambda e: (e.day, e.effective))
-    facts_k = keep_dated("facts", fx, lambda f: (f.effective,))
-    reactions_k = keep("reactions", reactions)
-    watch_k = keep_dated("watch", watch, lambda w: (w.day,))
-    cited = [*summary_k, *background_k, *(e.statement for e in timeline_k),
-             *(f.statement for f in facts_k)]
-    imps = []
-    for imp in find_implications(cited, by_id, cs.implications):
-        imps.append(replace(imp, evidence=keep("implications", list(imp.evidence))))
-    draft = _assemble(pq, filters, as_of, sources, writer, backend, methods, summary_k,
-                      background_k, timeline_k, facts_k, reactions_k, tuple(imps), watch_k,
-                      checked, removed, settings)
-    draft = read_in_chinese(draft, sources, settings)  # the zh-TW lines over the checked English
-    if save:
-        draft = _store(con, draft, settings)
-    return draft
+    found = retrieve(con, backend, settings, req, doc_ids)
+    sections = compose(found, writer, cs)
+    run = CheckRun(CheckSettings(cs.support_overlap, cs.support_cosine), found.by_id,
+                   None if writer.name == "extractive" else backend)
+    sections = check(sections, run, cs.implications, req.as_of)
+    draft = assemble(req, found, sections, run, writer, backend, settings)
+    draft = read_in_chinese(draft, list(found.sources), settings)  # zh-TW over checked English
+    return _store(con, draft, settings) if save else draft
 
 
-def _assemble(pq, filters: SearchFilters, as_of: date, sources: list[SourceDoc], writer, backend,
-              methods, summary, background, events, fx, reactions, imps, watch, checked: int,
-              removed: list[Removal], settings: Settings) -> Draft:
+def assemble(req: Request, found: Retrieved, sections: Sections, run: CheckRun, writer,
+             backend, settings: Settings) -> Draft:
+    """The draft: checked sections, references numbered in order of first citation, inputs."""
     order: list[str] = []
-    groups = [summary, background, [e.statement for e in events], [f.statement for f in fx],
-              reactions, [s for i in imps for s in i.evidence], [w.statement for w in watch]]
-    for group in groups:
-        for st in group:
-            order.extend(d for d in st.doc_ids if d not in order)
-    for imp in imps:
+    for st in sections.statements():
+        order.extend(d for d in st.doc_ids if d not in order)
+    for imp in sections.implications:
         order.extend(d for d in imp.doc_ids if d not in order)
-    by_id = {d.doc_id: d for d in sources}
+    by_id = found.by_id
     refs = tuple(Reference(n, d, by_id[d].title, by_id[d].publisher, by_id[d].day, by_id[d].url)
                  for n, d in enumerate(order, 1))
-    notes = list(pq.notes)
-    if "bm25" not in methods and "pinned" not in methods:
+    notes = list(req.query.notes)
+    if "bm25" not in found.methods and "pinned" not in found.methods:
         notes.append("全文索引未建立，本次僅以語意向量檢索。")
+    sources = found.sources
     inputs = DraftInputs(
-        query=pq.original, search_query=pq.text,
-        filters={**_filters_json(filters), "as_of": as_of.isoformat()},
+        query=req.query.original, search_query=req.query.text,
+        filters={**_filters_json(req.filters), "as_of": req.as_of.isoformat()},
         doc_ids=tuple(d.doc_id for d in sources),
         doc_versions=tuple((d.doc_id, d.version, d.content_hash) for d in sources),
         story_ids=tuple(sorted({d.story_id for d in sources if d.story_id})),
         writer=writer.name, model=writer.model, embedder=getattr(backend, "name", ""),
     )
+    s = sections
     return Draft(
-        title=f"智庫短評初稿：{pq.original[:80]}", created_at=datetime.now(UTC),
-        timezone=settings.timezone, inputs=inputs, summary=tuple(summary),
-        background=tuple(background), timeline=tuple(events), facts=tuple(fx),
-        reactions=tuple(reactions), implications=tuple(imps), watch=tuple(watch),
-        references=refs, check=CheckReport(checked, tuple(removed)), notes=tuple(notes),
+        title=f"智庫短評初稿：{req.query.original[:80]}", created_at=datetime.now(UTC),
+        timezone=settings.timezone, inputs=inputs, summary=s.status + s.summary,
+        background=s.background, timeline=s.timeline, facts=s.facts, reactions=s.reactions,
+        implications=s.implications, watch=s.watch, references=refs,
+        check=CheckReport(run.checked, tuple(run.removed)), notes=tuple(notes),
     )
 
 

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 
@@ -84,7 +85,7 @@ def _matched(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
 
 
 def implications(cited: Sequence[Statement], sources: dict[str, SourceDoc],
-                 max_items: int) -> list[Implication]:
+                 max_items: int, as_of: date | None = None) -> list[Implication]:
     """Mappings triggered by what the draft cites (statement texts and cited titles).
 
     Each implication names the trigger terms and the documents they came from, the industries,
