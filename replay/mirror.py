@@ -1,4 +1,6 @@
-"""Loopback HTTP mirror of whitehouse.gov and federalregister.gov, served from the snapshot.
+"""Loopback HTTP mirror of whitehouse.gov, federalregister.gov and the bundled foreign sites
+(replay/mirror_foreign.py: 總統府, METI, EUR-Lex, the EC press corner, GOV.UK, WTO robots.txt,
+Korean ministries' boards), served from the snapshot.
 
 The demo, the tests and the benchmarks crawl this instead of the live sites: same page
 shapes, same absolute URLs, no network. Each real host is served under a path prefix,
@@ -13,7 +15,7 @@ would see them.
 
 Run standalone::
 
-    python -m crawlers.mirror --snapshot demo/snapshot --as-of 2025-04-03T07:00:00+08:00 --port 8765
+    python -m replay.mirror --snapshot demo/snapshot --as-of 2025-04-03T07:00:00+08:00 --port 8765
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from crawlers.mirror_fedreg import FederalRegisterSite
-from crawlers.mirror_pi import PI_HOST, PublicInspection, fedreg_route
-from crawlers.mirror_whitehouse import (
+from replay.mirror_fedreg import FederalRegisterSite
+from replay.mirror_foreign import ForeignSite, load_foreign
+from replay.mirror_pi import PI_HOST, PublicInspection, fedreg_route
+from replay.mirror_whitehouse import (
     FEED_SIZE,
     PAGE_SIZE,
     WhiteHouseSite,
@@ -63,6 +66,7 @@ TEXT = "text/plain; charset=utf-8"
 _cache_lock = threading.Lock()
 _snapshots: dict[Path, tuple[list[dict], list[dict]]] = {}
 _sites: dict[Path, tuple[WhiteHouseSite, FederalRegisterSite]] = {}
+_foreign: dict[Path, ForeignSite] = {}
 
 
 def _read_jsonl_gz(path: Path) -> list[dict]:
@@ -90,14 +94,24 @@ def load_snapshot(snapshot_dir: Path) -> tuple[list[dict], list[dict]]:
         return _snapshots[key]
 
 
-def _sites_for(snapshot_dir: Path) -> tuple[WhiteHouseSite, FederalRegisterSite]:
-    """Indexes over the snapshot, built once per process (they are read-only)."""
+def sites_for(snapshot_dir: Path) -> tuple[WhiteHouseSite, FederalRegisterSite]:
+    """The White House and Federal Register sites over a snapshot, built once per process
+    (they are read-only); the extraction benchmark renders pages from them."""
     wh_docs, fr_docs = load_snapshot(snapshot_dir)
     key = Path(snapshot_dir).resolve()
     with _cache_lock:
         if key not in _sites:
             _sites[key] = (WhiteHouseSite(wh_docs), FederalRegisterSite(fr_docs))
         return _sites[key]
+
+
+def foreign_site_for(snapshot_dir: Path) -> ForeignSite:
+    """The non-US sites over ``<snapshot>/foreign/``, built once per process (read-only)."""
+    key = Path(snapshot_dir).resolve()
+    with _cache_lock:
+        if key not in _foreign:
+            _foreign[key] = ForeignSite(load_foreign(key))
+        return _foreign[key]
 
 
 def _require_aware(as_of: datetime) -> datetime:
@@ -241,8 +255,9 @@ class Mirror:
         """
         self._as_of = _require_aware(as_of)
         self.snapshot_dir = Path(snapshot_dir)
-        self._wh, self._fr = _sites_for(self.snapshot_dir)
+        self._wh, self._fr = sites_for(self.snapshot_dir)
         self._pi = PublicInspection(self._fr)
+        self._foreign = foreign_site_for(self.snapshot_dir)
         self.request_log: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
         self._server = _Server((host, port), _Handler)
@@ -287,7 +302,8 @@ class Mirror:
 
     def host_map(self) -> dict[str, str]:
         """Real host -> mirror prefix, for the crawler's ``host_map`` setting."""
-        return {h: f"{self.base_url}/{h}" for h in (*self._wh.hosts, FR_HOST, PI_HOST)}
+        hosts = (*self._wh.hosts, FR_HOST, PI_HOST, *self._foreign.hosts)
+        return {h: f"{self.base_url}/{h}" for h in hosts}
 
     @property
     def as_of(self) -> datetime:
@@ -318,6 +334,12 @@ class Mirror:
             return self._whitehouse(host, unquote(rest), as_of)
         if host in (FR_HOST, PI_HOST):
             return self._fedreg(host, rest, split.query, as_of)
+        if host in self._foreign.hosts:
+            found = self._foreign.route(host, unquote(rest), unquote(split.query), as_of)
+            if found is None:
+                return _not_found()
+            status, body, content_type, modified = found
+            return _Response(status, body.encode("utf-8"), content_type, modified)
         return _not_found()
 
     def _whitehouse(self, host: str, path: str, as_of: datetime) -> _Response:
