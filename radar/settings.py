@@ -68,12 +68,22 @@ class NlpSettings(BaseModel):
     cluster_split_threshold: float = 0.3
     cluster_split_min: int = 3
     cluster_product_penalty: float = 0.1  # subtracted when a title names other products
+    cluster_country_penalty: float = 0.0  # subtracted when a title names other countries
+    cluster_case_penalty: float = 1.0  # a templated AD/CVD or 337 notice of another case
+    cluster_case_bonus: float = 0.1  # added for a notice of the same case
+    cluster_recurring_days: float = 21.0  # the same title this far apart is another instance
     languages: list[str] = Field(
         default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
     )
     enrich_batch: int = 256
     embed_chars: int = 1000
     embed_title_weight: float = 0.5
+    # A second vector per document that every language shares ("use": USE multilingual v3;
+    # "none": off), for cross-language clustering and search; its lead is shorter than the
+    # primary one's because a Chinese character is about one token (docs/performance.md,
+    # "Cross-lingual").
+    multilingual_backend: str = "use"
+    multilingual_chars: int = 300
     max_text_chars: int = 200_000
     tag_min_score: float = 0.5
     # A tag also needs this share of its kind's strongest evidence, and each kind keeps its

@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 
 from radar.pause_points import pause_point
+from store import multilingual
 
 # Fixed statements per table (bulk rows arrive as a newline-delimited JSON temp file: binding
 # many Python parameters is slow in DuckDB's Python client).
@@ -67,6 +68,10 @@ _DELETE_FOR_DOCS = {
         "DELETE FROM minhash_signatures WHERE doc_id IN (SELECT unnest(string_split(?, ',')))"
     ),
 }
+
+
+_BULK[multilingual.TABLE] = multilingual.BULK_INSERT
+_DELETE_FOR_DOCS[multilingual.TABLE] = multilingual.DELETE_FOR_DOCS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ import threading
 import duckdb
 import numpy as np
 
-_CACHE: dict[tuple[str, str], tuple[tuple, np.ndarray, np.ndarray]] = {}
+_CACHE: dict[tuple[str, str, str], tuple[tuple, np.ndarray, np.ndarray]] = {}
+# Tables with (doc_id, model, content_hash, vector) rows: the primary and the multilingual vectors.
+_TABLES = frozenset({"embeddings", "multilingual_embeddings"})
 _LOCK = threading.Lock()
 
 
@@ -28,20 +30,23 @@ def _database_key(con: duckdb.DuckDBPyConnection) -> str:
     return row[0] if row and row[0] else f"memory:{id(con)}"
 
 
-def _matrix(con: duckdb.DuckDBPyConnection, model: str) -> tuple[np.ndarray, np.ndarray]:
+def _matrix(con: duckdb.DuckDBPyConnection, model: str,
+            table: str = "embeddings") -> tuple[np.ndarray, np.ndarray]:
     """(document ids, L2-normalised vectors) of one model, cached until the embeddings change."""
-    key = (_database_key(con), model)
+    if table not in _TABLES:
+        raise ValueError(f"not a vector table: {table!r}")
+    key = (_database_key(con), model, table)
     stamp = tuple(con.execute(
-        "SELECT count(*), coalesce(sum(hash(doc_id || content_hash)), 0) FROM embeddings "
+        f"SELECT count(*), coalesce(sum(hash(doc_id || content_hash)), 0) FROM {table} "  # noqa: S608
         "WHERE model = ?", [model]).fetchone())
     with _LOCK:
         cached = _CACHE.get(key)
         if cached and cached[0] == stamp:
             return cached[1], cached[2]
     ids = np.array([r[0] for r in con.execute(
-        "SELECT doc_id FROM embeddings WHERE model = ? ORDER BY doc_id", [model]).fetchall()],
+        f"SELECT doc_id FROM {table} WHERE model = ? ORDER BY doc_id", [model]).fetchall()],  # noqa: S608
         dtype=object)
-    flat = con.execute("SELECT unnest(vector) AS x FROM (SELECT vector FROM embeddings "
+    flat = con.execute(f"SELECT unnest(vector) AS x FROM (SELECT vector FROM {table} "  # noqa: S608
                        "WHERE model = ? ORDER BY doc_id)", [model]).fetchnumpy()["x"]
     matrix = np.asarray(flat, dtype=np.float32).reshape(len(ids), -1) if len(ids) else \
         np.zeros((0, 0), dtype=np.float32)
@@ -51,7 +56,7 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str) -> tuple[np.ndarray, np.
 
 
 def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limit: int,
-            scope: set[str] | None = None) -> list[tuple[str, float]]:
+            scope: set[str] | None = None, table: str = "embeddings") -> list[tuple[str, float]]:
     """The `limit` documents whose embedding is closest (inner product) to `vector`.
 
     Args:
@@ -60,8 +65,9 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
         model: embedding model name (rows of other models are ignored).
         limit: how many.
         scope: restrict to these document ids (None: all).
+        table: "embeddings" (primary vectors) or "multilingual_embeddings".
     """
-    ids, matrix = _matrix(con, model)
+    ids, matrix = _matrix(con, model, table)
     if not len(ids) or matrix.shape[1] != len(vector):
         return []
     scores = matrix @ np.asarray(vector, dtype=np.float32)

@@ -1,0 +1,199 @@
+"""Cross-lingual story clustering on the hand-labelled RTHK set (tests/dev/crosslingual_rthk.jsonl).
+
+The English and Chinese RTHK services report the same events; the labels say which items are
+one event (tests/dev/README.md, "Cross-lingual story labels"). RTHK text is read from
+../shared/corpus/foreign/ (never bundled); without it the benchmark says so and exits 0.
+
+Usage (project root):
+    .venv/bin/python benchmarks/crosslingual.py cluster [--split dev|heldout|all]
+    .venv/bin/python benchmarks/crosslingual.py pairs          # nearest other-language item
+    .venv/bin/python benchmarks/crosslingual.py speed [--n 1000]  # multilingual vector cost
+
+`cluster` runs the project's enrichment and story clustering (nlp.enrich.assign_stories, the
+code `radar cluster` runs) on the set, once per vector configuration, and prints B-cubed
+precision/recall/F1 over all items and over the cross-language links alone. Prints JSON lines;
+docs/performance.md ("Cross-lingual") records them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from nlp.cluster_cli import internal_id, load_documents  # noqa: E402
+from nlp.embed import embed_documents, load_minilm, load_use  # noqa: E402
+from nlp.enrich import Models, assign_stories, enrich_documents  # noqa: E402
+from nlp.evaluation import bcubed  # noqa: E402
+from radar.settings import NlpSettings  # noqa: E402
+from store.db import migrate  # noqa: E402
+
+LABELS = ROOT / "tests" / "dev" / "crosslingual_rthk.jsonl"
+RTHK = ROOT.parent / "shared" / "corpus" / "foreign" / "hk-rthk-news.jsonl.gz"
+
+
+def load_set(split: str = "all", path: Path = RTHK) -> list[dict] | None:
+    """Labelled rows joined with their RTHK title/text/date (None without ../shared)."""
+    if not path.exists():
+        return None
+    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
+    labels = [r for r in labels if split == "all" or r["split"] == split]
+    wanted = {r["id"] for r in labels}
+    texts = {}
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row["id"] in wanted:
+                texts[row["id"]] = row
+    return [{**r, "title": texts[r["id"]]["title"], "text": texts[r["id"]]["text"] or "",
+             "published_at": texts[r["id"]]["published"], "url": texts[r["id"]]["url"]}
+            for r in labels if r["id"] in texts]
+
+
+def enriched_store(rows: list[dict], models: Models, settings: NlpSettings):
+    """An in-memory store holding the rows, enriched (what ``radar cluster`` does first)."""
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    migrate(con)
+    with tempfile.TemporaryDirectory() as tmp:
+        load_documents(con, [{"id": r["id"], "title": r["title"], "text": r["text"],
+                              "published_at": r["published_at"], "url": r["url"]} for r in rows],
+                       Path(tmp))
+    enrich_documents(con, models, settings)
+    return con
+
+
+def cross_bcubed(gold: dict[str, str], pred: dict[str, str], lang: dict[str, str]) -> dict:
+    """B-cubed restricted to cross-language links: for each item, precision and recall count
+    only the items of the other language (items whose gold event has none are skipped)."""
+    p_sum = r_sum = 0.0
+    n_p = n_r = 0
+    for i in gold:
+        other = [j for j in gold if lang[j] != lang[i]]
+        same_gold = {j for j in other if gold[j] == gold[i]}
+        same_pred = {j for j in other if pred[j] == pred[i]}
+        if same_gold:
+            r_sum += len(same_gold & same_pred) / len(same_gold)
+            n_r += 1
+        if same_pred:
+            p_sum += len(same_gold & same_pred) / len(same_pred)
+            n_p += 1
+    p = p_sum / n_p if n_p else 1.0
+    r = r_sum / n_r if n_r else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
+
+
+def scores(con, models: Models, settings: NlpSettings, rows: list[dict]) -> dict:
+    """Story assignment from scratch; B-cubed against the event labels (all and cross-language)."""
+    for table in ("stories", "story_members", "story_events"):
+        con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+    assign_stories(con, models, settings)
+    member = dict(con.execute("SELECT doc_id, story_id FROM story_members").fetchall())
+    gold = {r["id"]: r["event"] for r in rows}
+    pred = {r["id"]: member.get(internal_id(r["id"])) or "single:" + r["id"] for r in rows}
+    lang = {r["id"]: r["lang"][:2] for r in rows}
+    s = bcubed(gold, pred)
+    return {"precision": s.precision, "recall": s.recall, "f1": s.f1,
+            "cross": cross_bcubed(gold, pred, lang), "stories": len(set(pred.values())),
+            "events": len(set(gold.values())), "documents": len(rows)}
+
+
+# Vector configurations: (name, settings changes). The clusterer compares the primary vector;
+# "use" makes USE the primary vector for every document.
+CONFIGS = {
+    "minilm": {"embedding_backend": "minilm"},
+    "use": {"embedding_backend": "use"},
+}
+
+
+def cmd_cluster(args) -> None:
+    rows = load_set(args.split)
+    if rows is None:
+        print(json.dumps({"skipped": f"{RTHK} not found (RTHK text is never bundled)"}))
+        return
+    for name in args.configs.split(","):
+        settings = NlpSettings(**CONFIGS[name])
+        models = Models.load(settings)
+        t0 = time.perf_counter()
+        con = enriched_store(rows, models, settings)
+        out = scores(con, models, settings, rows)
+        print(json.dumps({"config": name, "split": args.split, "backend": models.backend.name,
+                          **out, "seconds": round(time.perf_counter() - t0, 1),
+                          "load_avg": os.getloadavg()[0]}))
+
+
+def cmd_pairs(args) -> None:
+    """Nearest other-language item (recall@1) per event document, per embedding recipe."""
+    rows = load_set(args.split)
+    if rows is None:
+        print(json.dumps({"skipped": f"{RTHK} not found"}))
+        return
+    recipes = [("minilm", load_minilm(), 1000), ("use-title+lead1000", load_use(), 1000),
+               ("use-title+lead300", None, 300), ("use-title+lead150", None, 150),
+               ("use-title", None, 0)]
+    use = recipes[1][1]
+    en = [r for r in rows if r["lang"] == "en"]
+    zh = [r for r in rows if r["lang"] != "en"]
+    for name, backend, chars in recipes:
+        backend = backend or use
+        def vecs(rs, backend=backend, chars=chars):
+            texts = [r["text"] if chars else "" for r in rs]
+            return embed_documents(backend, [r["title"] for r in rs], texts, max(chars, 1),
+                                   0.5 if chars else 1.0)
+        ve, vz = vecs(en), vecs(zh)
+        hits = total = 0
+        for i, r in enumerate(en):
+            if r["role"] != "event" or not any(z["event"] == r["event"] for z in zh):
+                continue
+            total += 1
+            hits += zh[int(np.argmax(vz @ ve[i]))]["event"] == r["event"]
+        print(json.dumps({"recipe": name, "split": args.split, "en_with_zh": total,
+                          "recall_at_1": round(hits / total, 4)}))
+
+
+def cmd_speed(args) -> None:
+    """Multilingual-vector cost per document on real RTHK items (title + lead, both languages)."""
+    if not RTHK.exists():
+        print(json.dumps({"skipped": f"{RTHK} not found"}))
+        return
+    with gzip.open(RTHK, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for _, line in zip(range(args.n), fh, strict=False)]
+    use = load_use()
+    use.encode(["warm up"])
+    for chars in (150, 300, 1000):
+        t0 = time.perf_counter()
+        embed_documents(use, [r["title"] for r in rows], [r["text"] or "" for r in rows], chars)
+        dt = time.perf_counter() - t0
+        print(json.dumps({"chars": chars, "documents": len(rows), "docs_per_s": round(len(rows) / dt, 1),
+                          "load_avg": os.getloadavg()[0]}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="cross-lingual clustering benchmark")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("cluster")
+    p.add_argument("--split", default="dev", choices=("dev", "heldout", "all"))
+    p.add_argument("--configs", default=",".join(CONFIGS))
+    p = sub.add_parser("pairs")
+    p.add_argument("--split", default="dev", choices=("dev", "heldout", "all"))
+    p = sub.add_parser("speed")
+    p.add_argument("--n", type=int, default=1000)
+    args = ap.parse_args()
+    {"cluster": cmd_cluster, "pairs": cmd_pairs, "speed": cmd_speed}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()
