@@ -50,6 +50,13 @@ _BY_TITLE = re.compile(
     r"December)\s+\d{1,2},?\s+\d{4}),?\s*\(([^()]{8,300})\)"
 )
 
+# "the Executive Order of February 1, 2025, are amended": cited by its date alone
+_BY_DATE = re.compile(
+    r"\b(Executive" + _SP + r"Order|Proclamation)" + _SP + r"of" + _SP +
+    r"((?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+\d{1,2},?\s+\d{4})(?!,?\s*\()"
+)
+
 RELATION_VERBS = ("amends", "supersedes", "suspends", "revokes", "modifies", "implements")
 _RELATION = (
     ("revokes", re.compile(r"\b(hereby\s+revoke[sd]?|is\s+(?:hereby\s+)?revoked|are\s+(?:hereby\s+)?"
@@ -59,7 +66,8 @@ _RELATION = (
     ("supersedes", re.compile(r"\b(supersede[sd]?|is\s+(?:hereby\s+)?superseded|in\s+lieu\s+of)\b",
                               re.IGNORECASE)),
     ("suspends", re.compile(r"\b(hereby\s+suspend(?:s|ed)?|is\s+(?:hereby\s+)?suspended|are\s+"
-                            r"(?:hereby\s+)?suspended|(?:shall|will)\s+be\s+suspended|paus(?:e|es|ed|ing))\b",
+                            r"(?:hereby\s+)?suspended|(?:shall|will)\s+be\s+suspended|paus(?:e|es|ed|ing)|"
+                            r"(?:further\s+)?extended\s+until|extend\s+the\s+suspension)\b",
                             re.IGNORECASE)),
     ("amends", re.compile(r"\b(hereby\s+amend(?:s|ed)?|is\s+(?:hereby\s+)?(?:further\s+)?amended|are\s+"
                           r"(?:hereby\s+)?(?:further\s+)?amended|shall\s+replace|amendments?\s+to|"
@@ -172,8 +180,14 @@ def find_instruments(text: str) -> list[InstrumentRef]:
 
 
 def title_citations(text: str) -> list[TitleCitation]:
-    """Orders and proclamations cited by their date and title, without a number."""
+    """Orders and proclamations cited by their date and title, without a number (the title
+    is "" for one cited by its date alone)."""
     out = []
+    for m in _BY_DATE.finditer(text):
+        signed = _date_of(m.group(2))
+        if signed is not None:
+            kind = "EO" if m.group(1).lower().startswith("executive") else "Proclamation"
+            out.append(TitleCitation(kind, signed, "", m.start(), m.end()))
     for m in _BY_TITLE.finditer(text):
         signed = _date_of(m.group(2))
         if signed is None or not m.group(3)[:1].isupper():

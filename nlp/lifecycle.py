@@ -23,7 +23,7 @@ from typing import Protocol
 from nlp.instruments import find_instruments, relations, title_citations, title_key
 from nlp.lifecycle_docs import DocInfo, classify, doc_sentences, effective_events, signed_date
 
-MODEL = "lifecycle-1"  # provenance of stored events; bumped when the rules change
+MODEL = "lifecycle-2"  # provenance of stored events; bumped when the rules change
 KINDS = ("announced", "proposed", "comment_requested", "final", "signed", "effective",
          "suspended", "rates_changed", "amended", "revoked", "enjoined")
 VERB_KIND = {"amends": "amended", "supersedes": "amended", "suspends": "suspended",
@@ -77,6 +77,13 @@ class InstrumentIndex:
     def __init__(self) -> None:
         self._by_title: dict[tuple[str, date | None], str] = {}
         self.parent: dict[str, str] = {}
+
+    def copy(self) -> InstrumentIndex:
+        """An independent copy (extraction adds to the index it is given)."""
+        other = InstrumentIndex()
+        other._by_title = dict(self._by_title)
+        other.parent = dict(self.parent)
+        return other
 
     def add_text(self, text: str) -> None:
         """Learn the numbers cited with a title in a text."""
@@ -143,9 +150,14 @@ def lifecycle_events(docs: Sequence[LifecycleDoc], *, index: InstrumentIndex | N
     for info in infos:
         own[info.doc_id] = _own_instrument(info, index)
     # parents first: what each act acts on
+    acts_by_date: dict[date, list[tuple[set[str], str]]] = {}
+    for info in infos:
+        if info.kind in ("eo", "proclamation", "memorandum"):
+            key = own[info.doc_id] or "title:" + title_key(info.title)
+            acts_by_date.setdefault(info.signed, []).append((set(title_key(info.title).split()), key))
     targets: dict[str, list[tuple[str, str, str]]] = {}
     for info in infos:
-        targets[info.doc_id] = _targets(info, index, own[info.doc_id])
+        targets[info.doc_id] = _targets(info, index, own[info.doc_id], acts_by_date)
         label = own[info.doc_id]
         if label and targets[info.doc_id]:
             index.parent.setdefault(label, targets[info.doc_id][0][1])
@@ -169,10 +181,18 @@ def _own_instrument(info: DocInfo, index: InstrumentIndex) -> str | None:
     return None
 
 
-def _targets(info: DocInfo, index: InstrumentIndex, own: str | None) -> list[tuple[str, str, str]]:
+def _by_date(cited_on: date, title: str, acts_by_date) -> str | None:
+    """The act of the document set signed on a date whose title shares the most words with
+    the citing document's ("Progress on ... Northern Border" cites the Northern Border order)."""
+    words = set(title_key(title).split())
+    best = max(acts_by_date.get(cited_on, []), key=lambda a: len(a[0] & words), default=None)
+    return best[1] if best and best[0] & words else None
+
+
+def _targets(info: DocInfo, index: InstrumentIndex, own: str | None,
+             acts_by_date: dict | None = None) -> list[tuple[str, str, str]]:
     """(verb, target label, sentence) of what a document does to earlier instruments."""
-    if info.kind not in ("eo", "proclamation", "memorandum", "fr_notice", "fr_final",
-                         "fr_proposed", "fr_comment"):
+    if info.kind not in ("eo", "proclamation", "memorandum", "fr"):
         return []
     out: list[tuple[str, str, str]] = []
     for s in info.sentences[:60]:
@@ -180,12 +200,17 @@ def _targets(info: DocInfo, index: InstrumentIndex, own: str | None) -> list[tup
             if rel.target != own and rel.verb != "implements":
                 out.append((rel.verb, rel.target, s))
         for cited in title_citations(s):
-            found = index.resolve(cited.title, cited.signed)
-            target = found or "title:" + title_key(cited.title)
+            if cited.title:
+                found = index.resolve(cited.title, cited.signed)
+                target = found or "title:" + title_key(cited.title)
+            else:
+                target = _by_date(cited.signed, info.title, acts_by_date or {})
+                if target is None:
+                    continue
             if target != own and re.search(r"\b(regarding|amend|replace|suspend|modif|revok)",
                                            s, re.IGNORECASE):
                 out.append(("amends", target, s))
-    if not out and info.kind.startswith("fr_"):
+    if not out and info.kind == "fr":
         for s in info.sentences[:5]:
             for rel in relations(s):
                 if rel.verb == "implements":
@@ -212,14 +237,40 @@ def _doc_events(info: DocInfo, own: str | None, targets, index: InstrumentIndex
         out.append(MeasureEvent(measure, kind, day, instrument, info.doc_id, sentence,
                                 info.published))
 
-    if info.act_kind:
-        kind = info.act_kind
-        if kind == "signed" and targets and targets[0][0] in VERB_KIND:
-            kind = VERB_KIND[targets[0][0]]  # an order that amends / suspends an earlier one
-        add(kind, info.signed or info.published, info.act_sentence)
+    for kind, sentence in act_kinds(info, targets):
+        add(kind, info.signed, sentence)
+    for kind, day, sentence in info.dated:
+        add(kind, day, sentence, None)
     for kind, day, sentence in effective_events(info):
         add(kind, day, sentence)
     return out
+
+
+_STRONG = ("suspended", "rates_changed", "revoked")
+
+
+def act_kinds(info: DocInfo, targets) -> list[tuple[str, str]]:
+    """The events a document is itself, on its signing (publication) date.
+
+    A new order is "signed" (what it does inside is its own business); an order that acts on
+    an earlier one is what its title says, else its verb ("amends", "suspends"), and the pause,
+    rate change or revocation its operative sentences perform replaces a plain "amended"
+    (5 February: an "Amendment" that pauses the end of de minimis). Federal Register documents
+    are each kind their title and abstract state.
+    """
+    if info.title_kind is None:
+        return []
+    if info.kind not in ("eo", "proclamation", "memorandum"):
+        return [(info.title_kind, info.title), *info.body_kinds]
+    base = info.title_kind
+    if base == "signed" and not targets:
+        return [("signed", info.title)]
+    if base == "signed":
+        base = VERB_KIND.get(targets[0][0], "amended")
+    strong = [(k, s) for k, s in info.body_kinds if k in _STRONG and k != base]
+    if base == "amended" and strong:
+        return strong
+    return [(base, info.title), *strong]
 
 
 def _dedup(events: list[MeasureEvent]) -> list[MeasureEvent]:
