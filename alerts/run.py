@@ -18,13 +18,14 @@ from urllib.parse import quote
 
 import duckdb
 
-from alerts.match import Query, matches, parse_query
 from alerts.notify import send
+from commentary.query import load_glossary
 from radar.errors import ConfigError
 from radar.settings import Settings, WatchSettings
 from store import alerts as db
 from store.alerts import Alert, Candidate
 from store.db import opened
+from store.query import Query, matches, parse_query
 from store.watchlists import list_watchlists
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def ui_watches(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple[WatchSettings
         if not w.channel:
             continue
         try:
-            query = parse_query(w.query)
+            query = parse_query(w.query, load_glossary)
         except ConfigError as exc:  # saved under older rules: the others still run
             log.warning("watchlist %s (%s) left out of alerts: %s", w.id, w.name, exc)
             invalid += 1
@@ -126,7 +127,7 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
     ids = [w.id for w in watches]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"alerts.watch ids must be unique: {ids}")
-    queries = {w.id: parse_query(w.query) for w in watches}
+    queries = {w.id: parse_query(w.query, load_glossary) for w in watches}
     since = (now or datetime.now(UTC)) - timedelta(hours=settings.alerts.lookback_hours)
     with opened(settings.db_path) as con:
         from_ui, invalid = ui_watches(con)

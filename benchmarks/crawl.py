@@ -1,6 +1,6 @@
 """Crawl and extraction benchmark over the loopback mirror (prints numbers; not a test).
 
-Crawl: the mirror runs in its own process (python -m crawlers.mirror) as of 2025-12-31, and
+Crawl: the mirror runs in its own process (python -m replay.mirror) as of 2025-12-31, and
 the real crawl code (Scrapy sitemap and listing spiders in subprocesses, httpx feeds and
 Federal Register API clients, extraction, DuckDB writes) collects every 2025 White House page
 twice (once by sitemap, once by section listings, into separate stores) plus section feeds and
@@ -74,7 +74,7 @@ def _phase(name: str, settings, registry: Registry, ids: list[str], window: Craw
 def bench_crawl(quick: bool) -> None:
     """Crawl the mirror: sitemap, listings, feeds, API."""
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "crawlers.mirror", "--snapshot", str(SNAPSHOT),
+    proc = subprocess.Popen([sys.executable, "-m", "replay.mirror", "--snapshot", str(SNAPSHOT),
                              "--as-of", AS_OF, "--port", str(port)], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
     try:

@@ -67,7 +67,7 @@ def cycle(api: str, as_of: datetime, since: datetime, host_map: dict) -> float:
 
 def main() -> None:
     """Start serve, run two cycles, stop serve, print the times."""
-    from crawlers.mirror import Mirror
+    from replay.mirror import Mirror
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)

@@ -24,7 +24,7 @@ import duckdb  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 
 from briefs.reading import story_card  # noqa: E402
-from nlp.snapshot import snapshot_index  # noqa: E402
+from replay.snapshot import snapshot_index  # noqa: E402
 from store.digests import window_stories  # noqa: E402
 from zhtw.evaluation import evaluate, load_labelled, overall  # noqa: E402
 from zhtw.terms import build_matcher  # noqa: E402

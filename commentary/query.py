@@ -1,5 +1,8 @@
 """A staff request as a search query: trimmed, capped, and Chinese terms carried into English
-with the shipped glossary (the store's texts and the default embedder are English)."""
+with the shipped glossary (the store's texts and the default embedder are English).
+
+The glossary's record and its translation are the store's (store.query, which watchlists use
+too); loading the shipped glossary and synonyms from commentary/curated is here."""
 
 from __future__ import annotations
 
@@ -13,16 +16,10 @@ from importlib import resources
 
 from nlp.entities import load_gazetteer
 from radar.errors import BadInputError
+from store.query import Glossary, translate
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SPACE = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Glossary:
-    """Traditional Chinese -> English terms, longest first (for greedy matching)."""
-
-    terms: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -58,23 +55,6 @@ def load_synonyms() -> dict[str, tuple[str, ...]]:
     text = resources.files("commentary").joinpath("curated/synonyms_en.csv").read_text("utf-8")
     return {r["term"].strip().lower(): tuple(a.strip() for a in r["alternatives"].split("|") if a.strip())
             for r in csv.DictReader(io.StringIO(text)) if r.get("term")}
-
-
-def translate(text: str, glossary: Glossary) -> tuple[str, tuple[tuple[str, str], ...], str]:
-    """Replace glossary terms (longest match first) by their English.
-
-    Returns:
-        (English text with untranslated CJK removed, pairs used, the CJK left untranslated).
-    """
-    used: list[tuple[str, str]] = []
-    out = text
-    for zh, en in glossary.terms:
-        if zh in out:
-            out = out.replace(zh, f" {en} ")
-            used.append((zh, en))
-    leftover = "".join(_CJK.findall(out))
-    english = _SPACE.sub(" ", _CJK.sub(" ", out)).strip()
-    return english, tuple(used), leftover
 
 
 def prepare_query(query: str, max_chars: int, glossary: Glossary | None = None) -> PreparedQuery:

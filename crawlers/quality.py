@@ -103,10 +103,10 @@ def snapshot_pages(snapshot_dir: Path, heldout: bool | None = True, limit: int |
         limit: stop after this many pages.
         min_words: skip near-empty releases (a bare title is no test of extraction).
     """
-    from crawlers.mirror import _sites_for
-    from crawlers.mirror_whitehouse import article_html
+    from replay.mirror import sites_for
+    from replay.mirror_whitehouse import article_html
 
-    site, _ = _sites_for(Path(snapshot_dir))
+    site, _ = sites_for(Path(snapshot_dir))
     as_of = datetime.fromisoformat("2100-01-01T00:00:00+00:00")
     n = 0
     for host in site.hosts:

@@ -16,7 +16,7 @@ import numpy as np
 from nlp.embed import EmbeddingBackend, embed_documents
 from nlp.relevance import Relevance, RelevanceDoc, RuleScorer, clean_text
 from nlp.relevance_train import Metrics, metrics
-from nlp.snapshot import record_for, snapshot_index  # noqa: F401  (re-exported)
+from replay.snapshot import record_for, snapshot_index  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)

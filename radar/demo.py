@@ -39,9 +39,9 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
     Returns:
         The daily flow's result plus store totals.
     """
-    from crawlers.mirror import Mirror
     from flows.commentary import commentary_flow
     from flows.daily import daily_flow
+    from replay.mirror import Mirror
 
     console = console or Console(stderr=True)
     date = date or settings.demo.date

@@ -1,6 +1,6 @@
 """Build the bundled demo snapshot (``demo/snapshot/``) from the shared real corpus.
 
-The snapshot is what the loopback mirror (``crawlers.mirror``) serves and what the
+The snapshot is what the loopback mirror (``replay.mirror``) serves and what the
 offline demo and the evaluation tests read. It keeps every 2025 document of the White
 House archive and of the Federal Register abstracts, plus the USA TODAY second crawl
 of the presidential actions (near-duplicate ground truth).
@@ -11,7 +11,7 @@ with mtime 0, so rebuilding from the same corpus yields identical files and a cl
 
 Usage::
 
-    .venv/bin/python scripts/build_snapshot.py [--corpus ../shared/corpus] [--out demo/snapshot]
+    .venv/bin/python replay/build_snapshot.py [--corpus ../shared/corpus] [--out demo/snapshot]
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ def readme(stats: dict[str, dict]) -> str:
     return "\n".join([
         "# Demo snapshot (real public-domain documents)",
         "",
-        "Built by `scripts/build_snapshot.py` from `../shared/corpus/` (see its README); rebuilding",
-        "gives identical bytes. Served by `crawlers/mirror.py` (a loopback imitation of",
+        "Built by `replay/build_snapshot.py` from `../shared/corpus/` (see its README); rebuilding",
+        "gives identical bytes. Served by `replay/mirror.py` (a loopback imitation of",
         "www.whitehouse.gov and www.federalregister.gov) and used by the demo and evaluation tests.",
         "",
         "Licence: US Government work, public domain (17 U.S.C. 105). Each record keeps its source",

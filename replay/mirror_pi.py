@@ -20,7 +20,7 @@ from html import escape
 from urllib.parse import parse_qsl, unquote, urlencode
 from zoneinfo import ZoneInfo
 
-from crawlers.mirror_fedreg import (
+from replay.mirror_fedreg import (
     API_BASE,
     ApiError,
     FederalRegisterSite,

@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlsplit
 from crawlers.canonical import canonical_url
 from crawlers.extract import extract_html
 from crawlers.fedreg import to_document
-from crawlers.mirror import load_snapshot
-from crawlers.mirror_fedreg import FederalRegisterSite, FrDoc, matches, normalize, parse_term
-from crawlers.mirror_whitehouse import WhiteHouseSite, article_html
 from crawlers.registry import Registry, Source
+from replay.mirror import load_snapshot
+from replay.mirror_fedreg import FederalRegisterSite, FrDoc, matches, normalize, parse_term
+from replay.mirror_whitehouse import WhiteHouseSite, article_html
 from store.records import Document
 
 # whitehouse.gov section (first path segment) -> the registry source that crawls it

@@ -1,10 +1,13 @@
-"""Watchlist queries: parsing and matching against a document's title and text (no NLP).
+"""Watchlist queries: parsing and matching against a document's title and text (no NLP), and
+the glossary translation (Traditional Chinese terms -> English) they share with search.
 
 A query is alternatives separated by ``OR``; within an alternative every word or "quoted
 phrase" must appear. Latin-script terms match whole words, case-insensitively; terms in
 Chinese or Japanese match as substrings (no spaces between words there). A zh-TW term the
-shipped glossary knows also matches its English wording (對等關稅 -> "reciprocal tariff"), so
-a Chinese watchlist finds the English documents.
+glossary knows also matches its English wording (對等關稅 -> "reciprocal tariff"), so a Chinese
+watchlist finds the English documents. The parsing lives in the store because the store's
+watchlists run it; the shipped glossary's contents are loaded above it
+(``commentary.query.load_glossary``) and passed in.
 
 Example:
     >>> q = parse_query('"de minimis" OR "section 321" parcels')
@@ -17,13 +20,38 @@ from __future__ import annotations
 import re
 import shlex
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from commentary.query import load_glossary, translate
 from radar.errors import ConfigError
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _SPACE = re.compile(r"\s+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # what the glossary translates
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Traditional Chinese -> English terms, longest first (for greedy matching)."""
+
+    terms: tuple[tuple[str, str], ...]
+
+
+def translate(text: str, glossary: Glossary) -> tuple[str, tuple[tuple[str, str], ...], str]:
+    """Replace glossary terms (longest match first) by their English.
+
+    Returns:
+        (English text with untranslated CJK removed, pairs used, the CJK left untranslated).
+    """
+    used: list[tuple[str, str]] = []
+    out = text
+    for zh, en in glossary.terms:
+        if zh in out:
+            out = out.replace(zh, f" {en} ")
+            used.append((zh, en))
+    leftover = "".join(_HAN.findall(out))
+    english = _SPACE.sub(" ", _HAN.sub(" ", out)).strip()
+    return english, tuple(used), leftover
 
 
 @dataclass(frozen=True)
@@ -46,8 +74,13 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def parse_query(text: str) -> Query:
+def parse_query(text: str, glossary: Callable[[], Glossary] | None = None) -> Query:
     """Parse a watchlist query.
+
+    Args:
+        text: the query.
+        glossary: returns the zh -> English glossary (called only when the query has Chinese
+            or Japanese terms); None parses without English expansions (enough to validate).
 
     Raises:
         ConfigError: empty query, an empty alternative, or an unbalanced quote.
@@ -72,13 +105,14 @@ def parse_query(text: str) -> Query:
         raise ConfigError(f"alert query {text!r}: empty query or nothing after OR")
     alternatives.append(tuple(current))
     terms = dict.fromkeys(t for alt in alternatives for t in alt if _CJK.search(t))
-    expansions = tuple((t, english) for t in terms if (english := _english(t)))
+    expansions = tuple((t, english) for t in terms
+                       if glossary is not None and (english := _english(t, glossary())))
     return Query(text=text, alternatives=tuple(alternatives), expansions=expansions)
 
 
-def _english(term: str) -> tuple[str, ...]:
+def _english(term: str, glossary: Glossary) -> tuple[str, ...]:
     """English wordings of a Chinese term, when the glossary covers all of it."""
-    english, used, leftover = translate(term, load_glossary())
+    english, used, leftover = translate(term, glossary)
     if not used or leftover:
         return ()
     phrase = normalise(english)

@@ -1,7 +1,7 @@
 """Watchlists analysts manage in the web UI (table `watchlists`, migration 007) and their
 recent hits: documents first seen lately that match the watchlist's query and filters.
 
-The query syntax and matching are the alerts pass's (alerts.match), so a UI watchlist means
+The query syntax and matching are the alerts pass's (store.query), so a UI watchlist means
 the same as one in config.
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import duckdb
 
-from alerts.match import Query, matches, parse_query
 from radar.errors import BadInputError, NotFoundError
+from store.query import Glossary, Query, matches, parse_query
 
 CHANNELS = ("", "email", "webhook")  # '' = shown on the page, never sent
 _ADDRESS = re.compile(r"[^@\s,<>]+@[^@\s,<>]+\.[^@\s,<>]+")
@@ -113,7 +114,7 @@ def save_watchlist(
     """Create (no id) or update a watchlist; returns its id.
 
     Raises:
-        ConfigError: the query does not parse (alerts.match.parse_query).
+        ConfigError: the query does not parse (store.query.parse_query).
         BadInputError: the alert channel or target is invalid (`check_delivery`).
         NotFoundError: updating an id that does not exist.
     """
@@ -147,17 +148,27 @@ def delete_watchlist(con: duckdb.DuckDBPyConnection, watch_id: str) -> None:
 
 def _prefilter(query: Query) -> str:
     """A case-insensitive regex any matching document contains (one term of each
-    alternative); the exact check is alerts.match.matches."""
+    alternative); the exact check is store.query.matches."""
     terms = [w for alt in query.alternatives for w in query.wordings(alt[0])]
     parts = [re.escape(t).replace(r"\ ", r"\W+") for t in terms]
     return "(?i)(" + "|".join(parts) + ")"
 
 
 def watch_hits(
-    con: duckdb.DuckDBPyConnection, watch: Watchlist, since: datetime, limit: int = 20
+    con: duckdb.DuckDBPyConnection, watch: Watchlist, since: datetime,
+    glossary: Callable[[], Glossary], limit: int = 20,
 ) -> list[WatchHit]:
-    """Documents first seen at or after `since` that match the watchlist, newest first."""
-    query = parse_query(watch.query)
+    """Documents first seen at or after `since` that match the watchlist, newest first.
+
+    Args:
+        con: the store.
+        watch: the watchlist.
+        since: earliest first-seen instant.
+        glossary: the zh -> English glossary (commentary.query.load_glossary), so a Chinese
+            term also finds its English wording.
+        limit: at most this many hits.
+    """
+    query = parse_query(watch.query, glossary)
     rows = con.execute(
         "SELECT d.id, d.title, d.url, coalesce(s.name, d.source_id), s.country, d.first_seen_at, "
         "m.story_id, substr(d.text, 1, 20000) FROM documents d "

@@ -42,7 +42,7 @@ def con(settings):
 @pytest.fixture(scope="session")
 def mirror():
     """The loopback mirror over the bundled snapshot, as of the demo date's morning."""
-    from crawlers.mirror import Mirror
+    from replay.mirror import Mirror
 
     m = Mirror(SNAPSHOT, datetime.fromisoformat("2025-04-03T07:00:00+08:00")).start()
     yield m

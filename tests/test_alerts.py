@@ -1,4 +1,4 @@
-"""Alerts: query matching, one notification per story (also after merges), webhook and email
+"""Alerts: one notification per story (also after merges), webhook and email
 delivery to real loopback servers, retries of failed deliveries, records in DuckDB."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from alerts.match import matches, parse_query
 from alerts.notify import one_line
 from alerts.run import run_alerts
 from radar.errors import ConfigError
@@ -89,19 +88,6 @@ def _alerts(settings):
     with open_reader(settings) as con:
         return con.execute("SELECT watch_id, story_id, doc_id, status, attempts, link "
                            "FROM alerts ORDER BY created_at, story_id").fetchall()
-
-
-def test_query_syntax():
-    q = parse_query('"de minimis" OR "section 321" parcels')
-    assert q.alternatives == (("de minimis",), ("section 321", "parcels"))
-    assert matches(q, "Ending the De-Minimis exemption", "")
-    assert matches(q, "", "Section 321 entries for parcels")
-    assert not matches(q, "", "Section 321 entries")  # both words of the alternative
-    assert not matches(parse_query("tariff"), "Tariffs rise", "")  # whole words only
-    assert matches(parse_query("半導體 關稅"), "美國對半導體加徵關稅", "")  # CJK: substrings
-    for bad in ("", "OR tariff", "tariff OR", '"unclosed'):
-        with pytest.raises(ConfigError):
-            parse_query(bad)
 
 
 def test_one_webhook_per_story_with_link_never_twice(tmp_path, hooks):
@@ -345,13 +331,3 @@ def test_alerts_after_a_real_crawl_and_enrichment(tmp_path, mirror, hooks, prefe
     assert len(hooks.bodies) == len(stories)
     again = enrich_flow(overrides=overrides)
     assert again["alerts"]["new"] == 0 and len(hooks.bodies) == len(stories)
-
-
-def test_a_chinese_term_matches_its_english_wording():
-    q = parse_query("對等關稅 OR 半導體 出口管制")
-    assert dict(q.expansions)["對等關稅"] == ("reciprocal tariff", "reciprocal tariffs")
-    assert matches(q, "Regulating Imports with a Reciprocal Tariff", "")
-    assert matches(q, "New export controls on advanced semiconductors", "")
-    assert not matches(q, "Semiconductors in the news", "")  # both terms of the alternative
-    assert matches(q, "", "美國宣布對等關稅")  # the Chinese wording still matches itself
-    assert parse_query("未收錄的詞").expansions == ()  # unknown Chinese: no expansion

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from commentary.snapshot_docs import snapshot_documents
 from crawlers.registry import load_registry
 from radar.cli import app
+from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 from store.fulltext import refresh_search_index

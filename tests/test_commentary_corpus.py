@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 from commentary.claims import CheckSettings, check_statement
 from commentary.draft import write_commentary
 from commentary.render import render_markdown
-from commentary.snapshot_docs import snapshot_documents
 from commentary.sources import load_sources
 from commentary.word import write_docx
 from crawlers.registry import load_registry
 from radar.errors import BadInputError, NotFoundError
+from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 

@@ -11,7 +11,6 @@ import pytest
 from commentary.draft import write_commentary
 from commentary.generate import OpenAIWriter, TransformersWriter, resolve_model_dir
 from commentary.records import Statement
-from commentary.snapshot_docs import snapshot_documents
 from commentary.writers import (
     Evidence,
     ExtractiveWriter,
@@ -21,6 +20,7 @@ from commentary.writers import (
 )
 from crawlers.registry import load_registry
 from radar.errors import ConfigError, TransientError
+from replay.snapshot_docs import snapshot_documents
 from store.documents import upsert_document, upsert_sources
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"

@@ -18,13 +18,13 @@ from commentary.draft import _store, write_commentary
 from commentary.matching import quote_pieces
 from commentary.records import SourceDoc, ZhLine
 from commentary.render import md_escape, render_markdown
-from commentary.snapshot_docs import snapshot_documents
 from commentary.sources import load_sources
 from commentary.word import ORIGINAL_STYLE, write_docx
 from commentary.zh import compose_reading, read_in_chinese
 from commentary.zh_sentence import compose_sentence
 from crawlers.registry import load_registry
 from radar.errors import ConfigError
+from replay.snapshot_docs import snapshot_documents
 from store.db import connect, opened
 from store.documents import upsert_document, upsert_sources
 from zhtw.quantities import chinese_quantities, english_quantities, same_value

@@ -65,7 +65,7 @@ def test_the_demo_says_which_sources_were_cut():
 
 @pytest.mark.slow
 def test_a_replay_of_a_year_crawls_the_year(tmp_path, settings):
-    from crawlers.mirror import Mirror
+    from replay.mirror import Mirror
     from store.db import connect
     from tests.servers import SNAPSHOT
 

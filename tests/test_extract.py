@@ -94,7 +94,7 @@ def test_pdf_text_title_and_date():
     from datetime import datetime
 
     from crawlers.extract import extract_page
-    from crawlers.mirror_pi import text_pdf
+    from replay.mirror_pi import text_pdf
 
     created = datetime.fromisoformat("2025-04-02T08:45:00-04:00")
     body = ("Implementation of Additional Export Controls: Certain Advanced Computing Items. "

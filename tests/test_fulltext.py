@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from commentary.snapshot_docs import snapshot_documents
 from crawlers.registry import load_registry
+from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 from store.fulltext import bm25, fts_ready, refresh_search_index, stems

@@ -11,8 +11,8 @@ import feedparser
 import httpx
 import pytest
 
-from crawlers.mirror import Mirror, load_snapshot
-from crawlers.mirror_fedreg import normalize, parse_term
+from replay.mirror import Mirror, load_snapshot
+from replay.mirror_fedreg import normalize, parse_term
 from tests.servers import SNAPSHOT
 
 AS_OF = datetime.fromisoformat("2025-04-03T07:00:00+08:00")  # 2025-04-02 19:00 in Washington

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 
 from commentary.query import load_synonyms
-from commentary.snapshot_docs import snapshot_documents
 from crawlers.registry import load_registry
+from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 from store.fulltext import refresh_search_index

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nlp.entities import load_gazetteer
-from nlp.snapshot import snapshot_index
+from replay.snapshot import snapshot_index
 from zhtw.amounts import amounts_in
 from zhtw.card import build_card
 from zhtw.evaluation import evaluate, load_labelled, overall

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from briefs.i18n import is_chinese
+from commentary.query import load_glossary
 from radar.settings import Settings
 from store import watchlists as wl
 from store import webqueries as wq
@@ -34,7 +35,7 @@ def watch_page(request: Request, edit: str = "") -> Response:
         lists = wl.list_watchlists(con)
         until = wq.newest_document_time(con)
         since = until - timedelta(days=settings.web.watch_days) if until else None
-        hits = {w.id: wl.watch_hits(con, w, since) if since else [] for w in lists}
+        hits = {w.id: wl.watch_hits(con, w, since, load_glossary) if since else [] for w in lists}
         countries, sources = wq.search_facets(con)
     zh = is_chinese(request.state.lang)
     topics = [(t.id, t.zh if zh else t.en) for t in request.app.state.taxonomy.topics]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from nlp.snapshot import record_for
+from replay.snapshot import record_for
 from zhtw.card import build_card
 from zhtw.kinds import doc_kind
 from zhtw.records import Card, CardDoc

@@ -70,10 +70,10 @@ def build_web_store(settings: Settings, backend=None) -> dict:
         backend: an embedding backend already loaded (else the enrichment's).
     """
     from briefs.digest import build_digest
-    from commentary.snapshot_docs import snapshot_documents
     from crawlers.registry import load_registry
     from nlp.enrich import Models, assign_stories, enrich_documents
     from nlp.topics import load_taxonomy
+    from replay.snapshot_docs import snapshot_documents
     from store.db import connect
     from store.documents import upsert_document, upsert_sources
     from store.fulltext import refresh_search_index

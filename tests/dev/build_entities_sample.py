@@ -30,8 +30,8 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawlers.extract import extract_html  # noqa: E402
-from crawlers.mirror import load_snapshot  # noqa: E402
-from crawlers.mirror_whitehouse import WhiteHouseSite, article_html  # noqa: E402
+from replay.mirror import load_snapshot  # noqa: E402
+from replay.mirror_whitehouse import WhiteHouseSite, article_html  # noqa: E402
 
 SCOPE_CHARS = 1500  # radar/defaults.toml [nlp] ner_chars when the sample was labelled
 TEXT_CHARS = 20000  # nlp/enrich.py gives tag_document the first 20,000 characters

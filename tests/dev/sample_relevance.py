@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from crawlers.mirror_fedreg import matches, normalize, parse_term
+from replay.mirror_fedreg import matches, normalize, parse_term
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT = ROOT / "demo" / "snapshot"
