@@ -57,7 +57,7 @@ _BY_DATE = re.compile(
     r"December)\s+\d{1,2},?\s+\d{4})(?!,?\s*\()"
 )
 
-RELATION_VERBS = ("amends", "supersedes", "suspends", "revokes", "modifies", "implements")
+RELATION_VERBS = ("amends", "supersedes", "suspends", "revokes", "modifies", "adjusts", "implements")
 _RELATION = (
     ("revokes", re.compile(r"\b(hereby\s+revoke[sd]?|is\s+(?:hereby\s+)?revoked|are\s+(?:hereby\s+)?"
                            r"revoked|rescind(?:s|ed)?|is\s+(?:hereby\s+)?rescinded|terminat(?:e|es|ed)"
@@ -74,11 +74,19 @@ _RELATION = (
                           r"(?:is|are)\s+(?:hereby\s+)?(?:modified|replaced))\b", re.IGNORECASE)),
     ("modifies", re.compile(r"\b(hereby\s+modif(?:y|ies|ied)|modif(?:y|ying)\s+(?:the\s+)?(?:rates?|"
                             r"scope|duties|tariffs?))\b", re.IGNORECASE)),
+    # links the order to the measure it adjusts, but says nothing about what kind of act it is
+    ("adjusts", re.compile(r"\badjust\s+the\s+(?:tariffs?|duties|rates?)\s+imposed\b", re.IGNORECASE)),
     ("implements", re.compile(r"\b(implement(?:s|ing|ation\s+of)|to\s+effectuate|pursuant\s+to)\b",
                               re.IGNORECASE)),
 )
+# "In Executive Order 14226 ..., I paused ...": the President recounting an earlier act
+_RECOUNTED = re.compile(r"\bI\s+(?:paused|suspended|raised|imposed|declared|amended|modified|"
+                        r"increased|reduced|revoked|terminated)\b")
+_HYPOTHETICAL = re.compile(r"\b(whether|recommend\w*|review|consider\w*|should|could|would|may)\b",
+                           re.IGNORECASE)
 # "as amended by EO N" names an earlier amendment, not what this document does
-_AS_AMENDED = re.compile(r"\bas\s+(?:further\s+)?(?:amended|modified|superseded)\s+by\b", re.IGNORECASE)
+_AS_AMENDED = re.compile(r"\bas\s+(?:further\s+)?(?:amended|modified|superseded|extended)\s+by\b",
+                         re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ class InstrumentRef:
         number: the number as written ("14195", "2025-05678", "90 FR 9113", "9903.01.24").
         label: the canonical label ("EO 14195", "FR 2025-05678", ...).
         start: offset of the reference in the searched text.
-        end: end offset.
+        end: end offset (after the cited date and title, when there are).
         title: the title cited with it, "(Imposing Duties ...)", if any.
         signed: the date cited with it ("of February 1, 2025"), if any.
     """
@@ -147,8 +155,9 @@ def _numbered(pattern: re.Pattern, kind: str, text: str) -> Iterable[InstrumentR
         signed = _date_of(tail.group(1)) if tail and len(numbers) == 1 else None
         if title and not title[:1].isupper():
             title = None  # "(as amended)", "(a)": not a title
+        end = tail.end() if tail and (title or signed) else m.end()
         for n in numbers:
-            yield InstrumentRef(kind, n, label(kind, n), m.start(), m.end(), title, signed)
+            yield InstrumentRef(kind, n, label(kind, n), m.start(), end, title, signed)
 
 
 def find_instruments(text: str) -> list[InstrumentRef]:
@@ -216,7 +225,7 @@ def relations(sentence: str) -> list[Relation]:
     "is hereby amended"); instruments named after "as amended by" are history, not targets.
     """
     refs = [r for r in find_instruments(sentence) if r.kind in ("EO", "Proclamation")]
-    if not refs:
+    if not refs or _RECOUNTED.search(sentence):
         return []
     history = [m.end() for m in _AS_AMENDED.finditer(sentence)]
 
@@ -229,6 +238,8 @@ def relations(sentence: str) -> list[Relation]:
     out: list[Relation] = []
     for verb, pattern in _RELATION:
         for m in pattern.finditer(sentence):
+            if _HYPOTHETICAL.search(sentence[:m.start()]):
+                continue  # "shall review whether EO 14105 should be ... rescinded": not an act
             after = [r for r in targets if r.start >= m.end()]
             before = [r for r in targets if r.end <= m.start()]
             target = after[0] if after and after[0].start - m.end() < 120 else (

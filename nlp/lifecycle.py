@@ -22,6 +22,7 @@ from typing import Protocol
 
 from nlp.instruments import find_instruments, relations, title_citations, title_key
 from nlp.lifecycle_docs import DocInfo, classify, doc_sentences, effective_events, signed_date
+from nlp.lifecycle_links import link_measures
 
 MODEL = "lifecycle-2"  # provenance of stored events; bumped when the rules change
 KINDS = ("announced", "proposed", "comment_requested", "final", "signed", "effective",
@@ -161,9 +162,12 @@ def lifecycle_events(docs: Sequence[LifecycleDoc], *, index: InstrumentIndex | N
         label = own[info.doc_id]
         if label and targets[info.doc_id]:
             index.parent.setdefault(label, targets[info.doc_id][0][1])
+    measure_of = link_measures(infos, {i.doc_id: _measure(i, own[i.doc_id], targets[i.doc_id], index)
+                                       for i in infos}, own)
     events: list[MeasureEvent] = []
     for info in infos:
-        events.extend(_doc_events(info, own[info.doc_id], targets[info.doc_id], index))
+        events.extend(_doc_events(info, measure_of[info.doc_id], own[info.doc_id],
+                                  targets[info.doc_id]))
     return _dedup(events)
 
 
@@ -228,9 +232,7 @@ def _measure(info: DocInfo, own: str | None, targets, index: InstrumentIndex) ->
     return "title:" + title_key(info.title)
 
 
-def _doc_events(info: DocInfo, own: str | None, targets, index: InstrumentIndex
-                ) -> list[MeasureEvent]:
-    measure = _measure(info, own, targets, index)
+def _doc_events(info: DocInfo, measure: str, own: str | None, targets) -> list[MeasureEvent]:
     out: list[MeasureEvent] = []
 
     def add(kind: str, day: date, sentence: str, instrument: str | None = own) -> None:
@@ -266,7 +268,7 @@ def act_kinds(info: DocInfo, targets) -> list[tuple[str, str]]:
     if base == "signed" and not targets:
         return [("signed", info.title)]
     if base == "signed":
-        base = VERB_KIND.get(targets[0][0], "amended")
+        base = VERB_KIND.get(targets[0][0], "signed")
     strong = [(k, s) for k, s in info.body_kinds if k in _STRONG and k != base]
     if base == "amended" and strong:
         return strong
