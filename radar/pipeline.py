@@ -19,7 +19,8 @@ def local_today(settings: Settings) -> date:
 
 def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None = None,
                redo: bool = False) -> dict:
-    """Enrich pending documents, assign them to stories and refresh the search index.
+    """Enrich pending documents, assign them to stories, record the stories' measure events
+    and refresh the search index.
 
     The store is held (writer lock) for the stage; models load before it is taken.
 
@@ -34,6 +35,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
         The counts per part.
     """
     from nlp.enrich import Models, assign_stories, enrich_documents
+    from nlp.lifecycle_stage import record_story_events
     from store.documents import finish_run, start_run
 
     models = Models.load(settings.nlp)
@@ -43,12 +45,13 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
             loaded = _load_vectors(con, vector_files)
             enriched = enrich_documents(con, models, settings.nlp, redo=redo)
             clustered = assign_stories(con, models, settings.nlp)
+            lifecycle = record_story_events(con)  # measure events of stories that changed
             indexed = _refresh_index(con)
         except Exception as exc:
             finish_run(con, run_id, {}, f"{type(exc).__name__}: {exc}")
             raise
         counts = {"enrich": _plain(enriched), "cluster": _plain(clustered),
-                  "search_index_rebuilt": indexed}
+                  "lifecycle": _plain(lifecycle), "search_index_rebuilt": indexed}
         if vector_files is not None:
             counts["vectors_loaded"] = loaded
         finish_run(con, run_id, counts)
