@@ -26,6 +26,7 @@ from briefs.records import (
 )
 from briefs.relevance import relevance_label, routine_items, screen_stories
 from briefs.render import render_html, render_markdown
+from briefs.response import responses_for
 from briefs.summarize import Encoder, SummarySentence, summarize_stories
 from briefs.window import digest_day_of, digest_window
 from radar.settings import Settings
@@ -159,6 +160,7 @@ def story_entry(
     matcher: TermMatcher | None = None,
     translations: dict[str, Translation] | None = None,
     relevance: float | None = None,
+    responses: tuple = (),
 ) -> StoryEntry:
     """Everything the digest shows about one story (summary with citations, badge, tags,
     and its zh-TW 重點 card and headline)."""
@@ -199,7 +201,7 @@ def story_entry(
         parts=scored.parts,
         watch_hits=scored.watch_hits,
         headline_zh=card.headline,
-        card=card, relevance=relevance,
+        card=card, relevance=relevance, responses=responses,
     )
 
 
@@ -345,6 +347,8 @@ def build_digest(
                     day=day, lang=lang, earlier=history.get(sc.story_id, []),
                     window_start=window.start, matcher=matcher, translations=translations,
                     relevance=rel[sc.story_id].score,
+                    responses=responses_for(con, by_id[sc.story_id].members, window.end,
+                                            settings.timezone),
                 )  # fmt: skip
                 for sc in chosen[key]
             ),

@@ -66,6 +66,7 @@ class StoryEntry:
     headline_zh: str = ""  # composed from the card (zhtw.headline), every piece cited
     card: Card | None = None
     relevance: float | None = None  # mission relevance (briefs.relevance); model in the digest
+    responses: tuple = ()  # 「我國回應」: briefs.response.Response, Taiwan's official releases
 
 
 @dataclass(frozen=True)

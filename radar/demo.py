@@ -17,6 +17,10 @@ from store.db import opened
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 DEMO_COMMENT_QUERY = "US ends de minimis for Chinese parcels"
+# The morning a week after the demo day is replayed too, as the schedule would see it: the
+# presidential office's responses to the reciprocal tariffs (「我國回應」, from 4/6) and METI's
+# releases (from 4/6) only exist after 2025-04-03.
+FOLLOW_UP_DAYS = 7
 
 
 def digest_instant(settings: Settings, day: str) -> datetime:
@@ -25,8 +29,19 @@ def digest_instant(settings: Settings, day: str) -> datetime:
     return datetime.combine(d, dtime(settings.digest.hour), ZoneInfo(settings.timezone))
 
 
+def first_feed_crawl(settings: Settings, host_map: dict[str, str]) -> list[str]:
+    """Non-US feeds the mirror serves: their first crawl reads the whole feed, as a live first
+    crawl of a newly added source does (no publication window), so the store reaches back past
+    the month the demo replays for the sources that publish rarely (the OJ, GOV.UK)."""
+    from crawlers.registry import load_registry
+
+    return [s.id for s in load_registry(settings.sources_file).enabled()
+            if s.kind == "feed" and s.country != "US" and s.hosts() & set(host_map)]
+
+
 def run_demo(settings: Settings, date: str | None = None, days: int | None = None,
-             console: Console | None = None, comment: str | None = DEMO_COMMENT_QUERY) -> dict:
+             console: Console | None = None, comment: str | None = DEMO_COMMENT_QUERY,
+             follow_up_days: int = FOLLOW_UP_DAYS) -> dict:
     """Serve the snapshot on loopback, run the daily flow in replay mode, print a summary.
 
     Args:
@@ -35,11 +50,14 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
         days: days before the date to crawl; default `settings.demo.days`.
         console: where to print the summary.
         comment: query of the quick-commentary draft written next to the digest (None: none).
+        follow_up_days: also replay the morning this many days later (0: only the demo day),
+            crawling what appeared in between and writing that day's digest too.
 
     Returns:
         The daily flow's result plus store totals.
     """
     from flows.commentary import commentary_flow
+    from flows.crawl import crawl_flow
     from flows.daily import daily_flow
     from replay.mirror import Mirror
 
@@ -57,6 +75,11 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
                      "db_path": str(settings.db_path), "out_dir": str(settings.out_dir),
                      "spool_dir": str(settings.spool_dir)}
         console.print(f"mirror of the snapshot on {mirror.base_url}, as of {as_of.isoformat()}")
+        t1 = time.perf_counter()
+        first = first_feed_crawl(settings, mirror.host_map())
+        if first:
+            crawl_flow(source_ids=first, until=as_of.isoformat(), replay=True, overrides=overrides)
+        first_s = time.perf_counter() - t1
         result = daily_flow(date=date, since=since.isoformat(), until=as_of.isoformat(),
                             replay=True, overrides=overrides)
         if comment:
@@ -66,6 +89,17 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
                 query=comment, until=date, out_md=str(out / f"commentary-{date}.md"),
                 out_docx=str(out / f"commentary-{date}.docx"), overrides=overrides)
             result["timings"]["commentary"] = time.perf_counter() - t1
+        result["timings"] = {"first crawl (non-US feeds)": first_s, **result["timings"]}
+        if follow_up_days > 0:
+            later = as_of + timedelta(days=follow_up_days)
+            later_date = later.date().isoformat()
+            mirror.set_as_of(later)
+            t1 = time.perf_counter()
+            follow = daily_flow(date=later_date, since=as_of.isoformat(), until=later.isoformat(),
+                                replay=True, overrides=overrides)
+            result["timings"][f"follow-up {later_date}"] = time.perf_counter() - t1
+            result["digest"] = [*result["digest"], *follow["digest"]]
+            result["follow_up"] = {"date": later_date, "crawl": follow["crawl"]}
     finally:
         mirror.stop()
     with opened(settings.db_path) as con:
@@ -77,6 +111,12 @@ def run_demo(settings: Settings, date: str | None = None, days: int | None = Non
                 "SELECT count(*) FROM digest_items WHERE digest_id LIKE ?", [f"{date}%"]
             ).fetchone()[0],
             "errors": con.execute("SELECT count(*) FROM item_errors").fetchone()[0],
+            "countries": con.execute(
+                "SELECT count(DISTINCT s.country) FROM documents d JOIN sources s ON s.id = d.source_id"
+            ).fetchone()[0],
+            "languages": con.execute(
+                "SELECT count(DISTINCT d.language) FROM documents d WHERE d.language IS NOT NULL"
+            ).fetchone()[0],
         }
     result["totals"] = totals
     result["capped"] = _capped(settings, result.get("crawl") or {}, since, as_of)
@@ -103,7 +143,7 @@ def _print_summary(console: Console, date: str, days: int, result: dict, wall: f
     table = Table()
     table.add_column("what")
     table.add_column("value", justify="right")
-    for key in ("documents", "stories", "sources", "digest_stories", "errors"):
+    for key in ("documents", "stories", "sources", "countries", "languages", "digest_stories", "errors"):
         table.add_row(key.replace("_", " "), str(totals[key]))
     for stage, secs in timings.items():
         table.add_row(f"time: {stage}", f"{secs:.1f} s")

@@ -16,8 +16,9 @@ and said here:
 * ec.europa.eu — the press corner RSS ``/commission/presscorner/api/rss?language=en``; the
   index has titles, dates and links only (no description), like the real detail pages that
   are rendered by script.
-* www.gov.uk — the finder Atom ``/search/news-and-communications.atom`` (entries carry
-  ``updated``, no ``published``) and article pages.
+* www.gov.uk — the finder Atom feeds ``/search/news-and-communications.atom`` and
+  ``/search/policy-papers-and-consultations.atom`` (entries carry ``updated``, no ``published``;
+  ``organisations[]=<slug>`` filters) and article pages.
 * www.wto.org — only its real robots.txt (``Disallow: /`` for every agent).
 * Korean ministries (www.motir.go.kr, www.msit.go.kr, …) — a plain board listing at the
   parent of each press-release URL, rows of link and date (the shape is the mirror's own).
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -55,7 +57,8 @@ ZONES = {"TW": "Asia/Taipei", "JP": "Asia/Tokyo", "EU": "Europe/Brussels", "GB":
 PRESIDENT_RSS = "/RSSNEWS.aspx"
 METI_ATOM = "/ml_index_release_atom.xml"
 EC_RSS = "/commission/presscorner/api/rss"
-GOVUK_ATOM = "/search/news-and-communications.atom"
+GOVUK_FINDERS = {"/search/news-and-communications.atom": "News and communications",
+                 "/search/policy-papers-and-consultations.atom": "Policy papers and consultations"}
 OJ_FEEDS = {"222": "L", "221": "C"}
 
 Found = tuple[int, str, str, datetime | None]  # status, body, content type, last modified
@@ -147,6 +150,11 @@ def _atom(title: str, self_url: str, items: list[ForeignItem], summary: bool) ->
             f'<link rel="self" href="{escape(self_url)}"/><updated>{updated}</updated>\n{entries}</feed>\n')
 
 
+def organisation_slug(name: str) -> str:
+    """GOV.UK's organisation slug of a name ("HM Treasury" -> "hm-treasury")."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower().replace("&", "")).strip("-")
+
+
 def _roc_date(dt: datetime) -> str:
     local = dt.astimezone(ZoneInfo("Asia/Taipei"))
     return f"{local.year - 1911}年{local.month:02d}月{local.day:02d}日"
@@ -222,10 +230,16 @@ class ForeignSite:
             items = self.visible(host, as_of)[:FEED_SIZE]
             return self._feed(_rss("Press corner", "https://ec.europa.eu/commission/presscorner/home/en",
                                    items, lambda it: ""), RSS, items)
-        if host == GOVUK and path == GOVUK_ATOM:
-            items = self.visible(host, as_of)[:FEED_SIZE]
-            return self._feed(_atom("News and communications - GOV.UK", f"https://{GOVUK}{GOVUK_ATOM}",
-                                    items, True), ATOM, items)
+        if host == GOVUK and path in GOVUK_FINDERS:
+            # the bundled items are all news; a finder filtered by organisations[] shows that
+            # organisation's only (its slug is its name, lower-cased and hyphenated, as on GOV.UK)
+            items = self.visible(host, as_of) if path.startswith("/search/news") else []
+            wanted = set(params.get("organisations[]", []))
+            if wanted:
+                items = [it for it in items if organisation_slug(it.doc.get("publisher") or "") in wanted]
+            items = items[:FEED_SIZE]
+            url = f"https://{GOVUK}{path}" + (f"?{query}" if query else "")
+            return self._feed(_atom(f"{GOVUK_FINDERS[path]} - GOV.UK", url, items, True), ATOM, items)
         if host == EURLEX and path == "/EN/display-feed.rss":
             series = OJ_FEEDS.get((params.get("rssId") or [""])[0])
             if series is None:

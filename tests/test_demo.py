@@ -28,6 +28,22 @@ def test_demo_runs_through_flows_and_is_idempotent(settings, prefect_harness):
     html = next(Path(p) for p in first["digest"] if str(p).endswith(".html")).read_text(encoding="utf-8")
     assert "<script" not in html.lower()
 
+    # beyond the US: the foreign feeds' first crawl and the follow-up morning (2025-04-10)
+    with opened(settings.db_path) as con:
+        countries = {r[0] for r in con.execute(
+            "SELECT DISTINCT s.country FROM documents d JOIN sources s ON s.id = d.source_id").fetchall()}
+        languages = {r[0] for r in con.execute(
+            "SELECT DISTINCT language FROM documents WHERE language IS NOT NULL").fetchall()}
+        foreign_enriched = con.execute(
+            "SELECT count(DISTINCT d.id) FROM documents d JOIN enrichments e ON e.doc_id = d.id "
+            "JOIN story_members m ON m.doc_id = d.id WHERE d.language NOT LIKE 'en%'").fetchone()[0]
+    assert len(countries) >= 5 and {"US", "TW", "EU", "JP", "GB"} <= countries, countries
+    assert len(languages) >= 3 and "ja" in languages, languages
+    assert foreign_enriched >= 20
+    assert first["totals"]["countries"] >= 5 and first["totals"]["languages"] >= 3
+    later = next(Path(p) for p in first["digest"] if "2025-04-10" in str(p) and str(p).endswith(".md"))
+    assert later.exists()
+
     run_demo(settings, date="2025-04-03", days=3)
     assert _counts(settings) == counts
 

@@ -88,6 +88,12 @@ def test_ec_presscorner_and_govuk_feeds(mirror):
     parsed = feedparser.parse(uk.content)
     assert len(parsed.entries) == 20
     assert "<published>" not in uk.text and all(e.get("updated") for e in parsed.entries)  # finder shape
+    treasury = feedparser.parse(_get(
+        mirror, "https://www.gov.uk/search/news-and-communications.atom?organisations[]=hm-treasury").content)
+    assert len(treasury.entries) == 2  # "Hundreds of millions of new investment…", the Swiss dialogue
+    dsit = feedparser.parse(_get(mirror, "https://www.gov.uk/search/news-and-communications.atom"
+                                         "?organisations[]=department-for-science-innovation-and-technology").content)
+    assert dsit.entries == [] and dsit.feed.get("title")
 
 
 def test_wto_refuses_every_crawler(mirror):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from briefs.i18n import is_chinese
 from briefs.official import number_label, official_document
 from briefs.reading import story_card
+from briefs.response import responses_for
 from radar.errors import BadInputError
 from radar.settings import Settings
 from store import webqueries as wq
@@ -85,6 +86,8 @@ def story_page(request: Request, story_id: str) -> Response:
     settings: Settings = request.app.state.settings
     with reading(settings) as con:
         story = wq.story_detail(con, story_id, settings.web.story_docs)
+        # 「我國回應」: Taiwan's releases in the 14 days after the measure (the page is not dated)
+        responses = responses_for(con, story.docs, datetime.now(UTC), settings.timezone)
     if story.merged_into:
         return RedirectResponse(f"/stories/{quote(story.merged_into, safe=':')}", status_code=303)
     labels = request.app.state.tag_labels
@@ -106,7 +109,7 @@ def story_page(request: Request, story_id: str) -> Response:
     official = [(d, number_label(d.doc_number, d.doc_type) if d.doc_number else primary.label)
                 for d in story.docs if d.doc_number or (primary and d.doc_id == primary.doc_id)]
     return page(request, "story.html.j2", s=story, days=days, tags=tags, entities=entities,
-                primary=primary, official=official, tz=tz, card=card)
+                primary=primary, official=official, tz=tz, card=card, responses=responses)
 
 
 def _card(request: Request, story, labels) -> object:
