@@ -27,39 +27,18 @@ import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from evaluation.crosslingual import RTHK, cross_bcubed, load_set, other_language_recall  # noqa: E402
 from nlp.cluster_cli import internal_id, load_documents  # noqa: E402
 from nlp.embed import embed_documents, load_minilm, load_use  # noqa: E402
 from nlp.enrich import Models, assign_stories, enrich_documents  # noqa: E402
 from nlp.evaluation import bcubed  # noqa: E402
 from radar.settings import NlpSettings  # noqa: E402
 from store.db import migrate  # noqa: E402
-
-LABELS = ROOT / "tests" / "dev" / "crosslingual_rthk.jsonl"
-RTHK = ROOT.parent / "shared" / "corpus" / "foreign" / "hk-rthk-news.jsonl.gz"
-
-
-def load_set(split: str = "all", path: Path = RTHK) -> list[dict] | None:
-    """Labelled rows joined with their RTHK title/text/date (None without ../shared)."""
-    if not path.exists():
-        return None
-    labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines()]
-    labels = [r for r in labels if split == "all" or r["split"] == split]
-    wanted = {r["id"] for r in labels}
-    texts = {}
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row["id"] in wanted:
-                texts[row["id"]] = row
-    return [{**r, "title": texts[r["id"]]["title"], "text": texts[r["id"]]["text"] or "",
-             "published_at": texts[r["id"]]["published"], "url": texts[r["id"]]["url"]}
-            for r in labels if r["id"] in texts]
 
 
 def enriched_store(rows: list[dict], models: Models, settings: NlpSettings):
@@ -73,27 +52,6 @@ def enriched_store(rows: list[dict], models: Models, settings: NlpSettings):
                        Path(tmp))
     enrich_documents(con, models, settings)
     return con
-
-
-def cross_bcubed(gold: dict[str, str], pred: dict[str, str], lang: dict[str, str]) -> dict:
-    """B-cubed restricted to cross-language links: for each item, precision and recall count
-    only the items of the other language (items whose gold event has none are skipped)."""
-    p_sum = r_sum = 0.0
-    n_p = n_r = 0
-    for i in gold:
-        other = [j for j in gold if lang[j] != lang[i]]
-        same_gold = {j for j in other if gold[j] == gold[i]}
-        same_pred = {j for j in other if pred[j] == pred[i]}
-        if same_gold:
-            r_sum += len(same_gold & same_pred) / len(same_gold)
-            n_r += 1
-        if same_pred:
-            p_sum += len(same_gold & same_pred) / len(same_pred)
-            n_p += 1
-    p = p_sum / n_p if n_p else 1.0
-    r = r_sum / n_r if n_r else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
 
 
 def scores(con, models: Models, settings: NlpSettings, rows: list[dict]) -> dict:
@@ -145,23 +103,14 @@ def cmd_pairs(args) -> None:
                ("use-title+lead300", None, 300), ("use-title+lead150", None, 150),
                ("use-title", None, 0)]
     use = recipes[1][1]
-    en = [r for r in rows if r["lang"] == "en"]
-    zh = [r for r in rows if r["lang"] != "en"]
     for name, backend, chars in recipes:
         backend = backend or use
-        def vecs(rs, backend=backend, chars=chars):
-            texts = [r["text"] if chars else "" for r in rs]
-            return embed_documents(backend, [r["title"] for r in rs], texts, max(chars, 1),
-                                   0.5 if chars else 1.0)
-        ve, vz = vecs(en), vecs(zh)
-        hits = total = 0
-        for i, r in enumerate(en):
-            if r["role"] != "event" or not any(z["event"] == r["event"] for z in zh):
-                continue
-            total += 1
-            hits += zh[int(np.argmax(vz @ ve[i]))]["event"] == r["event"]
+        texts = [r["text"] if chars else "" for r in rows]
+        vectors = embed_documents(backend, [r["title"] for r in rows], texts, max(chars, 1),
+                                  0.5 if chars else 1.0)
+        recall, total = other_language_recall(rows, vectors)
         print(json.dumps({"recipe": name, "split": args.split, "en_with_zh": total,
-                          "recall_at_1": round(hits / total, 4)}))
+                          "recall_at_1": round(recall, 4)}))
 
 
 def cmd_speed(args) -> None:
