@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +20,10 @@ from datetime import datetime
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from nlp.story_fit import cases_agree, slot_penalty, title_key, title_overlap
 from nlp.story_index import StoryIndex
+from nlp.story_merge import consolidate, two_means
+from nlp.story_slots import Case, case_of, title_terms
 from radar.settings import NlpSettings
 
 _DAY = 86400.0
@@ -39,6 +43,16 @@ class ClusterItem:
     authority: float = 1.0
     duplicate_of: str | None = None
     products: frozenset[str] = frozenset()  # traded products its title names
+
+    @property
+    def case(self) -> Case | None:
+        """The AD/CVD or Section 337 case a templated notice title names (None otherwise)."""
+        return case_of(self.title)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        """Content words of the title."""
+        return title_terms(self.title)
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,9 @@ class Story:
     merged_into: str | None = None
     joins_since_split_check: int = 0
     product_counts: Counter = field(default_factory=Counter)
+    cases: Counter = field(default_factory=Counter)
+    title_span: dict = field(default_factory=dict)  # normalised title -> (first, last) POSIX s
+    term_counts: Counter = field(default_factory=Counter)
 
     @property
     def members(self) -> list[str]:
@@ -118,6 +135,18 @@ class ClusterState:
     events: list[StoryEvent] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
     index: StoryIndex | None = None
+    term_df: Counter = field(default_factory=Counter)  # titles holding each term
+    counted: set[str] = field(default_factory=set)  # documents counted in term_df
+
+    def count_terms(self, item: ClusterItem) -> None:
+        """Count a document's title terms once (document frequencies for IDF)."""
+        if item.doc_id not in self.counted:
+            self.counted.add(item.doc_id)
+            self.term_df.update(item.terms)
+
+    def idf(self, term: str) -> float:
+        """Smoothed inverse document frequency of a title term among titles seen."""
+        return math.log((len(self.counted) + 1) / (self.term_df[term] + 1)) + 1.0
 
     def __post_init__(self) -> None:
         if self.index is None:
@@ -126,6 +155,8 @@ class ClusterState:
     def add_story(self, story: Story) -> None:
         """Register a story (loaded from the store or just founded)."""
         self.stories[story.id] = story
+        for item in story.items:
+            self.count_terms(item)
         for doc_id in story.members:
             self.doc_story[doc_id] = story.id
         self.refresh(story.id)
@@ -173,6 +204,9 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
     k = min(_TOP_CANDIDATES, n)
     top = np.argpartition(-coarse, k - 1)[:k]
     out = []
+    case = item.case
+    terms = item.terms
+    weights = {t: state.idf(t) for t in terms}
     for row in top:
         if not alive[row]:
             continue
@@ -181,15 +215,13 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
         best_member = float(np.max(recent @ item.vector))
         emb = 0.5 * float(cos[row]) + 0.5 * best_member
         ent = entity_jaccard(item.entities, story.top_entities())
-        products = story.top_products()
-        # Trade actions come one product at a time (copper, lumber, autos ...): alike in
-        # wording, separate stories for an analyst.
-        conflict = bool(item.products and products and not item.products & products)
+        lexical = title_overlap(weights, story)
         score = (
             emb
             + settings.cluster_entity_weight * ent
+            + settings.cluster_title_weight * (lexical - settings.cluster_title_offset)
             - settings.cluster_time_weight * (1.0 - float(decay[row]))
-            - settings.cluster_product_penalty * conflict
+            - slot_penalty(item, case, story, settings)
         )
         out.append((score, story.id))
     out.sort(key=lambda x: (-x[0], x[1]))
@@ -207,6 +239,13 @@ def _join(story: Story, item: ClusterItem) -> None:
     story.vector_sum = story.vector_sum + item.vector
     story.entity_counts.update(item.entities)
     story.product_counts.update(item.products)
+    story.term_counts.update(item.terms)
+    case = item.case
+    if case is not None:
+        story.cases[case] += 1
+    key, at = title_key(item.title), item.at.timestamp()
+    first, last = story.title_span.get(key, (at, at))
+    story.title_span[key] = (min(first, at), max(last, at))
     story.first_at = min(story.first_at, item.at)
     story.last_at = max(story.last_at, item.at)
     story.joins_since_split_check += 1
@@ -222,22 +261,6 @@ def _merge(state: ClusterState, keep: Story, gone: Story, at: datetime, why: dic
     state.changed.update({keep.id, gone.id})
     state.refresh(keep.id)
     state.refresh(gone.id)
-
-
-def two_means(vectors: np.ndarray, rounds: int = 8) -> np.ndarray:
-    """Deterministic 2-means on unit vectors (seeded with the two most distant rows)."""
-    centroid = vectors.mean(axis=0)
-    a = int(np.argmin(vectors @ centroid))
-    b = int(np.argmin(vectors @ vectors[a]))
-    centres = vectors[[a, b]].copy()
-    labels = np.zeros(len(vectors), dtype=int)
-    for _ in range(rounds):
-        labels = np.argmax(vectors @ centres.T, axis=1)
-        for k in (0, 1):
-            if (labels == k).any():
-                c = vectors[labels == k].mean(axis=0)
-                centres[k] = c / (np.linalg.norm(c) or 1.0)
-    return labels
 
 
 def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpSettings) -> None:
@@ -265,6 +288,8 @@ def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpS
         _join(new, item)
         state.doc_story[item.doc_id] = new.id
     story.items, story.entity_counts, story.product_counts = [], Counter(), Counter()
+    story.cases, story.title_span = Counter(), {}
+    story.term_counts = Counter()
     story.vector_sum = np.zeros_like(story.vector_sum)
     for item in staying:
         _join(story, item)
@@ -287,7 +312,7 @@ def _maybe_merge(state, story_id, scored, item, settings) -> str:
         if a.status != "active" or b.status != "active":
             continue
         centroid_cos = float(a.centroid @ b.centroid)
-        if centroid_cos < settings.cluster_merge_threshold:
+        if centroid_cos < settings.cluster_merge_threshold or not cases_agree(a, b):
             continue
         keep, gone = sorted((a, b), key=lambda s: (s.first_at, s.id))
         why = {"centroid_cos": round(centroid_cos, 4), "trigger": item.doc_id}
@@ -313,7 +338,12 @@ def cluster_items(
     # One small mat-vec per document: BLAS threads only add hand-off cost (8x slower on a
     # busy 2-core machine), so the loop runs single-threaded.
     with threadpool_limits(1, user_api="blas"):
-        return _cluster_sorted(sorted(items, key=lambda i: (i.at, i.doc_id)), state, settings)
+        out = _cluster_sorted(sorted(items, key=lambda i: (i.at, i.doc_id)), state, settings)
+        last = max((i.at for i in items), default=None)
+        consolidate(state, settings,
+                    lambda keep, gone, why: _merge(state, keep, gone, last or keep.last_at, why))
+    # Assignments name each document's story after the second pass merged some.
+    return [Assignment(a.doc_id, _resolve(state, a.story_id), a.similarity, a.new_story) for a in out]
 
 
 def _cluster_sorted(items: list[ClusterItem], state: ClusterState, settings: NlpSettings):
@@ -321,6 +351,7 @@ def _cluster_sorted(items: list[ClusterItem], state: ClusterState, settings: Nlp
     for n, item in enumerate(items):
         if n % 500 == 0:
             state.expire(item.at.timestamp() - settings.cluster_window_days * _DAY)
+        state.count_terms(item)
         if item.doc_id in state.doc_story:
             sid = _resolve(state, state.doc_story[item.doc_id])
             out.append(Assignment(item.doc_id, sid, 1.0, False))

@@ -59,19 +59,21 @@ class NlpSettings(BaseModel):
     embedding_backend: str = "minilm"
     embed_batch: int = 64
     ner_chars: int = 1500
-    cluster_threshold: float = 0.65
+    cluster_threshold: float = 0.7
     cluster_window_days: int = 45
     cluster_half_life_days: float = 14.0
-    cluster_entity_weight: float = 0.25
+    cluster_entity_weight: float = 0.1
     cluster_time_weight: float = 0.3
     cluster_merge_threshold: float = 0.9
     cluster_split_threshold: float = 0.3
     cluster_split_min: int = 3
     cluster_product_penalty: float = 0.1  # subtracted when a title names other products
-    cluster_country_penalty: float = 0.0  # subtracted when a title names other countries
     cluster_case_penalty: float = 1.0  # a templated AD/CVD or 337 notice of another case
     cluster_case_bonus: float = 0.1  # added for a notice of the same case
     cluster_recurring_days: float = 21.0  # the same title this far apart is another instance
+    cluster_title_weight: float = 0.1  # IDF-weighted title-word overlap with the story's titles
+    cluster_title_offset: float = 0.0  # overlap below this lowers the score
+    cluster_consolidate_threshold: float = -1.0  # second pass (nlp/story_merge.py); <= -1: off
     languages: list[str] = Field(
         default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
     )

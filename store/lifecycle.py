@@ -141,7 +141,18 @@ def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
     order, by story id; a story with no row is absent."""
     if not story_ids:
         return {}
-    rows = con.execute(
+    try:
+        rows = _event_rows(con, story_ids)
+    except duckdb.CatalogException:  # a read copy made before migration 012
+        return {}
+    out: dict[str, list[StoredEvent]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(StoredEvent(*r[:9], url=r[9], title=r[10] or ""))
+    return out
+
+
+def _event_rows(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[tuple]:
+    return con.execute(
         "SELECT e.story_id, e.measure, e.kind, e.event_date, e.instrument, e.doc_id, e.sentence, "
         "e.published, e.model, d.url, d.title FROM measure_events e "
         "LEFT JOIN documents d ON d.id = e.doc_id "
@@ -149,10 +160,6 @@ def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
         "ORDER BY e.story_id, e.measure, e.event_date, e.kind",
         [joined(story_ids)],
     ).fetchall()
-    out: dict[str, list[StoredEvent]] = {}
-    for r in rows:
-        out.setdefault(r[0], []).append(StoredEvent(*r[:9], url=r[9], title=r[10] or ""))
-    return out
 
 
 def _utc(value: datetime | None) -> datetime | None:

@@ -1,5 +1,6 @@
 """Online story clustering core: stable ids, time order, entities, decay, merges."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -9,7 +10,8 @@ from radar.settings import NlpSettings
 
 T0 = datetime(2025, 4, 2, tzinfo=UTC)
 S = NlpSettings(cluster_threshold=0.55, cluster_entity_weight=0.25, cluster_time_weight=0.3,
-                cluster_half_life_days=14, cluster_window_days=45, cluster_merge_threshold=0.8)
+                cluster_half_life_days=14, cluster_window_days=45, cluster_merge_threshold=0.8,
+                cluster_title_weight=0.0)
 
 
 def _vec(*xs):
@@ -18,8 +20,8 @@ def _vec(*xs):
     return v / np.linalg.norm(v)
 
 
-def _item(doc_id, days, vec, ents=(), dup=None, products=()):
-    return ClusterItem(doc_id, T0 + timedelta(days=days), vec, frozenset(ents), f"title {doc_id}",
+def _item(doc_id, days, vec, ents=(), dup=None, products=(), title=None):
+    return ClusterItem(doc_id, T0 + timedelta(days=days), vec, frozenset(ents), title or f"title {doc_id}",
                        duplicate_of=dup, products=frozenset(products))
 
 
@@ -67,7 +69,8 @@ def test_bridging_document_merges_close_stories_and_records_it():
     state = ClusterState(dim=8)
     items = [_item("a", 0, _vec(1, 0)), _item("b", 1, _vec(1, 1.2)), _item("c", 2, _vec(1, 0.55))]
     out = cluster_items(items, state, settings)
-    assert out[0].story_id != out[1].story_id
+    assert out[1].new_story  # b founded a story of its own; c then bridged the two
+    assert out[1].story_id == out[0].story_id == story_id_for("a")  # assignments name the final story
     assert [e.kind for e in state.events] == ["merge"]
     ev = state.events[0]
     assert ev.story_id == story_id_for("a") and ev.other_id == story_id_for("b")
@@ -105,3 +108,84 @@ def test_a_title_naming_another_product_is_kept_out_of_a_borderline_story():
     assert story_of(copper + [plain], on, "d") == story_id_for("a")
     same = _item("e", 1, _vec(0.6, 0.8), products=["product:copper", "product:steel"])
     assert story_of(copper + [same], on, "e") == story_id_for("a")
+
+
+# Real Federal Register titles of 2025-04-03 (demo snapshot): one template, four cases.
+EPOXY = {
+    "tw-cvd": "Certain Epoxy Resins From Taiwan: Final Affirmative Countervailing Duty Determination",
+    "tw-ad": "Certain Epoxy Resins From Taiwan: Final Affirmative Determination of Sales at Less "
+             "Than Fair Value",
+    "kr-ad": "Certain Epoxy Resins From South Korea: Final Affirmative Determination of Sales at "
+             "Less Than Fair Value and Final Negative Determination of Critical Circumstances",
+    "kr-cvd": "Certain Epoxy Resins From the Republic of Korea: Final Affirmative Countervailing "
+              "Duty Determination and Final Negative Critical Circumstances Determination",
+    "in-ad": "Certain Epoxy Resins From India: Final Affirmative Determination of Sales at Less "
+             "Than Fair Value",
+}
+
+
+def test_templated_notices_of_different_cases_stay_apart_and_one_case_joins():
+    items = [_item(k, 0, _vec(1, 0.01 * i), title=t) for i, (k, t) in enumerate(EPOXY.items())]
+    off = S.model_copy(update={"cluster_case_penalty": 0.0, "cluster_case_bonus": 0.0})
+    assert len({a.story_id for a in cluster_items(items, ClusterState(dim=8), off)}) == 1
+    out = {a.doc_id: a.story_id for a in cluster_items(items, ClusterState(dim=8), S)}
+    assert out["tw-cvd"] == out["tw-ad"] and out["kr-ad"] == out["kr-cvd"]
+    assert len({out["tw-ad"], out["kr-ad"], out["in-ad"]}) == 3
+
+
+def test_section_337_cases_stay_apart_but_a_case_keeps_its_notices():
+    titles = {
+        "vap1": "Certain Vaporizer Devices, Cartridges Used Therewith, and Components Thereof; "
+                "Notice of Institution of Investigation",
+        "nasal": "Certain Nasal Devices and Components Thereof; Notice of Institution of Investigation",
+        "vap2": "Certain Vaporizer Devices, Cartridges Used Therewith, and Components Thereof; Notice "
+                "of a Commission Determination To Review in Part a Final Initial Determination",
+    }
+    items = [_item(k, i, _vec(1, 0.01 * i), title=t) for i, (k, t) in enumerate(titles.items())]
+    out = {a.doc_id: a.story_id for a in cluster_items(items, ClusterState(dim=8), S)}
+    assert out["vap1"] == out["vap2"] != out["nasal"]
+
+
+def test_a_recurring_title_weeks_later_is_another_story_but_same_day_copies_join():
+    title = "Antidumping or Countervailing Duty Order, Finding, or Suspended Investigation; " \
+            "Opportunity To Request Administrative Review"
+    items = [_item("march", 0, _vec(1, 0), title=title), _item("copy", 1, _vec(1, 0.02), title=title.upper()),
+             _item("april", 28, _vec(1, 0.01), title=title)]
+    loose = S.model_copy(update={"cluster_time_weight": 0.0})
+    out = {a.doc_id: a.story_id for a in cluster_items(items, ClusterState(dim=8), loose)}
+    assert out["march"] == out["copy"] != out["april"]
+    never = loose.model_copy(update={"cluster_recurring_days": 1000.0})
+    out = {a.doc_id: a.story_id for a in cluster_items(items, ClusterState(dim=8), never)}
+    assert out["march"] == out["april"]
+
+
+def test_shared_rare_title_words_pull_a_borderline_document_in():
+    base = [_item("a", 0, _vec(1, 0.75), title="Duterte arrested in Manila"),
+            _item("x", 0, _vec(0, 0, 1), title="Hong Kong weather warning")]
+    shared = _item("b", 1, _vec(1, -0.1), title="Duterte flown to The Hague")
+    other = _item("c", 1, _vec(1, -0.1), title="Typhoon flights cancelled")
+    on = S.model_copy(update={"cluster_threshold": 0.75, "cluster_title_weight": 0.3})
+    off = on.model_copy(update={"cluster_title_weight": 0.0})
+
+    def joins(doc, settings):
+        out = {a.doc_id: a.story_id for a in cluster_items(base + [doc], ClusterState(dim=8), settings)}
+        return out[doc.doc_id] == out["a"]
+
+    assert joins(shared, on) and not joins(other, on)  # same vector, only the title differs
+    assert not joins(shared, off)
+
+
+def test_second_pass_merges_split_stories_by_average_linkage_and_records_it():
+    # Two tight groups 0.8 apart in cosine: the online pass (threshold 0.9) keeps them apart,
+    # the second pass (average linkage >= 0.7) merges them into the older story.
+    strict = S.model_copy(update={"cluster_threshold": 0.9, "cluster_merge_threshold": 0.99})
+    items = [_item("a1", 0, _vec(1, 0)), _item("a2", 0, _vec(1, 0.05)),
+             _item("b1", 1, _vec(1, 0.75)), _item("b2", 1, _vec(1, 0.8))]
+    state = ClusterState(dim=8)
+    out = {a.doc_id: a.story_id for a in cluster_items(items, state, strict)}
+    assert out["a1"] != out["b1"]
+    state = ClusterState(dim=8)
+    merged = strict.model_copy(update={"cluster_consolidate_threshold": 0.7})
+    out = {a.doc_id: a.story_id for a in cluster_items(items, state, merged)}
+    assert set(out.values()) == {story_id_for("a1")}
+    assert [json.loads(e.detail)["pass"] for e in state.events] == ["consolidate"]

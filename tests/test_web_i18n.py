@@ -86,3 +86,53 @@ def test_every_label_the_templates_look_up_exists_in_both_languages():
                 "watch.countries", "writer.extractive", "writer.transformers", "writer.openai"):
         assert zh[key] and en[key] and zh[key] != en[key]
     assert country_choices(["US", "XX"], "en") == [("US", "United States US"), ("XX", "XX")]
+
+
+def test_story_page_shows_the_measure_timeline_cited_escaped_in_chinese(tmp_path, monkeypatch):
+    """The story page's 措施進程: each event of the story's measures with its zh-TW label,
+    date, instrument and a link to the document that states it; crawled text stays inert."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from crawlers.registry import load_registry
+    from nlp.lifecycle_stage import record_story_events
+    from replay.snapshot_docs import snapshot_documents
+    from store.db import opened
+    from store.documents import upsert_document, upsert_sources
+    from store.records import Document
+    from tests.webserver import SECRET_ENV, WebServer, login, web_settings
+
+    keys = ("2025/02/imposing-duties-to-address-the-synthetic-opioid-supply-chain-in-the-peoples-",
+            "2025/02/amendment-to-duties-addressing-the-synthetic-opioid-supply-chain",
+            "as-applied-to-low-value-imports/")
+    snapshot = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+    monkeypatch.setenv(SECRET_ENV, "test key " * 4)
+    settings = web_settings(tmp_path)
+    now = datetime(2025, 4, 3, tzinfo=UTC)
+    hostile = Document(
+        url="https://www.whitehouse.gov/fact-sheets/2025/04/x", source_id="wh-fact-sheets",
+        canonical_url="https://www.whitehouse.gov/fact-sheets/2025/04/x", language="en",
+        title='Fact Sheet: De minimis <script>window.__x=1</script>', text="Tariffs.",
+        published_at=now, first_seen_at=now)
+    with opened(settings.db_path) as con:
+        reg = load_registry()
+        upsert_sources(con, reg.sources)
+        docs = list(snapshot_documents(snapshot, reg, keep=lambda r: "whitehouse.gov" in r["url"]
+                                       and any(k in r["url"] for k in keys))) + [hostile]
+        con.execute("INSERT INTO stories VALUES ('s-dm', 'De minimis', ?, ?, ?, NULL, 't', "
+                    "'active', NULL, ?)", [now, now, len(docs), now])
+        for d in docs:
+            upsert_document(con, d)
+            con.execute("INSERT INTO story_members VALUES (?, 's-dm', 1.0, ?, 't')", [d.id, now])
+        assert record_story_events(con).events >= 5
+    with WebServer(settings) as server, server.client() as client:
+        assert login(client).status_code == 303
+        page = client.get("/stories/s-dm")
+    assert page.status_code == 200
+    section = page.text.split('id="measure-timeline"', 1)[1].split("</section>", 1)[0]
+    assert "措施進程" in section and "EO 14195" in section
+    for label in ("已簽署", "已生效", "暫緩", "修正", "宣布"):
+        assert label in section, label
+    assert "2025-02-05" in section and "EO 14200" in section  # the pause, with its order
+    assert 'href="https://www.whitehouse.gov/presidential-actions/2025/02/amendment-to-duties' in section
+    assert "<script>window.__x" not in page.text and "&lt;script&gt;window.__x=1" in section

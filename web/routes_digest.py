@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from briefs.i18n import is_chinese
+from briefs.lifecycle import HEADING, NO_DATE_NOTE, story_timeline
 from briefs.official import number_label, official_document
 from briefs.reading import story_card
 from briefs.response import responses_for
@@ -86,6 +87,7 @@ def story_page(request: Request, story_id: str) -> Response:
     settings: Settings = request.app.state.settings
     with reading(settings) as con:
         story = wq.story_detail(con, story_id, settings.web.story_docs)
+        timeline = story_timeline(con, story_id, zh=is_chinese(request.state.lang))
         # 「我國回應」: Taiwan's releases in the 14 days after the measure (the page is not dated)
         responses = responses_for(con, story.docs, datetime.now(UTC), settings.timezone)
     if story.merged_into:
@@ -109,7 +111,14 @@ def story_page(request: Request, story_id: str) -> Response:
     official = [(d, number_label(d.doc_number, d.doc_type) if d.doc_number else primary.label)
                 for d in story.docs if d.doc_number or (primary and d.doc_id == primary.doc_id)]
     return page(request, "story.html.j2", s=story, days=days, tags=tags, entities=entities,
+                lifecycle=timeline, lifecycle_text=_lifecycle_text(request),
                 primary=primary, official=official, tz=tz, card=card, responses=responses)
+
+
+def _lifecycle_text(request: Request) -> tuple[str, str]:
+    """The measure timeline's heading and date note in the UI language."""
+    i = 0 if is_chinese(request.state.lang) else 1
+    return HEADING[i], NO_DATE_NOTE[i]
 
 
 def _card(request: Request, story, labels) -> object:

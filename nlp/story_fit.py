@@ -1,0 +1,73 @@
+"""Whether a document fits a story beyond embedding similarity: what its title's slots say.
+
+Used by the online clusterer (``nlp.cluster``) and the second pass (``nlp.story_merge``). A
+story here is anything with ``items``, ``cases``, ``title_span``, ``term_counts`` and
+``top_products()`` (``nlp.cluster.Story``); a document anything with ``title``, ``at`` and
+``products`` (``nlp.cluster.ClusterItem``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.story_slots import Case, fits_case
+from radar.settings import NlpSettings
+
+_DAY = 86400.0
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def title_key(title: str) -> str:
+    """A title's words in lower case (copies differ in case, quotes and spacing)."""
+    return " ".join(_WORD.findall(title.lower()))
+
+
+def recurs(item, story, settings: NlpSettings) -> bool:
+    """A recurring notice: the story holds the same title only from weeks away (the monthly
+    "Opportunity To Request Administrative Review", a later order named like an earlier
+    one), never from the same days (copies of one page)."""
+    span = story.title_span.get(title_key(item.title))
+    if span is None:
+        return False
+    gap_s = settings.cluster_recurring_days * _DAY
+    at = item.at.timestamp()
+    return at - span[1] >= gap_s or span[0] - at >= gap_s
+
+
+def slot_penalty(item, case: Case | None, story, settings: NlpSettings) -> float:
+    """What the title slots take off (or, for the same case, add to) a candidate's score."""
+    penalty = 0.0
+    if case is not None:
+        # Templated notices: the boilerplate is alike, the case decides. A notice joins only
+        # a story of its own case.
+        if not fits_case(case, story.cases):
+            return settings.cluster_case_penalty
+        penalty -= settings.cluster_case_bonus
+    elif story.cases and len(story.items) == sum(story.cases.values()):
+        # A document naming no case (a monthly list of reviews) next to one case's notices.
+        penalty += settings.cluster_case_penalty / 2
+    if recurs(item, story, settings):
+        return settings.cluster_case_penalty
+    products = story.top_products()
+    # Trade actions come one product at a time (copper, lumber, autos ...): alike in
+    # wording, separate stories for an analyst.
+    if item.products and products and not item.products & products:
+        penalty += settings.cluster_product_penalty
+    return penalty
+
+
+def cases_agree(a, b) -> bool:
+    """Two stories may merge unless one holds notices of a case the other does not share."""
+    if not a.cases and not b.cases:
+        return True
+    return bool(a.cases and b.cases) and all(fits_case(c, a.cases) for c in b.cases)
+
+
+def title_overlap(weights: dict[str, float], story) -> float:
+    """IDF-weighted share of a title's words (``weights``: term -> idf) that the story's
+    titles carry (each term counted by the share of members whose title has it)."""
+    mass = sum(weights.values())
+    if not mass:
+        return 0.0
+    n = len(story.items)
+    return sum(w * min(1.0, story.term_counts[t] / n) for t, w in weights.items()) / mass
