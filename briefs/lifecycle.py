@@ -12,6 +12,7 @@ from datetime import date
 
 import duckdb
 
+from briefs.records import safe_url
 from nlp.lifecycle import MeasureEvent, current_status, lifecycle_events, measure_timeline
 from store.lifecycle import StoredEvent, story_events
 
@@ -52,6 +53,7 @@ class StatusBadge:
         sentence: the verbatim citing sentence.
         n: the citation number among the story's sources (0: not among them).
         upcoming: the next effective date already announced, as text ("5/2 起生效"), or "".
+        name: the measure's instrument ("EO 14195"; "" when it has no number).
     """
 
     measure: str
@@ -64,6 +66,7 @@ class StatusBadge:
     sentence: str
     n: int = 0
     upcoming: str = ""
+    name: str = ""
 
 
 def label(kind: str, zh: bool) -> str:
@@ -108,22 +111,39 @@ def story_statuses(
             urls.update({e.doc_id: e.url for e in stored[story_id]})
         else:
             events = lifecycle_events(list(docs))
-        badges = []
-        for timeline in measure_timeline(events, as_of=as_of).values():
-            status = current_status(timeline, as_of)
-            if status is None:
-                continue
-            ahead = [e for e in timeline if e.kind == "effective" and e.date > as_of]
-            upcoming = (_UPCOMING[0] if zh else _UPCOMING[1]).format(
-                d=_short(min(e.date for e in ahead), zh)) if ahead else ""
-            badges.append(StatusBadge(
-                status.measure, status.kind, label(status.kind, zh), status.date.isoformat(),
-                status.instrument, status.doc_id, urls.get(status.doc_id), status.sentence,
-                upcoming=upcoming))
-        badges.sort(key=lambda b: (b.date, b.instrument is not None), reverse=True)
+        badges = statuses(events, urls, as_of, zh=zh, limit=limit)
         if badges:
-            out[story_id] = tuple(badges[:limit])
+            out[story_id] = badges
     return out
+
+
+def statuses(events: Sequence[MeasureEvent], urls: Mapping[str, str | None], as_of: date, *,
+             zh: bool = True, limit: int = MAX_BADGES) -> tuple[StatusBadge, ...]:
+    """Each measure's latest status as of ``as_of`` (only documents published by then),
+    newest first, with the next effective date already announced.
+
+    Args:
+        events: one story's events.
+        urls: document id -> URL, for the citations.
+        as_of: the reference date.
+        zh: zh-TW labels (else English).
+        limit: at most this many measures.
+    """
+    badges = []
+    for timeline in measure_timeline(events, as_of=as_of).values():
+        status = current_status(timeline, as_of)
+        if status is None or safe_url(urls.get(status.doc_id)) is None:
+            continue  # every badge links to the document that states it
+        ahead = [e for e in timeline if e.kind == "effective" and e.date > as_of]
+        upcoming = (_UPCOMING[0] if zh else _UPCOMING[1]).format(
+            d=_short(min(e.date for e in ahead), zh)) if ahead else ""
+        badges.append(StatusBadge(
+            status.measure, status.kind, label(status.kind, zh), status.date.isoformat(),
+            status.instrument if status.instrument != status.measure else None, status.doc_id,
+            urls.get(status.doc_id), status.sentence, upcoming=upcoming,
+            name="" if status.measure.startswith("title:") else status.measure))
+    badges.sort(key=lambda b: (b.date, b.instrument is not None), reverse=True)
+    return tuple(badges[:limit])
 
 
 def with_statuses(con: duckdb.DuckDBPyConnection, sections: Sequence, members: Mapping[str, object],

@@ -63,6 +63,8 @@ class StoryEntry:
     score: float
     parts: dict[str, float]
     watch_hits: tuple[str, ...] = ()
+    # each measure's latest status as of the digest date, cited (briefs.lifecycle.StatusBadge)
+    status: tuple = ()
     headline_zh: str = ""  # composed from the card (zhtw.headline), every piece cited
     card: Card | None = None
     relevance: float | None = None  # mission relevance (briefs.relevance); model in the digest

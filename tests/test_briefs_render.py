@@ -125,3 +125,62 @@ def test_safe_url(url, ok):
 
 def test_md_escape_single_line():
     assert md_escape("a\n\n# b <c>") == "a \\# b &lt;c&gt;"
+
+
+def _status_digest(lang: str) -> Digest:
+    """The de minimis orders of February-April 2025 as a story, with its status badges as of
+    the digest date (3 April: the 2 April amendment, the 2 May end of de minimis ahead)."""
+    from pathlib import Path
+
+    from briefs.lifecycle import StatusBadge, statuses
+    from crawlers.registry import load_registry
+    from nlp.lifecycle import lifecycle_events
+    from replay.snapshot_docs import snapshot_documents
+
+    keys = ("2025/02/imposing-duties-to-address-the-synthetic-opioid-supply-chain-in-the-peoples-",
+            "2025/02/amendment-to-duties-addressing-the-synthetic-opioid-supply-chain",
+            "as-applied-to-low-value-imports/")
+    snapshot = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+    docs = list(snapshot_documents(snapshot, load_registry(), keep=lambda r: "whitehouse.gov" in r[
+        "url"] and any(k in r["url"] for k in keys)))
+    events = lifecycle_events(docs)
+    badges = statuses(events, {d.id: d.url for d in docs}, date(2025, 4, 3), zh=lang == "zh-TW")
+    # a document whose URL cannot be linked gives no badge (every line links to its source)
+    assert not statuses(events, {d.id: "javascript:alert(1)" for d in docs}, date(2025, 4, 3))
+    hostile = StatusBadge("title:x", "announced", "宣布", "2025-04-01", None, "dx",
+                          "https://www.whitehouse.gov/x?a=<b>", EVIL_TITLE)
+    sources = tuple(SourceRef(i, d.id, d.title, d.url, "The White House", "US", None, True)
+                    for i, d in enumerate(docs, 1))
+    numbers = {s.doc_id: s.n for s in sources}
+    from briefs.lifecycle import cite
+
+    story = StoryEntry(
+        story_id="s1", headline="De minimis", headline_url=None, summary=(), sources=sources,
+        tags=(), entities=(), badge="developing", day=2, official=None, score=1.0, parts={},
+        status=(*cite(badges, numbers), hostile))
+    return Digest(
+        id="2025-04-03:default:" + lang, date=date(2025, 4, 3), profile="default", lang=lang,
+        window_start=utc(2025, 4, 1, 23), window_end=utc(2025, 4, 2, 23), window_label="x",
+        generated_at=utc(2025, 4, 2, 23, 5), sections=(Section("trade", "貿易與關稅", (story,)),),
+        coverage=Coverage(failed=(), silent=(), total=0), n_candidates=1)
+
+
+def test_status_badges_cited_in_html_and_markdown():
+    digest = _status_digest("zh-TW")
+    first = digest.stories[0].status[0]
+    # the 2 April order amends EO 14195 (its own number is not cited in these documents yet)
+    assert (first.name, first.kind, first.date) == ("EO 14195", "amended", "2025-04-02")
+    assert first.upcoming == "5/2 起生效" and first.n == 3  # cited as the story's 3rd source
+    html = render_html(digest)
+    assert '<span lang="en">EO 14195</span> <strong>修正</strong> 2025-04-02' in html
+    assert "5/2 起生效" in html
+    assert f'href="{first.url}" style="color:#0b5394;">[3]</a>' in html
+    assert "<script" not in html and "<img" not in html  # the hostile badge is inert
+    assert 'title="Tariffs &lt;script&gt;alert(' in html
+    md = render_markdown(digest)
+    assert "EO 14195 `修正` 2025-04-02 · 5/2 起生效" in md
+    assert f"[\\[3\\]]({first.url.replace('(', '%28').replace(')', '%29')})" in md
+    assert "<script>" not in md
+    english = render_html(_status_digest("en"))
+    assert "<strong>Amended</strong> 2025-04-02" in english and "in effect from May 2" in english
+    assert json.loads(render_json(digest))["sections"][0]["stories"][0]["status"][0]["kind"] == "amended"
