@@ -10,12 +10,22 @@ from zoneinfo import ZoneInfo
 import duckdb
 import numpy as np
 
+from commentary.asof import reach_notes, status_lines, store_reach
 from commentary.claims import CheckSettings
 from commentary.extract import Candidate, candidates, doc_effective
 from commentary.matching import Matcher
+from commentary.measures import (
+    MeasureDocs,
+    first_effective,
+    lifecycle_of,
+    load_life_docs,
+    measure_doc_ids,
+    measure_timeline_events,
+    seed_instruments,
+)
 from commentary.query import PreparedQuery, load_synonyms, prepare_query
 from commentary.records import CheckReport, Draft, DraftInputs, Reference
-from commentary.render import render_markdown
+from commentary.render import KIND_ZH, render_markdown
 from commentary.sections import CheckRun, Retrieved, Sections, check, compose
 from commentary.sources import load_sources
 from commentary.writers import Writer, make_writer
@@ -23,6 +33,7 @@ from commentary.zh import read_in_chinese
 from radar.errors import BadInputError, NotFoundError
 from radar.settings import Settings
 from store import drafts as store_drafts
+from store.db import packed
 from store.fulltext import refresh_search_index
 from store.search import SearchFilters, search
 
@@ -74,11 +85,29 @@ def _choose_documents(con, backend, settings: Settings, text: str, filters: Sear
     result = search(con, backend, text, filters, limit=cs.search_limit,
                     min_coverage=cs.min_coverage, min_cosine=cs.min_cosine, vector=qvec,
                     synonyms=load_synonyms())
-    hits = list(result.docs[: cs.max_documents])
+    hits = _relevant(con, text, list(result.docs), cs)[: cs.max_documents]
     if not hits:
         return [], {}, result.methods
     top = hits[0].score or 1.0
     return [h.doc_id for h in hits], {h.doc_id: h.score / top for h in hits}, result.methods
+
+
+def _relevant(con, text: str, hits: list, cs) -> list:
+    """The hits the query's words make relevant: enough of its units (a number only with the
+    unit the query gives it: "32%" is not "32 bilateral agreements"), or a close embedding
+    and the query's anchor in the text. A number matched only as a number never counts."""
+    if not hits:
+        return hits
+    rows = dict(con.execute(
+        "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "
+        "WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
+        [packed([h.doc_id for h in hits])]).fetchall())
+    matcher = Matcher.for_query(text, list(rows.values()), load_synonyms())
+    if not any(matcher.numeric):
+        return hits
+    return [h for h in hits if h.doc_id in rows and (
+        matcher.coverage(rows[h.doc_id]) >= cs.min_coverage
+        or ((h.cosine or -1.0) >= cs.min_cosine and matcher.anchored(rows[h.doc_id])))]
 
 
 def _story_members(con: duckdb.DuckDBPyConnection, story_id: str, limit: int) -> list[str]:
@@ -105,6 +134,8 @@ def _request(con, settings: Settings, query: str, story_id: str | None, since, u
              as_of: date | None) -> Request:
     tz = settings.timezone
     since_at, until_at = parse_instant(since, tz), parse_instant(until, tz, end=True)
+    if until_at is None and as_of is not None:  # nothing published after the reference date
+        until_at = parse_instant(as_of, tz, end=True)
     as_of = as_of or (until_at or datetime.now(UTC)).astimezone(ZoneInfo(tz)).date()
     if story_id is not None:
         row = con.execute("SELECT title FROM stories WHERE id = ?", [story_id]).fetchone()
@@ -132,18 +163,30 @@ def retrieve(con: duckdb.DuckDBPyConnection, backend, settings: Settings, req: R
     if not ids and req.story_id is not None:
         ids = _story_members(con, req.story_id, cs.max_documents)
         relevance = dict.fromkeys(ids, 0.5)
-    sources = load_sources(con, ids, relevance)
-    if not sources:
+    narrative = load_sources(con, ids, relevance)
+    if not narrative:
         scope = f" in story {req.story_id}" if req.story_id else ""
         scope += f" since {req.since}" if req.since else ""
         raise BadInputError(f"no documents match {req.query.original[:120]!r}{scope}: no draft "
                             "written (try other words, a wider date range, or radar search)")
-    matcher = Matcher.for_query(text, [s for d in sources for s in (d.title, *d.sentences)],
+    matcher = Matcher.for_query(text, [s for d in narrative for s in (d.title, *d.sentences)],
                                 load_synonyms())
-    cands = _rerank(candidates(sources, matcher, cs.sentence_coverage), backend, qvec,
+    measure = MeasureDocs(tuple(ids), (), seed_instruments(load_life_docs(con, ids), matcher)) \
+        if doc_ids is not None else measure_doc_ids(con, matcher, req.filters, load_synonyms())
+    extra = [d for d in measure.ids if d not in relevance]
+    sources = sorted([*narrative, *load_sources(con, extra)],
+                     key=lambda d: (d.day or date.min, d.doc_id))
+    cands = _rerank(candidates(narrative, matcher, cs.sentence_coverage), backend, qvec,
                     cs.embed_candidates)
     effective = {d.doc_id: doc_effective(d, matcher) for d in sources}
-    return Retrieved(text, req.as_of, tuple(sources), matcher, tuple(cands), effective, methods)
+    by_id = {d.doc_id: d for d in sources}
+    life = lifecycle_of(con, by_id, measure.ids) if measure.anchored else []
+    seeds = [n for n in (measure.seeds or {}) if n.isdigit()]
+    starts = first_effective(life, by_id)
+    events = measure_timeline_events(life, by_id, matcher, req.as_of, {**effective, **starts},
+                                     cs.sentence_coverage, seeds)
+    return Retrieved(text, req.as_of, tuple(sources), matcher, tuple(cands), effective, methods,
+                     store_reach(con, settings.timezone), tuple(events), measure, starts)
 
 
 def write_commentary(
@@ -187,13 +230,30 @@ def write_commentary(
     if save and doc_ids is None:
         refresh_search_index(con)
     found = retrieve(con, backend, settings, req, doc_ids)
-    sections = compose(found, writer, cs)
+    sections = compose(found, writer, cs, found.events or None)
     run = CheckRun(CheckSettings(cs.support_overlap, cs.support_cosine), found.by_id,
                    None if writer.name == "extractive" else backend)
     sections = check(sections, run, cs.implications, req.as_of)
     draft = assemble(req, found, sections, run, writer, backend, settings)
-    draft = read_in_chinese(draft, list(found.sources), settings)  # zh-TW over checked English
+    draft = with_status(read_in_chinese(draft, list(found.sources), settings), sections)
     return _store(con, draft, settings) if save else draft
+
+
+def with_status(draft: Draft, sections: Sections) -> Draft:
+    """The draft with the as-of status at the head of 事件摘要, in English (its quotes) and
+    in the zh layer (the status lines over them)."""
+    status = sections.as_of
+    if status is None:
+        return draft
+    zh_events = []
+    for e in status.recent:
+        line = draft.zh.timeline[draft.timeline.index(e)] \
+            if e in draft.timeline and draft.zh is not None else None
+        zh_events.append((line, (line.label if line else "") or KIND_ZH.get(e.kind, "")))
+    lines = status_lines(status, zh_events)
+    zh = replace(draft.zh, summary=(*lines, *draft.zh.summary),
+                 composed=draft.zh.composed + len(lines)) if draft.zh else None
+    return replace(draft, zh=zh)
 
 
 def assemble(req: Request, found: Retrieved, sections: Sections, run: CheckRun, writer,
@@ -207,7 +267,7 @@ def assemble(req: Request, found: Retrieved, sections: Sections, run: CheckRun, 
     by_id = found.by_id
     refs = tuple(Reference(n, d, by_id[d].title, by_id[d].publisher, by_id[d].day, by_id[d].url)
                  for n, d in enumerate(order, 1))
-    notes = list(req.query.notes)
+    notes = [*req.query.notes, *reach_notes(found.reach, req.as_of)]
     if "bm25" not in found.methods and "pinned" not in found.methods:
         notes.append("全文索引未建立，本次僅以語意向量檢索。")
     sources = found.sources
@@ -222,7 +282,7 @@ def assemble(req: Request, found: Retrieved, sections: Sections, run: CheckRun, 
     s = sections
     return Draft(
         title=f"智庫短評初稿：{req.query.original[:80]}", created_at=datetime.now(UTC),
-        timezone=settings.timezone, inputs=inputs, summary=s.status + s.summary,
+        timezone=settings.timezone, inputs=inputs, summary=s.summary, status=s.status,
         background=s.background, timeline=s.timeline, facts=s.facts, reactions=s.reactions,
         implications=s.implications, watch=s.watch, references=refs,
         check=CheckReport(run.checked, tuple(run.removed)), notes=tuple(notes),

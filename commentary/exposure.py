@@ -19,7 +19,7 @@ from commentary.records import Figure, Implication, SourceDoc, Statement
 from radar.errors import ConfigError
 
 DATA_SOURCES = {
-    "mof": "財政部《海關進出口貿易初步統計》2025年8月（政府資料開放授權條款第1版）",
+    "mof": "財政部《海關進出口貿易初步統計》（數值取自2025年8月發布之表；政府資料開放授權條款第1版）",
     "ic": "關務署海關統計：積體電路（HS 8542）出口國別（政府開放資料）",
     "census": "U.S. Census Bureau, trade in goods with Taiwan (public domain)",
 }
@@ -65,7 +65,8 @@ def load_mappings() -> tuple[Mapping, ...]:
 
 @lru_cache(maxsize=1)
 def load_figures() -> dict[str, Figure]:
-    """The shipped figures, formatted in zh-TW (億美元, share, y/y), with their data source."""
+    """The shipped figures, formatted in zh-TW (億美元, share, y/y), with their data source and
+    the date each was published by (``released``)."""
     text = resources.files("commentary").joinpath("curated/taiwan_figures.csv").read_text("utf-8")
     out = {}
     for r in csv.DictReader(io.StringIO(text)):
@@ -76,8 +77,34 @@ def load_figures() -> dict[str, Figure]:
         if r["yoy_pct"]:
             parts.append(f"年增 {float(r['yoy_pct']):+.1f}%")
         label = f"{r['period']} {r['label_zh']}"
-        out[r["key"]] = Figure(label, "，".join(parts), DATA_SOURCES.get(r["source"], r["source"]))
+        released = date.fromisoformat(r["released"]) if r.get("released") else None
+        source = DATA_SOURCES.get(r["source"], r["source"])
+        if released is not None:
+            source += f"；{r['period']}數據於 {released.isoformat()} 前已公布"
+        out[r["key"]] = Figure(label, "，".join(parts), source, released,
+                               r.get("series") or r["key"])
     return out
+
+
+def figures_as_of(keys: Sequence[str], as_of: date | None) -> tuple[Figure, ...]:
+    """The figures a mapping names, as known on `as_of`: a figure published by then is kept;
+    one published later is replaced by the latest figure of its series published by then (a
+    Jan–Aug figure released in September is never shown in an April draft: Jan–Feb is), or
+    left out when its series had nothing published. Without a date, the figures as named."""
+    figures = load_figures()
+    named = [figures[k] for k in keys if k in figures]
+    if as_of is None:
+        return tuple(named)
+    out: dict[str, Figure] = {}
+    for fig in named:
+        known = [f for f in figures.values() if f.series == fig.series
+                 and f.released is not None and f.released <= as_of]
+        if fig in known:
+            out.setdefault(fig.label, fig)
+        elif known:
+            best = max(known, key=lambda f: f.released)
+            out.setdefault(best.label, best)
+    return tuple(out.values())
 
 
 def _matched(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
@@ -100,7 +127,6 @@ def implications(cited: Sequence[Statement], sources: dict[str, SourceDoc],
     for d in texts:
         if d in sources:
             texts[d].append(sources[d].title)
-    figures = load_figures()
     found: list[tuple[int, Implication]] = []
     for m in load_mappings():
         first = [_pattern(t) for t in m.any_terms]
@@ -120,7 +146,7 @@ def implications(cited: Sequence[Statement], sources: dict[str, SourceDoc],
         found.append((len(docs), Implication(
             key=m.key, industries=m.industries, reasoning=m.reasoning,
             trigger="、".join(f"「{t}」" for t in list(terms)[:4]), doc_ids=tuple(docs),
-            figures=tuple(figures[k] for k in m.figures if k in figures), evidence=evidence,
+            figures=figures_as_of(m.figures, as_of), evidence=evidence,
         )))
     found.sort(key=lambda x: -x[0])
     return [imp for _, imp in found[:max_items]]

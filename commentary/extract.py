@@ -105,8 +105,8 @@ def doc_effective(doc: SourceDoc, matcher: Matcher) -> date | None:
     return sorted(pool.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def _key_sentence(doc: SourceDoc, cands: Sequence[Candidate],
-                  effective: date | None) -> Candidate | None:
+def key_sentence(doc: SourceDoc, cands: Sequence[Candidate],
+                 effective: date | None) -> Candidate | None:
     """The sentence that states this document's own act: operative wording, the document's
     effective date, the query; not a recital of earlier orders."""
     own = [c for c in cands if c.doc_id == doc.doc_id and _ACTION.search(c.text)]
@@ -163,7 +163,7 @@ def timeline(docs: Sequence[SourceDoc], cands: Sequence[Candidate], matcher: Mat
     titles = {_norm_title(d.title) for d in docs}
     for doc in docs:
         eff = effective[doc.doc_id] if effective is not None else doc_effective(doc, matcher)
-        key = _key_sentence(doc, cands, eff)
+        key = key_sentence(doc, cands, eff)
         if doc.day is None or key is None or doc.day > as_of:
             continue
         if doc.kind in ("article", "other") and matcher.coverage(doc.title) < 0.5:

@@ -27,6 +27,20 @@ _LEGAL_CITE = re.compile(
 _CAPS_LEAD = re.compile(r"^[A-Z0-9’'&,\- ]{8,}:\s+")
 _SPACE = re.compile(r"\s+")
 ELLIPSIS = " … "
+_NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(%|percent\b|per\s*cent\b)|\$\s*(\d+(?:\.\d+)?)", re.I)
+
+
+def _number_regex(number: str, query: str) -> str | None:
+    """A number of the query with the unit the query gives it ("32%" matches 32 percent,
+    32 per cent, 32%; "$25" matches $25 and 25 dollars), so that "32 bilateral agreements"
+    is not 32%."""
+    for m in _UNIT.finditer(query):
+        if m.group(1) == number:
+            return rf"\b{re.escape(number)}(?:\.0+)?\s*(?:%|percent\b|per\s*cent\b)"
+        if m.group(3) == number:
+            return rf"(?:\${re.escape(number)}\b|\b{re.escape(number)}\s*(?:dollars|USD)\b)"
+    return None
 
 
 def _stem(term: str) -> str:
@@ -50,6 +64,7 @@ class Matcher:
     units: tuple[tuple[str, ...], ...]
     patterns: tuple[re.Pattern[str], ...]
     weights: tuple[float, ...] = ()
+    numeric: tuple[bool, ...] = ()  # units that are numbers: they never match on their own
 
     @classmethod
     def for_query(cls, query: str, texts: Sequence[str] = (),
@@ -62,12 +77,15 @@ class Matcher:
         lowered = [t.lower() for t in texts]
         adjacency = adjacency_in(text_matching(dict(enumerate(lowered))))
         units = phrase_units(stems, adjacency) if lowered else tuple((s,) for s in stems)
-        pats = tuple(re.compile(unit_regex(u, unit_alternatives(u, [raw_of[u[0]]], synonyms)),
-                                re.IGNORECASE) for u in units)
+        numeric = tuple(len(u) == 1 and bool(_NUMBER.match(u[0])) for u in units)
+        pats = tuple(re.compile(
+            (_number_regex(u[0], query) if num else None)
+            or unit_regex(u, unit_alternatives(u, [raw_of[u[0]]], synonyms)), re.IGNORECASE)
+            for u, num in zip(units, numeric, strict=True))
         n = len(lowered)
         weights = tuple(math.log((n + 1) / (sum(1 for t in lowered if p.search(t)) + 1)) + 0.1
                         for p in pats) if n else tuple(1.0 for _ in pats)
-        return cls(terms, units, pats, weights)
+        return cls(terms, units, pats, weights, numeric)
 
     def anchored(self, text: str) -> bool:
         """Whether the text has the query's anchor: one of its phrases ("de minimis"), or, when
@@ -77,9 +95,21 @@ class Matcher:
         phrases = [p for u, p in zip(self.units, self.patterns, strict=True) if len(u) > 1]
         if phrases:
             return any(p.search(text) for p in phrases)
+        words = self._words()
+        if not words:
+            return False
+        top = max(w for _, w in words)
+        return any(p.search(text) for p, w in words if w == top)
+
+    def _words(self) -> list[tuple[re.Pattern[str], float]]:
+        """(pattern, weight) of the units that are not numbers (a number never anchors)."""
         weights = self.weights or tuple(1.0 for _ in self.patterns)
-        top = max(weights)
-        return any(p.search(text) for p, w in zip(self.patterns, weights, strict=True) if w == top)
+        numeric = self.numeric or tuple(False for _ in self.patterns)
+        return [(p, w) for p, w, n in zip(self.patterns, weights, numeric, strict=True) if not n]
+
+    def words_matched(self, text: str) -> bool:
+        """Whether a unit that is not a number matches (a number alone makes nothing relevant)."""
+        return any(p.search(text) for p, _ in self._words())
 
     def hits(self, text: str) -> int:
         """How many query units the text contains."""
@@ -91,6 +121,8 @@ class Matcher:
             return 0.0
         weights = self.weights or tuple(1.0 for _ in self.patterns)
         got = sum(w for p, w in zip(self.patterns, weights, strict=True) if p.search(text))
+        if got and not self.words_matched(text):
+            return 0.0  # only the query's number matched
         return got / sum(weights)
 
 

@@ -52,6 +52,8 @@ class TimelineEvent:
     statement: Statement
     certainty: str
     effective: date | None = None
+    instrument: str | None = None  # EO 14256, FR 2025-05678 ... (nlp.lifecycle)
+    status: str = ""  # lifecycle kind (announced, comment_requested, suspended ...); "" before it
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Figure:
     label: str
     value: str
     source: str
+    released: date | None = None  # published by this date (the draft uses it only after)
+    series: str = ""  # the same measure over periods (the draft takes the latest released)
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,7 @@ class Draft:
     version: int = 0
     exposure_sources: tuple[str, ...] = field(default=())
     zh: ZhReading | None = None  # the Chinese reading layer (None: drafts written before it)
+    status: tuple[Statement, ...] = ()  # quotes of the as-of status heading 事件摘要
 
     def ref_numbers(self, doc_ids: tuple[str, ...]) -> tuple[int, ...]:
         """Reference numbers of some cited documents."""

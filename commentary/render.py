@@ -63,6 +63,24 @@ def safe_url(url: str) -> str | None:
     return quote(url, safe=":/?#[]@!$&'*+,;=%-._~")
 
 
+STATUS_ZH = {"announced": "宣布", "proposed": "擬議", "comment_requested": "徵求意見",
+             "final": "最終規則", "signed": "已簽署", "effective": "生效", "suspended": "暫緩",
+             "rates_changed": "調整稅率", "amended": "修正", "revoked": "撤銷",
+             "enjoined": "法院禁制"}
+
+
+def event_label(e, as_of: str = "") -> str:
+    """A timeline event's label: its lifecycle status as the document type makes it (徵求意見,
+    暫緩, 修正 ...; an effective date after the draft's date is 預定生效) with its instrument,
+    e.g. 修正（amended）｜EO 14256; events made before the lifecycle show their certainty."""
+    if not getattr(e, "status", ""):
+        return certainty_label(e.certainty)
+    label = STATUS_ZH.get(e.status, e.status)
+    if e.status == "effective" and as_of and e.day.isoformat() > as_of:
+        label = "預定生效"
+    return f"{label}（{e.status}）" + (f"｜{e.instrument}" if e.instrument else "")
+
+
 def certainty_label(key: str) -> str:
     """zh-TW certainty label with the English key, e.g. 已簽署（signed）."""
     return f"{CERTAINTY_ZH.get(key, key)}（{key}）"
@@ -164,7 +182,7 @@ def render_markdown(draft: Draft) -> str:
     out += ["", f"> {DISCLAIMER_ZH if draft.zh else DISCLAIMER}", ""]
     body = _zh_body(draft) if draft.zh else {}
     body = {
-        "summary": [f"- {sentence(draft, s)}" for s in draft.summary],
+        "summary": [f"- {sentence(draft, s)}" for s in (*draft.status, *draft.summary)],
         "background": [f"- {sentence(draft, s)}" for s in draft.background],
         "timeline": [_event(draft, e) for e in draft.timeline],
         "facts": [_fact(draft, i, f) for i, f in enumerate(draft.facts, 1)],
@@ -194,10 +212,11 @@ def _zh_body(draft: Draft) -> dict[str, list[str]]:
         return [x for line in lines for x in zh_lines(draft, line, "- ")]
 
     timeline = []
+    as_of = draft.inputs.filters.get("as_of", "")
     for e, line in zip(draft.timeline, zh.timeline, strict=False):
         eff = f"；生效日 {e.effective.isoformat()}" if e.effective else ""
         head = (f"- **{e.day.isoformat()}**｜{line.label or KIND_ZH.get(e.kind, e.kind)}｜"
-                f"{certainty_label(e.certainty)}{eff} — ")
+                f"{event_label(e, as_of)}{eff} — ")
         timeline += zh_lines(draft, line, head)
     facts = []
     for i, (f, line) in enumerate(zip(draft.facts, zh.facts, strict=False), 1):
@@ -233,7 +252,8 @@ def _event(draft: Draft, e) -> str:
     ref = draft.ref_numbers(e.statement.doc_ids[:1])
     title = next((r.title for r in draft.references if ref and r.n == ref[0]), "")
     eff = f"；生效日 {e.effective.isoformat()}" if e.effective else ""
-    head = f"- **{e.day.isoformat()}**｜{KIND_ZH.get(e.kind, e.kind)}｜{certainty_label(e.certainty)}{eff}"
+    label = event_label(e, draft.inputs.filters.get("as_of", ""))
+    head = f"- **{e.day.isoformat()}**｜{KIND_ZH.get(e.kind, e.kind)}｜{label}{eff}"
     name = f"《{md_escape(title)}》：" if title and e.kind != "reference" else ""
     return f"{head} — {name}{sentence(draft, e.statement)}"
 
@@ -265,6 +285,7 @@ def _implications(draft: Draft) -> list[str]:
         out.append("")
     if out:
         out.append("資料說明：出口數據為我國對全球或對主要市場之總額，非依本措施範圍精算之曝險；"
+                   f"僅列基準日 {draft.inputs.filters.get('as_of', '')} 前已公布之數據；"
                    "對照表與數據出處見 commentary/curated/SOURCES.md。")
     return out
 

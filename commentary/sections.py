@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from commentary.asof import AsOfStatus, Reach, as_of_status
 from commentary.claims import CheckSettings, check_all, check_dates, check_statement
 from commentary.exposure import implications as find_implications
 from commentary.extract import (
@@ -21,6 +22,7 @@ from commentary.extract import (
     watch_items,
 )
 from commentary.matching import Matcher, condense
+from commentary.measures import MeasureDocs
 from commentary.records import (
     Fact,
     Implication,
@@ -47,6 +49,10 @@ class Retrieved:
     candidates: tuple[Candidate, ...]
     effective: dict[str, date | None]
     methods: tuple[str, ...] = ()
+    reach: Reach | None = None  # how far the store reaches (said in the draft's notes)
+    events: tuple[TimelineEvent, ...] = ()  # the measure's lifecycle as of the date, if found
+    measure: MeasureDocs | None = None  # the documents of the query's measure
+    starts: dict[str, date] | None = None  # each act's first effective date (lifecycle)
 
     @property
     def by_id(self) -> dict[str, SourceDoc]:
@@ -65,7 +71,8 @@ class Sections:
     reactions: tuple[Statement, ...] = ()
     implications: tuple[Implication, ...] = ()
     watch: tuple[WatchItem, ...] = ()
-    status: tuple[Statement, ...] = ()  # as-of status and superseded values (事件摘要's head)
+    status: tuple[Statement, ...] = ()  # the quotes of the as-of status (事件摘要's head)
+    as_of: AsOfStatus | None = None  # where the measure stands on the draft's date
 
     def statements(self) -> list[Statement]:
         """Every statement, in reading order (the order references are numbered in)."""
@@ -141,8 +148,12 @@ def compose(found: Retrieved, writer: Writer, cs,
         fx = facts([c for c in cands if condense(c.text) not in told], by_id, found.effective,
                    as_of, cs.facts, told)
     watch = watch_items(found.sources, found.matcher, as_of, cs.watch_items)
+    status = as_of_status(events, by_id, {**found.effective, **(found.starts or {})}, as_of,
+                          found.measure.qualifies(found.matcher), found.matcher.anchored) \
+        if found.measure is not None and found.events else None
     return Sections(tuple(summary), tuple(background), tuple(events), tuple(fx),
-                    tuple(reactions), (), tuple(watch))
+                    tuple(reactions), (), tuple(watch),
+                    tuple(status.statements()) if status else (), status)
 
 
 def check(sections: Sections, run: CheckRun, max_implications: int, as_of: date) -> Sections:
@@ -157,6 +168,9 @@ def check(sections: Sections, run: CheckRun, max_implications: int, as_of: date)
         watch=run.dated("watch", sections.watch, lambda w: (w.day,)),
         status=run.plain("summary", sections.status),
     )
+    if sections.as_of is not None:  # what stands on a quote that failed is left out
+        status = sections.as_of.keeping(set(kept.status), kept.timeline)
+        kept = replace(kept, as_of=status, status=tuple(status.statements()))
     cited = [*kept.status, *kept.summary, *kept.background, *(e.statement for e in kept.timeline),
              *(f.statement for f in kept.facts)]
     imps = tuple(replace(i, evidence=run.plain("implications", i.evidence))

@@ -26,6 +26,7 @@ from commentary.render import (
     WATCH_ZH,
     certainty_label,
     day_text,
+    event_label,
     local_time,
     original_label,
     safe_url,
@@ -174,7 +175,7 @@ def write_docx(draft: Draft, path: Path | str) -> Path:
          "本稿為自動產生之初稿：引文保留來源原文，「推論」為分析而非來源事實，定稿前請逐條核對來源。",
          highlight=True)
     writers = {
-        "summary": lambda: _bullets(doc, draft, draft.summary),
+        "summary": lambda: _bullets(doc, draft, (*draft.status, *draft.summary)),
         "background": lambda: _bullets(doc, draft, draft.background),
         "timeline": lambda: _timeline(doc, draft),
         "facts": lambda: _facts(doc, draft),
@@ -248,7 +249,7 @@ def _zh_timeline(doc, draft: Draft) -> bool:
     for e, line in zip(draft.timeline, draft.zh.timeline, strict=False):
         p = doc.add_paragraph(style="List Bullet")
         _run(p, f"{e.day.isoformat()}｜{line.label or KIND_ZH.get(e.kind, e.kind)} ", bold=True)
-        _label(p, e.certainty, e.effective)
+        _label(p, e.certainty, e.effective, event_label(e, draft.inputs.filters.get("as_of", "")))
         _run(p, " — ")
         _zh_line(doc, draft, line, p)
     return bool(draft.timeline)
@@ -277,8 +278,8 @@ def _bullets(doc, draft: Draft, statements) -> bool:
     return bool(statements)
 
 
-def _label(p: Paragraph, certainty: str, effective) -> None:
-    run = _run(p, f"〔{certainty_label(certainty)}"
+def _label(p: Paragraph, certainty: str, effective, text: str = "") -> None:
+    run = _run(p, f"〔{text or certainty_label(certainty)}"
                + (f"；生效日 {effective.isoformat()}" if effective else "") + "〕", bold=True)
     run.font.color.rgb = RGBColor(0x9C, 0x27, 0x06)
 
@@ -287,7 +288,7 @@ def _timeline(doc, draft: Draft) -> bool:
     for e in draft.timeline:
         p = doc.add_paragraph(style="List Bullet")
         _run(p, f"{e.day.isoformat()}｜{KIND_ZH.get(e.kind, e.kind)} ", bold=True)
-        _label(p, e.certainty, e.effective)
+        _label(p, e.certainty, e.effective, event_label(e, draft.inputs.filters.get("as_of", "")))
         ref = draft.ref_numbers(e.statement.doc_ids[:1])
         title = next((r.title for r in draft.references if ref and r.n == ref[0]), "")
         if title and e.kind != "reference":

@@ -66,9 +66,15 @@ def english_of(line: ZhLine) -> str:
     return "\n".join((line.title, *(q.text for q in line.originals)))
 
 
+def lead_of(zh) -> ZhLine:
+    """The first document line of 事件摘要 (after the as-of status lines)."""
+    return next(x for x in zh.summary if x.label not in ("現況", "稅率"))
+
+
 def test_the_de_minimis_summary_reads_in_chinese(written):
     draft, sources, _, _ = written
-    lead = draft.zh.summary[0]
+    assert draft.zh.summary[0].label == "現況"  # the as-of status comes first
+    lead = lead_of(draft.zh)
     assert lead.origin == "card" and lead.title.startswith("Fact Sheet:")
     visible = [c for c in lead.text if not c.isspace()]
     assert len(_CJK.findall(lead.text)) > 0.5 * len(visible), lead.text
@@ -138,7 +144,7 @@ def test_the_timeline_names_the_form_and_moves_the_title_to_the_original(written
     april = next(x for e, x in zip(draft.timeline, draft.zh.timeline, strict=True)
                  if e.kind == "order")
     assert april.label == "行政命令" and april.text == "中國大陸、香港微量進口免稅待遇不再適用"
-    assert "｜行政命令｜已簽署（signed）；生效日 2025-05-02 — 中國大陸、香港微量進口免稅待遇不再適用" in md
+    assert "｜行政命令｜修正（amended）；生效日 2025-05-02 — 中國大陸、香港微量進口免稅待遇不再適用" in md
     assert f"> 原文：《{md_escape(april.title)}》：「" in md
     assert "— 《" not in md  # the English title is no longer in the Chinese line
 
@@ -150,14 +156,15 @@ def test_facts_read_each_their_own_sentence(written):
     assert rates.text == ("措施：微量進口；稅率/金額：價值 800 美元以下、貨值 30%、每件 25 美元、"
                           "調升至每件 50 美元（2025-06-01 後）")
     md = render_markdown(draft)
-    assert f"{md_escape(rates.text)}[1]〔已宣布（announced）〕" in md
+    n = draft.ref_numbers(rates.doc_ids)[0]
+    assert f"{md_escape(rates.text)}[{n}]〔已宣布（announced）〕" in md
 
 
 def test_docx_has_the_chinese_body_and_the_original_in_the_smaller_style(written, tmp_path):
     draft, _, _, _ = written
     doc = open_docx(str(write_docx(draft, tmp_path / "zh.docx")))
     paragraphs = doc.paragraphs
-    lead = draft.zh.summary[0]
+    lead = lead_of(draft.zh)
     body = next(p for p in paragraphs if p.text.startswith(lead.text))
     assert body.style.name == "List Bullet"
     originals = [p for p in paragraphs if p.style.name == ORIGINAL_STYLE]
