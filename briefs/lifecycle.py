@@ -6,6 +6,7 @@ documents published by the date, with zh-TW / English labels and the citing docu
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -106,19 +107,22 @@ def story_statuses(
     out: dict[str, tuple[StatusBadge, ...]] = {}
     for story_id, docs in members.items():
         urls = {getattr(d, "doc_id", None): getattr(d, "url", None) for d in docs}
+        titles = {getattr(d, "doc_id", None): getattr(d, "title", "") for d in docs}
         if story_id in stored:
             events = _events(stored[story_id])
             urls.update({e.doc_id: e.url for e in stored[story_id]})
+            titles.update({e.doc_id: e.title for e in stored[story_id]})
         else:
             events = lifecycle_events(list(docs))
-        badges = statuses(events, urls, as_of, zh=zh, limit=limit)
+        badges = statuses(events, urls, as_of, zh=zh, limit=limit, titles=titles)
         if badges:
             out[story_id] = badges
     return out
 
 
 def statuses(events: Sequence[MeasureEvent], urls: Mapping[str, str | None], as_of: date, *,
-             zh: bool = True, limit: int = MAX_BADGES) -> tuple[StatusBadge, ...]:
+             zh: bool = True, limit: int = MAX_BADGES, titles: Mapping[str, str] | None = None
+             ) -> tuple[StatusBadge, ...]:
     """Each measure's latest status as of ``as_of`` (only documents published by then),
     newest first, with the next effective date already announced.
 
@@ -128,6 +132,8 @@ def statuses(events: Sequence[MeasureEvent], urls: Mapping[str, str | None], as_
         as_of: the reference date.
         zh: zh-TW labels (else English).
         limit: at most this many measures.
+        titles: document id -> title, to name a measure that has no number (by the title of
+            its first document).
     """
     badges = []
     for timeline in measure_timeline(events, as_of=as_of).values():
@@ -141,7 +147,7 @@ def statuses(events: Sequence[MeasureEvent], urls: Mapping[str, str | None], as_
             status.measure, status.kind, label(status.kind, zh), status.date.isoformat(),
             status.instrument if status.instrument != status.measure else None, status.doc_id,
             urls.get(status.doc_id), status.sentence, upcoming=upcoming,
-            name="" if status.measure.startswith("title:") else status.measure))
+            name=_name(status.measure, timeline, titles or {})))
     badges.sort(key=lambda b: (b.date, b.instrument is not None), reverse=True)
     return tuple(badges[:limit])
 
@@ -161,6 +167,17 @@ def with_statuses(con: duckdb.DuckDBPyConnection, sections: Sequence, members: M
             for st in sec.stories)
         out.append(dataclasses.replace(sec, stories=stories))
     return tuple(out)
+
+
+_FACT_SHEET = re.compile(r"^fact\s+sheet:\s*(?:president\s+donald\s+j\.\s+trump\s+)?", re.IGNORECASE)
+
+
+def _name(measure: str, timeline: Sequence[MeasureEvent], titles: Mapping[str, str]) -> str:
+    """A badge's measure name: the instrument, else the first document's title, shortened."""
+    if not measure.startswith("title:"):
+        return measure
+    title = _FACT_SHEET.sub("", titles.get(timeline[0].doc_id, "") or "").strip()
+    return title if len(title) <= 48 else title[:47].rstrip() + "…"
 
 
 def cite(badges: Sequence[StatusBadge], numbers: Mapping[str, int]) -> tuple[StatusBadge, ...]:

@@ -24,7 +24,7 @@ from nlp.instruments import find_instruments, relations, title_citations, title_
 from nlp.lifecycle_docs import DocInfo, classify, doc_sentences, effective_events, signed_date
 from nlp.lifecycle_links import link_measures
 
-MODEL = "lifecycle-2"  # provenance of stored events; bumped when the rules change
+MODEL = "lifecycle-3"  # provenance of stored events; bumped when the rules change
 KINDS = ("announced", "proposed", "comment_requested", "final", "signed", "effective",
          "suspended", "rates_changed", "amended", "revoked", "enjoined")
 VERB_KIND = {"amends": "amended", "supersedes": "amended", "suspends": "suspended",
@@ -142,6 +142,7 @@ def lifecycle_events(docs: Sequence[LifecycleDoc], *, index: InstrumentIndex | N
             the documents' own citations are always added.
     """
     index = index or InstrumentIndex()
+    docs = _without_inspection_copies(docs)
     infos = []
     for d in docs:
         index.add_text(d.title + "\n" + (d.text or "")[:60000])
@@ -169,6 +170,15 @@ def lifecycle_events(docs: Sequence[LifecycleDoc], *, index: InstrumentIndex | N
         events.extend(_doc_events(info, measure_of[info.doc_id], own[info.doc_id],
                                   targets[info.doc_id]))
     return _dedup(events)
+
+
+def _without_inspection_copies(docs: Sequence[LifecycleDoc]) -> list[LifecycleDoc]:
+    """The documents without a public-inspection copy whose published Federal Register
+    document is also there (the same FR number: one document, one set of events)."""
+    published = {d.doc_number for d in docs if d.doc_number
+                 and not (d.doc_type or "").startswith("public-inspection")}
+    return [d for d in docs if not ((d.doc_type or "").startswith("public-inspection")
+                                    and d.doc_number in published)]
 
 
 def _own_instrument(info: DocInfo, index: InstrumentIndex) -> str | None:

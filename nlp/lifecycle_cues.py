@@ -107,9 +107,10 @@ def witness_date(text: str) -> date | None:
 # --- Federal Register documents --------------------------------------------------------
 FR_KINDS = (
     ("announced", re.compile(r"\b(initiation\s+of|institution\s+of)\b", re.IGNORECASE), "title"),
-    ("proposed", re.compile(r"\b(proposed\s+rule|notice\s+of\s+proposed\s+rulemaking|proposed\s+"
-                            r"(?:action|modification)s?|preliminary\s+(?:affirmative\s+|negative\s+)?"
-                            r"determination|preliminary\s+results)\b", re.IGNORECASE), "title"),
+    ("proposed", re.compile(r"\b(proposed\s+rule(?!\s+change)|notice\s+of\s+proposed\s+rulemaking|"
+                            r"proposed\s+(?:action|modification)s?|notice\s+of\s+filing\s+of\s+(?:a\s+)?"
+                            r"proposed\s+rule\s+change|preliminary\s+(?:\w+\s+){0,4}?determination|"
+                            r"preliminary\s+results)\b", re.IGNORECASE), "title"),
     ("proposed", re.compile(r"\b(this\s+document\s+proposes|propos(?:es|ing)\s+to\s+\w+|is\s+"
                             r"proposing|proposed\s+rule)\b", re.IGNORECASE), "abstract"),
     ("comment_requested", re.compile(r"\b(request(?:s|ing)?\s+for\s+(?:public\s+)?(?:comments?|"
@@ -130,6 +131,7 @@ FR_KINDS = (
     ("suspended", re.compile(r"\b(is\s+suspending|are\s+suspended|hereby\s+suspends?)\b", re.IGNORECASE),
      "abstract"),
 )
+_PRELIMINARY = re.compile(r"\bpreliminary\b", re.IGNORECASE)
 _CORRECTION = re.compile(r"\bcorrect(?:s|ion)\b", re.IGNORECASE)
 _INITIATED = re.compile(r"^On\s+(\w+\s+\d{1,2},\s+\d{4}),\s+(?:the\s+)?[^,]{0,80}?\binitiated\s+"
                         r"(?:an?|the)\s+investigation", re.IGNORECASE)
@@ -146,6 +148,8 @@ def fr_kinds(title: str, abstract: str) -> list[tuple[str, str]]:
         text = title if where == "title" else head
         if kind not in out and pattern.search(text):
             out[kind] = title
+    if "proposed" in out and _PRELIMINARY.search(title):
+        out.pop("final", None)  # "Preliminary ...; Alignment of Final Determination": procedure
     return list(out.items())
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from briefs.sentences import clean_markdown, split_sentences
 from nlp.dates import find_dates
 from nlp.lifecycle_cues import (
     body_kinds,
@@ -25,6 +24,7 @@ from nlp.lifecycle_cues import (
     title_kind,
     witness_date,
 )
+from nlp.sentences import clean_markdown, split_sentences
 
 _EASTERN = ZoneInfo("America/New_York")
 _FR_NUMBER = re.compile(r"(?<![\d-])(20\d{2}-\d{5})(?![\d-])")
@@ -34,6 +34,7 @@ _ORDER = re.compile(r"by\s+the\s+authority\s+vested\s+in\s+me\s+as\s+President|"
                     r"it\s+is\s+hereby\s+ordered|hereby\s+(?:determine\s+and\s+)?order\b|"
                     r"I\s+hereby\s+find\s+and\s+order", re.IGNORECASE)
 _MEMO = re.compile(r"\bMEMORANDUM\s+FOR\b")
+_CEREMONIAL = re.compile(r"(,\s*20\d\d\s*$|\b(Day|Week|Month|Anniversary|Remembrance|Observance)\b)")
 _SIGNED_AT = re.compile(r"THE\s+WHITE\s+HOUSE,?\s*\n?\s*([A-Z][a-z]+\s+\d{1,2},\s+\d{4})")
 
 # an FR record with no abstract whose title has none of the agency cues: a presidential
@@ -151,6 +152,8 @@ def classify(doc: object, doc_id: str) -> DocInfo:
     sentences = doc_sentences(title, text)
     published = published_date(doc)
     signed = None
+    if kind == "proclamation" and _CEREMONIAL.search(title):
+        kind = "ceremonial"  # "World Autism Awareness Day, 2025": no measure
     if kind in ACTS:
         signed = signed_date(text) or witness_date(text)
         if signed is not None and abs((signed - published).days) > 3:

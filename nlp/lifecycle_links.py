@@ -81,7 +81,10 @@ def link_measures(infos: Sequence[DocInfo], measure_of: dict[str, str],
         target = None
         product = imports_of(info.title)
         if info.kind == "fact_sheet":
-            words = _stems(_words(info.title) - _FACT_SHEET - _GENERIC)
+            # its title and first sentences ("Today, President Donald J. Trump signed an
+            # Executive Order imposing a reciprocal tariff ...") name what it announces
+            head = " ".join([info.title, *info.sentences[:2]])
+            words = _stems(_words(head) - _FACT_SHEET - _GENERIC)
             near = [a for a in acts if timedelta(0) <= info.published - a.signed <= timedelta(days=1)]
             scored = [(len(_stems(_words(a.title) - _GENERIC) & words), a) for a in near]
             need = 1 if len(near) == 1 else 2
