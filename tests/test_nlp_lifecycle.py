@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from crawlers.registry import load_registry
-from nlp.instruments import find_instruments, relations, title_citations, title_key
 from nlp.lifecycle import current_status, lifecycle_events, measure_timeline
 from nlp.lifecycle_eval import evaluate, load_labels
 from replay.snapshot_docs import snapshot_documents
@@ -32,36 +31,6 @@ def china_docs():
         "url"] and any(k in r["url"] for k in DE_MINIMIS_CHINA)))
     assert len(docs) == len(DE_MINIMIS_CHINA)
     return docs
-
-
-def test_instruments_in_real_sentences():
-    text = ("In Executive Order 14257 of April 2, 2025 (Regulating Imports With a Reciprocal "
-            "Tariff To Rectify Trade Practices That Contribute to Large and Persistent Annual "
-            "United States Goods Trade Deficits), as amended by Executive Order 14259 of April 8, "
-            "2025, I declared a national emergency. See 90 FR 15041, FR Doc. 2025-06063, "
-            "CSMS # 64649265 and heading 9903.01.25; Proclamations 9704 and 9705 also apply.")
-    labels = [r.label for r in find_instruments(text)]
-    assert labels == ["EO 14257", "EO 14259", "90 FR 15041", "FR 2025-06063", "CBP CSMS 64649265",
-                      "HTS 9903.01.25", "Proclamation 9704", "Proclamation 9705"]
-    first = find_instruments(text)[0]
-    assert first.signed == date(2025, 4, 2)
-    assert title_key(first.title) == title_key("Regulating Imports with a Reciprocal Tariff to "
-                                               "Rectify Trade Practices that Contribute to Large "
-                                               "and Persistent Annual United States Goods Trade "
-                                               "Deficits")
-    # a bare number like a year range or a phone number is not an FR document
-    assert not [r for r in find_instruments("the 2025-20261 period, call 2025-55555") if r.kind == "FR"]
-
-
-def test_relations_skip_history():
-    s = ("Section 2(g) of Executive Order 14195, as amended by Executive Order 14200, is hereby "
-         "further amended to read as follows.")
-    rels = relations(s)
-    assert [(r.verb, r.target) for r in rels] == [("amends", "EO 14195")]
-    cited = title_citations("Regarding the Executive Order of February 1, 2025 (Imposing Duties to "
-                            "Address the Synthetic Opioid Supply Chain in the People’s Republic "
-                            "of China), the following shall replace subsection (g)")
-    assert cited and cited[0].signed == date(2025, 2, 1) and cited[0].kind == "EO"
 
 
 def test_amending_orders_join_the_measure_they_amend(china_docs):
