@@ -31,6 +31,10 @@ VERB_KIND = {"amends": "amended", "supersedes": "amended", "suspends": "suspende
              "revokes": "revoked", "modifies": "amended"}
 # Which kind wins when one document says two things on one day (the act itself first)
 _ORDER = {k: i for i, k in enumerate(KINDS)}
+# Which event is the status when several happen on one day: what changes the measure most
+_STATUS_RANK = {k: i for i, k in enumerate((
+    "announced", "proposed", "comment_requested", "final", "signed", "effective", "amended",
+    "rates_changed", "suspended", "revoked", "enjoined"))}
 
 
 class LifecycleDoc(Protocol):
@@ -314,7 +318,9 @@ def measure_timeline(events: Iterable[MeasureEvent], *, as_of: date | None = Non
 
 def current_status(timeline: Sequence[MeasureEvent], as_of: date) -> MeasureEvent | None:
     """The measure's status on ``as_of``: its latest event that has happened by then, cited
-    by a document published by then (an effective date still ahead is not a status yet).
+    by a document published by then (an effective date still ahead is not a status yet). On
+    one day a pause or revocation outranks a rate change or amendment, and the date a pause
+    takes effect keeps the pause as the status.
 
     Args:
         timeline: one measure's events (a value of ``measure_timeline``).
@@ -323,7 +329,14 @@ def current_status(timeline: Sequence[MeasureEvent], as_of: date) -> MeasureEven
     done = [e for e in timeline if e.published <= as_of and e.date <= as_of]
     if not done:
         return None
-    return max(done, key=lambda e: (e.date, _ORDER[e.kind], e.published))
+    best = max(done, key=lambda e: (e.date, _STATUS_RANK[e.kind], e.published))
+    if best.kind == "effective":
+        # the date a pause or revocation takes effect: the status is the pause ("暫緩"), not
+        # "in effect" (9 April order: suspended, effective 10 April)
+        paused = [e for e in done if e.doc_id == best.doc_id and e.kind in ("suspended", "revoked")]
+        if paused:
+            return max(paused, key=lambda e: (e.date, _STATUS_RANK[e.kind]))
+    return best
 
 
 __all__ = ["KINDS", "MODEL", "InstrumentIndex", "LifecycleDoc", "MeasureEvent", "build_index",

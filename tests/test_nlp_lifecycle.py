@@ -64,6 +64,11 @@ def test_status_as_of_a_date(china_docs):
     status = current_status(china, date(2025, 4, 3))
     assert (status.kind, status.date) == ("amended", date(2025, 4, 2))
     assert current_status(china, date(2025, 1, 1)) is None
+    # as of 10 April the reciprocal order is paused (the 9 April order), not "in effect"
+    reciprocal = measure_timeline(events, as_of=date(2025, 4, 10))["EO 14257"]
+    status = current_status(reciprocal, date(2025, 4, 10))
+    assert (status.kind, status.date) == ("suspended", date(2025, 4, 9))
+    assert current_status(reciprocal, date(2025, 4, 6)).kind == "effective"  # 10 % from 5 April
 
 
 LABELS = Path(__file__).resolve().parent / "dev" / "lifecycle.jsonl"
