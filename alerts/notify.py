@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import httpx
 
-from radar.settings import AlertSettings, SmtpSettings
+from config.settings import AlertSettings, SmtpSettings
 from store.alerts import Alert, Candidate
 
 # Line and paragraph separators (U+2028, U+2029) and every control character (C0, DEL, C1

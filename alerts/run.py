@@ -20,8 +20,8 @@ import duckdb
 
 from alerts.notify import send
 from commentary.query import load_glossary
-from radar.errors import ConfigError
-from radar.settings import Settings, WatchSettings
+from config.errors import ConfigError
+from config.settings import Settings, WatchSettings
 from store import alerts as db
 from store.alerts import Alert, Candidate
 from store.db import opened

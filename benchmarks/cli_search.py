@@ -30,7 +30,7 @@ import json, sys
 from radar.cli_base import env_defaults
 env_defaults()
 from commentary.run import run_search
-from radar.settings import load_settings
+from config.settings import load_settings
 r = run_search(load_settings(), sys.argv[1], limit=10)
 print(json.dumps([h.doc_id for h in r.docs]))
 """

@@ -112,8 +112,8 @@ def run(n_docs: int, db: Path | None, rounds: int) -> None:
     """Build (or reuse) the store, then time searches and drafts."""
     from commentary.draft import write_commentary
     from commentary.query import load_synonyms, prepare_query
+    from config.settings import load_settings
     from nlp.embed import load_backend
-    from radar.settings import load_settings
     from store.db import connect
     from store.fulltext import refresh_search_index
     from store.search import search

@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from config.settings import load_settings  # noqa: E402
 from crawlers.crawl import CrawlWindow, crawl  # noqa: E402
 from crawlers.registry import Registry, Source, load_registry  # noqa: E402
-from radar.settings import load_settings  # noqa: E402
 from store.db import opened  # noqa: E402
 
 SNAPSHOT = ROOT / "demo" / "snapshot"
@@ -112,7 +112,7 @@ def bench_extract(quick: bool) -> None:
     import trafilatura
 
     from crawlers.extract import extract_html
-    from crawlers.quality import score, snapshot_pages
+    from evaluation.extraction import score, snapshot_pages
 
     pages = list(snapshot_pages(SNAPSHOT, heldout=None, limit=300 if quick else None))
     ct = "text/html; charset=UTF-8"

@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from config.settings import NlpSettings  # noqa: E402
+from evaluation.clusters import bcubed  # noqa: E402
 from evaluation.crosslingual import RTHK, cross_bcubed, load_set, other_language_recall  # noqa: E402
 from nlp.cluster_cli import internal_id, load_documents  # noqa: E402
 from nlp.embed import embed_documents, load_minilm, load_use  # noqa: E402
 from nlp.enrich import Models, assign_stories, enrich_documents  # noqa: E402
-from nlp.evaluation import bcubed  # noqa: E402
-from radar.settings import NlpSettings  # noqa: E402
 from store.db import migrate  # noqa: E402
 
 

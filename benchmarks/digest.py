@@ -110,9 +110,9 @@ def build_store(con, n_docs: int, corpus: Path) -> int:
 def speed(n_docs: int, day: date, db: Path | None) -> None:
     """Build (or reuse) the store and time one day's digest."""
     from briefs.digest import build_digest
+    from config.settings import load_settings
     from nlp.embed import load_backend
     from nlp.topics import load_taxonomy
-    from radar.settings import load_settings
     from store.db import connect
 
     tmp = tempfile.TemporaryDirectory()
@@ -151,8 +151,8 @@ def quality(corpus: Path) -> None:
         corpus = ROOT / "demo" / "snapshot"
         print(f"shared corpus not found; reference documents from {corpus}")
     from briefs.evaluate import evaluate
+    from config.settings import load_settings
     from nlp.embed import load_backend
-    from radar.settings import load_settings
 
     settings = load_settings()
     backend = load_backend(settings.nlp)

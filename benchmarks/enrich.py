@@ -32,12 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from config.settings import NlpSettings  # noqa: E402
+from evaluation.clusters import bcubed, group_pairs, pair_scores  # noqa: E402
 from nlp.cluster import ClusterItem, ClusterState, cluster_items  # noqa: E402
 from nlp.cluster_cli import internal_id, load_documents  # noqa: E402
 from nlp.enrich import Models, assign_stories, enrich_documents, minhash_params  # noqa: E402
-from nlp.evaluation import bcubed, group_pairs, pair_scores  # noqa: E402
 from nlp.neardup import find_near_duplicates, signature  # noqa: E402
-from radar.settings import NlpSettings  # noqa: E402
 from store.db import connect, migrate  # noqa: E402
 
 DEV = ROOT / "tests" / "dev"

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from config.settings import NlpSettings  # noqa: E402
+from evaluation.entities import Report, Tally, load_labelled, measure  # noqa: E402
 from nlp.enrich import Models  # noqa: E402
-from nlp.entity_quality import Report, Tally, load_labelled, measure  # noqa: E402
-from radar.settings import NlpSettings  # noqa: E402
 
 
 def _fig(t: Tally, recall: bool = True) -> dict:

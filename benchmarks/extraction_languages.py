@@ -40,8 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 import lxml.html  # noqa: E402
 
+from config.errors import BadInputError  # noqa: E402
 from crawlers.extract import extract_page  # noqa: E402
-from radar.errors import BadInputError  # noqa: E402
 from replay.mirror_foreign import (  # noqa: E402
     ForeignItem,
     generic_article,

@@ -21,16 +21,15 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from nlp.embed import load_minilm  # noqa: E402
-from nlp.relevance import RuleScorer, load_model, score_documents  # noqa: E402
-from nlp.relevance_eval import (  # noqa: E402
+from config.settings import load_settings  # noqa: E402
+from evaluation.relevance import (  # noqa: E402
     card_stories,
     doc_of,
     embed_records,
     load_labelled,
     snapshot_index,
 )
-from nlp.relevance_train import (  # noqa: E402
+from evaluation.relevance_train import (  # noqa: E402
     best_threshold,
     cv_probabilities,
     metrics,
@@ -38,8 +37,9 @@ from nlp.relevance_train import (  # noqa: E402
     train,
     write_model,
 )
+from nlp.embed import load_minilm  # noqa: E402
+from nlp.relevance import RuleScorer, load_model, score_documents  # noqa: E402
 from nlp.topics import load_taxonomy  # noqa: E402
-from radar.settings import load_settings  # noqa: E402
 
 LABELS = ROOT / "tests" / "dev" / "relevance.jsonl"
 CARDS = ROOT / "tests" / "dev" / "cards_labelled.jsonl"

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from radar.settings import TranslateSettings  # noqa: E402
+from config.settings import TranslateSettings  # noqa: E402
 from tests.zhtw_models import SMOLLM2, build_tiny_marian, chat_server  # noqa: E402
 from zhtw.perturb import ERROR_TYPES, Evaluation, evaluate, load_references  # noqa: E402
 from zhtw.translate import load_translator, translate_sentences  # noqa: E402

@@ -52,9 +52,9 @@ def add_vectors(con, model: str, dim: int) -> None:
 def prepare(path: Path, n_docs: int, day: date) -> None:
     """Build the store at `path` unless it already has documents, then the index and digest."""
     from briefs.digest import build_digest
+    from config.settings import load_settings
     from nlp.embed import load_backend
     from nlp.topics import load_taxonomy
-    from radar.settings import load_settings
     from store.fulltext import refresh_search_index
     from store.snapshot import writing
 
@@ -90,7 +90,7 @@ def start_server(path: Path):
     """The UI on a loopback port in a thread; returns (base URL, server)."""
     import uvicorn
 
-    from radar.settings import load_settings
+    from config.settings import load_settings
     from web.app import create_app
     from web.auth import hash_password
 
@@ -174,8 +174,8 @@ def search_steps(path: Path, repeats: int = 5) -> None:
     embedding is computed once beforehand, as the page's encoder cache does not)."""
     import numpy as np
 
+    from config.settings import load_settings
     from nlp.embed import load_backend
-    from radar.settings import load_settings
     from store import search as module
     from store.db import open_duckdb
     from store.snapshot import latest_snapshot

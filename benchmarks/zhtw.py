@@ -24,9 +24,9 @@ import duckdb  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 
 from briefs.reading import story_card  # noqa: E402
+from evaluation.cards import evaluate, load_labelled, overall  # noqa: E402
 from replay.snapshot import snapshot_index  # noqa: E402
 from store.digests import window_stories  # noqa: E402
-from zhtw.evaluation import evaluate, load_labelled, overall  # noqa: E402
 from zhtw.terms import build_matcher  # noqa: E402
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

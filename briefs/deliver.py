@@ -18,8 +18,8 @@ import duckdb
 
 from briefs.i18n import strings
 from briefs.render import render_atom
-from radar.errors import ConfigError
-from radar.settings import Settings, SmtpSettings
+from config.errors import ConfigError
+from config.settings import Settings, SmtpSettings
 from store.digests import DigestRow, load_digest, recent_digests, record_delivery_error
 
 log = logging.getLogger(__name__)

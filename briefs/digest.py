@@ -29,7 +29,7 @@ from briefs.render import render_html, render_markdown
 from briefs.response import responses_for
 from briefs.summarize import Encoder, SummarySentence, summarize_stories
 from briefs.window import digest_day_of, digest_window
-from radar.settings import Settings
+from config.settings import Settings
 from store.digests import (
     DigestItemRow,
     DigestRow,

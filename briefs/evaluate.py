@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from briefs.sentences import document_sentences
 from briefs.summarize import Encoder, InputDoc, summarize_docs
-from radar.errors import BadInputError
-from radar.settings import DigestSettings
+from config.errors import BadInputError
+from config.settings import DigestSettings
+from nlp.sentences import document_sentences
 
 CORPUS_FILES = (
     "whitehouse_archive_2024_2025.jsonl.gz",

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 
 from briefs.faithful import check_sentence
-from briefs.sentences import normalise, split_sentences
-from radar.errors import ConfigError
-from radar.settings import GenerativeSettings
+from config.errors import ConfigError
+from config.settings import GenerativeSettings
+from nlp.sentences import normalise, split_sentences
 
 log = logging.getLogger(__name__)
 

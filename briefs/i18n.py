@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 STRINGS: dict[str, dict[str, str]] = {
     "zh-TW": {

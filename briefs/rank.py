@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from radar.errors import ConfigError
-from radar.settings import DigestSettings, ProfileSettings
+from config.errors import ConfigError
+from config.settings import DigestSettings, ProfileSettings
 from store.digests import StoryBundle
 
 PARTS = ("authority", "sources", "topic", "watchlist", "novelty", "recency")

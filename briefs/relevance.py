@@ -18,6 +18,7 @@ import numpy as np
 
 from briefs.rank import ScoredStory
 from briefs.records import RoutineItem, safe_url
+from config.settings import DigestSettings, ProfileSettings
 from nlp.relevance import (
     Relevance,
     RelevanceDoc,
@@ -27,7 +28,6 @@ from nlp.relevance import (
     score_documents,
 )
 from nlp.topics import Taxonomy
-from radar.settings import DigestSettings, ProfileSettings
 from store.db import packed
 from store.digests import MemberDoc, StoryBundle
 

@@ -11,9 +11,9 @@ from typing import Protocol
 import numpy as np
 
 from briefs.generate import LocalLM, faithful_rewrite, load_generator
-from briefs.sentences import document_sentences, normalise
-from radar.errors import BadInputError
-from radar.settings import Settings
+from config.errors import BadInputError
+from config.settings import Settings
+from nlp.sentences import document_sentences, normalise
 
 # Two sentences this close (cosine) or sharing this much vocabulary say the same thing.
 MAX_SIMILARITY = 0.88

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 
 @dataclass(frozen=True)

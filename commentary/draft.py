@@ -30,8 +30,8 @@ from commentary.sections import CheckRun, Retrieved, Sections, check, compose
 from commentary.sources import load_sources
 from commentary.writers import Writer, make_writer
 from commentary.zh import read_in_chinese
-from radar.errors import BadInputError, NotFoundError
-from radar.settings import Settings
+from config.errors import BadInputError, NotFoundError
+from config.settings import Settings
 from store import drafts as store_drafts
 from store.db import packed
 from store.fulltext import refresh_search_index
@@ -172,7 +172,7 @@ def retrieve(con: duckdb.DuckDBPyConnection, backend, settings: Settings, req: R
     matcher = Matcher.for_query(text, [s for d in narrative for s in (d.title, *d.sentences)],
                                 load_synonyms())
     measure = MeasureDocs(tuple(ids), (), seed_instruments(load_life_docs(con, ids), matcher)) \
-        if doc_ids is not None else measure_doc_ids(con, matcher, req.filters, load_synonyms())
+        if doc_ids is not None else measure_doc_ids(con, matcher, req.filters)
     extra = [d for d in measure.ids if d not in relevance]
     sources = sorted([*narrative, *load_sources(con, extra)],
                      key=lambda d: (d.day or date.min, d.doc_id))

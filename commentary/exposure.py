@@ -16,7 +16,7 @@ import yaml
 
 from commentary.matching import condense
 from commentary.records import Figure, Implication, SourceDoc, Statement
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 DATA_SOURCES = {
     "mof": "財政部《海關進出口貿易初步統計》（數值取自2025年8月發布之表；政府資料開放授權條款第1版）",

@@ -14,7 +14,7 @@ import httpx
 
 from commentary.records import Statement
 from commentary.writers import SectionBrief, build_prompt, parse_generated
-from radar.errors import BadInputError, ConfigError, TransientError
+from config.errors import BadInputError, ConfigError, TransientError
 
 
 def resolve_model_dir(model_dir: str, model_package: str = "") -> Path:

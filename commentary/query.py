@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from config.errors import BadInputError
 from nlp.entities import load_gazetteer
-from radar.errors import BadInputError
 from store.query import Glossary, translate
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

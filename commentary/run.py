@@ -13,8 +13,8 @@ from commentary.query import load_synonyms, prepare_query
 from commentary.records import Draft
 from commentary.render import render_markdown
 from commentary.word import write_docx
-from radar.errors import TransientError
-from radar.settings import Settings
+from config.errors import TransientError
+from config.settings import Settings
 from store.db import connect, open_duckdb, opened
 from store.fulltext import refresh_search_index
 from store.search import SearchFilters, SearchResult, search

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 
-from briefs.sentences import clean_markdown, split_sentences, without_title
 from commentary.records import SourceDoc
+from nlp.sentences import clean_markdown, split_sentences, without_title
 from store.db import packed
 from zhtw.kinds import doc_kind
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from briefs.sentences import split_sentences
 from commentary.matching import condense
 from commentary.records import Statement
-from radar.errors import ConfigError
+from config.errors import ConfigError
+from nlp.sentences import split_sentences
 
 _KEYS = re.compile(r"\[\s*(E\d+(?:\s*[,;]\s*E?\d+)*)\s*\]")
 _WORDS = re.compile(r"[a-z0-9]+")

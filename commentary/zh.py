@@ -29,7 +29,7 @@ from commentary.records import Draft, SourceDoc, Statement, ZhLine, ZhReading
 from commentary.render import KIND_ZH
 from commentary.zh_lead import card_of, compose_lead, metadata_of
 from commentary.zh_sentence import compose_sentence
-from radar.errors import RadarError
+from config.errors import RadarError
 from zhtw.terms import TermMatcher, build_matcher
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from config.errors import BadInputError, RadarError, SourceDeadlineError, TransientError
+from config.pause_points import pause_point
 from crawlers import fedreg
 from crawlers.canonical import canonical_url, needs_fetch
 from crawlers.counts import CrawlCounts, CrawlWindow
@@ -20,8 +22,6 @@ from crawlers.extract import extract_page
 from crawlers.feeds import FeedEntry, poll_feed
 from crawlers.fetch import Fetcher
 from crawlers.registry import Source
-from radar.errors import BadInputError, RadarError, SourceDeadlineError, TransientError
-from radar.pause_points import pause_point
 from store import documents as db
 from store.records import Document, FetchRecord, ItemError, RawPage
 

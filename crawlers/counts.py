@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from radar.errors import RadarError
+from config.errors import RadarError
 
 
 @dataclass

@@ -13,12 +13,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from crawlers.collect import crawl_api, crawl_feed, fail
-from crawlers.counts import CrawlCounts, CrawlWindow
-from crawlers.fetch import Fetcher, retry_wait
-from crawlers.registry import Registry, Source
-from crawlers.spool import crawl_spider
-from radar.errors import (
+from config.errors import (
     BadInputError,
     BlockedError,
     DeadlineError,
@@ -26,7 +21,12 @@ from radar.errors import (
     SourceDeadlineError,
     TransientError,
 )
-from radar.settings import CrawlSettings, Settings
+from config.settings import CrawlSettings, Settings
+from crawlers.collect import crawl_api, crawl_feed, fail
+from crawlers.counts import CrawlCounts, CrawlWindow
+from crawlers.fetch import Fetcher, retry_wait
+from crawlers.registry import Registry, Source
+from crawlers.spool import crawl_spider
 from store import documents as db
 
 __all__ = ["CrawlCounts", "CrawlWindow", "crawl", "source_retry_wait", "is_mirrored"]

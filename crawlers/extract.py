@@ -17,8 +17,8 @@ from dateutil import parser as dateparser
 from htmldate import find_date
 from trafilatura.utils import load_html
 
+from config.errors import BadInputError
 from crawlers.native_dates import native_date
-from radar.errors import BadInputError
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 _DATE_META = (
@@ -261,7 +261,7 @@ def extract_html(body: bytes | str, url: str, content_type: str | None = None,
 
     The page is parsed once: title, structured date and language are read from the tree,
     then trafilatura (favor_precision, the best setting on the held-out benchmark, see
-    crawlers/quality.py) extracts the main text from the same tree. htmldate runs only when
+    evaluation/extraction.py) extracts the main text from the same tree. htmldate runs only when
     the page carries no structured date.
 
     Args:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from config.errors import BadInputError
 from crawlers.canonical import canonical_url
 from crawlers.extract import date_only, parse_when
 from crawlers.fetch import Fetcher, FetchResult
 from crawlers.registry import Source
-from radar.errors import BadInputError
 from store.records import Document
 
 API = "https://www.federalregister.gov/api/v1/documents.json"

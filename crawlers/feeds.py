@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import feedparser
 
+from config.errors import BadInputError, FeedEndedError
 from crawlers.canonical import canonical_url
 from crawlers.extract import parse_when, plausible
 from crawlers.fetch import Fetcher, FetchResult
 from crawlers.registry import Source
-from radar.errors import BadInputError, FeedEndedError
 
 _OFFSET = re.compile(r"[+-](\d{2}):?(\d{2})$")  # a trailing UTC offset, +HH:MM or +HHMM
 _CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]{1,12}|[0-9]{1,12});")

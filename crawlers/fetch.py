@@ -11,7 +11,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from radar.errors import (
+from config.errors import (
     BadInputError,
     BlockedError,
     DeadlineError,
@@ -19,7 +19,7 @@ from radar.errors import (
     SourceDeadlineError,
     TransientError,
 )
-from radar.settings import CrawlSettings
+from config.settings import CrawlSettings
 from store.records import FetchRecord, RawPage
 
 TRANSIENT_STATUS = {408, 425, 429, 500, 502, 503, 504}

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from config.settings import CrawlSettings
 from crawlers.registry import Registry, Source
-from radar.settings import CrawlSettings
 from store import documents as db
 
 WINDOW_DAYS = 30

@@ -15,11 +15,11 @@ from pathlib import Path
 import scrapy
 from scrapy.http import Response, TextResponse
 
+from config.settings import CrawlSettings
 from crawlers.canonical import canonical_url
 from crawlers.extract import parse_when
 from crawlers.registry import Source
 from crawlers.spider import MirrorRouteMiddleware, SpoolSpider, run_spider
-from radar.settings import CrawlSettings
 
 __all__ = ["ListingSpider", "MirrorRouteMiddleware", "readable", "run_listing", "stub_target"]
 

@@ -9,8 +9,8 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
+from config.errors import BadInputError, ConfigError
 from crawlers.registry import Registry, Source, load_registry
-from radar.errors import BadInputError, ConfigError
 
 
 def export_opml(registry: Registry, title: str = "policy-radar feed sources") -> str:

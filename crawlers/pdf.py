@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from radar.errors import BadInputError
+from config.errors import BadInputError
 
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?([Zz+\-])?(\d{2})?'?(\d{2})?")
 MAX_PAGES = 300

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.yaml")
 # How a source's URL and page shape are known, strongest first (the `verified:` field):

@@ -24,11 +24,11 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 
+from config.errors import SourceDeadlineError, TransientError
+from config.settings import CrawlSettings
 from crawlers.extract import decode_html
 from crawlers.fetch import parse_retry_after, route, waf_challenge
 from crawlers.registry import Source
-from radar.errors import SourceDeadlineError, TransientError
-from radar.settings import CrawlSettings
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import duckdb
 
+from config.errors import BadInputError, BlockedError, RadarError, TransientError
+from config.pause_points import pause_point
+from config.settings import Settings
 from crawlers.canonical import canonical_url
 from crawlers.collect import fail, page_document, store_doc
 from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.extract import parse_when
 from crawlers.registry import Registry, Source
 from crawlers.spider import clean_known_files, run_spider
-from radar.errors import BadInputError, BlockedError, RadarError, TransientError
-from radar.pause_points import pause_point
-from radar.settings import Settings
 from store import documents as db
 from store.records import FetchRecord, ItemError, RawPage
 from store.snapshot import write_error

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prefect import flow
 
+from config.settings import load_settings
 from flows.common import recorded, retry_options
 from flows.enrich import alerts_task
-from radar.settings import load_settings
 
 
 @flow(name="alerts")

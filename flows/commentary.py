@@ -6,8 +6,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from commentary.run import run_commentary
+from config.settings import load_settings
 from flows.common import recorded, retry_options
-from radar.settings import load_settings
 
 
 @task(name="write-commentary", cache_policy=NO_CACHE)

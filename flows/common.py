@@ -12,8 +12,8 @@ from contextlib import contextmanager
 
 from prefect.tasks import exponential_backoff
 
-from radar.errors import TransientError
-from radar.settings import OpsSettings, Settings
+from config.errors import TransientError
+from config.settings import OpsSettings, Settings
 from store.operations import finish_flow_run, start_flow_run
 from store.snapshot import writing
 

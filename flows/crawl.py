@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from config.settings import load_settings
 from crawlers.crawl import CrawlWindow, crawl, is_mirrored, source_retry_wait
 from crawlers.registry import load_registry
 from flows.common import host_tags, recorded, retry_options
-from radar.settings import load_settings
 from store.db import opened
 
 log = logging.getLogger(__name__)

@@ -6,11 +6,11 @@ import time
 
 from prefect import flow
 
+from config.settings import load_settings
 from flows.common import recorded
 from flows.crawl import crawl_flow
 from flows.digest import digest_flow
 from flows.enrich import enrich_flow
-from radar.settings import load_settings
 
 
 @flow(name="daily")

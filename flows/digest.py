@@ -5,9 +5,9 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from config.settings import load_settings
 from flows.common import recorded, retry_options
-from radar.pipeline import run_digest
-from radar.settings import load_settings
+from runners.pipeline import run_digest
 
 
 @task(name="build-digest", cache_policy=NO_CACHE)

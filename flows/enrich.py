@@ -15,9 +15,9 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from config.settings import Settings, load_settings
 from flows.common import recorded, retry_options
-from radar.pipeline import run_enrich
-from radar.settings import Settings, load_settings
+from runners.pipeline import run_enrich
 
 
 @task(name="embed-partition", cache_policy=NO_CACHE)
@@ -29,7 +29,7 @@ def embed_partition_task(frozen: str, doc_ids: list[str], out_dir: str,
     file. Reads no writable store, so any number run at once, on any machine that sees the
     paths.
     """
-    from radar.fanout import embed_partition
+    from runners.fanout import embed_partition
 
     settings = load_settings(**(overrides or {}))
     return str(embed_partition(settings.nlp, Path(frozen), doc_ids, Path(out_dir)))
@@ -56,7 +56,7 @@ def dask_runner(settings: Settings):
 
 def fan_out_vectors(settings: Settings, overrides: dict | None, work_dir: Path) -> list[Path]:
     """Plan partitions over a frozen read copy and embed them under the Dask task runner."""
-    from radar.fanout import plan
+    from runners.fanout import plan
 
     frozen, partitions = plan(settings, work_dir)
     if not partitions:

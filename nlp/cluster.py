@@ -20,11 +20,11 @@ from datetime import datetime
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from config.settings import NlpSettings
 from nlp.story_fit import cases_agree, slot_penalty, title_key, title_overlap
 from nlp.story_index import StoryIndex
 from nlp.story_merge import consolidate, two_means
 from nlp.story_slots import Case, case_of, title_terms
-from radar.settings import NlpSettings
 
 _DAY = 86400.0
 _MEMBER_PROBE = 64  # compare with at most this many recent members per candidate story

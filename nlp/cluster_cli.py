@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from config.errors import BadInputError
+from config.settings import NlpSettings
 from nlp.cluster import story_id_for
 from nlp.enrich import Models, assign_stories, enrich_documents
-from radar.errors import BadInputError
-from radar.settings import NlpSettings
 from store.db import migrate
 from store.records import content_hash, doc_id_for
 

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from radar.errors import ConfigError
-from radar.settings import NlpSettings
+from config.errors import ConfigError
+from config.settings import NlpSettings
 
 log = logging.getLogger(__name__)
 

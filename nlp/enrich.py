@@ -16,6 +16,8 @@ import duckdb
 import numpy as np
 from spacy.language import Language
 
+from config.errors import BadInputError, ConfigError
+from config.settings import NlpSettings
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
 from nlp.embed import EmbeddingBackend, load_backend, load_multilingual
 from nlp.entities import (
@@ -45,8 +47,6 @@ from nlp.topics import (
     tag_document,
 )
 from nlp.vectors import multilingual_rows, primary_vectors
-from radar.errors import BadInputError, ConfigError
-from radar.settings import NlpSettings
 from store import enrichment as db
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 if TYPE_CHECKING:  # spaCy (and the torch it imports) loads only with a pipeline: the gazetteer
     from spacy.language import Language  # alone serves quick query expansion (radar search)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 
 def _erf(x: np.ndarray) -> np.ndarray:

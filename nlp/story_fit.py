@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
+from config.settings import NlpSettings
 from nlp.story_slots import Case, fits_case
-from radar.settings import NlpSettings
 
 _DAY = 86400.0
 _WORD = re.compile(r"[a-z0-9]+")

@@ -10,7 +10,7 @@ from importlib import resources
 import numpy as np
 import yaml
 
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 TAXONOMY_FILE = "taxonomy.yaml"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")

@@ -9,8 +9,8 @@ from datetime import datetime
 import duckdb
 import numpy as np
 
+from config.settings import NlpSettings
 from nlp.embed import EmbeddingBackend, embed_documents, multilingual_recipe
-from radar.settings import NlpSettings
 from store import enrichment as db
 from store.multilingual import cached_multilingual
 

@@ -1,4 +1,8 @@
-"""`radar` command line: a thin caller of the pipeline functions. Only here do errors become messages."""
+"""`radar` command line: a thin caller of the pipeline functions. Only here do errors become messages.
+
+Each command imports its stage inside the function, after `env_defaults()`: Prefect and the
+Hugging Face libraries read the environment when they are imported, and `radar --help` stays
+quick (the NLP stack loads torch). Settings and the store are imported at the top."""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config.errors import RadarError
+from config.settings import load_settings
 from radar.cli_base import app, console
 from radar.cli_base import env_defaults as _env_defaults
 from radar.cli_base import fail as _fail
-from radar.errors import RadarError
+from store.db import opened
 
 
 @app.command()
@@ -27,7 +33,6 @@ def demo(
     """
     _env_defaults()
     from radar.demo import run_demo
-    from radar.settings import load_settings
 
     try:
         run_demo(load_settings(), date=date, days=days, console=console)
@@ -49,8 +54,6 @@ def crawl(
     from crawlers.crawl import crawl as run_crawl
     from crawlers.extract import parse_when
     from crawlers.registry import load_registry
-    from radar.settings import load_settings
-    from store.db import opened
 
     settings = load_settings()
     try:
@@ -78,8 +81,7 @@ def enrich(
     Example: radar enrich            (after an upgrade: radar enrich --redo)
     """
     _env_defaults()
-    from radar.pipeline import run_enrich
-    from radar.settings import load_settings
+    from runners.pipeline import run_enrich
 
     try:
         counts = run_enrich(load_settings(), console=console, redo=redo)
@@ -99,8 +101,7 @@ def digest(
     Example: radar digest --date 2025-04-03 --lang en
     """
     _env_defaults()
-    from radar.pipeline import run_digest
-    from radar.settings import load_settings
+    from runners.pipeline import run_digest
 
     try:
         paths = run_digest(load_settings(), date=date, profile=profile, lang=lang)
@@ -143,7 +144,6 @@ def cluster(
     """
     _env_defaults()
     from nlp.cluster_cli import cluster_jsonl
-    from radar.settings import load_settings
 
     try:
         n = cluster_jsonl(input, output, load_settings())
@@ -162,7 +162,6 @@ def summarize(
     """
     _env_defaults()
     from briefs.summarize import summarize_jsonl
-    from radar.settings import load_settings
 
     try:
         lines = summarize_jsonl(input, load_settings())
@@ -188,7 +187,6 @@ def comment(
     """
     _env_defaults()
     from commentary.run import run_commentary
-    from radar.settings import load_settings
 
     try:
         result = run_commentary(load_settings(), query, story_id=story, since=since, until=until,

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from radar.errors import RadarError
+from config.errors import RadarError
 
 
 class RadarGroup(TyperGroup):

@@ -11,10 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config.errors import BadInputError, RadarError
+from config.settings import load_settings
 from radar.cli_base import app, console, sources_app
 from radar.cli_base import env_defaults as _env_defaults
 from radar.cli_base import fail as _fail
-from radar.errors import RadarError
+from store.db import opened
 
 
 @app.command()
@@ -28,7 +30,6 @@ def serve(
     """
     _env_defaults()
     from radar import serve as services
-    from radar.settings import load_settings
 
     try:
         if detach:
@@ -48,7 +49,6 @@ def stop() -> None:
     """
     _env_defaults()
     from radar.serve import request_stop
-    from radar.settings import load_settings
 
     try:
         state = request_stop(load_settings())
@@ -66,7 +66,6 @@ def status(
     Example: radar status
     """
     _env_defaults()
-    from radar.settings import load_settings
     from radar.status import as_dict, collect, render
 
     settings = load_settings()
@@ -87,7 +86,6 @@ def sources_list() -> None:
     Example: radar sources list
     """
     from crawlers.registry import load_registry
-    from radar.settings import load_settings
 
     try:
         registry = load_registry(load_settings().sources_file)
@@ -111,8 +109,6 @@ def sources_health(
     from crawlers.extract import parse_when
     from crawlers.health import registry_health
     from crawlers.registry import load_registry
-    from radar.settings import load_settings
-    from store.db import opened
 
     settings = load_settings()
     try:
@@ -149,7 +145,6 @@ def sources_import(
     """
     from crawlers.opml import import_opml
     from crawlers.registry import DEFAULT_SOURCES
-    from radar.settings import load_settings
 
     target = Path(load_settings().sources_file or DEFAULT_SOURCES)
     try:
@@ -169,7 +164,6 @@ def sources_export(
     """
     from crawlers.opml import export_opml
     from crawlers.registry import load_registry
-    from radar.settings import load_settings
 
     try:
         text = export_opml(load_registry(load_settings().sources_file))
@@ -191,7 +185,6 @@ def web(
     Example: RADAR_WEB_SECRET=... radar web --port 8765
     """
     _env_defaults()
-    from radar.settings import load_settings
     from web.app import serve
 
     settings = load_settings()
@@ -217,7 +210,6 @@ def hash_password_cmd(
     Example: radar hash-password alice >> radar.toml  (under a [web.users] header; scripted:
     echo "$PASSWORD" | radar hash-password alice --password-stdin >> radar.toml)
     """
-    from radar.errors import BadInputError
     from web.auth import hash_password
 
     if password_stdin:

@@ -17,11 +17,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config.errors import RadarError
+from config.settings import Settings
 from radar.cli_base import app, console
 from radar.cli_base import env_defaults as _env_defaults
 from radar.cli_base import fail as _fail
-from radar.errors import RadarError
-from radar.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def search(
     printed first. Example: radar search "de minimis" --since 2025-01-01 --topic trade
     """
     _env_defaults()
-    from radar.settings import load_settings
+    from config.settings import load_settings
 
     try:
         found = quick_search(load_settings(), query, since=since, until=until,

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from radar.errors import ConfigError
-from radar.settings import Settings
+from config.errors import ConfigError
+from config.settings import Settings
 from store.db import opened
 
 SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / "demo" / "snapshot"

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import typer
 
+from config.errors import ConfigError
+from config.settings import Settings, load_settings
 from radar.cli_base import app
 from radar.cli_base import env_defaults as _env_defaults
-from radar.errors import ConfigError
-from radar.settings import Settings, load_settings
+from store.db import applied_schema, latest_schema, open_duckdb
+from store.snapshot import is_locked, latest_snapshot
 
 CHROMIUM = ("chromium", "/usr/bin/chromium")
 BROWSER_PACKAGES = "chromium fonts-noto-cjk fonts-dejavu-core"
@@ -63,7 +65,7 @@ def check_config() -> tuple[Check, Settings]:
             settings = load_settings()
         return Check("settings", "fail", str(exc),
                      f"fix the line named above in {name}; every key is described in "
-                     "radar/defaults.toml"), settings
+                     "config/defaults.toml"), settings
     where = name if Path(name).is_file() else "packaged defaults (no radar.toml)"
     return Check("settings", "ok", f"valid: {where}"), settings
 
@@ -98,8 +100,6 @@ def check_store(settings: Settings) -> Check:
     version against the code's."""
     import duckdb
 
-    from store.db import applied_schema, latest_schema, open_duckdb
-    from store.snapshot import is_locked, latest_snapshot
 
     path = Path(settings.db_path)
     if not path.exists():

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import httpx
 
-from radar.errors import BadInputError, ConfigError, TransientError
-from radar.settings import Settings
+from config.errors import BadInputError, ConfigError, TransientError
+from config.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 

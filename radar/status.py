@@ -11,8 +11,11 @@ import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from radar.settings import Settings
-from store.operations import FlowRun
+from config.settings import Settings
+from store.alerts import recent_alerts
+from store.db import open_reader
+from store.operations import FlowRun, backlog, failed_flow_runs, recent_flow_runs
+from store.snapshot import holder, is_locked, latest_snapshot
 
 
 @dataclass(frozen=True)
@@ -96,10 +99,6 @@ def collect(settings: Settings, now: datetime | None = None, failures_hours: flo
     from crawlers.health import registry_health
     from crawlers.registry import load_registry
     from radar.serve import read_state
-    from store.alerts import recent_alerts
-    from store.db import open_reader
-    from store.operations import backlog, failed_flow_runs, recent_flow_runs
-    from store.snapshot import holder, is_locked, latest_snapshot
 
     asked = now  # source health is judged at this instant, else at the store's own clock
     now = now or datetime.now(UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from radar.errors import NotFoundError
+from config.errors import NotFoundError
 from store.db import packed
 
 SINGLETON_PREFIX = "doc:"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from radar.errors import NotFoundError
+from config.errors import NotFoundError
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 import numpy as np
 
-from radar.pause_points import pause_point
+from config.pause_points import pause_point
 from store import multilingual
 
 # Fixed statements per table (bulk rows arrive as a newline-delimited JSON temp file: binding

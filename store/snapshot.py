@@ -39,8 +39,8 @@ from pathlib import Path
 
 import duckdb
 
-from radar.errors import TransientError
-from radar.pause_points import pause_point
+from config.errors import TransientError
+from config.pause_points import pause_point
 from store.db import open_duckdb
 from store.write_errors import write_error
 

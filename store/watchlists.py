@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from radar.errors import BadInputError, NotFoundError
+from config.errors import BadInputError, NotFoundError
 from store.query import Glossary, Query, matches, parse_query
 
 CHANNELS = ("", "email", "webhook")  # '' = shown on the page, never sent

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from radar.errors import TransientError
+from config.errors import TransientError
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EROFS}
 _WRITE_MESSAGES = ("could not write", "no space left", "file too large", "disk quota",

@@ -23,7 +23,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 @pytest.fixture
 def settings(tmp_path):
     """Settings pointing at a fresh store and spool in tmp_path, with no politeness delay."""
-    from radar.settings import load_settings
+    from config.settings import load_settings
 
     return load_settings(db_path=tmp_path / "radar.duckdb", spool_dir=tmp_path / "spool",
                          out_dir=tmp_path / "out", crawl={"per_host_delay_s": 0.0})

@@ -15,8 +15,8 @@ import pytest
 
 from alerts.notify import one_line
 from alerts.run import run_alerts
-from radar.errors import ConfigError
-from radar.settings import load_settings
+from config.errors import ConfigError
+from config.settings import load_settings
 from store.db import open_reader, opened
 from store.watchlists import save_watchlist
 

@@ -16,8 +16,8 @@ from test_briefs_support import TAXONOMY, HashingEncoder
 from briefs.deliver import deliver
 from briefs.digest import build_digest
 from briefs.render import render_json
-from radar.errors import NotFoundError
-from radar.settings import load_settings
+from config.errors import NotFoundError
+from config.settings import load_settings
 from store.digests import load_digest
 
 

@@ -19,8 +19,8 @@ from test_briefs_support import (
 
 from briefs.digest import build_digest
 from briefs.render import render_html, render_markdown
-from radar.errors import ConfigError
-from radar.settings import load_settings
+from config.errors import ConfigError
+from config.settings import load_settings
 from store.digests import load_digest
 
 DAY = date(2025, 4, 3)  # window: 2025-04-01 23:00Z .. 2025-04-02 23:00Z (07:00 Taipei)

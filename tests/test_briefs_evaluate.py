@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from briefs.evaluate import load_corpus_docs, load_references, rouge, rouge_l, rouge_n
-from briefs.sentences import split_sentences
-from radar.errors import BadInputError
+from config.errors import BadInputError
+from nlp.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 SNAPSHOT = Path(__file__).resolve().parents[1] / "demo" / "snapshot"
@@ -55,8 +55,8 @@ def test_summaries_against_references(where):
     if not where.is_dir():
         pytest.skip(f"shared corpus not at {where}")  # CI has no ../shared: the snapshot runs
     from briefs.evaluate import evaluate
+    from config.settings import load_settings
     from nlp.embed import load_backend
-    from radar.settings import load_settings
 
     settings = load_settings()
     report = evaluate(where, load_backend(settings.nlp), settings.digest)

@@ -11,8 +11,8 @@ from test_briefs_support import HashingEncoder
 
 from briefs.faithful import check_sentence, facts, missing_facts
 from briefs.generate import judge, load_generator, model_location, parse_output
-from radar.errors import ConfigError
-from radar.settings import GenerativeSettings, load_settings
+from config.errors import ConfigError
+from config.settings import GenerativeSettings, load_settings
 
 FACTS = [
     "The President imposed an additional 10 percent tariff on all imports starting April 5, 2025.",

@@ -8,8 +8,8 @@ import pytest
 from test_briefs_support import utc
 
 from briefs.rank import PARTS, rank_stories, resolve_profile, watch_pattern
-from radar.errors import ConfigError
-from radar.settings import load_settings
+from config.errors import ConfigError
+from config.settings import load_settings
 from store.digests import MemberDoc, StoryBundle, StoryTag
 
 END = utc(2025, 4, 2, 23)

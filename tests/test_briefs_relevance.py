@@ -19,7 +19,7 @@ from test_briefs_support import (
 
 from briefs.digest import build_digest
 from briefs.relevance import packaged_model, split_routine, story_relevance
-from radar.settings import load_settings
+from config.settings import load_settings
 from store.digests import load_digest, window_stories
 
 DAY = date(2025, 4, 3)  # window: 2025-04-01 23:00Z .. 2025-04-02 23:00Z

@@ -7,9 +7,9 @@ import json
 import pytest
 from test_briefs_support import HashingEncoder
 
-from briefs.sentences import document_sentences, normalise, split_sentences, without_title
 from briefs.summarize import InputDoc, candidates, is_recital, read_jsonl_docs, summarize_docs
-from radar.errors import BadInputError
+from config.errors import BadInputError
+from nlp.sentences import document_sentences, normalise, split_sentences, without_title
 
 WH = InputDoc(
     "wh",
@@ -105,7 +105,7 @@ def test_read_jsonl_docs(tmp_path):
 @pytest.mark.slow
 def test_summarize_jsonl_with_real_backend(tmp_path):
     from briefs.summarize import summarize_jsonl
-    from radar.settings import load_settings
+    from config.settings import load_settings
 
     path = tmp_path / "story.jsonl"
     path.write_text(

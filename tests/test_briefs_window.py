@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from briefs.window import Window, digest_day_of, digest_window, window_end
-from radar.errors import ConfigError
+from config.errors import ConfigError
 
 TPE = "Asia/Taipei"
 

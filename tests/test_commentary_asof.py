@@ -173,7 +173,7 @@ def window_store(tmp_path_factory):
 
 def _comment(window_store, monkeypatch, query: str, name: str):
     from commentary.run import run_commentary
-    from radar.settings import load_settings
+    from config.settings import load_settings
 
     path, root, _ = window_store
     settings = load_settings(db_path=path, out_dir=root / "out")

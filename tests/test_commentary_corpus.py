@@ -16,8 +16,8 @@ from commentary.draft import write_commentary
 from commentary.render import render_markdown
 from commentary.sources import load_sources
 from commentary.word import write_docx
+from config.errors import BadInputError, NotFoundError
 from crawlers.registry import load_registry
-from radar.errors import BadInputError, NotFoundError
 from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
@@ -40,8 +40,8 @@ def keep(record: dict) -> bool:
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory):
+    from config.settings import load_settings
     from nlp.enrich import Models, assign_stories, enrich_documents
-    from radar.settings import load_settings
 
     root = tmp_path_factory.mktemp("corpus")
     settings = load_settings(db_path=root / "radar.duckdb", out_dir=root / "out")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from commentary.draft import reproduce_draft, write_commentary
+from config.errors import BadInputError, NotFoundError
 from crawlers.registry import load_registry
-from radar.errors import BadInputError, NotFoundError
 from replay.snapshot_docs import snapshot_documents
 from store.documents import upsert_document, upsert_sources
 from store.drafts import add_revision, list_drafts, load_draft

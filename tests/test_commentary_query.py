@@ -4,7 +4,7 @@ import pytest
 
 from commentary.matching import Matcher, condense, quote_pieces
 from commentary.query import load_glossary, load_synonyms, prepare_query
-from radar.errors import BadInputError
+from config.errors import BadInputError
 
 
 def test_empty_or_punctuation_only_queries_are_refused():

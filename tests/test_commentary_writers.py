@@ -18,8 +18,8 @@ from commentary.writers import (
     make_writer,
     parse_generated,
 )
+from config.errors import ConfigError, TransientError
 from crawlers.registry import load_registry
-from radar.errors import ConfigError, TransientError
 from replay.snapshot_docs import snapshot_documents
 from store.documents import upsert_document, upsert_sources
 
@@ -64,7 +64,7 @@ def test_generated_text_is_split_and_cited_by_evidence_key():
 
 
 def test_writer_configuration_errors_are_clear():
-    from radar.settings import CommentarySettings
+    from config.settings import CommentarySettings
 
     with pytest.raises(ConfigError, match="extractive, transformers or openai"):
         make_writer("poet", CommentarySettings())

@@ -22,8 +22,8 @@ from commentary.sources import load_sources
 from commentary.word import ORIGINAL_STYLE, write_docx
 from commentary.zh import compose_reading, read_in_chinese
 from commentary.zh_sentence import compose_sentence
+from config.errors import ConfigError
 from crawlers.registry import load_registry
-from radar.errors import ConfigError
 from replay.snapshot_docs import snapshot_documents
 from store.db import connect, opened
 from store.documents import upsert_document, upsert_sources
@@ -40,7 +40,7 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     """The de minimis draft of the demo day from the April order and its fact sheet."""
-    from radar.settings import load_settings
+    from config.settings import load_settings
 
     root = tmp_path_factory.mktemp("zh")
     settings = load_settings(db_path=root / "radar.duckdb", out_dir=root / "out")

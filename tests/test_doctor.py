@@ -10,9 +10,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from typer.testing import CliRunner
 
+from config.settings import load_settings
 from radar import doctor
 from radar.cli import app
-from radar.settings import load_settings
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from config.settings import NlpSettings
 from nlp.enrich import Models, assign_stories, enrich_documents
-from radar.settings import NlpSettings
 from store.db import connect
 from store.documents import upsert_document
 from store.records import Document

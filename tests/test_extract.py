@@ -2,8 +2,8 @@
 
 import pytest
 
+from config.errors import BadInputError
 from crawlers.extract import decode_html, extract_html, parse_when
-from radar.errors import BadInputError
 
 ARTICLE = """<html lang="en"><head><title>Site | T</title>
 <meta property="article:published_time" content="2025-04-02T16:30:00-04:00">
@@ -129,7 +129,7 @@ def test_quality_gate_on_heldout_real_pages():
     """On held-out real White House pages ours is at least as good as trafilatura's best setting."""
     import trafilatura
 
-    from crawlers.quality import score, snapshot_pages
+    from evaluation.extraction import score, snapshot_pages
     from tests.servers import SNAPSHOT
 
     pages = list(snapshot_pages(SNAPSHOT, heldout=True, limit=200))

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from radar.settings import load_settings
+from config.settings import load_settings
 from store.db import open_reader, opened
 from store.snapshot import is_locked, latest_snapshot, snapshot_dir
 from tests.servers import Route
@@ -146,7 +146,7 @@ def test_crawl_killed_mid_run_resumes_without_loss_or_duplicates(tmp_path, mirro
 def test_enrichment_killed_mid_run_resumes_to_the_same_result(tmp_path, mirror):
     from crawlers.crawl import CrawlWindow, crawl
     from crawlers.registry import load_registry
-    from radar.pipeline import run_enrich
+    from runners.pipeline import run_enrich
 
     nlp = {"enrich_batch": 4}
     killed = _overrides(tmp_path, mirror, "killed", nlp=nlp)
@@ -262,7 +262,7 @@ import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (100000, 100000))
 from store.snapshot import publish
-from radar.errors import TransientError
+from config.errors import TransientError
 try:
     publish(sys.argv[1])
 except TransientError as exc:

@@ -2,10 +2,10 @@
 
 import pytest
 
+from config.errors import BadInputError
 from crawlers.feeds import parse_feed, poll_feed
 from crawlers.fetch import Fetcher
 from crawlers.registry import Source
-from radar.errors import BadInputError
 from tests.servers import Route
 
 HOST = "news.example.gov"
@@ -138,7 +138,7 @@ def test_bytes_feedparser_chokes_on_are_refused_with_a_reason():
 
 
 def test_a_retired_finder_is_feed_ended_not_an_empty_feed():
-    from radar.errors import FeedEndedError
+    from config.errors import FeedEndedError
 
     # the shape of alphagov/finder-frontend's show-redirect.atom.builder: one entry, no link
     retired = (b'<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'

@@ -4,8 +4,8 @@ import gzip
 
 import pytest
 
+from config.errors import BadInputError, NotAllowedError, TransientError
 from crawlers.fetch import Fetcher, parse_retry_after, route
-from radar.errors import BadInputError, NotAllowedError, TransientError
 from tests.servers import Route
 
 HOST = "news.example.gov"
@@ -153,7 +153,7 @@ def test_source_retry_wait_only_for_transient_entry_failures(settings):
 def test_a_trickled_body_is_cut_at_the_deadline_and_not_retried(settings, fault_server):
     import time
 
-    from radar.errors import DeadlineError
+    from config.errors import DeadlineError
 
     fault_server.routes["/drip"] = Route(200, {"Content-Type": "text/html"}, b"x" * 200, trickle=0.05)
     with _fetcher(settings, fault_server, timeout_s=5.0, deadline_s=1.0, retries=2) as f:
@@ -167,7 +167,7 @@ def test_a_trickled_body_is_cut_at_the_deadline_and_not_retried(settings, fault_
 def test_a_source_deadline_ends_fetching_and_names_itself(settings, fault_server):
     import time
 
-    from radar.errors import SourceDeadlineError
+    from config.errors import SourceDeadlineError
 
     fault_server.routes["/drip"] = Route(200, {"Content-Type": "text/html"}, b"x" * 200, trickle=0.05)
     fault_server.routes["/p"] = Route(200, {"Content-Type": "text/html"}, b"<p>hi</p>")
@@ -181,9 +181,9 @@ def test_a_source_deadline_ends_fetching_and_names_itself(settings, fault_server
 
 
 def test_a_source_that_used_up_its_deadline_is_not_retried_in_the_run(settings):
+    from config.errors import SourceDeadlineError
     from crawlers.counts import CrawlCounts
     from crawlers.crawl import source_retry_wait
-    from radar.errors import SourceDeadlineError
 
     counts = CrawlCounts()
     counts.fail_source("slow", SourceDeadlineError("source run deadline of 1800s reached"))

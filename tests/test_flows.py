@@ -16,9 +16,9 @@ from prefect.flows import load_flow_from_entrypoint
 from prefect.server.schemas.schedules import CronSchedule
 from prefect.states import Failed
 
+from config.errors import BadInputError, TransientError
+from config.settings import OpsSettings
 from flows.common import recorded, retry_options, transient_only
-from radar.errors import BadInputError, TransientError
-from radar.settings import OpsSettings
 from store.db import open_reader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +134,7 @@ def test_tasks_retry_transient_errors_and_not_bad_input(prefect_harness):
 
 @flow
 def _recorded_flow(db: str, fail: bool) -> dict:
-    from radar.settings import load_settings
+    from config.settings import load_settings
 
     settings = load_settings(db_path=db)
     with recorded("probe", settings, {"fail": fail}) as counts:

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from config.errors import BlockedError
 from crawlers.crawl import CrawlWindow, crawl, source_retry_wait
 from crawlers.health import source_health
 from crawlers.registry import load_registry
-from radar.errors import BlockedError
 from tests.servers import FIXTURES, HTML, Route
 
 pytestmark = pytest.mark.slow

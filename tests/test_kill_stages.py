@@ -3,7 +3,7 @@ and leaves nothing behind once the next run is done.
 
 Each test starts the real stage (the functions the flows call) in a subprocess on a DuckDB file
 in tmp_path, against the loopback mirror. The stage pauses at a named point
-(``radar.pause_points``) or the test waits for a file the stage writes; then the test SIGKILLs
+(``config.pause_points``) or the test waits for a file the stage writes; then the test SIGKILLs
 the process group and runs the next ordinary run. It compares the store and the files with an
 uninterrupted run: the same raw pages and documents, no duplicate rows, the same enrichments,
 stories and digest, and the same files on disk — no spool, ``.known`` file, half-published
@@ -28,8 +28,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from radar.pause_points import MARKER_ENV, PAUSE_AT_ENV
-from radar.settings import load_settings
+from config.pause_points import MARKER_ENV, PAUSE_AT_ENV
+from config.settings import load_settings
 from store.db import open_reader, opened
 from store.snapshot import KEEP_SNAPSHOTS, is_locked, snapshots
 from tests.stored_enrichment import enrichment_rows
@@ -68,11 +68,11 @@ def run_stage(stage: str, overrides: dict, arg: str = "") -> None:
         with opened(settings.db_path) as con:  # what the flow's crawl-source task does
             crawl(con, settings, load_registry(None), [arg], window)
     elif stage == "enrich":
-        from radar.pipeline import run_enrich
+        from runners.pipeline import run_enrich
 
         run_enrich(settings)
     else:
-        from radar.pipeline import run_digest
+        from runners.pipeline import run_digest
 
         run_digest(settings, date=arg)
 
@@ -90,7 +90,7 @@ def _kill_inside(tmp_path: Path, over: dict, stage: str, arg: str = "", pause_at
     """Start the stage in a subprocess, SIGKILL its process group at the point, and wait.
 
     Args:
-        pause_at: a ``radar.pause_points`` point (``name`` or ``name:n``) to kill it at.
+        pause_at: a ``config.pause_points`` point (``name`` or ``name:n``) to kill it at.
         ready: or a condition to poll for instead.
         batch: spool lines per ingest transaction in the killed process.
     """

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from config.settings import NlpSettings
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, entity_jaccard, story_id_for
-from radar.settings import NlpSettings
 
 T0 = datetime(2025, 4, 2, tzinfo=UTC)
 S = NlpSettings(cluster_threshold=0.55, cluster_entity_weight=0.25, cluster_time_weight=0.3,

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from config.errors import ConfigError
+from config.settings import NlpSettings
 from nlp.embed import embedding_input, load_backend
-from radar.errors import ConfigError
-from radar.settings import NlpSettings
 
 pytestmark = pytest.mark.slow
 TEXTS = [

@@ -2,8 +2,8 @@
 
 import pytest
 
+from config.errors import ConfigError
 from nlp.entities import build_pipeline, extract_entities, load_gazetteer, ner_input, slugify
-from radar.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
@@ -178,9 +178,9 @@ FLOORS = {"country+agency": 0.98, "mentions": 0.96, "entities": 0.94, "person": 
 
 @pytest.fixture(scope="module")
 def labelled_report():
+    from config.settings import NlpSettings
+    from evaluation.entities import load_labelled, measure, merge
     from nlp.enrich import Models
-    from nlp.entity_quality import load_labelled, measure, merge
-    from radar.settings import NlpSettings
 
     settings = NlpSettings()
     models = Models.load(settings)

@@ -10,17 +10,30 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import NlpSettings
+from evaluation.clusters import bcubed, pair_scores
+from evaluation.story_sets import story_set, undated
 from nlp.cluster_cli import cluster_jsonl, parse_published
 from nlp.enrich import Models, minhash_params
-from nlp.evaluation import bcubed, pair_scores
 from nlp.neardup import find_near_duplicates, signature
-from radar.settings import NlpSettings
 
 DEV = Path(__file__).resolve().parent / "dev"
 NEARDUP_PRECISION_FLOOR = 0.97
 NEARDUP_RECALL_FLOOR = 0.98
-STORY_DEV_F1_FLOOR = 0.80  # measured 0.828 (2026-11-26, product conflict penalty 0.1)
-STORY_HELDOUT_F1_FLOOR = 0.88
+# (set, dated) -> (F1 floor, precision floor); measured values in docs/performance.md
+# ("Story clustering"), floors a little below them. News sets read RTHK text from ../shared.
+STORY_FLOORS = {
+    ("stories_dev", True): (0.80, 0.90),
+    ("stories_dev", False): (0.78, 0.79),
+    ("stories_heldout", True): (0.89, 0.89),
+    ("stories_heldout", False): (0.79, 0.72),
+    ("stories_notices", True): (0.94, 0.91),
+    ("stories_notices", False): (0.93, 0.89),
+    ("news_dev", True): (0.81, 0.89),
+    ("news_dev", False): (0.80, 0.85),
+    ("news_heldout", True): (0.83, 0.92),
+    ("news_heldout", False): (0.83, 0.89),
+}
 
 
 def _rows(name):
@@ -58,16 +71,25 @@ def models():
     return Models.load(NlpSettings())
 
 
+def test_notice_set_keeps_each_case_apart_in_its_labels():
+    rows = _rows("stories_notices.jsonl.gz")
+    assert len(rows) >= 100
+    by_story = {}
+    for r in rows:
+        by_story.setdefault(r["story"], []).append(r["title"])
+    epoxy = [titles for titles in by_story.values() if any("Epoxy Resins" in t for t in titles)]
+    assert len(epoxy) == 4  # India, Korea, Taiwan, China: four cases, AD and CVD together
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "floor"), [
-    ("stories_dev.jsonl.gz", STORY_DEV_F1_FLOOR),
-    ("stories_heldout.jsonl.gz", STORY_HELDOUT_F1_FLOOR),
-])
-def test_story_bcubed_floor(tmp_path, models, name, floor):
-    rows = _rows(name)
+@pytest.mark.parametrize(("name", "dated"), sorted(STORY_FLOORS))
+def test_story_bcubed_floor(tmp_path, models, name, dated):
+    rows = story_set(name)
+    if rows is None:
+        pytest.skip("RTHK corpus (../shared/corpus/foreign) not present; its text is never bundled")
     src = tmp_path / "docs.jsonl"
     with open(src, "w", encoding="utf-8") as fh:
-        for r in rows:
+        for r in rows if dated else undated(rows):
             fh.write(json.dumps({k: r[k] for k in ("id", "title", "text", "published_at", "url")}) + "\n")
     out = tmp_path / "stories.jsonl"
     assert cluster_jsonl(src, out, NlpSettings(), models=models) == len(rows)
@@ -76,4 +98,6 @@ def test_story_bcubed_floor(tmp_path, models, name, floor):
         row = json.loads(line)
         pred[row["id"]] = row["story_id"]
     scores = bcubed({r["id"]: r["story"] for r in rows}, pred)
-    assert scores.f1 >= floor, scores
+    f1_floor, precision_floor = STORY_FLOORS[(name, dated)]
+    assert scores.f1 >= f1_floor, scores
+    assert scores.precision >= precision_floor, scores

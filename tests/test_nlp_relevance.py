@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config.settings import load_settings
+from evaluation.relevance import doc_of, embed_records, load_labelled, snapshot_index
+from evaluation.relevance_train import metrics
 from nlp.relevance import (
     RelevanceDoc,
     RelevanceModel,
@@ -15,10 +18,7 @@ from nlp.relevance import (
     load_model,
     score_documents,
 )
-from nlp.relevance_eval import doc_of, embed_records, load_labelled, snapshot_index
-from nlp.relevance_train import metrics
 from nlp.topics import load_taxonomy
-from radar.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "dev" / "relevance.jsonl"

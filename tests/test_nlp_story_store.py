@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from nlp.evaluation import bcubed, pair_scores
+from evaluation.clusters import bcubed, pair_scores
 from store.db import connect
 from store.enrichment import StoryRow, save_stories
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from config.errors import ConfigError
 from nlp.topics import exemplar_similarities, load_taxonomy, tag_document
-from radar.errors import ConfigError
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from radar.errors import TransientError
+from config.errors import TransientError
 from store.db import open_reader, opened
 from store.snapshot import (
     holder,

@@ -2,8 +2,8 @@
 
 import pytest
 
+from config.errors import ConfigError
 from crawlers.registry import load_registry
-from radar.errors import ConfigError
 
 
 def test_shipped_registry_is_valid():

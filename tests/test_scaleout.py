@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from radar.settings import load_settings
+from config.settings import load_settings
 from store.db import opened
 from tests.stored_enrichment import enrichment_rows
 
@@ -20,7 +20,7 @@ def test_dask_fanned_out_enrichment_equals_in_process(tmp_path, mirror, prefect_
     from crawlers.crawl import CrawlWindow, crawl
     from crawlers.registry import load_registry
     from flows.enrich import enrich_flow
-    from radar.pipeline import run_enrich
+    from runners.pipeline import run_enrich
 
     def overrides(name: str) -> dict:
         return {"db_path": str(tmp_path / name / "radar.duckdb"),

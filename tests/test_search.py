@@ -133,8 +133,8 @@ def test_without_an_index_bm25_is_skipped_with_a_warning(tmp_path, caplog):
 
 @pytest.mark.slow
 def test_embeddings_find_documents_that_share_no_words_with_the_query(store):
+    from config.settings import load_settings
     from nlp.embed import embedding_input, load_backend
-    from radar.settings import load_settings
 
     con, docs, _ = store
     backend = load_backend(load_settings().nlp)

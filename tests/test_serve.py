@@ -23,7 +23,7 @@ AS_OF = datetime.fromisoformat("2025-04-03T07:00:00+08:00")
 HOLD_LOCK = """
 import sys, time
 from radar.serve import _take_lock
-from radar.settings import load_settings
+from config.settings import load_settings
 _take_lock(load_settings())
 print("held", flush=True)
 time.sleep(float(sys.argv[1]))

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
+from config.errors import BadInputError
 from crawlers.opml import export_opml, import_opml, parse_opml
 from crawlers.registry import DEFAULT_SOURCES, load_registry
-from radar.errors import BadInputError
 
 EXTERNAL = b"""<?xml version="1.0"?><opml version="1.0"><head><title>x</title></head><body>
 <outline text="Trade"><outline type="rss" text="UK Export Finance news" language="en-GB"

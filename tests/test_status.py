@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from radar.settings import load_settings
+from config.settings import load_settings
 from radar.status import as_dict, collect, queue_lag, render
 from store.db import opened
 from store.operations import finish_flow_run, start_flow_run

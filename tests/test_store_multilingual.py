@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from config.errors import ConfigError
+from config.settings import NlpSettings
 from nlp.embed import load_multilingual, multilingual_recipe
 from nlp.enrich import Models, enrich_documents
-from radar.errors import ConfigError
-from radar.settings import NlpSettings
 from store.db import connect
 from store.documents import upsert_document
 from store.multilingual import multilingual_model, multilingual_vectors, nearest_multilingual

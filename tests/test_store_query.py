@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from commentary.query import load_glossary
-from radar.errors import ConfigError
+from config.errors import ConfigError
 from store.query import Glossary, matches, parse_query, translate
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from commentary.query import load_glossary
-from radar.errors import BadInputError, ConfigError, NotFoundError
+from config.errors import BadInputError, ConfigError, NotFoundError
 from store.db import connect
 from store.watchlists import (
     check_delivery,

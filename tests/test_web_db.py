@@ -3,7 +3,7 @@ that predates the code's schema (right after an upgrade) migrated and republishe
 
 from __future__ import annotations
 
-from radar.settings import load_settings
+from config.settings import load_settings
 from store import snapshot
 from store.db import latest_schema, opened
 from web.db import reading, writing

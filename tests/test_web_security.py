@@ -11,8 +11,8 @@ import socket
 import pytest
 from fastapi import Request
 
-from radar.errors import ConfigError
-from radar.settings import WebSettings, load_settings
+from config.errors import ConfigError
+from config.settings import WebSettings, load_settings
 from tests.webserver import PASSWORD, SECRET_ENV, USER, WebServer, csrf_of, login, web_settings
 from web import auth
 from web.render import local_path, markdown_html, url_host

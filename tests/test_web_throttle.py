@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from radar.settings import WebSettings
+from config.settings import WebSettings
 from tests.webserver import PASSWORD, SECRET_ENV, USER, WebServer, csrf_of, login, web_settings
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.cards import evaluate, load_labelled, overall
 from nlp.entities import load_gazetteer
 from replay.snapshot import snapshot_index
 from zhtw.amounts import amounts_in
 from zhtw.card import build_card
-from zhtw.evaluation import evaluate, load_labelled, overall
 from zhtw.records import CardDoc
 from zhtw.terms import build_matcher
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from radar.errors import ConfigError
-from radar.settings import TranslateSettings, load_settings
+from config.errors import ConfigError
+from config.settings import TranslateSettings, load_settings
 from tests.zhtw_models import SMOLLM2 as GGUF
 from tests.zhtw_models import build_tiny_marian
 from tests.zhtw_models import chat_server as serve_chat

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from radar.settings import Settings, load_settings
+from config.settings import Settings, load_settings
 
 USER, PASSWORD = "analyst", "correct horse battery"
 SECRET_ENV = "RADAR_TEST_WEB_SECRET"

@@ -21,9 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from briefs.digest import tag_labels
+from config.errors import BadInputError, NotFoundError, TransientError
+from config.settings import Settings
 from nlp.topics import load_taxonomy
-from radar.errors import BadInputError, NotFoundError, TransientError
-from radar.settings import Settings
 from web import auth
 from web.drafts import DraftJobs
 from web.guard import BodyTooLarge, RequestGuard

@@ -19,8 +19,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from radar.errors import ConfigError
-from radar.settings import WebSettings
+from config.errors import ConfigError
+from config.settings import WebSettings
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from radar.errors import TransientError
-from radar.settings import Settings
+from config.errors import TransientError
+from config.settings import Settings
 from store import snapshot
 from store.db import applied_schema, latest_schema, open_duckdb
 

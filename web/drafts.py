@@ -33,7 +33,7 @@ from commentary.records import (
     zh_from_json,
 )
 from commentary.word import EAST_ASIAN_FONT, clean, write_docx
-from radar.errors import RadarError
+from config.errors import RadarError
 from store.drafts import DraftRow
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from commentary.draft import write_commentary
 from commentary.render import CERTAINTY_ZH, HEADINGS, KIND_ZH, WATCH_ZH
-from radar.errors import BadInputError, NotFoundError
-from radar.settings import Settings
+from config.errors import BadInputError, NotFoundError
+from config.settings import Settings
 from store import drafts as store_drafts
 from store import webqueries as wq
 from web.app import check_csrf

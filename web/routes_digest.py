@@ -13,8 +13,8 @@ from briefs.lifecycle import HEADING, NO_DATE_NOTE, story_timeline
 from briefs.official import number_label, official_document
 from briefs.reading import story_card
 from briefs.response import responses_for
-from radar.errors import BadInputError
-from radar.settings import Settings
+from config.errors import BadInputError
+from config.settings import Settings
 from store import webqueries as wq
 from web.app import check_csrf
 from web.db import reading

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from briefs.i18n import is_chinese
 from commentary.draft import parse_instant
 from commentary.query import load_synonyms, prepare_query
-from radar.errors import BadInputError
-from radar.settings import Settings
+from config.errors import BadInputError
+from config.settings import Settings
 from store import webqueries as wq
 from store.search import DocHit, SearchFilters, search
 from web.app import check_csrf

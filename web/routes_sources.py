@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from config.settings import Settings
 from crawlers.health import health_clock, registry_health
 from crawlers.registry import load_registry
-from radar.settings import Settings
 from store.documents import replay_clock
 from web.app import check_csrf
 from web.db import reading

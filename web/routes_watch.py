@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from briefs.i18n import is_chinese
 from commentary.query import load_glossary
-from radar.settings import Settings
+from config.settings import Settings
 from store import watchlists as wl
 from store import webqueries as wq
 from web.app import check_csrf

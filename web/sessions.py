@@ -16,8 +16,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from radar.errors import TransientError
-from radar.settings import Settings
+from config.errors import TransientError
+from config.settings import Settings
 from store import sessions as stored
 from web.auth import Session, new_session
 from web.db import reading, writing

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from commentary.generate import OpenAIWriter, TransformersWriter, resolve_model_dir
-from radar.errors import ConfigError
-from radar.settings import TranslateSettings
+from config.errors import ConfigError
+from config.settings import TranslateSettings
 
 SYSTEM_PROMPT = (
     "You are a professional translator for a Taiwanese policy think tank. Translate the English "

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from briefs.sentences import clean_markdown, split_sentences, without_title
 from nlp.dates import date_mentions
+from nlp.sentences import clean_markdown, split_sentences, without_title
 from zhtw.amounts import amounts_in, rate_context
 from zhtw.headline import compose_headline
 from zhtw.records import SLOT_LABELS, Card, CardDoc, Cite, Slot, SlotValue

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from config.errors import ConfigError
 from nlp.entities import Gazetteer, load_gazetteer
-from radar.errors import ConfigError
 from zhtw.terms import Mention, TermMatcher, build_matcher
 
 GLOSSARY_KINDS = frozenset({"instrument", "law", "product"})

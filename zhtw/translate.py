@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from radar.errors import BadInputError, ConfigError, TransientError
-from radar.settings import TranslateSettings
+from config.errors import BadInputError, ConfigError, TransientError
+from config.settings import TranslateSettings
 from zhtw.check import check_translation
 from zhtw.glossary import Lexicon, load_lexicon, repair_terms
 

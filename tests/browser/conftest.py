@@ -24,7 +24,7 @@ ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu",
 @pytest.fixture(scope="session")
 def web_settings(tmp_path_factory):
     """Settings of a store filled from the snapshot, with one web user."""
-    from radar.settings import load_settings
+    from config.settings import load_settings
     from web.auth import hash_password
 
     base = tmp_path_factory.mktemp("webui")

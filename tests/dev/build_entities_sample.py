@@ -33,7 +33,7 @@ from crawlers.extract import extract_html  # noqa: E402
 from replay.mirror import load_snapshot  # noqa: E402
 from replay.mirror_whitehouse import WhiteHouseSite, article_html  # noqa: E402
 
-SCOPE_CHARS = 1500  # radar/defaults.toml [nlp] ner_chars when the sample was labelled
+SCOPE_CHARS = 1500  # config/defaults.toml [nlp] ner_chars when the sample was labelled
 TEXT_CHARS = 20000  # nlp/enrich.py gives tag_document the first 20,000 characters
 # Chosen because the demo store tagged them 臺灣 (three wrongly: "People’s Republic of China")
 # or because they are the reciprocal-tariff story (14 tags, 生技與醫療產業 among them).

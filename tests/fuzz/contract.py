@@ -1,7 +1,7 @@
 """The contract every fuzzed entry point must keep, and the tally the fuzz run reports.
 
 Per item, an entry point either returns or raises one of the project's named bad-input
-errors (`radar.errors.BadInputError` and its subclasses) with a reason. Anything else is a
+errors (`config.errors.BadInputError` and its subclasses) with a reason. Anything else is a
 crash. A crash whose innermost project frame lies in a file another engineer is repairing
 right now (`UNDER_REPAIR`) is tallied as a known defect and tolerated, so that `make test`
 stays green while their fixes land; each such crash also has an xfail regression test in
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from radar.errors import BadInputError
+from config.errors import BadInputError
 
 ROOT = Path(__file__).resolve().parents[2]
 STRICT = os.environ.get("RADAR_FUZZ_STRICT") == "1"

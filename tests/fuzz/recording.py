@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from config.errors import RadarError
 from crawlers.fetch import FetchResult
-from radar.errors import RadarError
 from store.records import FetchRecord
 
 

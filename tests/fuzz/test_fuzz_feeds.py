@@ -10,12 +10,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from config.errors import BadInputError, TransientError
 from crawlers.canonical import canonical_url
 from crawlers.collect import crawl_feed
 from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.registry import Source
-from radar.errors import BadInputError, TransientError
 from store.db import connect
 from store.documents import start_run
 from tests.fuzz.contract import KnownDefect, attempt, tally

@@ -15,6 +15,8 @@ import scrapy
 from scrapy.http import HtmlResponse, XmlResponse
 from scrapy.settings import Settings as ScrapySettings
 
+from config.errors import BadInputError, ConfigError
+from config.settings import load_settings
 from crawlers import fedreg
 from crawlers.collect import crawl_api
 from crawlers.counts import CrawlCounts, CrawlWindow
@@ -26,8 +28,6 @@ from crawlers.pdf import pdf_date
 from crawlers.registry import Source
 from crawlers.sitemap import SitemapSpider
 from crawlers.spider import SpiderJob
-from radar.errors import BadInputError, ConfigError
-from radar.settings import load_settings
 from store.documents import start_run
 from tests.fuzz.recording import FakeFetcher, recorded, stored
 

@@ -1,4 +1,4 @@
-"""Fuzz `radar.toml` (`radar.settings.load_settings` with RADAR_CONFIG pointing at it):
+"""Fuzz `radar.toml` (`config.settings.load_settings` with RADAR_CONFIG pointing at it):
 broken TOML, bytes that are not UTF-8, and every known key given values of the wrong type,
 out of range or hostile. The settings load, or a ConfigError names the file and the reason."""
 
@@ -14,7 +14,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from radar.settings import Settings, load_settings
+from config.settings import Settings, load_settings
 from tests.fuzz.contract import attempt
 from tests.fuzz.hostile import hostile_text, raw_bytes
 

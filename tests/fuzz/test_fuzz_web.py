@@ -22,7 +22,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from commentary.query import load_synonyms
-from radar.errors import BadInputError
+from config.errors import BadInputError
 from store import snapshot
 from store.documents import upsert_document
 from store.fulltext import refresh_search_index

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from config.settings import NlpSettings
     from nlp.enrich import Models
-    from radar.settings import NlpSettings
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "dev" / "entities_labelled.jsonl"
 # Kinds that may stand for each other when NER names a thing the labels name (a NER ORG for

@@ -57,7 +57,7 @@ def toml_problem(path: Path, exc: Exception) -> str:
         key = _KEY.match(text)
         what = f"key {_shown(key.group(1) if key else text)}"
     return (f"{path}, line {number}, {what}: not valid TOML: {reason} — each line must be "
-            "`key = value` under a [table] header (see radar/defaults.toml)")
+            "`key = value` under a [table] header (see config/defaults.toml)")
 
 
 def _line_of(lines: list[str], loc: tuple) -> int | None:

@@ -7,9 +7,12 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from radar.pause_points import pause_point
-from radar.settings import Settings
+from config.pause_points import pause_point
+from config.settings import Settings
 from store.db import opened
+from store.documents import finish_run, start_run
+from store.fulltext import refresh_search_index
+from store.snapshot import write_error
 
 
 def local_today(settings: Settings) -> date:
@@ -36,7 +39,6 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
     """
     from nlp.enrich import Models, assign_stories, enrich_documents
     from nlp.lifecycle_stage import record_story_events
-    from store.documents import finish_run, start_run
 
     models = Models.load(settings.nlp)
     with opened(settings.db_path) as con:
@@ -61,7 +63,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
 def _load_vectors(con, files: list[Path] | None) -> int:
     if not files:
         return 0
-    from radar.fanout import merge
+    from runners.fanout import merge
 
     return merge(con, files)
 
@@ -70,8 +72,6 @@ def _refresh_index(con) -> bool:
     """Rebuild the BM25 index when documents changed, so read copies carry a fresh one."""
     import logging
 
-    from store.fulltext import refresh_search_index
-    from store.snapshot import write_error
 
     try:
         return refresh_search_index(con)
@@ -98,7 +98,6 @@ def run_digest(settings: Settings, date: str | None = None, profile: str | None 
     from briefs.generate import load_generator
     from nlp.embed import load_backend
     from nlp.topics import load_taxonomy
-    from store.documents import finish_run, start_run
 
     day = datetime.strptime(date, "%Y-%m-%d").date() if date else local_today(settings)
     backend = load_backend(settings.nlp)

@@ -15,8 +15,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from radar.errors import ConfigError
-from radar.settings_errors import setting_problems, toml_problem
+from config.errors import ConfigError
+from config.settings_errors import setting_problems, toml_problem
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 

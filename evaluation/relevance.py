@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation.relevance_train import Metrics, metrics
 from nlp.embed import EmbeddingBackend, embed_documents
 from nlp.relevance import Relevance, RelevanceDoc, RuleScorer, clean_text
-from nlp.relevance_train import Metrics, metrics
 from replay.snapshot import record_for, snapshot_index  # noqa: F401  (re-exported)
 
 

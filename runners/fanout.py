@@ -20,8 +20,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from radar.settings import NlpSettings, Settings
+from config.settings import NlpSettings, Settings
 from store.db import open_duckdb
+from store.enrichment import pending_documents
 from store.snapshot import latest_snapshot, reading
 
 
@@ -42,7 +43,6 @@ def plan(settings: Settings, work_dir: Path) -> tuple[Path, list[list[str]]]:
         (path of the frozen copy, partitions of document ids); no partitions when nothing
         needs a new vector.
     """
-    from store.enrichment import pending_documents
 
     with reading(settings.db_path):
         pass  # makes the first copy when there is none
@@ -71,7 +71,6 @@ def embed_partition(nlp: NlpSettings, frozen: Path, doc_ids: list[str], out_dir:
     """
     from nlp.embed import embed_documents
     from nlp.screening import screen_document
-    from store.enrichment import pending_documents
 
     backend, identifiers = _models(nlp.model_dump_json())
     con = open_duckdb(frozen, read_only=True)
