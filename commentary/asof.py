@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -86,7 +86,11 @@ class RateStep:
     day_sentence: str = ""  # the sentence stating `day` when the clause does not
 
 
+_POSTAL = re.compile(r"\bpostal\b", re.IGNORECASE)
+
+
 def _value(number: str, unit: str) -> tuple[str, str]:
+    """(series, value): ad valorem or per item."""
     n = number.rstrip("0").rstrip(".") if "." in number else number
     return ("貨值", f"{n}%") if unit.startswith("percent") else ("每件", f"{n} 美元")
 
@@ -208,21 +212,10 @@ def as_of_status(timeline: Sequence[TimelineEvent], sources: dict[str, SourceDoc
                  effective: dict[str, date | None], as_of: date, qualifies,
                  about=None) -> AsOfStatus:
     """The measure's standing on `as_of` from its timeline (events cited by documents
-    published by then): its two newest acts (those whose quote is `about` the query first),
+    published by then): its two newest acts on the topic (the quote is `about` the query, or
+    the act sets rates) first,
     the effective dates still ahead, and the rates its acts set (clauses `qualifies`
     accepts)."""
-    done = [e for e in timeline if e.day <= as_of and e.status and e.status != "effective"]
-    recent = tuple(sorted(done, key=lambda e: (bool(about and about(e.statement.text)), e.day),
-                          reverse=True)[:2])
-    ahead: dict[date, Statement] = {}
-    for e in sorted(timeline, key=lambda e: e.day):
-        doc = sources.get(e.statement.doc_ids[0])
-        day = e.day if e.status == "effective" else e.effective
-        if doc is None or day is None or day <= as_of or day in ahead or len(ahead) >= 2:
-            continue
-        said = e.statement.text if e.status == "effective" else _stating(doc, day, "")
-        if said:
-            ahead[day] = Statement(condense(said), (doc.doc_id,), quote=True)
     steps: list[RateStep] = []
     for e in timeline:
         doc = sources.get(e.statement.doc_ids[0])
@@ -230,6 +223,23 @@ def as_of_status(timeline: Sequence[TimelineEvent], sources: dict[str, SourceDoc
                 and doc.day is not None and doc.day <= as_of:
             steps += [x for x in rate_steps(doc, effective.get(doc.doc_id), qualifies)
                       if x not in steps]
+    rated = {s.doc_id for s in steps}
+
+    def on_topic(e: TimelineEvent) -> bool:
+        return bool(about and about(e.statement.text)) or e.statement.doc_ids[0] in rated
+
+    done = [e for e in timeline if e.day <= as_of and e.status and e.status != "effective"]
+    recent = tuple(sorted(done, key=lambda e: (on_topic(e), e.day), reverse=True)[:2])
+    ahead: dict[date, Statement] = {}
+    for e in sorted(timeline, key=lambda e: e.day):
+        doc = sources.get(e.statement.doc_ids[0])
+        day = e.day if e.status == "effective" else e.effective
+        if doc is None or day is None or day <= as_of or day in ahead or len(ahead) >= 2 \
+                or _cancelled(e, steps):
+            continue
+        said = e.statement.text if e.status == "effective" else _stating(doc, day, "")
+        if said:
+            ahead[day] = Statement(condense(said), (doc.doc_id,), quote=True)
     state = rates_in_force(steps, as_of)
     rates = tuple((s, state[s]) for s in sorted(steps, key=lambda s: (s.published, s.day)))
     return AsOfStatus(as_of, recent, tuple(ahead.items()), rates)
@@ -272,7 +282,9 @@ def status_lines(status: AsOfStatus, zh_events: Sequence[tuple[ZhLine | None, st
         quotes = tuple(dict.fromkeys(Statement(condense(c), (d,), quote=True)
                                      for s, _ in now for c, d in status.clauses(s.doc_id)
                                      if c in (s.clause, s.day_sentence)))
-        where = "（郵寄物品）" if all("postal" in s.clause for s, _ in now) else ""
+        # the duty on parcels is not the tariff on goods: say so when the clauses are postal
+        postal = any(_POSTAL.search(s.clause) for s, _ in status.rates)
+        where = "（郵寄物品）" if postal else ""
         out.append(ZhLine(f"現行稅率{where}：{said}（{acts}）。", "card", ids, quotes,
                           label="稅率"))
     docs = list(dict.fromkeys(s.doc_id for s, _ in status.rates))
@@ -286,3 +298,26 @@ def status_lines(status: AsOfStatus, zh_events: Sequence[tuple[ZhLine | None, st
         out.append(ZhLine(f"{head}{steps[0][0].published.isoformat()} 命令：{said}。", "card",
                           (doc_id,), quotes, label="稅率"))
     return tuple(out)
+
+
+def _cancelled(e: TimelineEvent, steps: Sequence[RateStep]) -> bool:
+    """Whether an effective date is of rates (its quote states them) that a later act
+    replaced before that day."""
+    if e.status != "effective":
+        return False
+    mine = [s for s in steps if s.doc_id == e.statement.doc_ids[0] and s.day == e.day
+            and re.search(rf"(?<![\d.]){re.escape(s.value.split()[0].rstrip('%'))} "
+                          r"(?:percent|dollars)", e.statement.text)]
+    return bool(mine) and all(
+        any(o.series == s.series and s.published < o.published < e.day for o in steps)
+        for s in mine)
+
+
+def cancelled_effects(timeline: Sequence[TimelineEvent], status: AsOfStatus
+                      ) -> tuple[TimelineEvent, ...]:
+    """The timeline with each effective date whose rates a later act replaced before that
+    day marked ``superseded`` (the $200 per item scheduled by the 4/9 order for June 1 never
+    applied: the 5/12 order kept $100)."""
+    steps = [s for s, _ in status.rates]
+    return tuple(replace(e, status="superseded", certainty="signed") if _cancelled(e, steps)
+                 else e for e in timeline)

@@ -101,6 +101,24 @@ class Matcher:
         top = max(w for _, w in words)
         return any(p.search(text) for p, w in words if w == top)
 
+    def anchor_unit(self) -> tuple[str, ...]:
+        """The query's most specific unit: its rarest phrase ("de minimis", not "united
+        states"), else its rarest word that is not a number; () when it has none."""
+        weights = self.weights or tuple(1.0 for _ in self.patterns)
+        numeric = self.numeric or tuple(False for _ in self.patterns)
+        pool = [(w, u) for u, w, n in zip(self.units, weights, numeric, strict=True)
+                if len(u) > 1] or [(w, u) for u, w, n in zip(self.units, weights, numeric,
+                                                             strict=True) if not n]
+        return max(pool, key=lambda x: x[0])[1] if pool else ()
+
+    def names_anchor(self, text: str) -> bool:
+        """Whether the text has the query's most specific unit (stricter than `anchored`,
+        which takes any phrase)."""
+        unit = self.anchor_unit()
+        if not unit:
+            return False
+        return bool(self.patterns[self.units.index(unit)].search(text))
+
     def _words(self) -> list[tuple[re.Pattern[str], float]]:
         """(pattern, weight) of the units that are not numbers (a number never anchors)."""
         weights = self.weights or tuple(1.0 for _ in self.patterns)

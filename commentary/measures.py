@@ -3,9 +3,9 @@ store, up to the draft's date, that names the query's anchor ("de minimis") or a
 instrument made for it (an order that raises the rates of EO 14256 never says "de minimis"),
 read into status events with their instrument, date and verbatim sentence.
 
-The documents are found by the anchor alone (BM25, every anchor unit present), not by the
-whole query, so an English and a Chinese request that carry the same anchor get the same
-timeline.
+The documents are found by the anchor alone (the query's most specific unit, matched in the
+store's texts), not by the whole query, so an English and a Chinese request that carry the
+same anchor get the same timeline.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from commentary.matching import Matcher, condense
 from commentary.records import SourceDoc, Statement, TimelineEvent
 from nlp.lifecycle import MeasureEvent, build_index, lifecycle_events, measure_timeline
 from store.db import packed
-from store.search import SearchFilters, search
+from store.search import SearchFilters
 
 # lifecycle kind -> the certainty key the rest of the draft uses
 CERTAINTY_OF = {"announced": "announced", "proposed": "proposed", "comment_requested": "proposed",
@@ -67,24 +67,44 @@ def load_life_docs(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[L
     return [LifeDoc(*r) for r in rows]
 
 
-def anchor_text(matcher: Matcher) -> str:
-    """The query's anchor as search words: its phrases ("de minimis"), else its most specific
-    unit."""
-    phrases = [" ".join(u) for u in matcher.units if len(u) > 1]
-    if phrases:
-        return " ".join(phrases)
-    if not matcher.units:
-        return ""
-    weights = matcher.weights or tuple(1.0 for _ in matcher.units)
-    top = max(weights)
-    return " ".join(" ".join(u) for u, w in zip(matcher.units, weights, strict=True) if w == top)
+# Documents in a draft's scope (dates, story) that may contain a literal (then a regex decides)
+_MATCHING_SQL = (
+    "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "
+    "WHERE (?::TIMESTAMPTZ IS NULL OR coalesce(published_at, first_seen_at) >= ?::TIMESTAMPTZ) "
+    "AND (?::TIMESTAMPTZ IS NULL OR coalesce(published_at, first_seen_at) <= ?::TIMESTAMPTZ) "
+    "AND (?::VARCHAR IS NULL OR id IN (SELECT doc_id FROM story_members WHERE story_id = ? "
+    "OR story_id IN (SELECT id FROM stories WHERE merged_into = ?))) "
+    "AND (contains(lower(title), ?) OR contains(lower(text), ?)) "
+    "ORDER BY coalesce(published_at, first_seen_at) DESC, id"
+)
 
 
-def _bm25_ids(con, text: str, filters: SearchFilters, limit: int, synonyms) -> list[str]:
-    if not text.strip():
+def _matching_ids(con, literal: str, pattern: re.Pattern[str], filters: SearchFilters,
+                  limit: int) -> list[str]:
+    """Documents in the filters' scope whose title or text matches `pattern` (the store is
+    narrowed by the lower-cased `literal` first), newest first, at most `limit`."""
+    f = filters
+    rows = con.execute(
+        _MATCHING_SQL, [f.since, f.since, f.until, f.until, f.story_id, f.story_id, f.story_id, literal,
+         literal]).fetchall()
+    return [i for i, text in rows if pattern.search(" ".join(text.split()))][:limit]
+
+
+def _anchor_ids(con, matcher: Matcher, filters: SearchFilters) -> list[str]:
+    """Documents naming the query's most specific unit (read from the store directly, so the
+    set does not depend on how search ranks the rest of the query)."""
+    unit = matcher.anchor_unit()
+    if not unit:
         return []
-    found = search(con, None, text, filters, limit=limit, min_coverage=1.0, synonyms=synonyms)
-    return [h.doc_id for h in found.docs]
+    pattern = matcher.patterns[matcher.units.index(unit)]
+    literals = [w for w in unit if not _is_short(w)] or list(unit)
+    if "|" in pattern.pattern:  # alternative wordings: no one literal every match contains
+        return _matching_ids(con, "", pattern, filters, MAX_DOCS)
+    return _matching_ids(con, max(literals, key=len).lower(), pattern, filters, MAX_DOCS)
+
+
+def _is_short(word: str) -> bool:
+    return len(word) < 3
 
 
 @dataclass(frozen=True)
@@ -108,13 +128,13 @@ class MeasureDocs:
         cited = [re.compile(rf"\bExecutive Order {n}\b") for n in seeds if n.isdigit()]
 
         def test(clause: str, doc_id: str) -> bool:
-            return (matcher.anchored(clause) or any(p.search(clause) for p in cited)
+            return (matcher.names_anchor(clause) or any(p.search(clause) for p in cited)
                     or doc_id in seeds.values())
 
         return test
 
 
-def measure_doc_ids(con, matcher: Matcher, filters: SearchFilters, synonyms=None) -> MeasureDocs:
+def measure_doc_ids(con, matcher: Matcher, filters: SearchFilters) -> MeasureDocs:
     """The documents naming the anchor and those acting on an instrument made for it.
 
     An instrument is "made for" the anchor when its own document names the anchor in its
@@ -123,12 +143,12 @@ def measure_doc_ids(con, matcher: Matcher, filters: SearchFilters, synonyms=None
     sentences cites it with a change verb and a rate (increase ... from 90 percent to 120
     percent).
     """
-    anchored = _bm25_ids(con, anchor_text(matcher), filters, MAX_DOCS, synonyms)
+    anchored = _anchor_ids(con, matcher, filters)
     seeds = seed_instruments(load_life_docs(con, anchored), matcher)
     related: list[str] = []
     for number in sorted(n for n in seeds if n.isdigit()):
-        for doc in load_life_docs(con, _bm25_ids(con, f"Executive Order {number}", filters,
-                                                 MAX_DOCS, None)):
+        citing = re.compile(rf"\bExecutive Order {number}\b")
+        for doc in load_life_docs(con, _matching_ids(con, number, citing, filters, MAX_DOCS)):
             if doc.doc_id in anchored or doc.doc_id in related:
                 continue
             for s in re.split(r"(?<=[.])\s+", doc.text):
@@ -140,12 +160,15 @@ def measure_doc_ids(con, matcher: Matcher, filters: SearchFilters, synonyms=None
 
 def seed_instruments(docs: Sequence[LifeDoc], matcher: Matcher) -> dict[str, str]:
     """EO number (or "doc:<id>" when no citation gives the number yet) -> document, for the
-    orders made for the anchor (it is in the title, or in three sentences or more)."""
+    orders made for the anchor: it is in the title, or in three sentences or more that are
+    at least a twentieth of the order (EO 14256 on low-value imports; not EO 14257, the
+    reciprocal tariff order, which names de minimis three times in 200 sentences)."""
     index = build_index(docs)
     seeds: dict[str, str] = {}
     for d in docs:
-        hits = sum(1 for s in re.split(r"(?<=[.;])\s+", d.text) if matcher.anchored(s))
-        if matcher.anchored(d.title) or hits >= 3:
+        sentences = re.split(r"(?<=[.;])\s+", d.text)
+        hits = sum(1 for s in sentences if matcher.names_anchor(s))
+        if matcher.names_anchor(d.title) or (hits >= 3 and hits >= 0.05 * len(sentences)):
             label = index.resolve(d.title, None)
             key = label.split()[1] if label and label.startswith("EO ") else f"doc:{d.doc_id}"
             seeds[key] = d.doc_id
@@ -200,7 +223,7 @@ def measure_timeline_events(events: Sequence[MeasureEvent], sources: dict[str, S
             continue
         if e.kind == "effective":
             own = _sentence_of(doc, e.sentence)
-            if own is None or not (matcher.anchored(own) or (cites and cites.search(own))):
+            if own is None or not (matcher.names_anchor(own) or (cites and cites.search(own))):
                 continue
             text, certainty = condense(own), ("in force" if e.date <= as_of else "signed")
         else:

@@ -66,7 +66,7 @@ def safe_url(url: str) -> str | None:
 STATUS_ZH = {"announced": "宣布", "proposed": "擬議", "comment_requested": "徵求意見",
              "final": "最終規則", "signed": "已簽署", "effective": "生效", "suspended": "暫緩",
              "rates_changed": "調整稅率", "amended": "修正", "revoked": "撤銷",
-             "enjoined": "法院禁制"}
+             "enjoined": "法院禁制", "superseded": "未生效：已被後令取代"}
 
 
 def event_label(e, as_of: str = "") -> str:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from commentary.asof import AsOfStatus, Reach, as_of_status
+from commentary.asof import AsOfStatus, Reach, as_of_status, cancelled_effects
 from commentary.claims import CheckSettings, check_all, check_dates, check_statement
 from commentary.exposure import implications as find_implications
 from commentary.extract import (
@@ -149,8 +149,10 @@ def compose(found: Retrieved, writer: Writer, cs,
                    as_of, cs.facts, told)
     watch = watch_items(found.sources, found.matcher, as_of, cs.watch_items)
     status = as_of_status(events, by_id, {**found.effective, **(found.starts or {})}, as_of,
-                          found.measure.qualifies(found.matcher), found.matcher.anchored) \
+                          found.measure.qualifies(found.matcher), found.matcher.names_anchor) \
         if found.measure is not None and found.events else None
+    if status is not None:
+        events = cancelled_effects(events, status)
     return Sections(tuple(summary), tuple(background), tuple(events), tuple(fx),
                     tuple(reactions), (), tuple(watch),
                     tuple(status.statements()) if status else (), status)
