@@ -57,6 +57,10 @@ _BY_DATE = re.compile(
     r"December)\s+\d{1,2},?\s+\d{4})(?!,?\s*\()"
 )
 
+_MONTH_DAY_ORDER = re.compile(
+    r"\bthe\s+(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December)\s+(\d{1,2})(?:,\s+(\d{4}))?\s+Order\b")
+
 RELATION_VERBS = ("amends", "supersedes", "suspends", "revokes", "modifies", "adjusts", "implements")
 _RELATION = (
     ("revokes", re.compile(r"\b(hereby\s+revoke[sd]?|is\s+(?:hereby\s+)?revoked|are\s+(?:hereby\s+)?"
@@ -188,10 +192,16 @@ def find_instruments(text: str) -> list[InstrumentRef]:
     return sorted(out, key=lambda r: (r.start, r.label))
 
 
-def title_citations(text: str) -> list[TitleCitation]:
+def title_citations(text: str, year: int | None = None) -> list[TitleCitation]:
     """Orders and proclamations cited by their date and title, without a number (the title
-    is "" for one cited by its date alone)."""
+    is "" for one cited by its date alone: "the Executive Order of February 1, 2025", or
+    "the January 3 Order" - in ``year``, when given)."""
     out = []
+    if year:
+        for m in _MONTH_DAY_ORDER.finditer(text):
+            signed = _date_of(f"{m.group(1)} {m.group(2)}, {m.group(3) or year}")
+            if signed is not None:
+                out.append(TitleCitation("EO", signed, "", m.start(), m.end()))
     for m in _BY_DATE.finditer(text):
         signed = _date_of(m.group(2))
         if signed is not None:
@@ -242,6 +252,10 @@ def relations(sentence: str) -> list[Relation]:
                 continue  # "shall review whether EO 14105 should be ... rescinded": not an act
             after = [r for r in targets if r.start >= m.end()]
             before = [r for r in targets if r.end <= m.start()]
+            if m.group(0).lower().startswith("amendment"):
+                # "Amendments to Executive Order 14195" - not "amendments to those tariffs: (a) ..."
+                before = []
+                after = [r for r in after if r.start - m.end() < 6]
             target = after[0] if after and after[0].start - m.end() < 120 else (
                 before[-1] if before and m.start() - before[-1].end < 120 else None)
             if target is None:

@@ -24,7 +24,7 @@ from nlp.instruments import find_instruments, relations, title_citations, title_
 from nlp.lifecycle_docs import DocInfo, classify, doc_sentences, effective_events, signed_date
 from nlp.lifecycle_links import link_measures
 
-MODEL = "lifecycle-3"  # provenance of stored events; bumped when the rules change
+MODEL = "lifecycle-4"  # provenance of stored events; bumped when the rules change
 KINDS = ("announced", "proposed", "comment_requested", "final", "signed", "effective",
          "suspended", "rates_changed", "amended", "revoked", "enjoined")
 VERB_KIND = {"amends": "amended", "supersedes": "amended", "suspends": "suspended",
@@ -217,14 +217,15 @@ def _targets(info: DocInfo, index: InstrumentIndex, own: str | None,
         for rel in relations(s):
             if rel.target != own and rel.verb != "implements":
                 out.append((rel.verb, rel.target, s))
-        for cited in title_citations(s):
+        for cited in title_citations(s, year=info.signed.year):
             if cited.title:
                 found = index.resolve(cited.title, cited.signed)
                 target = found or "title:" + title_key(cited.title)
             else:
                 target = _by_date(cited.signed, info.title, acts_by_date or {})
-                if target is None:
-                    continue
+                if target is None and cited.signed > info.signed:
+                    continue  # "the January 3 Order" read in the wrong year
+                target = target or f"Order of {cited.signed.isoformat()}"
             if target != own and re.search(r"\b(regarding|amend|replace|suspend|modif|revok)",
                                            s, re.IGNORECASE):
                 out.append(("amends", target, s))

@@ -116,14 +116,15 @@ FR_KINDS = (
     ("comment_requested", re.compile(r"\b(request(?:s|ing)?\s+for\s+(?:public\s+)?(?:comments?|"
                                      r"information|input)|notice\s+of\s+inquiry)\b", re.IGNORECASE),
      "title"),
-    ("comment_requested", re.compile(r"\b(?:requests?|invites?|solicits?|seeks?)\s+(?:written\s+|public\s+)"
+    ("comment_requested", re.compile(r"\b(?:requests?|invites?|solicits?|seeks?|seeking)\s+(?:written\s+|public\s+)"
                                      r"*comments?\b|opening\s+of\s+a\s+public\s+comment\s+docket",
                                      re.IGNORECASE), "abstract"),
     ("final", re.compile(r"\b(final\s+rule|interim\s+final\s+rule|final\s+(?:affirmative\s+|negative\s+)?"
                          r"determination|(?:antidumping|countervailing)\s+duty\s+orders?$|continuation\s+"
                          r"of\s+(?:the\s+)?(?:antidumping|countervailing)|^notice\s+of\s+(?:action|"
                          r"determination)\b|additions?\s+(?:and\s+\w+\s+)?(?:of\s+entities\s+)?to\s+"
-                         r"(?:and\s+\w+\s+\w+\s+)?the\s+entity\s+list)", re.IGNORECASE), "title"),
+                         r"(?:and\s+\w+\s+\w+\s+)?the\s+entity\s+list|revisions?\s+to\s+the\s+entity\s+list)",
+                         re.IGNORECASE), "title"),
     ("final", re.compile(r"\b(this\s+final\s+rule|in\s+this\s+(?:final\s+)?rule,|is\s+issuing\s+"
                          r"(?:a|this)\s+final\s+rule)", re.IGNORECASE), "abstract"),
     ("revoked", re.compile(r"\b(revocation\s+of\s+(?:the\s+)?(?:antidumping|countervailing)|"
@@ -133,8 +134,13 @@ FR_KINDS = (
 )
 _PRELIMINARY = re.compile(r"\bpreliminary\b", re.IGNORECASE)
 _CORRECTION = re.compile(r"\bcorrect(?:s|ion)\b", re.IGNORECASE)
-_INITIATED = re.compile(r"^On\s+(\w+\s+\d{1,2},\s+\d{4}),\s+(?:the\s+)?[^,]{0,80}?\binitiated\s+"
-                        r"(?:an?|the)\s+investigation", re.IGNORECASE)
+_INITIATED = re.compile(r"\bon\s+(\w+\s+\d{1,2},\s+\d{4}),?\s+(?:the\s+)?[^,;]{0,80}?\binitiated\s+"
+                        r"(?:an?|the)\s+investigation|\bannounced\s+on\s+(\w+\s+\d{1,2},\s+\d{4})",
+                        re.IGNORECASE)
+# "On January 3, 2025, ..., then-President Biden issued an order titled ...": the order
+# an act goes on from, recounted with its date
+_ISSUED = re.compile(r"^(?:\([a-z0-9]{1,3}\)\s*)?On\s+(\w+\s+\d{1,2},\s+\d{4}),\s+(?:[^,]{0,60},\s+)?(?:then-)?President\s+"
+                     r"[A-Z]\w+\s+issued\s+an?\s+(?:order|executive\s+order|proclamation)\b")
 
 
 def fr_kinds(title: str, abstract: str) -> list[tuple[str, str]]:
@@ -154,15 +160,29 @@ def fr_kinds(title: str, abstract: str) -> list[tuple[str, str]]:
 
 
 def initiated_on(sentences: tuple[str, ...]) -> tuple[date, str] | None:
-    """The date an investigation was initiated, from "On April 22, 2025, the Secretary of
-    Commerce initiated an investigation"."""
+    """The date an investigation was initiated or an action announced, from "On April 22,
+    2025, the Secretary of Commerce initiated an investigation" / "... announced on December
+    10, 2025"."""
     for s in sentences[:3]:
         m = _INITIATED.search(s)
         if m:
-            found = find_dates(m.group(1))
+            found = find_dates(m.group(1) or m.group(2))
             if found:
                 return found[0][0], s
     return None
+
+
+def issued_on(sentences: tuple[str, ...], limit: int = 40) -> list[tuple[date, str]]:
+    """The orders an act recounts as issued on a date by a President ("On January 3, 2025,
+    ... then-President Biden issued an order titled ...")."""
+    out = []
+    for s in sentences[:limit]:
+        m = _ISSUED.search(s)
+        if m:
+            found = find_dates(m.group(1))
+            if found:
+                out.append((found[0][0], s))
+    return out
 
 
 # --- effective dates ---------------------------------------------------------------------
@@ -178,6 +198,7 @@ _DISCRETION = re.compile(r"^[^.;]{0,40}?\b(may|could|would|might)\b", re.IGNOREC
 _DAYS_AFTER = re.compile(r"\b(effective|on\s+or\s+after)\b[^.;]{0,120}?\b(\d{1,3}|seven|fourteen|"
                          r"twenty-one|thirty)\s+days\s+after\s+the\s+date\s+of\s+this\s+(?:order|"
                          r"proclamation)", re.IGNORECASE)
+_RETROACTIVE = re.compile(r"\bretroactive(?:ly)?\b", re.IGNORECASE)
 _NUMBER_WORDS = {"seven": 7, "fourteen": 14, "twenty-one": 21, "thirty": 30}
 
 
@@ -198,7 +219,8 @@ def effective_dates(sentence: str, start: date, back_days: int = 1) -> list[date
                 continue
         if _DISCRETION.search(sentence[d_end:]):
             continue
-        if -back_days <= (day - start).days <= 400 and day not in out:
+        back = 400 if _RETROACTIVE.search(sentence) else back_days
+        if -back <= (day - start).days <= 400 and day not in out:
             out.append(day)
     m = _DAYS_AFTER.search(sentence)
     if m:

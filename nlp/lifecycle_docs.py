@@ -21,6 +21,7 @@ from nlp.lifecycle_cues import (
     effective_dates,
     fr_kinds,
     initiated_on,
+    issued_on,
     title_kind,
     witness_date,
 )
@@ -33,7 +34,7 @@ _PROCLAIM = re.compile(r"do\s+hereby\s+proclaim|\bA\s+PROCLAMATION\b", re.IGNORE
 _ORDER = re.compile(r"by\s+the\s+authority\s+vested\s+in\s+me\s+as\s+President|"
                     r"it\s+is\s+hereby\s+ordered|hereby\s+(?:determine\s+and\s+)?order\b|"
                     r"I\s+hereby\s+find\s+and\s+order", re.IGNORECASE)
-_MEMO = re.compile(r"\bMEMORANDUM\s+FOR\b")
+_MEMO = re.compile(r"^\W*(?:[A-Z][a-z]+\s+\d{1,2},\s+\d{4}\s+)?MEMORANDUM\s+FOR\b", re.IGNORECASE)
 _CEREMONIAL = re.compile(r"(,\s*20\d\d\s*$|\b(Day|Week|Month|Anniversary|Remembrance|Observance)\b)")
 _SIGNED_AT = re.compile(r"THE\s+WHITE\s+HOUSE,?\s*\n?\s*([A-Z][a-z]+\s+\d{1,2},\s+\d{4})")
 
@@ -128,7 +129,7 @@ def _doc_kind(doc: object, title: str, text: str) -> str:
         return "fr"
     if "/fact-sheets/" in url or title.lower().startswith("fact sheet"):
         return "fact_sheet"
-    if "whitehouse.gov" in url and _MEMO.search(head[:1500]):
+    if "whitehouse.gov" in url and _MEMO.search(head[:300]):
         return "memorandum"  # memoranda are posted under other sections too
     if "/presidential-actions/" in url:
         if _PROCLAIM.search(text):
@@ -164,6 +165,7 @@ def classify(doc: object, doc_id: str) -> DocInfo:
     if kind in ACTS:
         title_act = title_kind(title)
         body = body_kinds(sentences)
+        dated.extend(("signed", day, s) for day, s in issued_on(sentences) if day < published)
     elif kind == "fact_sheet":
         title_act = "announced"
     elif kind == "fr":
@@ -174,6 +176,8 @@ def classify(doc: object, doc_id: str) -> DocInfo:
         started = initiated_on(sentences)
         if started:
             dated.append(("announced", started[0], started[1]))
+            if title_act == "announced":  # the initiation notice: the initiation is the event
+                title_act, body = (body[0][0], body[1:]) if body else (None, [])
     return DocInfo(doc_id, title, kind, published, signed or published, sentences,
                    _fr_number(doc) if kind.startswith("fr") else None, title_act, tuple(body),
                    tuple(dated))
