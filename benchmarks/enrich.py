@@ -198,8 +198,11 @@ def cmd_speed(args) -> None:
     }))
 
 
-def synthetic_items(n: int, base: np.ndarray, seed: int = 5) -> list[ClusterItem]:
-    """n items whose vectors are real document embeddings plus noise, spread over two years."""
+def synthetic_items(n: int, base: np.ndarray, seed: int = 5,
+                    titles: list[str] | None = None) -> list[ClusterItem]:
+    """n items whose vectors are real document embeddings plus noise, spread over two years
+    (with ``titles``: each item carries the real title of the document its vector came from,
+    so the title features — case slots, recurring titles, title words — cost what they do)."""
     rng = np.random.default_rng(seed)
     t0 = datetime(2024, 1, 1, tzinfo=UTC)
     picks = rng.integers(0, len(base), size=n)
@@ -208,7 +211,8 @@ def synthetic_items(n: int, base: np.ndarray, seed: int = 5) -> list[ClusterItem
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     days = np.sort(rng.uniform(0, 730, size=n))
     return [ClusterItem(f"x{i}", t0 + timedelta(days=float(days[i])), vecs[i],
-                        frozenset({f"e{picks[i] % 97}"}), f"t{i}") for i in range(n)]
+                        frozenset({f"e{picks[i] % 97}"}),
+                        titles[picks[i]] if titles else f"t{i}") for i in range(n)]
 
 
 def cmd_scale(args) -> None:
@@ -216,7 +220,7 @@ def cmd_scale(args) -> None:
     models = Models.load(settings)
     rows = corpus_sample(3000, seed=9)
     base = models.backend.encode([f"{r['title']}. {r['text'][:600]}" for r in rows])
-    items = synthetic_items(args.n, base)
+    items = synthetic_items(args.n, base, titles=[r["title"] for r in rows])
     t0 = time.perf_counter()
     state = ClusterState(dim=models.backend.dim)
     out = cluster_items(items, state, settings)

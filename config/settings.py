@@ -74,6 +74,12 @@ class NlpSettings(BaseModel):
     cluster_title_weight: float = 0.1  # IDF-weighted title-word overlap with the story's titles
     cluster_title_offset: float = 0.0  # overlap below this lowers the score
     cluster_consolidate_threshold: float = -1.0  # second pass (nlp/story_merge.py); <= -1: off
+    # Added to a multilingual-vector similarity (documents in different languages) to put it
+    # on the primary vector's scale.
+    cluster_multilingual_shift: float = 0.1
+    # Languages the primary vector is compared in (MiniLM reads English); other pairs of
+    # documents are compared by the multilingual vector when both have one.
+    cluster_primary_languages: list[str] = Field(default_factory=lambda: ["en"])
     languages: list[str] = Field(
         default_factory=lambda: ["en", "fr", "de", "ja", "ko", "zh", "es", "nl", "sv", "fi", "it"]
     )

@@ -43,6 +43,8 @@ class ClusterItem:
     authority: float = 1.0
     duplicate_of: str | None = None
     products: frozenset[str] = frozenset()  # traded products its title names
+    language: str = ""  # ISO code ("" = unknown: compared like any other)
+    mvector: np.ndarray | None = None  # multilingual vector (L2-normalised), if there is one
 
     @property
     def case(self) -> Case | None:
@@ -92,6 +94,8 @@ class Story:
     product_counts: Counter = field(default_factory=Counter)
     cases: Counter = field(default_factory=Counter)
     title_span: dict = field(default_factory=dict)  # normalised title -> (first, last) POSIX s
+    languages: Counter = field(default_factory=Counter)
+    mvector_sum: np.ndarray | None = None  # sum of the members' multilingual vectors
     term_counts: Counter = field(default_factory=Counter)
 
     @property
@@ -109,6 +113,14 @@ class Story:
         """Keys of `counts` that at least 30% of members have (the `limit` commonest)."""
         need = max(1, int(0.3 * len(self.items) + 0.5))
         return frozenset(k for k, n in counts.most_common(limit) if n >= need)
+
+    @property
+    def mcentroid(self) -> np.ndarray | None:
+        """Unit-length mean of the members' multilingual vectors (None without any)."""
+        if self.mvector_sum is None:
+            return None
+        norm = float(np.linalg.norm(self.mvector_sum))
+        return (self.mvector_sum / norm if norm else self.mvector_sum).astype(np.float32)
 
     def top_entities(self, limit: int = 15) -> frozenset[str]:
         """Entities carried by at least 30% of members (at most ``limit``)."""
@@ -130,6 +142,7 @@ class ClusterState:
     """All stories the clusterer may still touch, plus what changed in this run."""
 
     dim: int
+    mdim: int = 0  # dimension of the multilingual vectors (0: none)
     stories: dict[str, Story] = field(default_factory=dict)
     doc_story: dict[str, str] = field(default_factory=dict)
     events: list[StoryEvent] = field(default_factory=list)
@@ -150,7 +163,7 @@ class ClusterState:
 
     def __post_init__(self) -> None:
         if self.index is None:
-            self.index = StoryIndex(self.dim)
+            self.index = StoryIndex(self.dim, dim2=self.mdim)
 
     def add_story(self, story: Story) -> None:
         """Register a story (loaded from the store or just founded)."""
@@ -168,7 +181,8 @@ class ClusterState:
     def refresh(self, story_id: str) -> None:
         """Re-index a story after it changed (founded, joined, merged, split)."""
         s = self.stories[story_id]
-        self.index.put(s.id, s.centroid, s.first_at, s.last_at, s.status == "active")
+        self.index.put(s.id, s.centroid, s.first_at, s.last_at, s.status == "active",
+                       s.mcentroid if self.mdim else None)
 
 
 def story_id_for(doc_id: str) -> str:
@@ -199,6 +213,10 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
     if not alive.any():
         return []
     cos = idx.matrix[:n] @ item.vector
+    cross = item.mvector is not None and idx.matrix2.shape[1] > 0
+    if cross:
+        # A story in another language is found by its multilingual centroid.
+        cos = np.maximum(cos, idx.matrix2[:n] @ item.mvector + settings.cluster_multilingual_shift)
     decay = 0.5 ** (gap / settings.cluster_half_life_days)
     coarse = np.where(alive, cos - settings.cluster_time_weight * (1.0 - decay), -9.0)
     k = min(_TOP_CANDIDATES, n)
@@ -211,9 +229,7 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
         if not alive[row]:
             continue
         story = state.stories[idx.ids[row]]
-        recent = np.asarray([i.vector for i in story.items[-_MEMBER_PROBE:]])
-        best_member = float(np.max(recent @ item.vector))
-        emb = 0.5 * float(cos[row]) + 0.5 * best_member
+        emb = _embedding_similarity(item, story, cross, settings)
         ent = entity_jaccard(item.entities, story.top_entities())
         lexical = title_overlap(weights, story)
         score = (
@@ -228,6 +244,36 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
     return out
 
 
+def _primary_pair(a: str, b: str, primary: list[str]) -> bool:
+    """Whether two documents are compared by the primary vector: same language, one the
+    primary model reads (``cluster_primary_languages``), or a language unknown."""
+    return not a or not b or (a == b and a in primary)
+
+
+def _embedding_similarity(item: ClusterItem, story: Story, cross: bool, settings: NlpSettings) -> float:
+    """Centroid/closest-member blend of the primary vectors over members compared by them
+    (``_primary_pair``); for the other members (another language, or one the primary model
+    does not read) the same blend of the multilingual vectors, shifted onto the primary scale
+    (``cluster_multilingual_shift``). The better one counts."""
+    recent = story.items[-_MEMBER_PROBE:]
+    primary = settings.cluster_primary_languages
+    if not cross or all(_primary_pair(item.language, lang, primary) for lang in story.languages):
+        same, other = recent, []
+    else:
+        same = [i for i in recent if _primary_pair(item.language, i.language, primary)]
+        other = [i.mvector for i in recent
+                 if not _primary_pair(item.language, i.language, primary) and i.mvector is not None]
+    best = -1.0
+    if same:
+        best_member = float(np.max(np.asarray([i.vector for i in same]) @ item.vector))
+        best = 0.5 * float(story.centroid @ item.vector) + 0.5 * best_member
+    if other:
+        best_member = float(np.max(np.asarray(other) @ item.mvector))
+        ml = 0.5 * float(story.mcentroid @ item.mvector) + 0.5 * best_member
+        best = max(best, ml + settings.cluster_multilingual_shift)
+    return best
+
+
 def _found(item: ClusterItem) -> Story:
     return Story(id=story_id_for(item.doc_id), items=[], entity_counts=Counter(),
                  vector_sum=np.zeros_like(item.vector, dtype=np.float64),
@@ -240,6 +286,10 @@ def _join(story: Story, item: ClusterItem) -> None:
     story.entity_counts.update(item.entities)
     story.product_counts.update(item.products)
     story.term_counts.update(item.terms)
+    story.languages[item.language] += 1
+    if item.mvector is not None:
+        base = story.mvector_sum if story.mvector_sum is not None else 0.0
+        story.mvector_sum = base + item.mvector.astype(np.float64)
     case = item.case
     if case is not None:
         story.cases[case] += 1
@@ -289,7 +339,7 @@ def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpS
         state.doc_story[item.doc_id] = new.id
     story.items, story.entity_counts, story.product_counts = [], Counter(), Counter()
     story.cases, story.title_span = Counter(), {}
-    story.term_counts = Counter()
+    story.term_counts, story.languages, story.mvector_sum = Counter(), Counter(), None
     story.vector_sum = np.zeros_like(story.vector_sum)
     for item in staying:
         _join(story, item)

@@ -48,6 +48,7 @@ from nlp.topics import (
 )
 from nlp.vectors import multilingual_rows, primary_vectors
 from store import enrichment as db
+from store.cluster_inputs import languages_and_vectors
 
 log = logging.getLogger(__name__)
 # Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer;
@@ -369,15 +370,22 @@ def assign_stories(
     if not docs:
         return ClusterCounts()
     since = docs[0].at - timedelta(days=settings.cluster_window_days)
-    state = ClusterState(dim=models.backend.dim)
     products = product_matcher(models.gazetteer)
-    for stored in db.active_stories(con, model, since, generic):
-        members = [ClusterItem(doc_id, at, vec, ents, title, auth, products=products(title))
+    stored_stories = db.active_stories(con, model, since, generic)
+    # Languages and multilingual vectors: documents in different languages are compared by
+    # the multilingual vector (nlp.cluster); none stored means primary vectors only.
+    lang, mvec = languages_and_vectors(
+        con, [d.id for d in docs] + [m[0] for s in stored_stories for m in s.members])
+    mdim = len(next(iter(mvec.values()))) if mvec else 0
+    state = ClusterState(dim=models.backend.dim, mdim=mdim)
+    for stored in stored_stories:
+        members = [ClusterItem(doc_id, at, vec, ents, title, auth, products=products(title),
+                               language=lang.get(doc_id, ""), mvector=mvec.get(doc_id))
                    for doc_id, vec, ents, title, auth, at in stored.members]
         state.add_story(restore_story(stored.id, stored.first_at, stored.last_at, members))
     before = {sid: list(s.members) for sid, s in state.stories.items()}
     items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of,
-                         products(d.title)) for d in docs]
+                         products(d.title), lang.get(d.id, ""), mvec.get(d.id)) for d in docs]
     assignments = cluster_items(items, state, settings)
     sims = {a.doc_id: a.similarity for a in assignments}
     members = [(a.doc_id, state.doc_story[a.doc_id], sims[a.doc_id]) for a in assignments]

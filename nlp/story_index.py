@@ -8,10 +8,15 @@ import numpy as np
 
 
 class StoryIndex:
-    """Rows of (centroid, first seen, last seen, active) per story id, searchable with one matmul."""
+    """Rows of (centroid, first seen, last seen, active) per story id, searchable with one matmul.
 
-    def __init__(self, dim: int, capacity: int = 1024):
+    ``dim2`` adds a second centroid per row (the multilingual vector's, zero for a story
+    without one), so a document in another language finds its story too.
+    """
+
+    def __init__(self, dim: int, capacity: int = 1024, dim2: int = 0):
         self.dim = dim
+        self.matrix2 = np.zeros((capacity, dim2), dtype=np.float32)
         self.ids: list[str] = []
         self.rows: dict[str, int] = {}
         self.matrix = np.zeros((capacity, dim), dtype=np.float32)
@@ -23,8 +28,8 @@ class StoryIndex:
         return len(self.ids)
 
     def put(self, story_id: str, centroid: np.ndarray, first_at: datetime, last_at: datetime,
-            active: bool) -> None:
-        """Add or update one story's row."""
+            active: bool, centroid2: np.ndarray | None = None) -> None:
+        """Add or update one story's row (``centroid2``: its multilingual centroid, if any)."""
         row = self.rows.get(story_id)
         if row is None:
             if not active:
@@ -34,6 +39,8 @@ class StoryIndex:
             self.ids.append(story_id)
             self.rows[story_id] = row
         self.matrix[row] = centroid
+        if self.matrix2.shape[1]:
+            self.matrix2[row] = 0.0 if centroid2 is None else centroid2
         self.first[row] = first_at.timestamp()
         self.last[row] = last_at.timestamp()
         self.alive[row] = active
@@ -42,7 +49,7 @@ class StoryIndex:
         if n <= len(self.matrix):
             return
         cap = max(n, 2 * len(self.matrix))
-        for name in ("matrix", "first", "last", "alive"):
+        for name in ("matrix", "matrix2", "first", "last", "alive"):
             old = getattr(self, name)
             new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
             new[: len(old)] = old
@@ -58,7 +65,7 @@ class StoryIndex:
             return
         self.ids = [self.ids[i] for i in keep]
         self.rows = {sid: i for i, sid in enumerate(self.ids)}
-        for name in ("matrix", "first", "last", "alive"):
+        for name in ("matrix", "matrix2", "first", "last", "alive"):
             arr = getattr(self, name)
             arr[: len(keep)] = arr[keep]
             arr[len(keep) : n] = 0

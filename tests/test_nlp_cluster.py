@@ -189,3 +189,23 @@ def test_second_pass_merges_split_stories_by_average_linkage_and_records_it():
     out = {a.doc_id: a.story_id for a in cluster_items(items, state, merged)}
     assert set(out.values()) == {story_id_for("a1")}
     assert [json.loads(e.detail)["pass"] for e in state.events] == ["consolidate"]
+
+
+def test_a_report_in_another_language_joins_by_the_multilingual_vector():
+    def doc(doc_id, days, vec, lang, mvec):
+        return ClusterItem(doc_id, T0 + timedelta(days=days), vec, frozenset(), f"title {doc_id}",
+                           language=lang, mvector=None if mvec is None else _vec(*mvec))
+
+    en = [doc("en1", 0, _vec(1, 0), "en", (0, 0, 1)), doc("en2", 0, _vec(1, 0.05), "en", (0, 0, 1, 0.05))]
+    # The Chinese report's primary (English-model) vector says nothing; its multilingual one
+    # is close to the English reports'.
+    zh = doc("zh1", 1, _vec(0, 1), "zh", (0, 0, 1, 0.1))
+    out = {a.doc_id: a.story_id for a in cluster_items(en + [zh], ClusterState(dim=8, mdim=8), S)}
+    assert out["zh1"] == out["en1"]
+    alone = doc("zh1", 1, _vec(0, 1), "zh", None)
+    out = {a.doc_id: a.story_id for a in cluster_items(en + [alone], ClusterState(dim=8, mdim=8), S)}
+    assert out["zh1"] != out["en1"]
+    # Same language: the multilingual vector is not consulted.
+    en3 = doc("en3", 1, _vec(0, 1), "en", (0, 0, 1, 0.1))
+    out = {a.doc_id: a.story_id for a in cluster_items(en + [en3], ClusterState(dim=8, mdim=8), S)}
+    assert out["en3"] != out["en1"]
