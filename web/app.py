@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from briefs.digest import tag_labels
+from briefs.entries import tag_labels
 from config.errors import BadInputError, NotFoundError, TransientError
 from config.settings import Settings
 from nlp.topics import load_taxonomy
