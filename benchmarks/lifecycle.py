@@ -4,7 +4,7 @@
 Usage (project root):
     nice -n 10 .venv/bin/python benchmarks/lifecycle.py [--errors] [--store-index]
 
-Match rule (nlp/lifecycle_eval.py): per measure, the extractor's events over the measure's
+Match rule (evaluation/lifecycle.py): per measure, the extractor's events over the measure's
 documents as (kind, date) pairs; a pair is correct when the labels have that kind on that
 date. Prints one JSON line per split: precision, recall, counts, citation and instrument
 agreement, measures under one key, and the time taken. ``--store-index`` also teaches
@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawlers.registry import load_registry  # noqa: E402
+from evaluation.lifecycle import evaluate, load_labels  # noqa: E402
 from nlp.lifecycle import MODEL  # noqa: E402
-from nlp.lifecycle_eval import evaluate, load_labels  # noqa: E402
 from replay.snapshot_docs import snapshot_documents  # noqa: E402
 
 LABELS = ROOT / "tests" / "dev" / "lifecycle.jsonl"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from crawlers.registry import load_registry
+from evaluation.lifecycle import evaluate, load_labels
 from nlp.lifecycle import current_status, lifecycle_events, measure_timeline
-from nlp.lifecycle_eval import evaluate, load_labels
 from replay.snapshot_docs import snapshot_documents
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
