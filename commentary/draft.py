@@ -93,9 +93,10 @@ def _choose_documents(con, backend, settings: Settings, text: str, filters: Sear
 
 
 def _relevant(con, text: str, hits: list, cs) -> list:
-    """The hits the query's words make relevant: enough of its units (a number only with the
-    unit the query gives it: "32%" is not "32 bilateral agreements"), or a close embedding
-    and the query's anchor in the text. A number matched only as a number never counts."""
+    """The hits the query's words make relevant: enough of its units that are not numbers, or
+    a close embedding and the query's anchor in the text. A number never makes a document
+    relevant (and counts only with the unit the query gives it: "32%" is not "32 bilateral
+    agreements")."""
     if not hits:
         return hits
     rows = dict(con.execute(
@@ -106,7 +107,7 @@ def _relevant(con, text: str, hits: list, cs) -> list:
     if not any(matcher.numeric):
         return hits
     return [h for h in hits if h.doc_id in rows and (
-        matcher.coverage(rows[h.doc_id]) >= cs.min_coverage
+        matcher.word_share(rows[h.doc_id]) >= cs.min_coverage
         or ((h.cosine or -1.0) >= cs.min_cosine and matcher.anchored(rows[h.doc_id])))]
 
 

@@ -101,29 +101,41 @@ class Matcher:
         top = max(w for _, w in words)
         return any(p.search(text) for p, w in words if w == top)
 
-    def anchor_unit(self) -> tuple[str, ...]:
-        """The query's most specific unit: its rarest phrase ("de minimis", not "united
-        states"), else its rarest word that is not a number; () when it has none."""
+    def anchor_units(self) -> tuple[tuple[str, ...], ...]:
+        """What names the query's subject: its rarest phrase ("de minimis", not "united
+        states"), with the one other word of a phrase-and-word query ("Section 232
+        semiconductors" is not every Section 232 action); a query without phrases, all its words that are not numbers (the three
+        rarest of a long one: "reciprocal tariffs Taiwan" is not every text naming Taiwan)."""
         weights = self.weights or tuple(1.0 for _ in self.patterns)
         numeric = self.numeric or tuple(False for _ in self.patterns)
-        pool = [(w, u) for u, w, n in zip(self.units, weights, numeric, strict=True)
-                if len(u) > 1] or [(w, u) for u, w, n in zip(self.units, weights, numeric,
-                                                             strict=True) if not n]
-        return max(pool, key=lambda x: x[0])[1] if pool else ()
+        rows = list(zip(self.units, weights, numeric, strict=True))
+        phrases = [(w, u) for u, w, _ in rows if len(u) > 1]
+        others = [u for u, _, n in rows if len(u) == 1 and not n]
+        if len(phrases) == 1 and len(others) == 1:  # "Section 232 semiconductors": both
+            return (phrases[0][1], others[0])
+        if phrases:
+            return (max(phrases, key=lambda x: x[0])[1],)
+        words = sorted(((w, u) for u, w, n in rows if not n), key=lambda x: -x[0])[:3]
+        return tuple(u for _, u in words)
 
     def names_anchor(self, text: str) -> bool:
-        """Whether the text has the query's most specific unit (stricter than `anchored`,
-        which takes any phrase)."""
-        unit = self.anchor_unit()
-        if not unit:
-            return False
-        return bool(self.patterns[self.units.index(unit)].search(text))
+        """Whether the text names the query's subject (`anchor_units`, all of them; stricter
+        than `anchored`, which takes any phrase or the rarest word)."""
+        units = self.anchor_units()
+        return bool(units) and all(self.patterns[self.units.index(u)].search(text)
+                                   for u in units)
 
     def _words(self) -> list[tuple[re.Pattern[str], float]]:
         """(pattern, weight) of the units that are not numbers (a number never anchors)."""
         weights = self.weights or tuple(1.0 for _ in self.patterns)
         numeric = self.numeric or tuple(False for _ in self.patterns)
         return [(p, w) for p, w, n in zip(self.patterns, weights, numeric, strict=True) if not n]
+
+    def word_share(self, text: str) -> float:
+        """Share of the query's units that are not numbers found in the text (unweighted, as
+        search counts coverage): what makes a document relevant, numbers aside."""
+        words = self._words()
+        return sum(1 for p, _ in words if p.search(text)) / len(words) if words else 0.0
 
     def words_matched(self, text: str) -> bool:
         """Whether a unit that is not a number matches (a number alone makes nothing relevant)."""

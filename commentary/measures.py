@@ -91,16 +91,22 @@ def _matching_ids(con, literal: str, pattern: re.Pattern[str], filters: SearchFi
 
 
 def _anchor_ids(con, matcher: Matcher, filters: SearchFilters) -> list[str]:
-    """Documents naming the query's most specific unit (read from the store directly, so the
-    set does not depend on how search ranks the rest of the query)."""
-    unit = matcher.anchor_unit()
-    if not unit:
+    """Documents naming the query's subject (read from the store directly, so the set does
+    not depend on how search ranks the rest of the query)."""
+    units = matcher.anchor_units()
+    if not units:
         return []
-    pattern = matcher.patterns[matcher.units.index(unit)]
-    literals = [w for w in unit if not _is_short(w)] or list(unit)
-    if "|" in pattern.pattern:  # alternative wordings: no one literal every match contains
-        return _matching_ids(con, "", pattern, filters, MAX_DOCS)
-    return _matching_ids(con, max(literals, key=len).lower(), pattern, filters, MAX_DOCS)
+    pats = [matcher.patterns[matcher.units.index(u)] for u in units]
+    plain = [(u, p) for u, p in zip(units, pats, strict=True) if "|" not in p.pattern]
+    # narrowed by the longest word every match must contain (none when all have alternatives)
+    literal = max((w for u, _ in plain for w in u if not _is_short(w)), key=len, default="")
+    found = _matching_ids(con, literal.lower(), pats[0], filters, MAX_DOCS * 4)
+    if len(pats) == 1:
+        return found[:MAX_DOCS]
+    rows = dict(con.execute(
+        "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "
+        "WHERE id IN (SELECT unnest(string_split(?, chr(31))))", [packed(found)]).fetchall())
+    return [i for i in found if matcher.names_anchor(" ".join(rows.get(i, "").split()))][:MAX_DOCS]
 
 
 def _is_short(word: str) -> bool:
