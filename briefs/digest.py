@@ -17,6 +17,7 @@ import duckdb
 from briefs.entries import OTHER, Taxonomy, Topic, story_entry, summary_docs, tag_labels, top_topic
 from briefs.generate import LocalLM
 from briefs.i18n import is_chinese, strings
+from briefs.lifecycle import with_statuses
 from briefs.rank import ScoredStory, rank_stories, resolve_profile
 from briefs.records import Coverage, Digest, Section, TranslationCount, digest_to_dict
 from briefs.relevance import StoryRelevance, relevance_label, routine_items, screen_stories
@@ -114,12 +115,13 @@ def summaries(found: Candidates, chosen: Chosen, backend: Encoder, ds: DigestSet
 def sections(con: duckdb.DuckDBPyConnection, found: Candidates, chosen: Chosen,
              lines: dict[str, list[SummarySentence]], translations: dict[str, Translation] | None,
              taxonomy: Taxonomy, settings: Settings, day: date, lang: str) -> tuple[Section, ...]:
-    """The digest's sections, each story as its entry (briefs/entries.py)."""
+    """The digest's sections, each story as its entry (briefs/entries.py) with its measures'
+    status badges as of the window's end (briefs/lifecycle.py: what a reader can know then)."""
     known = {t.id: t for t in taxonomy.topics}
     labels, matcher, zh = tag_labels(taxonomy), build_matcher(), is_chinese(lang)
     title = {key: strings(lang)["other"] if key == OTHER else (known[key].zh if zh else known[key].en)
              for key, _ in chosen.sections}
-    return tuple(
+    built = tuple(
         Section(topic_id=key, title=title[key], stories=tuple(
             story_entry(
                 found.by_id[sc.story_id], sc, lines[sc.story_id], labels, settings,
@@ -132,6 +134,7 @@ def sections(con: duckdb.DuckDBPyConnection, found: Candidates, chosen: Chosen,
             for sc in stories))
         for key, stories in chosen.sections
     )
+    return with_statuses(con, built, found.by_id, found.window.end.astimezone(UTC).date(), zh)
 
 
 def _translate(translator: Translator | None, summaries: dict) -> tuple[

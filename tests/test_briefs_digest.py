@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -213,3 +214,54 @@ def test_coverage_tells_never_crawled_sources_from_sources_with_no_new_items(tmp
     finally:
         con.close()
     assert cov.silent == ("QUIET",) and cov.never_crawled == ("UNMIRRORED",)
+
+
+def test_stories_carry_their_measure_status_as_of_the_window(tmp_path):
+    """Real orders of 2025 in a store: each digest story carries its measures' latest status
+    as of the digest's window (signed on 2 April, in effect from 5 April; the de minimis end
+    ordered on 2 April, from 2 May - the 8 April rise, stored later, is not yet known), cited
+    by its source number and rendered in HTML and Markdown."""
+    from pathlib import Path
+
+    from crawlers.registry import load_registry
+    from nlp.lifecycle_stage import record_story_events
+    from replay.snapshot_docs import snapshot_documents
+    from store.documents import upsert_document, upsert_sources
+
+    keys = {"s-recip": ("2025/04/regulating-imports-with-a-reciprocal-tariff-to-rectify",),
+            "s-demin": ("2025/02/imposing-duties-to-address-the-synthetic-opioid-supply-chain-in-",
+                        "2025/02/amendment-to-duties-addressing-the-synthetic-opioid-supply-chain",
+                        "as-applied-to-low-value-imports/", "closes-de-minimis-exemptions",
+                        "2025/04/amendment-to-recipricol-tariffs")}
+    snapshot = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+    con = new_store(tmp_path)
+    reg = load_registry()
+    upsert_sources(con, reg.sources)
+    wanted = [k for ks in keys.values() for k in ks]
+    docs = list(snapshot_documents(snapshot, reg, keep=lambda r: "whitehouse.gov" in r["url"]
+                                   and any(k in r["url"] for k in wanted)))
+    for d in docs:
+        upsert_document(con, d)
+        add_tag(con, d.id, "trade", 0.95)
+    for story_id, ks in keys.items():
+        members = [d for d in docs if any(k in d.url for k in ks)]
+        add_story(con, story_id, members[0].title, [d.id for d in members],
+                  min(d.first_seen_at for d in members))
+    assert record_story_events(con).events > 0
+    d = build_digest(con, HashingEncoder(), TAXONOMY, _settings(tmp_path), DAY, "trade-desk",
+                     "zh-TW", save=False)
+    by_id = {st.story_id: st for st in d.stories}
+    recip = by_id["s-recip"].status[0]
+    assert (recip.kind, recip.label, recip.date, recip.upcoming) == ("signed", "已簽署",
+                                                                     "2025-04-02", "4/5 起生效")
+    demin = by_id["s-demin"]
+    first = demin.status[0]
+    assert (first.name, first.label, first.date, first.upcoming) == ("EO 14195", "修正",
+                                                                     "2025-04-02", "5/2 起生效")
+    assert demin.sources[first.n - 1].doc_id == first.doc_id and first.url
+    assert re.search(r"EO 14195</span> <strong>修正</strong> 2025-04-02 .{0,40}· 5/2 起生效",
+                     render_html(d))
+    assert re.search(r"EO 14195 `修正` 2025-04-02 .{0,20}· 5/2 起生效", render_markdown(d))
+    # the 8 April order is in the story (the store was filled later), but not as of this digest
+    assert all(b.date <= "2025-04-02" for st in d.stories for b in st.status)
+    con.close()
