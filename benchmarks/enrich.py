@@ -4,6 +4,7 @@ Usage (project root, HF_HUB_OFFLINE=1):
     .venv/bin/python benchmarks/enrich.py quality [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py tune [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py speed [--n 5000] [--backend minilm|use]
+        [--multilingual use|none] [--foreign N]
     .venv/bin/python benchmarks/enrich.py scale [--n 100000] [--store]
     .venv/bin/python benchmarks/enrich.py baseline [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py language [--n 5000]
@@ -172,9 +173,21 @@ def corpus_sample(n: int, seed: int = 3) -> list[dict]:
     return [docs[i] for i in sorted(idx)]
 
 
+def rthk_sample(n: int, seed: int = 4) -> list[dict]:
+    """n real RTHK items (Chinese and English services) from ../shared, never bundled."""
+    path = CORPUS / "foreign" / "hk-rthk-news.jsonl.gz"
+    if n <= 0 or not path.exists():
+        return []
+    docs = [{"id": d["id"], "title": d["title"], "text": d.get("text") or "",
+             "published_at": d.get("published"), "url": d["url"], "source": "rthk"}
+            for d in read_gz(path)]
+    idx = np.random.default_rng(seed).choice(len(docs), size=min(n, len(docs)), replace=False)
+    return [docs[i] for i in sorted(idx)]
+
+
 def cmd_speed(args) -> None:
-    settings = NlpSettings(embedding_backend=args.backend)
-    rows = corpus_sample(args.n)
+    settings = NlpSettings(embedding_backend=args.backend, multilingual_backend=args.multilingual)
+    rows = corpus_sample(args.n - args.foreign) + rthk_sample(args.foreign)
     t_load = time.perf_counter()
     models = Models.load(settings)
     load_s = time.perf_counter() - t_load
@@ -190,7 +203,9 @@ def cmd_speed(args) -> None:
         con.close()
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(json.dumps({
-        "documents": len(rows), "backend": models.backend.name, "model_load_s": round(load_s, 1),
+        "documents": len(rows), "foreign": args.foreign, "backend": models.backend.name,
+        "multilingual": models.multilingual.name if models.multilingual else None,
+        "model_load_s": round(load_s, 1),
         "enrich_s": round(t1 - t0, 1), "docs_per_s": round(len(rows) / (t1 - t0), 1),
         "cluster_s": round(t2 - t1, 1), "total_docs_per_s": round(len(rows) / (t2 - t0), 1),
         "cpu_s": round(cpu, 1), "peak_rss_gb": round(rss_gb, 2), "load_avg": os.getloadavg()[0],
@@ -325,6 +340,8 @@ def main() -> None:
         p = sub.add_parser(name)
         p.add_argument("--backend", default="minilm")
         p.add_argument("--n", type=int, default=5000)
+        p.add_argument("--multilingual", default="use", help="second vector: use | none")
+        p.add_argument("--foreign", type=int, default=0, help="of the n, RTHK items (zh + en)")
     p = sub.add_parser("scale")
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--store", action="store_true", help="also time assign_stories on a DuckDB file")

@@ -7,20 +7,41 @@ version can be compared. Accessors for the stages that compare across languages:
 * `multilingual_vectors(con, doc_ids)`: doc id -> vector, for clustering across languages;
 * `nearest_multilingual(con, vector, limit)`: documents nearest to a query's multilingual
   vector, for search (a Chinese query finds English documents and the other way round);
+* `multilingual_ranking(con, encoder, query, pool)`: the same from the query text, for the
+  vector half of hybrid search (the encoder is `nlp.embed.load_multilingual`'s);
 * `multilingual_model(con)`: which model made the stored vectors (a query must be encoded
   with the same one).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import duckdb
 import numpy as np
 
 from store.nearest import nearest
 
+log = logging.getLogger(__name__)
 TABLE = "multilingual_embeddings"
+# A query's cosine to a document in another language runs lower than within one language:
+# on the RTHK dev set a short Chinese query's own English report had median cosine 0.36
+# (an English query's Chinese report 0.44); 0.35 keeps about half (en->zh: 78 %) of them
+# (docs/performance.md, "Cross-lingual").
+MIN_COSINE = 0.35
+
+
+class Encoder(Protocol):
+    """What a multilingual query encoder offers (nlp.embed.UseBackend fits)."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(n, dim) float32 L2-normalised rows."""
+        ...
 BULK_INSERT = (
     "INSERT INTO multilingual_embeddings SELECT doc_id, model, recipe, content_hash, dim, vector, "
     "made_at::TIMESTAMPTZ FROM read_json(?, format='newline_delimited', columns={doc_id:'TEXT', "
@@ -96,3 +117,28 @@ def nearest_multilingual(con: duckdb.DuckDBPyConnection, vector: np.ndarray, lim
     if model is None:
         return []
     return nearest(con, vector, model, limit, scope, table=TABLE)
+
+
+def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query: str,
+                         pool: int = 100, scope: set[str] | None = None) -> list[tuple[str, float]]:
+    """Documents by the cosine of their multilingual vector to the query's, best first.
+
+    The query may be in any language the encoder knows; documents in other languages rank
+    too. Empty when the store has no vectors of the encoder's model (a warning says why).
+
+    Args:
+        con: the store.
+        encoder: the multilingual backend (the model the stored vectors were made with).
+        query: search text.
+        pool: candidates returned at most.
+        scope: restrict to these document ids (None: all).
+    """
+    model = multilingual_model(con)
+    if not query.strip() or model is None:
+        return []
+    if model != encoder.name:
+        log.warning("stored multilingual vectors are %s, the query encoder is %s; skipped",
+                    model, encoder.name)
+        return []
+    vector = np.asarray(encoder.encode([query]), dtype=np.float32)[0]
+    return nearest_multilingual(con, vector, pool, model, scope)

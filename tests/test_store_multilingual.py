@@ -17,7 +17,12 @@ from nlp.embed import load_multilingual, multilingual_recipe
 from nlp.enrich import Models, enrich_documents
 from store.db import connect
 from store.documents import upsert_document
-from store.multilingual import multilingual_model, multilingual_vectors, nearest_multilingual
+from store.multilingual import (
+    multilingual_model,
+    multilingual_ranking,
+    multilingual_vectors,
+    nearest_multilingual,
+)
 from store.records import Document
 from tests.test_enrichment import ADOPT, EO
 
@@ -102,6 +107,10 @@ def test_vectors_compare_across_languages_and_search_finds_the_other_language(st
     chinese = [d for d, _ in nearest_multilingual(con, en_query, 4) if d in (tariff_zh, blast_zh)]
     assert chinese[0] == tariff_zh
     assert [d for d, _ in nearest_multilingual(con, en_query, 4, scope={adopt})] == [adopt]
+    # from the query text, as search calls it
+    ranked = [d for d, _ in multilingual_ranking(con, models.multilingual, "對等關稅", 4)]
+    assert ranked.index(eo) < ranked.index(adopt)
+    assert multilingual_ranking(con, models.backend, "tariffs", 4) == []  # another model
 
 
 def test_rerun_keeps_vectors_and_a_changed_text_is_embedded_again(store, models):
