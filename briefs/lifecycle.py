@@ -145,7 +145,8 @@ def statuses(events: Sequence[MeasureEvent], urls: Mapping[str, str | None], as_
             d=_short(min(e.date for e in ahead), zh)) if ahead else ""
         badges.append(StatusBadge(
             status.measure, status.kind, label(status.kind, zh), status.date.isoformat(),
-            status.instrument if status.instrument != status.measure else None, status.doc_id,
+            status.instrument if status.instrument != status.measure or status.measure.startswith(
+                "FR ") else None, status.doc_id,
             urls.get(status.doc_id), status.sentence, upcoming=upcoming,
             name=_name(status.measure, timeline, titles or {})))
     badges.sort(key=lambda b: (b.date, b.instrument is not None), reverse=True)
@@ -173,10 +174,15 @@ _FACT_SHEET = re.compile(r"^fact\s+sheet:\s*(?:president\s+donald\s+j\.\s+trump\
 
 
 def _name(measure: str, timeline: Sequence[MeasureEvent], titles: Mapping[str, str]) -> str:
-    """A badge's measure name: the instrument, else the first document's title, shortened."""
-    if not measure.startswith("title:"):
+    """A badge's measure name: its EO or proclamation number, else the title (shortened) of
+    the act that made it (a fact sheet's only when there is no act) - an FR document number
+    alone says nothing to a reader, so an FR measure is named by its title too."""
+    if not (measure.startswith("title:") or measure.startswith("FR ")):
         return measure
-    title = _FACT_SHEET.sub("", titles.get(timeline[0].doc_id, "") or "").strip()
+    acts = [e for e in timeline if e.kind != "announced"] or list(timeline)
+    title = _FACT_SHEET.sub("", titles.get(acts[0].doc_id, "") or "").strip()
+    if not title:
+        return "" if measure.startswith("title:") else measure
     return title if len(title) <= 48 else title[:47].rstrip() + "…"
 
 
