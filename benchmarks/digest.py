@@ -6,8 +6,9 @@ stories of 4 documents, topic tags, entities, fetch records), then `build_digest
 one day with the real embedding backend. The time of `build_digest` (ranking, summaries,
 rendering and saving) is printed, with model load and store build apart.
 
-Quality: ROUGE-1/2/L F1 of the extractive summaries (and of a lead-3 baseline) against the
-hand-written references in briefs/eval_references.jsonl.
+Quality: ROUGE-1/2/L F1 of the extractive summaries against the hand-written references in
+briefs/eval_references.jsonl, beside length-matched lead and centroid baselines (the same as
+benchmarks/summaries.py).
 
 Usage:
     .venv/bin/python benchmarks/digest.py                  # speed, 100,000 documents
@@ -145,28 +146,14 @@ def speed(n_docs: int, day: date, db: Path | None) -> None:
 
 
 def quality(corpus: Path) -> None:
-    """ROUGE F1 of the digest's extractive summaries and of lead-3 against the references
-    (documents from the shared corpus, else from the bundled snapshot: same texts)."""
+    """ROUGE of the digest's summaries against the references, beside the length-matched
+    lead and centroid baselines (benchmarks/summaries.py prints the same)."""
     if not corpus.is_dir():
         corpus = ROOT / "demo" / "snapshot"
         print(f"shared corpus not found; reference documents from {corpus}")
-    from briefs.evaluate import evaluate
-    from config.settings import load_settings
-    from nlp.embed import load_backend
+    from benchmarks.summaries import run
 
-    settings = load_settings()
-    backend = load_backend(settings.nlp)
-    report = evaluate(corpus, backend, settings.digest)
-    print(f"{'story':<44} {'R1':>6} {'R2':>6} {'RL':>6}  (lead-3: R1 R2 RL)")
-    for row in report.rows:
-        s, b = row.system, row.baseline
-        print(
-            f"{row.story_id[:44]:<44} {s.r1:6.3f} {s.r2:6.3f} {s.rl:6.3f}"
-            f"  ({b.r1:.3f} {b.r2:.3f} {b.rl:.3f})"
-        )
-    m, b = report.mean_system, report.mean_baseline
-    print(f"MEAN summaries over {len(report.rows)} stories: R1 {m.r1:.3f}  R2 {m.r2:.3f}  RL {m.rl:.3f}")
-    print(f"MEAN lead-3 baseline:                R1 {b.r1:.3f}  R2 {b.r2:.3f}  RL {b.rl:.3f}")
+    run(corpus)
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""ROUGE implementation, the hand-written references, and summary quality on real stories (slow)."""
+"""ROUGE, the length-matched baselines, the hand-written references, and the summary quality
+gate on real stories (slow): ours beats the lead and centroid baselines on dev and held-out."""
 
 from __future__ import annotations
 
@@ -6,7 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from briefs.evaluate import load_corpus_docs, load_references, rouge, rouge_l, rouge_n
+from briefs.evaluate import (
+    centroid_baseline,
+    document_frequencies,
+    lead_baseline,
+    load_corpus_docs,
+    load_references,
+    rouge,
+    rouge_l,
+    rouge_n,
+    tokens,
+    truncate,
+)
+from briefs.summarize import InputDoc
 from config.errors import BadInputError
 from nlp.sentences import split_sentences
 
@@ -27,12 +40,51 @@ def test_rouge_known_values():
     assert rouge("", ref).r1 == 0.0
 
 
-def test_references_are_multi_source_and_short():
+def test_references_are_multi_source_short_and_split():
     refs = load_references()
-    assert len(refs) == 15 and len({r.story_id for r in refs}) == 15
+    assert len(refs) >= 30 and len({r.story_id for r in refs}) == len(refs)
+    by_split = {s: [r for r in refs if r.split == s] for s in ("dev", "heldout")}
+    assert len(by_split["dev"]) >= 15 and len(by_split["heldout"]) >= 15
+    assert len(refs) == sum(map(len, by_split.values()))
+    # a held-out story shares no document with a dev story
+    dev_docs = {d for r in by_split["dev"] for d in r.doc_ids}
+    assert not dev_docs & {d for r in by_split["heldout"] for d in r.doc_ids}
     for r in refs:
         assert len(r.doc_ids) >= 2 and len(set(r.doc_ids)) == len(r.doc_ids)
         assert 2 <= len(split_sentences(r.reference)) <= 3, r.story_id
+
+
+SHEET = InputDoc("fs", "Fact sheet", "President Trump signed an order raising tariffs on steel "
+                 "to 50 percent. The higher rate applies from June 4. Imports from the United "
+                 "Kingdom stay at 25 percent.")
+ORDER = InputDoc("eo", "Order", "I hereby find that imports of steel threaten to impair the "
+                 "national security. I have decided to raise the tariff on steel imports to 50 "
+                 "percent. I direct the Secretary of Commerce to monitor imports of steel.")
+OTHER = InputDoc("x", "Other", "Honey bees pollinate apple orchards every spring. Apple growers "
+                 "rent hives from beekeepers.")
+
+
+def test_baselines_are_cut_to_the_budget():
+    assert truncate("One two, three! Four", 3) == "one two three"
+    for budget in (1, 7, 12):
+        assert len(tokens(lead_baseline([ORDER, SHEET], budget))) == budget
+        idf = document_frequencies([SHEET, ORDER, OTHER])
+        assert len(tokens(centroid_baseline([ORDER, SHEET], budget, idf))) == budget
+    assert lead_baseline([], 5) == "" and centroid_baseline([], 5, {}) == ""
+
+
+def test_lead_baseline_reads_the_explanatory_document():
+    # the order comes first but speaks in the first person: the fact sheet is the lead
+    assert lead_baseline([ORDER, SHEET], 8) == "president trump signed an order raising tariffs on"
+
+
+def test_centroid_baseline_prefers_the_story_vocabulary_and_skips_repeats():
+    idf = document_frequencies([SHEET, ORDER, OTHER])
+    story = [SHEET, ORDER, InputDoc("copy", "Copy", SHEET.text)]
+    text = centroid_baseline(story, 40, idf)
+    assert "steel" in text.split()[:12]
+    # the fact sheet's copy adds no sentence twice
+    assert text.count("june 4") <= 1 and text.count("united kingdom") <= 1
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):
@@ -49,21 +101,26 @@ def test_the_snapshot_holds_every_reference_document_with_the_corpus_text():
         assert all(bundled[i].text == shared[i].text for i in wanted)
 
 
+# ROUGE-2 floors per split: ours / lead, ours / centroid (both cut to our length), and ours.
+# Measured 2026-12-02 (benchmarks/summaries.py, docs/quality.md "Summaries"): dev 1.061 /
+# 2.642 / R2 0.276, held-out 1.062 / 1.759 / R2 0.245 (weights tuned on dev only).
+FLOORS = {"dev": (1.03, 2.3, 0.26), "heldout": (1.03, 1.6, 0.23)}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("where", [SNAPSHOT, CORPUS], ids=["snapshot", "shared-corpus"])
-def test_summaries_against_references(where):
-    if not where.is_dir():
-        pytest.skip(f"shared corpus not at {where}")  # CI has no ../shared: the snapshot runs
+def test_summaries_beat_lead_and_centroid_on_dev_and_heldout():
+    # from the bundled snapshot only: the shared corpus holds the same texts (checked above),
+    # so a second run over it would prove nothing more
     from briefs.evaluate import evaluate
     from config.settings import load_settings
     from nlp.embed import load_backend
 
     settings = load_settings()
-    report = evaluate(where, load_backend(settings.nlp), settings.digest)
-    assert len(report.rows) == 15
+    report = evaluate(SNAPSHOT, load_backend(settings.nlp), settings.digest)
+    assert len(report.rows) == len(load_references())
     assert all(1 <= len(r.summary) <= settings.digest.summary_sentences for r in report.rows)
-    # floors a regression in sentence cleaning or selection would break (measured 2026-11-26:
-    # R1 0.468, R2 0.252, RL 0.351; lead-3 0.477 / 0.268 / 0.354)
-    m, lead = report.mean_system, report.mean_baseline
-    assert m.r1 >= 0.45 and m.r2 >= 0.235 and m.rl >= 0.335
-    assert m.rl >= lead.rl - 0.02  # no longer behind the lead-3 baseline
+    for split, (over_lead, over_centroid, r2) in FLOORS.items():
+        s = report.splits[split]
+        assert s.ratio_lead >= over_lead, (split, s)
+        assert s.ratio_centroid >= over_centroid, (split, s)
+        assert s.system.r2 >= r2 and s.system.r1 > s.lead.r1, (split, s)

@@ -7,7 +7,14 @@ import json
 import pytest
 from test_briefs_support import HashingEncoder
 
-from briefs.summarize import InputDoc, candidates, is_recital, read_jsonl_docs, summarize_docs
+from briefs.summarize import (
+    InputDoc,
+    candidates,
+    is_recital,
+    read_jsonl_docs,
+    specificity,
+    summarize_docs,
+)
 from config.errors import BadInputError
 from nlp.sentences import document_sentences, normalise, split_sentences, without_title
 
@@ -155,3 +162,26 @@ def test_a_leading_copy_of_the_title_is_not_glued_onto_the_first_sentence():
     assert document_sentences(text, title)[0].startswith("The U.S. Department of Commerce")
     assert without_title("Tariffs rise. More text here.", title) == "Tariffs rise. More text here."
     assert without_title(text, "") == text
+
+
+def test_specificity_counts_figures_and_names_not_praise():
+    praise = "This is a historic win that puts hardworking families first once again."
+    facts = "Energy resources from Canada will have a lower 10% tariff from March 4, 2025."
+    assert specificity(praise) == 0.0
+    assert specificity(facts) > 0.5
+    assert specificity("") == 0.0
+    # the first word is capitalised anyway; acronyms count, long shouted headings do not
+    assert specificity("Tariffs rise.") == 0.0
+    assert specificity("The order invokes IEEPA.") == specificity("The order invokes Congress.")
+    assert specificity("ADDRESSING AN EMERGENCY SITUATION today") == pytest.approx(0.5 / 6)  # "AN"
+    assert specificity(" ".join(["2025"] * 10)) == 1.0
+
+
+def test_a_sentence_with_the_facts_beats_generic_praise_of_the_same_document():
+    sheet = InputDoc("fs", "Tariffs on Canada and Mexico", (
+        "President Trump imposed tariffs on imports from Canada and Mexico today. "
+        "This bold action puts American workers and families first like never before. "
+        "Imports from Canada and Mexico face a 25% tariff from February 4, 2025 under IEEPA. "
+        "The President is keeping his promise to the American people once again."))
+    summary = summarize_docs([sheet], HashingEncoder(), 2)
+    assert any("25%" in s.text for s in summary)
