@@ -118,6 +118,20 @@ class Matcher:
         words = sorted(((w, u) for u, w, n in rows if not n), key=lambda x: -x[0])[:3]
         return tuple(u for _, u in words)
 
+    def subject(self) -> Matcher:
+        """A matcher of the query's subject only (`anchor_units`): what the measure's
+        timeline quotes are chosen by, so that two wordings of one request quote the same
+        sentences."""
+        units = self.anchor_units()
+        if not units:
+            return self
+        at = [self.units.index(u) for u in units]
+        weights = self.weights or tuple(1.0 for _ in self.patterns)
+        numeric = self.numeric or tuple(False for _ in self.patterns)
+        return Matcher(tuple(w for u in units for w in u), units,
+                       tuple(self.patterns[i] for i in at), tuple(weights[i] for i in at),
+                       tuple(numeric[i] for i in at))
+
     def names_anchor(self, text: str) -> bool:
         """Whether the text names the query's subject (`anchor_units`, all of them; stricter
         than `anchored`, which takes any phrase or the rarest word)."""
