@@ -136,3 +136,39 @@ def test_story_page_shows_the_measure_timeline_cited_escaped_in_chinese(tmp_path
     assert "2025-02-05" in section and "EO 14200" in section  # the pause, with its order
     assert 'href="https://www.whitehouse.gov/presidential-actions/2025/02/amendment-to-duties' in section
     assert "<script>window.__x" not in page.text and "&lt;script&gt;window.__x=1" in section
+
+
+def test_the_digest_page_shows_stored_status_badges_cited():
+    """A stored digest's status badges (content JSON) on the web digest page: zh-TW label,
+    date, the next effective date and the link to the citing document; older stored digests
+    without badges render as before."""
+    import json
+    from datetime import UTC, date, datetime
+
+    from briefs.lifecycle import StatusBadge
+    from briefs.records import Coverage, Digest, Section, SourceRef, StoryEntry, digest_to_dict
+
+    url = "https://www.whitehouse.gov/presidential-actions/2025/04/modifying-reciprocal-tariff-rates/"
+    badge = StatusBadge("EO 14257", "suspended", "暫緩", "2025-04-09", "EO 14266", "d1", url,
+                        'suspend <script>x</script> for 90 days', n=1, upcoming="", name="EO 14257")
+    story = StoryEntry(
+        story_id="s1", headline="Reciprocal tariffs", headline_url=url, summary=(),
+        sources=(SourceRef(1, "d1", "Modifying Reciprocal Tariff Rates", url, "The White House",
+                           "US", None, True),),
+        tags=(), entities=(), badge="developing", day=8, official=None, score=1.0, parts={},
+        status=(badge,))
+    when = datetime(2025, 4, 9, 23, tzinfo=UTC)
+    digest = Digest(id="x", date=date(2025, 4, 10), profile="default", lang="zh-TW",
+                    window_start=when, window_end=when, window_label="w", generated_at=when,
+                    sections=(Section("trade", "貿易與關稅", (story,)),),
+                    coverage=Coverage(failed=(), silent=(), total=0), n_candidates=1)
+    content = json.loads(json.dumps(digest_to_dict(digest)))
+    page = dict(row=SimpleNamespace(items=[1]), other_lang=False, profiles=[("default", "預設")],
+                profile="default", day="2025-04-10", archive=[])
+    html = render("digest.html.j2", d=content, **page)
+    status = re.search(r'<p class="meta status">.*?</p>', html, re.S)[0]
+    assert "<strong>暫緩</strong> 2025-04-09" in status and "EO 14266" in status
+    assert f'href="{url}"' in status and "[1]" in status
+    assert "<script>x" not in html and "&lt;script&gt;x" in status  # the sentence, escaped
+    del content["sections"][0]["stories"][0]["status"]  # a digest stored before the badges
+    assert 'class="meta status"' not in render("digest.html.j2", d=content, **page)
