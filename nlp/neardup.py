@@ -16,11 +16,17 @@ from dataclasses import dataclass
 import numpy as np
 from datasketch import MinHash
 
+from store.segment import CJK_CLASS, run_tokens
+
 METHOD = "minhash-lsh"
 _CASE_GLUE = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=\d)(?=[A-Za-z])|(?<=[A-Za-z])(?=\d)")
 _URL = re.compile(r"\]\([^)]*\)|https?://\S+|<[^>]{0,300}>")
 _WORD = re.compile(r"\w+", re.UNICODE)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CJK = re.compile(f"[{CJK_CLASS}]")
+_CJK_SPLIT = re.compile(f"([{CJK_CLASS}]+)")
+# How CJK runs become shingle tokens: "char" (one token per character, the former cut),
+# "bigram" or "words" (store/segment.py). Measured in benchmarks/cjk_tokens.py.
+CJK_SHINGLES = "char"
 
 
 @dataclass(frozen=True)
@@ -71,17 +77,27 @@ class NearDuplicate:
     method: str = METHOD
 
 
-def tokens_for_shingles(title: str, text: str, max_chars: int = 200_000) -> list[str]:
-    """Normalised tokens: NFKC, URLs dropped, glued words split, lower-cased; CJK per character."""
+def tokens_for_shingles(title: str, text: str, max_chars: int = 200_000,
+                        cjk: str = CJK_SHINGLES) -> list[str]:
+    """Normalised tokens: NFKC, URLs dropped, glued words split, lower-cased; CJK runs cut as
+    `cjk` says ("char": per character; "bigram" / "words": store.segment.run_tokens)."""
     raw = unicodedata.normalize("NFKC", f"{title}\n{text[:max_chars]}")
     raw = _URL.sub(" ", raw)
     raw = _CASE_GLUE.sub(" ", raw).lower()
     out: list[str] = []
     for word in _WORD.findall(raw):
-        if _CJK.search(word):
-            out.extend(ch for ch in word)
-        else:
+        if not _CJK.search(word):
             out.append(word)
+            continue
+        for i, part in enumerate(_CJK_SPLIT.split(word)):
+            if not part:
+                continue
+            if i % 2 == 0:  # the text between CJK runs (digits, Latin)
+                out.append(part)
+            elif cjk == "char":
+                out.extend(part)
+            else:
+                out.extend(run_tokens(part, cjk))
     return out
 
 
@@ -125,7 +141,8 @@ def titles_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
 
 
 def signature(
-    doc_id: str, title: str, text: str, params: MinHashParams, at: float | None = None
+    doc_id: str, title: str, text: str, params: MinHashParams, at: float | None = None,
+    cjk: str = CJK_SHINGLES,
 ) -> Signature | None:
     """MinHash signature, or None when the document has fewer than ``params.min_tokens`` tokens.
 
@@ -135,8 +152,9 @@ def signature(
         text: body text.
         params: shingling and banding.
         at: published instant as POSIX seconds (None when undated).
+        cjk: how CJK runs are cut (`tokens_for_shingles`).
     """
-    tokens = tokens_for_shingles(title, text, params.max_chars)
+    tokens = tokens_for_shingles(title, text, params.max_chars, cjk)
     if len(tokens) < params.min_tokens:
         return None
     mh = MinHash(num_perm=params.num_perm, seed=params.seed)

@@ -73,12 +73,12 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
         TransientError: the store is being created and has no read copy yet.
     """
     from commentary.draft import parse_instant
-    from commentary.query import load_synonyms, prepare_query
+    from commentary.query import load_vocabulary, prepare_query
     from nlp.embed import load_query_encoder
     from store.search import SearchFilters, search
 
     cs = settings.commentary
-    prepared = prepare_query(query, cs.max_query_chars)
+    prepared = prepare_query(query, cs.max_query_chars, allow_cjk=True)
     filters = SearchFilters(since=parse_instant(since, settings.timezone),
                             until=parse_instant(until, settings.timezone, end=True),
                             countries=countries, sources=sources, topics=topics,
@@ -86,12 +86,12 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
     encoder = encoder or load_query_encoder(settings.nlp)
     con = _open_store(settings)
     try:
-        result = search(con, encoder, prepared.text, filters, limit=limit,
+        result = search(con, encoder, prepared.search_text, filters, limit=limit,
                         min_coverage=cs.min_coverage, min_cosine=cs.min_cosine,
-                        synonyms=load_synonyms())
+                        synonyms=load_vocabulary())
     finally:
         con.close()
-    return QuickSearch(result, prepared.original, prepared.text, prepared.translated,
+    return QuickSearch(result, prepared.original, prepared.search_text, prepared.translated,
                        prepared.notes)
 
 

@@ -1,6 +1,7 @@
 """The BM25 index over real documents: rebuilt only on change, and ranking from the sorted
 postings gives the fts extension's own match_bm25 scores, inside a scope when asked."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,15 @@ from crawlers.registry import load_registry
 from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
-from store.fulltext import bm25, fts_ready, refresh_search_index, stems
+from store.fulltext import (
+    FTS_SCHEMA,
+    INDEXED,
+    bm25,
+    fts_ready,
+    load_fts,
+    refresh_search_index,
+    stems,
+)
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 QUERIES = ("de minimis", "reciprocal tariffs China", "semiconductor export controls",
@@ -45,7 +54,7 @@ def test_index_is_rebuilt_only_when_documents_change(store):
 
 def test_an_index_without_sorted_postings_is_not_ready_and_gets_rebuilt(store):
     con, _ = store
-    con.execute("DROP TABLE fts_main_documents.postings")
+    con.execute(f"DROP TABLE {FTS_SCHEMA}.postings")
     assert not fts_ready(con)
     assert refresh_search_index(con) is True
     assert fts_ready(con)
@@ -55,7 +64,7 @@ def test_an_index_without_sorted_postings_is_not_ready_and_gets_rebuilt(store):
 def test_scores_are_the_extensions_match_bm25_scores(store, query):
     con, _ = store
     expected = con.execute(
-        "SELECT id, s FROM (SELECT id, fts_main_documents.match_bm25(id, ?) AS s FROM documents) "
+        f"SELECT id, s FROM (SELECT id, {FTS_SCHEMA}.match_bm25(id, ?) AS s FROM {INDEXED}) "  # noqa: S608
         "WHERE s IS NOT NULL ORDER BY s DESC, id LIMIT 50", [query]).fetchall()
     got = bm25(con, query, 50)
     assert expected, query
@@ -85,3 +94,29 @@ def test_stems_are_the_indexs_porter_stems(store):
     con, _ = store
     assert stems(con, ["tariffs", "minimis", "controls"]) == ["tariff", "minimi", "control"]
     assert stems(con, []) == []
+
+
+def test_cjk_documents_are_indexed_by_their_words_and_an_old_index_is_replaced(tmp_path):
+    import gzip
+    import json
+
+    from store.records import Document
+    from store.segment import spaced
+
+    con = connect(tmp_path / "cjk.duckdb")
+    upsert_sources(con, load_registry().sources)
+    with gzip.open(SNAPSHOT / "foreign" / "tw-president.jsonl.gz", "rt", encoding="utf-8") as fh:
+        recs = [json.loads(line) for line in fh][:40]
+    for r in recs:
+        at = datetime.fromisoformat(r["published"]).replace(tzinfo=UTC)
+        upsert_document(con, Document(url=r["url"], canonical_url=r["url"],
+                                      source_id="tw-president-news", title=r["title"],
+                                      text=r["text"] or "", published_at=at, first_seen_at=at))
+    load_fts(con)
+    con.execute("PRAGMA create_fts_index('documents', 'id', 'title', 'text')")  # the old layout
+    assert refresh_search_index(con) is True
+    assert not con.execute("SELECT count(*) FROM duckdb_schemas() WHERE schema_name = "
+                           "'fts_main_documents'").fetchone()[0]
+    word = next(w for w in spaced(recs[0]["title"]).split() if len(w) == 2)
+    assert recs[0]["url"] in {con.execute("SELECT url FROM documents WHERE id = ?", [i]).fetchone()[0]
+                              for i, _ in bm25(con, word, 50)}

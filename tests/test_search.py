@@ -1,25 +1,37 @@
 """Hybrid search over real documents: BM25 index, phrase-aware matching, filters, stories,
 read-only use, and (slow) embedding similarity with the real MiniLM model."""
 
+import gzip
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from commentary.query import load_synonyms
+from commentary.query import load_synonyms, load_vocabulary, prepare_query
 from crawlers.registry import load_registry
 from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 from store.fulltext import refresh_search_index
+from store.records import Document
 from store.search import SearchFilters, phrase_units, query_terms, search, snippet, unit_regex
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 KEYS = ("as-applied-to-low-value-imports/", "closes-de-minimis-exemptions-to-combat-chinas",
         "suspending-duty-free-de-minimis-treatment-for-all-countries/",
         "imposing-tariffs-on-countries-importing-venezuelan-oil", "2025-07325",
-        "america-first-trade-policy/", "2025/03/addressing-risks-from-paul-weiss")
+        "america-first-trade-policy/", "2025/03/addressing-risks-from-paul-weiss",
+        # for precision: names, acronyms and word senses
+        "2025-00334/privacy-act-regulations", "kimberley-process-certification-scheme",
+        "invocation-of-the-alien-enemies-act", "medicaid-and-chip-payment-and-access-commission",
+        "delivers-justice-for-terrorists-security-for-americans",
+        "whitehouse.gov/presidential-actions/2025/03/establishing-the-united-states-investment",
+        "presidential-actions/2025/08/improving-oversight-of-federal-grantmaking/", "2025-05426",
+        "2025-05427",
+        "2025-06591")
+FOREIGN = SNAPSHOT / "foreign"
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +46,42 @@ def store(tmp_path_factory):
     for d in snapshot_documents(SNAPSHOT, reg, keep=lambda r: any(k in r["url"] for k in KEYS)):
         upsert_document(con, d)
         docs[d.url] = d
+    missing = [k for k in KEYS if not any(k in u for u in docs)]
+    for d in [*raw_documents(missing), *foreign_documents()]:
+        upsert_document(con, d)
+        docs[d.url] = d
     assert refresh_search_index(con) is True
     yield con, docs, path
     con.close()
+
+
+def raw_documents(keys):
+    """Federal Register records the demo's trade/technology query leaves out (a Privacy Act
+    notice, the Medicaid/CHIP commission), stored as they are."""
+    with gzip.open(SNAPSHOT / "federal_register.jsonl.gz", "rt", encoding="utf-8") as fh:
+        recs = [r for line in fh if any(k in (r := json.loads(line))["url"] for k in keys)]
+    for r in recs:
+        at = datetime.fromisoformat(r["published"][:10]).replace(tzinfo=UTC)
+        yield Document(url=r["url"], canonical_url=r["url"], source_id="fr-trade-technology",
+                       title=r["title"], text=r["text"] or "", published_at=at, first_seen_at=at,
+                       language="en")
+
+
+def foreign_documents():
+    """Real 總統府 (zh-Hant) and METI (ja) items from the bundled snapshot: the presidential
+    office's April 2025 responses to the reciprocal tariffs and a few others."""
+    out = []
+    for name, source in (("tw-president.jsonl.gz", "tw-president-news"),
+                         ("jp-meti-atom.jsonl.gz", "meti-news-ja")):
+        with gzip.open(FOREIGN / name, "rt", encoding="utf-8") as fh:
+            recs = [json.loads(line) for line in fh]
+        picked = [r for r in recs if "關稅" in r["title"] or "関税" in r["title"]] + recs[:5]
+        for r in {r["url"]: r for r in picked}.values():
+            at = datetime.fromisoformat(r["published"][:10]).replace(tzinfo=UTC)
+            out.append(Document(url=r["url"], canonical_url=r["url"], source_id=source,
+                                title=r["title"], text=r["text"] or "", published_at=at,
+                                first_seen_at=at, language=r["lang"]))
+    return out
 
 
 def by_key(docs, key):
@@ -98,6 +143,60 @@ def test_filters_dates_sources_countries_topics_stories(store):
     result = search(con, None, "de minimis", SearchFilters(story_id="s-test"))
     assert {h.doc_id for h in result.docs} == {eo.id, july.id}
     assert [(s.story_id, set(s.doc_ids)) for s in result.stories] == [("s-test", {eo.id, july.id})]
+
+
+def found(con, query):
+    """URLs found for a query typed into `radar search` (glossary, vocabulary, BM25 only)."""
+    prepared = prepare_query(query, 300, allow_cjk=True)
+    return [h.url for h in search(con, None, prepared.search_text,
+                                  synonyms=load_vocabulary()).docs]
+
+
+def test_chips_act_is_one_name_not_every_act(store):
+    con, docs, _ = store
+    urls = found(con, "CHIPS Act")
+    assert by_key(docs, "federal-grantmaking").url in urls  # "the CHIPS Act of 2022"
+    for other in ("privacy-act-regulations", "kimberley-process", "alien-enemies-act"):
+        assert by_key(docs, other).url not in urls
+    # typed in lower case, or in zh-TW
+    assert set(urls) == set(found(con, "chips act")) == set(found(con, "晶片法案"))
+
+
+def test_semiconductor_is_not_medicaid_chip_nor_rep_chip_roy(store):
+    con, docs, _ = store
+    urls = found(con, "semiconductor")
+    assert by_key(docs, "2025-06591").url in urls
+    assert by_key(docs, "medicaid-and-chip-payment").url not in urls  # CHIP: an acronym
+    assert by_key(docs, "security-for-americans").url not in urls  # "Rep. Chip Roy"
+    # the acronym typed as one is searched as one
+    assert by_key(docs, "medicaid-and-chip-payment").url in found(con, "CHIP")
+
+
+def test_export_controls_reach_the_entity_list_rules_through_their_official_wording(store):
+    con, docs, _ = store
+    urls = found(con, "semiconductor export controls")
+    assert {by_key(docs, "2025-05426").url, by_key(docs, "2025-05427").url} <= set(urls)
+
+
+def test_taiwan_is_never_matched_inside_peoples_republic_of_china(store):
+    con, docs, _ = store
+    urls = found(con, "Taiwan")
+    assert by_key(docs, "2025-05427").url in urls  # "... (11) and Taiwan (1)"
+    assert by_key(docs, "closes-de-minimis-exemptions").url not in urls  # People’s Republic of China
+
+
+def test_chinese_and_japanese_documents_are_found_by_their_own_words_and_by_english(store):
+    con, docs, _ = store
+    tw = {u for u, d in docs.items() if d.source_id == "tw-president-news"
+          and "對等關稅" in d.title + d.text}
+    assert tw and tw <= set(found(con, "對等關稅"))
+    assert tw <= set(found(con, "对等关税"))  # zh-Hans
+    english = found(con, "reciprocal tariffs")
+    assert tw & set(english) and any("whitehouse.gov" in u or "federalregister" in u
+                                     for u in english)
+    meti = {u for u, d in docs.items() if d.source_id == "meti-news-ja" and "関税" in d.title}
+    assert meti and meti <= set(found(con, "米国関税"))
+    assert found(con, "龍貓") == []  # a Chinese word no document has
 
 
 def test_a_query_about_nothing_in_the_store_finds_nothing(store):

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from briefs.i18n import is_chinese
 from commentary.draft import parse_instant
-from commentary.query import load_synonyms, prepare_query
+from commentary.query import load_vocabulary, prepare_query
 from config.errors import BadInputError
 from config.settings import Settings
 from store import webqueries as wq
@@ -42,7 +42,7 @@ def load_encoder(state):
             backend = load_backend(state.settings.nlp)
             backend.encode(["warm up"])
             state.encoder = backend
-            state.synonyms = load_synonyms()
+            state.synonyms = load_vocabulary()
     return state.encoder
 
 
@@ -104,8 +104,9 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
         countries, sources = wq.search_facets(con)
         if text:
             cs = settings.commentary
-            prepared = prepare_query(text, cs.max_query_chars)
-            result = search(con, backend, prepared.text, filters, limit=settings.web.search_limit,
+            prepared = prepare_query(text, cs.max_query_chars, allow_cjk=True)
+            result = search(con, backend, prepared.search_text, filters,
+                            limit=settings.web.search_limit,
                             min_coverage=cs.min_coverage, min_cosine=cs.min_cosine,
                             synonyms=request.app.state.synonyms)
             groups = group_hits(result.docs, result.stories)
