@@ -63,6 +63,7 @@ class Fact:
     statement: Statement
     certainty: str
     effective: date | None = None
+    status: str = ""  # set when the document type decides it (徵求意見, 擬議): nlp.lifecycle
 
 
 @dataclass(frozen=True)

@@ -72,13 +72,15 @@ STATUS_ZH = {"announced": "宣布", "proposed": "擬議", "comment_requested": "
 def event_label(e, as_of: str = "") -> str:
     """A timeline event's label: its lifecycle status as the document type makes it (徵求意見,
     暫緩, 修正 ...; an effective date after the draft's date is 預定生效) with its instrument,
-    e.g. 修正（amended）｜EO 14256; events made before the lifecycle show their certainty."""
+    e.g. 修正（amended）｜EO 14256; events made before the lifecycle (and facts whose document
+    type does not decide) show their certainty."""
     if not getattr(e, "status", ""):
         return certainty_label(e.certainty)
     label = STATUS_ZH.get(e.status, e.status)
     if e.status == "effective" and as_of and e.day.isoformat() > as_of:
         label = "預定生效"
-    return f"{label}（{e.status}）" + (f"｜{e.instrument}" if e.instrument else "")
+    return f"{label}（{e.status}）" + (f"｜{e.instrument}" if getattr(e, "instrument", None)
+                                      else "")
 
 
 def certainty_label(key: str) -> str:
@@ -221,7 +223,7 @@ def _zh_body(draft: Draft) -> dict[str, list[str]]:
     facts = []
     for i, (f, line) in enumerate(zip(draft.facts, zh.facts, strict=False), 1):
         eff = f"；生效日 {f.effective.isoformat()}" if f.effective else ""
-        facts += zh_lines(draft, line, f"{i}. ", f"〔{certainty_label(f.certainty)}{eff}〕")
+        facts += zh_lines(draft, line, f"{i}. ", f"〔{event_label(f)}{eff}〕")
     watch = []
     for w, line in zip(draft.watch, zh.watch, strict=False):
         when = f"**{w.day.isoformat()}**（{WATCH_ZH.get(w.kind, w.kind)}）" if w.day \
@@ -260,7 +262,7 @@ def _event(draft: Draft, e) -> str:
 
 def _fact(draft: Draft, i: int, f) -> str:
     eff = f"；生效日 {f.effective.isoformat()}" if f.effective else ""
-    return f"{i}. {sentence(draft, f.statement)}〔{certainty_label(f.certainty)}{eff}〕"
+    return f"{i}. {sentence(draft, f.statement)}〔{event_label(f)}{eff}〕"
 
 
 def _watch(draft: Draft, w) -> str:

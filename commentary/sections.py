@@ -153,9 +153,19 @@ def compose(found: Retrieved, writer: Writer, cs,
         if found.measure is not None and found.events else None
     if status is not None:
         events = cancelled_effects(events, status)
+    fx = _by_document_type(fx, events)
     return Sections(tuple(summary), tuple(background), tuple(events), tuple(fx),
                     tuple(reactions), (), tuple(watch),
                     tuple(status.statements()) if status else (), status)
+
+
+def _by_document_type(fx: Sequence[Fact], events: Sequence[TimelineEvent]) -> list[Fact]:
+    """Facts from a request for comment or a proposed rule say so (徵求意見, 擬議), whatever
+    their wording: the document type decides, as in the timeline."""
+    kinds = {e.statement.doc_ids[0]: e.status for e in events
+             if e.status in ("comment_requested", "proposed")}
+    return [replace(f, status=kinds[f.statement.doc_ids[0]], certainty="proposed")
+            if f.statement.doc_ids[0] in kinds else f for f in fx]
 
 
 def check(sections: Sections, run: CheckRun, max_implications: int, as_of: date) -> Sections:

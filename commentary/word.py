@@ -258,7 +258,7 @@ def _zh_timeline(doc, draft: Draft) -> bool:
 def _zh_facts(doc, draft: Draft) -> bool:
     for f, line in zip(draft.facts, draft.zh.facts, strict=False):
         _zh_line(doc, draft, line, doc.add_paragraph(style="List Number"),
-                 tail=lambda p, f=f: _label(p, f.certainty, f.effective))
+                 tail=lambda p, f=f: _label(p, f.certainty, f.effective, event_label(f)))
     return bool(draft.facts)
 
 
@@ -303,7 +303,7 @@ def _facts(doc, draft: Draft) -> bool:
     for f in draft.facts:
         p = doc.add_paragraph(style="List Number")
         _cited(p, draft, f.statement)
-        _label(p, f.certainty, f.effective)
+        _label(p, f.certainty, f.effective, event_label(f))
     return bool(draft.facts)
 
 

@@ -242,3 +242,27 @@ def test_english_and_chinese_queries_give_the_same_timeline(window_store, monkey
     assert [(e.day, e.status, e.statement) for e in zh.timeline] == \
         [(e.day, e.status, e.statement) for e in en.timeline]
     assert "貨值 54%〔現行〕" in md
+
+
+def test_a_request_for_comment_reads_as_one_whatever_its_wording(tmp_path):
+    """The Federal Register request for comments on the Section 232 semiconductor
+    investigation: 徵求意見 in the timeline and the key facts, never 已簽署."""
+    from commentary.draft import write_commentary
+    from commentary.render import render_markdown
+    from config.settings import load_settings
+
+    settings = load_settings(db_path=tmp_path / "radar.duckdb", out_dir=tmp_path / "out")
+    con = connect(settings.db_path)
+    reg = load_registry()
+    upsert_sources(con, reg.sources)
+    docs = list(snapshot_documents(SNAPSHOT, reg, keep=lambda r: "/2025-06591/" in r["url"]))
+    assert len(docs) == 1
+    upsert_document(con, docs[0])
+    ids = [r[0] for r in con.execute("SELECT id FROM documents").fetchall()]
+    draft = write_commentary(con, None, settings, "Section 232 semiconductors", doc_ids=ids,
+                             until="2025-04-30", save=False)
+    assert [e.status for e in draft.timeline] == ["comment_requested"]
+    assert all(f.status == "comment_requested" for f in draft.facts)
+    md = render_markdown(draft)
+    assert "徵求意見（comment_requested）｜FR 2025-06591" in md and "已簽署" not in md
+    con.close()
