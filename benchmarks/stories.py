@@ -39,7 +39,7 @@ from nlp.enrich import Models  # noqa: E402
 # recurring-title or title-word terms): the "before" row.
 BEFORE = {"cluster_threshold": 0.65, "cluster_entity_weight": 0.25, "cluster_title_weight": 0.0,
           "cluster_case_penalty": 0.0, "cluster_case_bonus": 0.0, "cluster_recurring_days": 1e9}
-AGGLO_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
+AGGLO_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
 def undate(con) -> None:
