@@ -69,11 +69,14 @@ def scores(con, models: Models, settings: NlpSettings, rows: list[dict]) -> dict
             "events": len(set(gold.values())), "documents": len(rows)}
 
 
-# Vector configurations: (name, settings changes). The clusterer compares the primary vector;
-# "use" makes USE the primary vector for every document.
+# Vector configurations (settings changes). "minilm": MiniLM vectors only; "use": USE as the
+# only vector for every document; "default": the shipped settings, MiniLM primary plus the
+# multilingual USE vector, which the clusterer uses for pairs of documents in different
+# languages where it supports that (nlp/cluster.py).
 CONFIGS = {
-    "minilm": {"embedding_backend": "minilm"},
-    "use": {"embedding_backend": "use"},
+    "minilm": {"embedding_backend": "minilm", "multilingual_backend": "none"},
+    "use": {"embedding_backend": "use", "multilingual_backend": "none"},
+    "default": {},
 }
 
 
