@@ -64,8 +64,9 @@ dev: $(VENV)/.dev
 demo: setup
 	$(VENV)/bin/radar demo
 
+# --durations=25: the CI log names the slowest tests (where the suite's time goes)
 test: dev browser-deps
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 test-fast: dev
 	$(PY) -m pytest -q -m "not slow and not browser"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from briefs.summarize import Encoder, InputDoc, is_recital, summarize_docs
+from briefs.summarize import Encoder, InputDoc, is_recital, summarize_stories
 from config.errors import BadInputError
 from config.settings import DigestSettings
 from nlp.sentences import document_sentences, normalise
@@ -282,17 +282,19 @@ def evaluate(corpus: Path, backend: Encoder, settings: DigestSettings) -> EvalRe
     refs = load_references()
     docs = load_corpus_docs(corpus, {d for r in refs for d in r.doc_ids})
     idf = document_frequencies(list(docs.values()))
-    rows = []
-    for ref in refs:
-        story = [docs[d] for d in ref.doc_ids]
-        summary = summarize_docs(
-            story,
-            backend,
-            settings.summary_sentences,
-            lam=settings.mmr_lambda,
-            max_candidates=settings.max_candidate_sentences,
-        )
-        rows.append(score_story(ref, story, [s.text for s in summary], idf))
+    stories = [[docs[d] for d in ref.doc_ids] for ref in refs]
+    # all stories in one call, as the digest summarises a day's stories (one embedding batch)
+    summaries = summarize_stories(
+        stories,
+        backend,
+        settings.summary_sentences,
+        lam=settings.mmr_lambda,
+        max_candidates=settings.max_candidate_sentences,
+    )
+    rows = [
+        score_story(ref, story, [s.text for s in summary], idf)
+        for ref, story, summary in zip(refs, stories, summaries, strict=True)
+    ]
     splits = {}
     for split in SPLITS:
         part = [r for r in rows if r.split == split]
