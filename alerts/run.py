@@ -22,7 +22,7 @@ from alerts.notify import send
 from commentary.query import load_glossary
 from config.errors import ConfigError
 from config.settings import Settings, WatchSettings
-from store import alerts as db
+from store import alerts as alert_rows
 from store.alerts import Alert, Candidate
 from store.db import opened
 from store.query import Query, matches, parse_query
@@ -133,14 +133,14 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
         from_ui, invalid = ui_watches(con)
         watches += [w for w, _ in from_ui]
         queries.update({w.id: q for w, q in from_ui})
-        retries = db.claim_retries(con, settings.alerts.max_attempts)
-        docs = db.candidates(con, since) if watches else []
-        parents = db.story_parents(con) if watches else {}
+        retries = alert_rows.claim_retries(con, settings.alerts.max_attempts)
+        docs = alert_rows.candidates(con, since) if watches else []
+        parents = alert_rows.story_parents(con) if watches else {}
         new: list[Alert] = []
         for w in watches:
-            new += select_alerts(w, queries[w.id], docs, db.alerted_stories(con, w.id),
+            new += select_alerts(w, queries[w.id], docs, alert_rows.alerted_stories(con, w.id),
                                  parents, settings.alerts.story_url)
-        db.claim(con, new)
+        alert_rows.claim(con, new)
     by_doc = {d.doc_id: d for d in docs}
     query_text = {w.id: w.query for w in watches}
     outcomes: list[tuple[Alert, str | None]] = []
@@ -152,7 +152,7 @@ def run_alerts(settings: Settings, now: datetime | None = None) -> AlertCounts:
         if outcomes:
             with opened(settings.db_path) as con:
                 for alert, error in outcomes:
-                    db.finish(con, alert, error, settings.alerts.max_attempts)
+                    alert_rows.finish(con, alert, error, settings.alerts.max_attempts)
     failed = [a for a, e in outcomes if e]
     given_up = sum(1 for a in failed if a.attempts + 1 >= settings.alerts.max_attempts)
     return AlertCounts(candidates=len(docs), new=len(new), retried=len(retries),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -60,7 +61,7 @@ def toml_problem(path: Path, exc: Exception) -> str:
             "`key = value` under a [table] header (see config/defaults.toml)")
 
 
-def _line_of(lines: list[str], loc: tuple) -> int | None:
+def _line_of(lines: list[str], loc: tuple[Any, ...]) -> int | None:
     """The line (1-based) where the setting at `loc` (e.g. ("web", "port")) is written."""
     keys = [str(part) for part in loc]
     table: list[str] = []

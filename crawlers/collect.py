@@ -22,7 +22,16 @@ from crawlers.extract import extract_page
 from crawlers.feeds import FeedEntry, poll_feed
 from crawlers.fetch import Fetcher
 from crawlers.registry import Source
-from store import documents as db
+from store.documents import (
+    confirm_validators,
+    last_validators,
+    mark_page,
+    page_states,
+    record_error,
+    record_fetch,
+    save_raw,
+    upsert_document,
+)
 from store.records import Document, FetchRecord, ItemError, RawPage
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -38,8 +47,8 @@ def store_doc(con, counts: CrawlCounts, source: Source, doc: Document,
         raise BadInputError("empty document (no title, no text)")
     doc = Document(**{**doc.__dict__, **{k: _SURROGATE.sub("\ufffd", getattr(doc, k))
                                          for k in ("url", "canonical_url", "title", "text")}})
-    counts.add(source.id, db.upsert_document(con, doc, atomic=atomic))
-    db.mark_page(con, doc.canonical_url, source.id, modified)
+    counts.add(source.id, upsert_document(con, doc, atomic=atomic))
+    mark_page(con, doc.canonical_url, source.id, modified)
 
 
 def page_document(source: Source, url: str, body: bytes, content_type: str | None,
@@ -65,8 +74,8 @@ def page_document(source: Source, url: str, body: bytes, content_type: str | Non
 
 def record(con, run_id: str, rec: FetchRecord, page: RawPage | None) -> str | None:
     """Record an HTTP attempt and keep its body; returns the raw hash."""
-    raw_hash = db.save_raw(con, page) if page is not None and page.body else None
-    db.record_fetch(con, run_id, FetchRecord(**{**rec.__dict__, "raw_hash": raw_hash}))
+    raw_hash = save_raw(con, page) if page is not None and page.body else None
+    record_fetch(con, run_id, FetchRecord(**{**rec.__dict__, "raw_hash": raw_hash}))
     return raw_hash
 
 
@@ -74,9 +83,9 @@ def fail(con, run_id: str, counts: CrawlCounts, source: Source, item: str, exc: 
          status: int | None = None, entry: bool = False) -> None:
     """Record a bad or failed item with its reason; `entry` marks a source-level failure."""
     kind = "transient" if isinstance(exc, TransientError) else "bad_input"
-    db.record_error(con, run_id, ItemError(stage=f"crawl:{source.kind}", item=item,
+    record_error(con, run_id, ItemError(stage=f"crawl:{source.kind}", item=item,
                                            reason=str(exc), kind=kind))
-    db.record_fetch(con, run_id, FetchRecord(source_id=source.id, url=item,
+    record_fetch(con, run_id, FetchRecord(source_id=source.id, url=item,
                                              requested_at=datetime.now(UTC), status=status,
                                              error=f"{kind}: {exc}"[:500]))
     counts.add(source.id, "error")
@@ -114,7 +123,7 @@ def crawl_feed(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_i
                counts: CrawlCounts) -> None:
     """Poll a feed (conditional GET); fetch new entries' pages and changed ones again."""
     for url in source.start_urls():
-        etag, last_mod = db.last_validators(con, url)
+        etag, last_mod = last_validators(con, url)
         try:
             poll = poll_feed(fetcher, source, url, etag, last_mod)
         except SourceDeadlineError:
@@ -133,15 +142,15 @@ def crawl_feed(con, fetcher: Fetcher, source: Source, window: CrawlWindow, run_i
         record(con, run_id, replace(validated, etag=None, last_modified=None),
                poll.fetch.raw_page())
         if poll.error:
-            db.record_error(con, run_id, ItemError("crawl:feed", url, poll.error))
+            record_error(con, run_id, ItemError("crawl:feed", url, poll.error))
             counts.add(source.id, "feed_error")
-        known = db.page_states(con, [e.url for e in poll.entries])
+        known = page_states(con, [e.url for e in poll.entries])
         for entry in poll.entries:
             if window.since and entry.published_at and entry.published_at < window.since:
                 continue
             if needs_fetch(known, entry.url, entry.updated_at):
                 _crawl_entry(con, fetcher, source, entry, window, run_id, counts)
-        db.confirm_validators(con, run_id, validated)
+        confirm_validators(con, run_id, validated)
 
 
 def _crawl_entry(con, fetcher: Fetcher, source: Source, entry: FeedEntry, window: CrawlWindow,
@@ -225,7 +234,7 @@ def _crawl_public_inspection(con, fetcher: Fetcher, source: Source, window: Craw
 def _store_filing(con, fetcher: Fetcher, source: Source, doc: Document, window: CrawlWindow,
                   run_id: str, counts: CrawlCounts) -> None:
     """A filing's text is its PDF (pypdf); if the PDF fails, the API's summary is kept."""
-    if db.page_states(con, [doc.canonical_url]):
+    if page_states(con, [doc.canonical_url]):
         counts.add(source.id, "unchanged")  # a filing does not change; its PDF is not refetched
         return
     pdf_url = doc.meta.get("pdf_url")

@@ -27,7 +27,8 @@ from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.fetch import Fetcher, retry_wait
 from crawlers.registry import Registry, Source
 from crawlers.spool import crawl_spider
-from store import documents as db
+from store.documents import upsert_sources
+from store.runs import record_source_run, stage
 
 __all__ = ["CrawlCounts", "CrawlWindow", "crawl", "source_retry_wait", "is_mirrored"]
 
@@ -114,30 +115,26 @@ def crawl(con: duckdb.DuckDBPyConnection, settings: Settings, registry: Registry
     """
     window = window or CrawlWindow()
     sources = [registry.get(s) for s in source_ids] if source_ids else registry.enabled()
-    db.upsert_sources(con, registry.sources)
-    run_id = db.start_run(con, "crawl")
+    upsert_sources(con, registry.sources)
     counts = CrawlCounts()
-    error = None
-    try:
-        for source in sources:
-            if progress:
-                progress(source.id)
-            started = datetime.now(UTC)
-            if not is_mirrored(source, settings.crawl):
-                counts.add(source.id, "not_mirrored")
-                db.record_source_run(con, run_id, source.id, started, "skipped", 0, 0, 0,
-                                     "no host of this source is in the host map")
-                continue
-            _crawl_source(con, settings, registry, source, window, run_id, counts)
-            status, detail = _source_status(counts, source.id)
-            c = counts.by_source.get(source.id, {})
-            db.record_source_run(con, run_id, source.id, started, status, c.get("new", 0),
-                                 c.get("updated", 0), c.get("error", 0), detail)
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        raise
-    finally:
-        db.finish_run(con, run_id, {**counts.as_dict(), **window.clock()}, error)
+    with stage(con, "crawl") as run:
+        try:
+            for source in sources:
+                if progress:
+                    progress(source.id)
+                started = datetime.now(UTC)
+                if not is_mirrored(source, settings.crawl):
+                    counts.add(source.id, "not_mirrored")
+                    record_source_run(con, run.id, source.id, started, "skipped", 0, 0, 0,
+                                      "no host of this source is in the host map")
+                    continue
+                _crawl_source(con, settings, registry, source, window, run.id, counts)
+                status, detail = _source_status(counts, source.id)
+                c = counts.by_source.get(source.id, {})
+                record_source_run(con, run.id, source.id, started, status, c.get("new", 0),
+                                  c.get("updated", 0), c.get("error", 0), detail)
+        finally:  # the counts so far, also when a source's crawl raised
+            run.counts = {**counts.as_dict(), **window.clock()}
     return counts
 
 

@@ -10,7 +10,7 @@ import duckdb
 
 from config.settings import CrawlSettings
 from crawlers.registry import Registry, Source
-from store import documents as db
+from store.documents import last_run_seen, replay_clock, source_activity
 
 WINDOW_DAYS = 30
 
@@ -45,7 +45,7 @@ def health_clock(con: duckdb.DuckDBPyConnection, now: datetime | None = None) ->
     """The instant health is judged at: `now` when given; else, when the latest crawl replayed
     time (the demo), its replayed instant — a replayed store lives in its own time, and judged
     by today's clock every source in it would be years overdue; else the wall clock."""
-    return now or db.replay_clock(con) or datetime.now(UTC)
+    return now or replay_clock(con) or datetime.now(UTC)
 
 
 def source_health(con: duckdb.DuckDBPyConnection, source: Source, crawl: CrawlSettings,
@@ -62,7 +62,7 @@ def source_health(con: duckdb.DuckDBPyConnection, source: Source, crawl: CrawlSe
     `now` defaults to `health_clock`.
     """
     now = health_clock(con, now)
-    facts = db.source_activity(con, source.id, now - timedelta(days=WINDOW_DAYS))
+    facts = source_activity(con, source.id, now - timedelta(days=WINDOW_DAYS))
     runs = facts["runs"]
     failures = 0
     for status, _ in runs:
@@ -88,7 +88,7 @@ def source_health(con: duckdb.DuckDBPyConnection, source: Source, crawl: CrawlSe
         note = note or (runs[0][1] or "")
     if gap is not None and last_pub is not None and now - last_pub > crawl.stale_factor * gap:
         flags.append("stale")
-    seen = db.last_run_seen(con, source.id) if runs else None
+    seen = last_run_seen(con, source.id) if runs else None
     if last == "ok" and not facts["recent_items"]:
         if seen:  # e.g. a Federal Register agency query whose documents a wider query stored
             note = note or (f"its last run fetched {seen} item(s), all already stored under "

@@ -31,7 +31,18 @@ from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.extract import parse_when
 from crawlers.registry import Registry, Source
 from crawlers.spider import clean_known_files, run_spider
-from store import documents as db
+from store.db import transaction
+from store.documents import (
+    forget_spool,
+    forget_spools_except,
+    known_urls,
+    mark_spool_ingested,
+    page_states,
+    record_error,
+    record_fetch,
+    save_raw,
+    spool_lines_ingested,
+)
 from store.records import FetchRecord, ItemError, RawPage
 from store.snapshot import write_error
 
@@ -69,12 +80,12 @@ def crawl_spider(con, settings: Settings, registry: Registry, source: Source,
     spool_dir = Path(settings.spool_dir)
     clean_known_files(spool_dir, settings.crawl, settings.db_path)
     # progress rows of spools that are gone (a kill right after the file was removed)
-    db.forget_spools_except(con, {p.name for p in spool_dir.glob("*.spool.jsonl")})
+    forget_spools_except(con, {p.name for p in spool_dir.glob("*.spool.jsonl")})
     resumed: set[str] = set()
     for leftover in spool_files(spool_dir, source.id):
         resumed |= unfinished_pages(leftover)
         ingest_spool(con, leftover, source, window, run_id, counts)  # a crashed run's pages
-    known = db.page_states(con, db.known_urls(con, None if source.kind == "sitemap" else source.id))
+    known = page_states(con, known_urls(con, None if source.kind == "sitemap" else source.id))
     # a killed spider stored only the newest items: they must not stop this run's pagination
     known = {u: v for u, v in known.items() if u not in resumed}
     try:
@@ -131,7 +142,7 @@ def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: s
     state, bad = _EntryState(), []
     # lines a killed run already committed are not written again (their fetches and errors
     # would be recorded twice), only read for what they say about the source
-    done = db.spool_lines_ingested(con, path.name)
+    done = spool_lines_ingested(con, path.name)
     try:
         for start in range(0, len(lines), BATCH):
             _ingest_batch(con, run_id, source, (path.name, done), lines[start:start + BATCH],
@@ -154,7 +165,7 @@ def ingest_spool(con, path: Path, source: Source, window: CrawlWindow, run_id: s
         _quarantine(con, run_id, path, source, counts, bad)
     else:
         path.unlink()
-    db.forget_spool(con, path.name)  # after the file went: a kill in between leaves only a row
+    forget_spool(con, path.name)  # after the file went: a kill in between leaves only a row
 
 
 def _ingest_batch(con, run_id: str, source: Source, progress: tuple[str, int], batch: list,
@@ -167,42 +178,38 @@ def _ingest_batch(con, run_id: str, source: Source, progress: tuple[str, int], b
     """
     spool, done = progress
     saved = copy.deepcopy((counts.__dict__, state.__dict__, bad))
-    con.execute("BEGIN TRANSACTION")
     try:
-        for n, line, last in batch:
-            _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad, done)
-        db.mark_spool_ingested(con, spool, batch[-1][0])
-        con.execute("COMMIT")
+        with transaction(con):
+            for n, line, last in batch:
+                _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad,
+                                done)
+            mark_spool_ingested(con, spool, batch[-1][0])
         pause_point("spool-batch-committed")  # kill tests stop an ingest between two batches
         return
     except duckdb.Error as exc:
-        _rollback(con, exc)
-    except Exception:
-        _rollback(con, None)
-        raise
+        _raise_write_error(exc)
     # the store refused a row: undo the batch's counts and take its lines one at a time
     counts.__dict__.update(saved[0])
     state.__dict__.update(saved[1])
     bad[:] = saved[2]
     for n, line, last in batch:
-        con.execute("BEGIN TRANSACTION")
         try:
-            _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad, done)
-            db.mark_spool_ingested(con, spool, n)
-            con.execute("COMMIT")
+            with transaction(con):
+                _ingest_or_note(con, run_id, source, n, line, last, window, counts, state, bad,
+                                done)
+                mark_spool_ingested(con, spool, n)
         except duckdb.Error as exc:
-            _rollback(con, exc)
+            _raise_write_error(exc)
             bad.append((n, f"the store refused it: {str(exc).splitlines()[0][:300]}"))
 
 
-def _rollback(con, exc: duckdb.Error | None) -> None:
-    """Roll the open batch back; a failed disk write is raised as the store's TransientError
-    (the spool stays for the next run), never taken for a bad line."""
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error as rollback_exc:  # after a failed COMMIT, DuckDB refuses this too
-        exc = exc or rollback_exc
-    clear = write_error(exc, "the store") if exc is not None else None
+def _raise_write_error(exc: duckdb.Error) -> None:
+    """A failed disk write is raised as the store's TransientError (the spool stays for the
+    next run), never taken for a bad line; any other refusal returns.
+
+    The error searched is the whole chain: after a failed COMMIT, DuckDB refuses the
+    ROLLBACK too, and the ROLLBACK's error carries the COMMIT's."""
+    clear = write_error(exc, "the store")
     if clear is not None:
         raise clear from exc
 
@@ -259,7 +266,7 @@ def _ingest_item(con, run_id: str, source: Source, item: dict, window: CrawlWind
         _ingest_fetch(con, run_id, source, item, counts)
     elif item["type"] == "error":
         reason = str(item["reason"])
-        db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], reason))
+        record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], reason))
         if item.get("kind") != "layout":  # one bad item (an unusable link, a failed callback)
             counts.add(source.id, "error")
     elif item["type"] == "page":
@@ -289,7 +296,7 @@ def _note_source_state(source: Source, item: dict, counts: CrawlCounts,
 
 def _ingest_fetch(con, run_id: str, source: Source, item: dict, counts: CrawlCounts) -> None:
     status = item.get("status") if isinstance(item.get("status"), int) else None
-    db.record_fetch(con, run_id, FetchRecord(
+    record_fetch(con, run_id, FetchRecord(
         source_id=source.id, url=item["url"], requested_at=item["requested_at"],
         status=status, etag=item.get("etag"),
         last_modified=item.get("last_modified"), content_type=item.get("content_type"),
@@ -300,7 +307,7 @@ def _ingest_fetch(con, run_id: str, source: Source, item: dict, counts: CrawlCou
         retry_after = item.get("retry_after")
         reason = str(item["error"]) + (f" (Retry-After {retry_after:.0f}s)"
                                        if isinstance(retry_after, int | float) else "")
-        db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], reason, kind=kind))
+        record_error(con, run_id, ItemError(f"crawl:{source.kind}", item["url"], reason, kind=kind))
         counts.add(source.id, "error")
 
 
@@ -308,7 +315,7 @@ def _ingest_page(con, run_id: str, source: Source, item: dict, window: CrawlWind
                  counts: CrawlCounts) -> None:
     body, url = item["body"], item["url"]
     content_type = item.get("content_type") if isinstance(item.get("content_type"), str) else None
-    raw_hash = db.save_raw(con, RawPage(url, item["fetched_at"], content_type, body)) if body else None
+    raw_hash = save_raw(con, RawPage(url, item["fetched_at"], content_type, body)) if body else None
     hint = parse_when(str(item.get("listing_date") or ""), source.timezone)
     try:
         doc = page_document(source, url, body, content_type, raw_hash, window,
@@ -330,7 +337,7 @@ def _quarantine(con, run_id: str, path: Path, source: Source, counts: CrawlCount
     Path(f"{target}.reason").write_text("\n".join(lines) + "\n", encoding="utf-8")
     summary = f"spool quarantined ({len(bad)} problem(s)): " + "; ".join(lines[:5])
     with contextlib.suppress(duckdb.Error):  # the store is what failed: the .reason file says why
-        db.record_error(con, run_id, ItemError(f"crawl:{source.kind}", str(target), summary[:1000]))
+        record_error(con, run_id, ItemError(f"crawl:{source.kind}", str(target), summary[:1000]))
     counts.add(source.id, "spool_quarantined")
     counts.add(source.id, "error", len(bad))
     return target

@@ -14,7 +14,7 @@ from prefect.tasks import exponential_backoff
 
 from config.errors import TransientError
 from config.settings import OpsSettings, Settings
-from store.operations import finish_flow_run, start_flow_run
+from store.runs import finish_flow_run, start_flow_run
 from store.snapshot import writing
 
 log = logging.getLogger(__name__)

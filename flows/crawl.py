@@ -63,7 +63,7 @@ def skip_unmirrored(source_ids: list[str], overrides: dict | None = None) -> dic
 
 def _record_failure(settings, source_id: str, started: datetime, reason: str) -> None:
     """A source task that never finished (time cap, store unavailable) counts for its health."""
-    from store.documents import record_source_run
+    from store.runs import record_source_run
 
     try:
         with opened(settings.db_path) as con:

@@ -47,8 +47,19 @@ from nlp.topics import (
     tag_document,
 )
 from nlp.vectors import multilingual_rows, primary_vectors
-from store import enrichment as db
 from store.cluster_inputs import languages_and_vectors
+from store.enrichment import (
+    EnrichmentRows,
+    PendingDoc,
+    StoryRow,
+    active_stories,
+    pending_documents,
+    record_item_errors,
+    save_stories,
+    stored_signatures,
+    unassigned_documents,
+    write_enrichment,
+)
 
 log = logging.getLogger(__name__)
 # Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer;
@@ -186,7 +197,7 @@ def enrich_documents(
             gazetteer upgrade); their features are replaced, vectors of unchanged texts reused,
             story memberships kept.
     """
-    pending = db.pending_documents(con, doc_ids, redo_unless=PIPELINE_VERSION if redo else None)
+    pending = pending_documents(con, doc_ids, redo_unless=PIPELINE_VERSION if redo else None)
     totals: dict[str, int] = {}
     for start in range(0, len(pending), settings.enrich_batch):
         batch = pending[start : start + settings.enrich_batch]
@@ -198,7 +209,7 @@ def enrich_documents(
     return EnrichCounts(**totals)
 
 
-def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.PendingDoc]) -> dict:
+def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[PendingDoc]) -> dict:
     now = datetime.now(UTC)
     counts = {"seen": len(batch), "ok": 0, "empty": 0, "skipped": 0, "errors": 0,
               "duplicates": 0, "reused_vectors": 0}
@@ -235,9 +246,9 @@ def _enrich_batch(con, models: Models, settings: NlpSettings, batch: list[db.Pen
         })
     counts["errors"] = len(errors)
     tables["enrichments"] = enrich_rows
-    db.write_enrichment(con, db.EnrichmentRows(tuple(d.id for d in batch), tables))
+    write_enrichment(con, EnrichmentRows(tuple(d.id for d in batch), tables))
     if errors:
-        db.record_item_errors(con, STAGE, errors)
+        record_item_errors(con, STAGE, errors)
     return counts
 
 
@@ -247,7 +258,7 @@ _FEATURE_TABLES = ("entities", "tags", "embeddings", "multilingual_embeddings", 
 BAD_INPUT = (BadInputError, UnicodeError)
 
 
-def _bug(doc: db.PendingDoc, step: str, exc: Exception) -> RuntimeError:
+def _bug(doc: PendingDoc, step: str, exc: Exception) -> RuntimeError:
     return RuntimeError(f"enrichment ({step}) failed on document {doc.id} "
                         f"({doc.title[:80]!r}): {type(exc).__name__}: {exc}")
 
@@ -345,7 +356,7 @@ def _stored_lookup(con, sigs: list[Signature], params: MinHashParams) -> dict:
     keys = sorted({k for s in sigs for k in s.bands})
     batch_ids = {s.doc_id for s in sigs}
     found = {}
-    for doc_id, values, bands, size, root, title, published in db.stored_signatures(
+    for doc_id, values, bands, size, root, title, published in stored_signatures(
         con, params.tag, keys
     ):
         if doc_id in batch_ids:
@@ -366,12 +377,12 @@ def assign_stories(
     """
     model = models.backend.name
     generic = models.gazetteer.generic_ids
-    docs = db.unassigned_documents(con, model, generic)
+    docs = unassigned_documents(con, model, generic)
     if not docs:
         return ClusterCounts()
     since = docs[0].at - timedelta(days=settings.cluster_window_days)
     products = product_matcher(models.gazetteer)
-    stored_stories = db.active_stories(con, model, since, generic)
+    stored_stories = active_stories(con, model, since, generic)
     # Languages and multilingual vectors: documents in different languages are compared by
     # the multilingual vector (nlp.cluster); none stored means primary vectors only.
     lang, mvec = languages_and_vectors(
@@ -394,10 +405,10 @@ def assign_stories(
     rows = []
     for sid in sorted(state.changed):
         s = state.stories[sid]
-        rows.append(db.StoryRow(sid, s.title(), s.first_at, s.last_at, len(s.members),
+        rows.append(StoryRow(sid, s.title(), s.first_at, s.last_at, len(s.members),
                                 s.centroid, s.status, s.merged_into))
     events = [(e.happened_at, e.kind, e.story_id, e.other_id, e.detail) for e in state.events]
-    db.save_stories(con, model, rows, members, moved, events)
+    save_stories(con, model, rows, members, moved, events)
     new = sum(1 for a in assignments if a.new_story)
     return ClusterCounts(documents=len(assignments), new_stories=new,
                          joined=len(assignments) - new, merges=len(state.events))

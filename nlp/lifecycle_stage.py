@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from nlp.lifecycle import MODEL, build_index, lifecycle_events
-from store import lifecycle as db
+from store.lifecycle import citing_documents, save_story_events, stale_stories, story_documents
 
 log = logging.getLogger(__name__)
 _SENTENCE_CHARS = 2000  # a citing sentence is kept whole up to this length
@@ -36,14 +36,14 @@ def record_story_events(con: duckdb.DuckDBPyConnection, batch: int = 200) -> Lif
     A story whose documents make the rules fail is logged and left for the next run; the
     others are stored.
     """
-    stale = db.stale_stories(con, MODEL)
+    stale = stale_stories(con, MODEL)
     if not stale:
         return LifecycleCounts()
-    index = build_index(db.citing_documents(con))
+    index = build_index(citing_documents(con))
     stories = events = errors = 0
     for start in range(0, len(stale), batch):
         part = stale[start:start + batch]
-        docs = db.story_documents(con, [sid for sid, _ in part])
+        docs = story_documents(con, [sid for sid, _ in part])
         for story_id, members_hash in part:
             try:
                 found = lifecycle_events(docs.get(story_id, []), index=index.copy())
@@ -53,7 +53,7 @@ def record_story_events(con: duckdb.DuckDBPyConnection, batch: int = 200) -> Lif
                 continue
             rows = [(e.measure, e.kind, e.date, e.instrument, e.doc_id,
                      e.sentence[:_SENTENCE_CHARS], e.published) for e in found]
-            db.save_story_events(con, story_id, members_hash, MODEL, rows)
+            save_story_events(con, story_id, members_hash, MODEL, rows)
             stories += 1
             events += len(rows)
     return LifecycleCounts(stories=stories, events=events, errors=errors)

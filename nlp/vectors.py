@@ -11,7 +11,7 @@ import numpy as np
 
 from config.settings import NlpSettings
 from nlp.embed import EmbeddingBackend, embed_documents, multilingual_recipe
-from store import enrichment as db
+from store.enrichment import cached_vectors
 from store.multilingual import cached_multilingual
 
 
@@ -32,7 +32,7 @@ def _embed(backend: EmbeddingBackend, docs, screened, cached: dict, chars: int,
 def primary_vectors(con: duckdb.DuckDBPyConnection, backend: EmbeddingBackend,
                     settings: NlpSettings, docs, screened) -> tuple[np.ndarray, int]:
     """Primary vectors (title/lead blend, ``nlp.embed_chars``); returns (vectors, reused)."""
-    cached = db.cached_vectors(con, backend.name, [d.content_hash for d in docs])
+    cached = cached_vectors(con, backend.name, [d.content_hash for d in docs])
     return _embed(backend, docs, screened, cached, settings.embed_chars,
                   settings.embed_title_weight)
 

@@ -26,6 +26,7 @@ import httpx
 
 from config.errors import BadInputError, ConfigError, TransientError
 from config.settings import Settings
+from store.snapshot import lock_held
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,20 +55,12 @@ def api_url(settings: Settings) -> str:
 
 def read_state(settings: Settings) -> dict | None:
     """The running `serve`'s state (pids, URLs), or None when none runs."""
-    lock = state_dir(settings) / "serve.lock"
-    if not lock.exists():
+    if not lock_held(state_dir(settings) / "serve.lock"):
         return None
-    fd = os.open(lock, os.O_RDWR)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        try:
-            return json.loads((state_dir(settings) / "serve.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {"pid": None, "api_url": api_url(settings), "ready": False}
-    finally:
-        os.close(fd)
-    return None
+        return json.loads((state_dir(settings) / "serve.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"pid": None, "api_url": api_url(settings), "ready": False}
 
 
 def _take_lock(settings: Settings) -> int:

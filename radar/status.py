@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from config.settings import Settings
 from store.alerts import recent_alerts
 from store.db import open_reader
-from store.operations import FlowRun, backlog, failed_flow_runs, recent_flow_runs
+from store.runs import FlowRun, backlog, failed_flow_runs, recent_flow_runs
 from store.snapshot import holder, is_locked, latest_snapshot
 
 

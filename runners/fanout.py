@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 
 from config.settings import NlpSettings, Settings
-from store.db import open_duckdb
+from store.db import open_duckdb, transaction
 from store.enrichment import pending_documents
 from store.snapshot import latest_snapshot, reading
 
@@ -121,16 +121,11 @@ def merge(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
     if not files:
         return 0
     listing = "[" + ", ".join(f"'{_sql_path(Path(f))}'" for f in files) + "]"
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "INSERT INTO embeddings (doc_id, model, content_hash, dim, vector) "  # noqa: S608
             f"SELECT doc_id, model, content_hash, dim, vector FROM read_parquet({listing}) "
             "ON CONFLICT (doc_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
             "dim = excluded.dim, vector = excluded.vector")
         loaded = con.execute(f"SELECT count(*) FROM read_parquet({listing})").fetchone()[0]  # noqa: S608
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return int(loaded)

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from config.pause_points import pause_point
 from config.settings import Settings
 from store.db import opened
-from store.documents import finish_run, start_run
 from store.fulltext import refresh_search_index
+from store.runs import stage
 from store.snapshot import write_error
 
 
@@ -42,22 +42,17 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
 
     models = Models.load(settings.nlp)
     with opened(settings.db_path) as con:
-        run_id = start_run(con, "enrich")
-        try:
+        with stage(con, "enrich") as run:
             loaded = _load_vectors(con, vector_files)
             enriched = enrich_documents(con, models, settings.nlp, redo=redo)
             clustered = assign_stories(con, models, settings.nlp)
             lifecycle = record_story_events(con)  # measure events of stories that changed
             indexed = _refresh_index(con)
-        except Exception as exc:
-            finish_run(con, run_id, {}, f"{type(exc).__name__}: {exc}")
-            raise
-        counts = {"enrich": _plain(enriched), "cluster": _plain(clustered),
-                  "lifecycle": _plain(lifecycle), "search_index_rebuilt": indexed}
-        if vector_files is not None:
-            counts["vectors_loaded"] = loaded
-        finish_run(con, run_id, counts)
-    return counts
+            run.counts = {"enrich": _plain(enriched), "cluster": _plain(clustered),
+                          "lifecycle": _plain(lifecycle), "search_index_rebuilt": indexed}
+            if vector_files is not None:
+                run.counts["vectors_loaded"] = loaded
+    return run.counts
 
 
 def _load_vectors(con, files: list[Path] | None) -> int:
@@ -104,18 +99,14 @@ def run_digest(settings: Settings, date: str | None = None, profile: str | None 
     taxonomy = load_taxonomy()
     generator = load_generator(settings.digest.generative)
     with opened(settings.db_path) as con:
-        run_id = start_run(con, "digest")
-        try:
+        with stage(con, "digest") as run:
             digest = build_digest(con, backend, taxonomy, settings, day, profile, lang,
                                   generator=generator)
             pause_point("digest-stored")  # kill tests stop a digest stored but not delivered
             report = deliver(con, digest.id, settings)
-        except Exception as exc:
-            finish_run(con, run_id, {}, f"{type(exc).__name__}: {exc}")
-            raise
-        finish_run(con, run_id, {
-            "stories": sum(len(s.stories) for s in digest.sections),
-            "files": [str(p) for p in report.files], "email_sent": report.email_sent,
-            "email_error": report.error,
-        })
+            run.counts = {
+                "stories": sum(len(s.stories) for s in digest.sections),
+                "files": [str(p) for p in report.files], "email_sent": report.email_sent,
+                "email_error": report.error,
+            }
     return list(report.files)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -48,7 +49,8 @@ def candidates(con: duckdb.DuckDBPyConnection, since: datetime) -> list[Candidat
         "LEFT JOIN tags t ON t.doc_id = d.id AND t.kind = 'topic' "
         "WHERE d.first_seen_at >= ? "
         "GROUP BY ALL ORDER BY d.first_seen_at, d.id", [since]).fetchall()
-    return [Candidate(*r[:9], tuple(r[9] or ())) for r in rows]
+    return [Candidate(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9] or ()))
+            for r in rows]
 
 
 def story_parents(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
@@ -105,7 +107,7 @@ def finish(con: duckdb.DuckDBPyConnection, alert: Alert, error: str | None,
          datetime.now(UTC), alert.watch_id, alert.story_id])
 
 
-def recent_alerts(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple]:
+def recent_alerts(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[tuple[Any, ...]]:
     """(created_at, watch_id, story_id, status, attempts, error, title), newest first."""
     return con.execute(
         "SELECT created_at, watch_id, story_id, status, attempts, error, title FROM alerts "

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
 
@@ -17,6 +18,13 @@ _MIGRATION_RE = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # the long text column is read only for the rows wanted (3x faster at 100k documents; above
 # the default of 50 it falls back to a min/max range that lets almost every row through).
 ID_FILTER_MAX = 256
+
+
+class HasDbPath(Protocol):
+    """Anything that names the store file (the settings object)."""
+
+    @property
+    def db_path(self) -> Path: ...  # noqa: D102
 
 
 def packed(values: Sequence[str]) -> str:
@@ -40,10 +48,17 @@ def latest_schema() -> int:
     return migrations()[-1][0]
 
 
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+    """The one row of an aggregate query without GROUP BY (count, max, ...), which always
+    has exactly one."""
+    row = con.execute(sql, params).fetchone()
+    assert row is not None, sql
+    return row
+
+
 def applied_schema(con: duckdb.DuckDBPyConnection) -> int:
     """Highest migration version applied to a migrated store (read-only connections too)."""
-    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
-    return int(row[0])
+    return int(one(con, "SELECT coalesce(max(version), 0) FROM schema_version")[0])
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -55,6 +70,23 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     return applied_schema(con)
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One explicit transaction around a block: committed when the block ends, rolled back
+    when it (or the COMMIT) raises, and the error goes on.
+
+    Every multi-statement write of the store goes through here, so a crash or a refused row
+    leaves nothing half-written.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply every migration newer than the file's version; returns the versions applied."""
     current = schema_version(con)
@@ -62,16 +94,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     for version, name, sql in migrations():
         if version <= current:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute(
                 "INSERT INTO schema_version VALUES (?, ?, ?)", [version, name, datetime.now(UTC)]
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(version)
     return applied
 
@@ -122,7 +149,7 @@ def opened(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBP
 
 
 @contextmanager
-def open_reader(settings_or_path: object) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_reader(settings_or_path: HasDbPath | Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the newest published read copy of the store.
 
     Never fails on the writer lock (readers do not open the writer's file); the data is as of
@@ -137,6 +164,6 @@ def open_reader(settings_or_path: object) -> Iterator[duckdb.DuckDBPyConnection]
     """
     from store.snapshot import reading
 
-    path = getattr(settings_or_path, "db_path", settings_or_path)
+    path = settings_or_path if isinstance(settings_or_path, (str, Path)) else settings_or_path.db_path
     with reading(Path(path)) as con:
         yield con

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Any
 
 import duckdb
 
 from config.errors import NotFoundError
-from store.db import packed
+from store.db import packed, transaction
+from store.records import utc
 
 SINGLETON_PREFIX = "doc:"
 
@@ -104,7 +106,7 @@ class DigestRow:
     window_start: datetime
     window_end: datetime
     generated_at: datetime
-    content: dict
+    content: dict[str, Any]
     html: str | None
     markdown: str | None
     items: tuple[DigestItemRow, ...] = ()
@@ -113,10 +115,6 @@ class DigestRow:
 def digest_id(day: date, profile: str, lang: str) -> str:
     """Id of the digest for a date, profile and language (one row per triple)."""
     return f"{day.isoformat()}:{profile}:{lang}"
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
 
 
 _MEMBERS_SQL = """
@@ -172,8 +170,8 @@ def window_stories(
             MemberDoc(
                 doc_id=r[1], title=r[2], text=r[3], url=r[4], source_id=r[5],
                 source_name=r[6], publisher=r[7], country=r[8], authority=float(r[9]),
-                published_at=_utc(r[10]), published_precision=r[11],
-                first_seen_at=_utc(r[12]), doc_number=r[13], doc_type=r[14], language=r[15],
+                published_at=utc(r[10]), published_precision=r[11],
+                first_seen_at=utc(r[12]), doc_number=r[13], doc_type=r[14], language=r[15],
                 in_window=bool(r[16]),
             )
         )
@@ -183,7 +181,7 @@ def window_stories(
     doc_ids = [m.doc_id for ms in members.values() for m in ms]
     doc_story = {m.doc_id: sid for sid, ms in members.items() for m in ms}
     meta = {
-        r[0]: (r[1], _utc(r[2]), int(r[3]))
+        r[0]: (r[1], utc(r[2]), int(r[3]))
         for r in con.execute(
             "SELECT id, title, first_seen_at, size FROM stories WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
             [packed(story_ids)],
@@ -195,7 +193,7 @@ def window_stories(
         [packed(doc_ids)],
     ).fetchall():
         tags.setdefault(doc_story[doc_id], {}).setdefault((kind, tag), []).append(float(score))
-    ents: dict[str, dict[str, list]] = {}
+    ents: dict[str, dict[str, list[Any]]] = {}
     for doc_id, eid, kind, en, zh, n in con.execute(
         "SELECT doc_id, entity_id, kind, label_en, label_zh, mentions FROM entities "
         "WHERE doc_id IN (SELECT unnest(string_split(?, chr(31))))",
@@ -249,7 +247,7 @@ def previous_window_end(
         "SELECT max(window_end) FROM digests WHERE profile = ? AND digest_date < ?",
         [profile, day],
     ).fetchone()
-    return _utc(row[0]) if row and row[0] is not None else None
+    return utc(row[0]) if row and row[0] is not None else None
 
 
 def source_health(
@@ -286,8 +284,7 @@ def source_health(
 
 def save_digest(con: duckdb.DuckDBPyConnection, row: DigestRow) -> None:
     """Store a digest and its items; a digest with the same id is replaced, never duplicated."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM digest_items WHERE digest_id = ?", [row.id])
         con.execute("DELETE FROM digests WHERE id = ?", [row.id])
         con.execute(
@@ -305,10 +302,6 @@ def save_digest(con: duckdb.DuckDBPyConnection, row: DigestRow) -> None:
                 "VALUES (?, ?, ?, ?, ?)",
                 [[row.id, i.story_id, i.section, i.rank, i.score] for i in row.items],
             )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 _DIGEST_COLS = (
@@ -316,14 +309,14 @@ _DIGEST_COLS = (
 )
 
 
-def _digest_row(con: duckdb.DuckDBPyConnection, r: tuple) -> DigestRow:
+def _digest_row(con: duckdb.DuckDBPyConnection, r: tuple[Any, ...]) -> DigestRow:
     items = con.execute(
         "SELECT story_id, section, rank, score FROM digest_items WHERE digest_id = ? ORDER BY rank",
         [r[0]],
     ).fetchall()
     return DigestRow(
-        id=r[0], digest_date=r[1], profile=r[2], lang=r[3], window_start=_utc(r[4]),
-        window_end=_utc(r[5]), generated_at=_utc(r[6]), content=json.loads(r[7]),
+        id=r[0], digest_date=r[1], profile=r[2], lang=r[3], window_start=utc(r[4]),
+        window_end=utc(r[5]), generated_at=utc(r[6]), content=json.loads(r[7]),
         html=r[8], markdown=r[9], items=tuple(DigestItemRow(*i) for i in items),
     )
 

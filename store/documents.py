@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import uuid
 import zlib
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
+from store.db import one, transaction
 from store.records import Document, FetchRecord, ItemError, RawPage
 
 
@@ -18,7 +20,7 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
-def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Iterable) -> int:
+def upsert_sources(con: duckdb.DuckDBPyConnection, sources: Iterable[Any]) -> int:
     """Insert or update registry sources (pydantic `Source` objects); returns how many."""
     rows = [
         (s.id, s.name, s.publisher, s.country, s.language, s.kind, s.url, s.authority,
@@ -140,9 +142,7 @@ def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document, atomic: bool 
     if row and row[1] == doc.hash:
         return "unchanged"
     version = (row[0] + 1) if row else 1
-    if atomic:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con) if atomic else nullcontext():
         con.execute(
             "INSERT INTO document_versions VALUES (?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT DO NOTHING",
@@ -167,12 +167,6 @@ def upsert_document(con: duckdb.DuckDBPyConnection, doc: Document, atomic: bool 
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [doc.id, version, doc.canonical_url, doc.first_seen_at, *values],
             )
-        if atomic:
-            con.execute("COMMIT")
-    except Exception:
-        if atomic:
-            con.execute("ROLLBACK")
-        raise
     return "updated" if row else "new"
 
 
@@ -181,39 +175,6 @@ def record_error(con: duckdb.DuckDBPyConnection, run_id: str | None, err: ItemEr
     con.execute(
         "INSERT INTO item_errors VALUES (?, ?, ?, ?, ?, ?)",
         [run_id, now_utc(), err.stage, err.item, err.kind, err.reason],
-    )
-
-
-def start_run(con: duckdb.DuckDBPyConnection, flow: str) -> str:
-    """Open a run row; returns its id."""
-    run_id = f"{flow}-{now_utc():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    con.execute(
-        "INSERT INTO runs (id, flow, started_at, status) VALUES (?, ?, ?, 'running')",
-        [run_id, flow, now_utc()],
-    )
-    return run_id
-
-
-def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, counts: dict,
-               error: str | None = None) -> None:
-    """Close a run row with its counts (and error when it failed)."""
-    con.execute(
-        "UPDATE runs SET finished_at = ?, status = ?, counts = ?, error = ? WHERE id = ?",
-        [now_utc(), "failed" if error else "ok", json.dumps(counts, default=str), error, run_id],
-    )
-
-
-def record_source_run(con: duckdb.DuckDBPyConnection, run_id: str, source_id: str,
-                      started_at: datetime, status: str, new: int, updated: int, errors: int,
-                      detail: str | None = None) -> None:
-    """Record one source's outcome in a crawl run (ok | failed | layout | skipped)."""
-    con.execute(
-        "INSERT INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-        "finished_at = excluded.finished_at, status = excluded.status, "
-        "new_items = excluded.new_items, updated_items = excluded.updated_items, "
-        "errors = excluded.errors, detail = excluded.detail",
-        [run_id, source_id, started_at, now_utc(), status, new, updated, errors,
-         (detail or "")[:1000] or None],
     )
 
 
@@ -269,17 +230,17 @@ def last_run_seen(con: duckdb.DuckDBPyConnection, source_id: str) -> int | None:
 
 
 def source_activity(con: duckdb.DuckDBPyConnection, source_id: str, since: datetime,
-                    limit: int = 50) -> dict:
+                    limit: int = 50) -> dict[str, Any]:
     """Raw health facts of one source: runs, last items and recent publication instants."""
-    last_ok = con.execute(
+    last_ok = one(con,
         "SELECT max(finished_at) FROM source_runs WHERE source_id = ? AND status = 'ok'",
-        [source_id]).fetchone()[0]
+        [source_id])[0]
     runs = con.execute(
         "SELECT status, detail FROM source_runs WHERE source_id = ? AND status <> 'skipped' "
         "ORDER BY finished_at DESC LIMIT 100", [source_id]).fetchall()
-    last_new, n_recent = con.execute(
+    last_new, n_recent = one(con,
         "SELECT max(first_seen_at), count(*) FILTER (WHERE coalesce(published_at, first_seen_at) "
-        ">= ?) FROM documents WHERE source_id = ?", [since, source_id]).fetchone()
+        ">= ?) FROM documents WHERE source_id = ?", [since, source_id])
     published = [r[0] for r in con.execute(
         "SELECT coalesce(published_at, first_seen_at) AS t FROM documents WHERE source_id = ? "
         "ORDER BY t DESC LIMIT ?", [source_id, limit]).fetchall()]

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 
@@ -21,28 +22,28 @@ class DraftRow:
     created_at: datetime
     query: str
     search_query: str
-    filters: dict
-    doc_ids: list[dict]
+    filters: dict[str, Any]
+    doc_ids: list[dict[str, Any]]
     story_ids: list[str]
     writer: str
     model: str
-    settings: dict
+    settings: dict[str, Any]
     content_hash: str
-    content: dict
+    content: dict[str, Any]
     markdown: str
     claims_checked: int
     claims_removed: int
     note: str | None
 
 
-def draft_key(query: str, filters: dict) -> str:
+def draft_key(query: str, filters: dict[str, Any]) -> str:
     """Stable id of a request: the same query and filters give the same draft id."""
     blob = json.dumps({"q": " ".join(query.lower().split()), "f": filters}, sort_keys=True,
                       ensure_ascii=False, default=str)
     return "c" + hashlib.sha1(blob.encode("utf-8")).hexdigest()[:15]
 
 
-def content_hash(content: dict) -> str:
+def content_hash(content: dict[str, Any]) -> str:
     """Hash of draft content (callers leave timestamps and ids out of `content`)."""
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
@@ -82,8 +83,8 @@ def save_draft(con: duckdb.DuckDBPyConnection, row: DraftRow) -> tuple[int, bool
     return version, True
 
 
-def _row(r: tuple) -> DraftRow:
-    def js(v):
+def _row(r: tuple[Any, ...]) -> DraftRow:
+    def js(v: Any) -> Any:
         return json.loads(v) if isinstance(v, str) else v
 
     return DraftRow(r[0], int(r[1]), r[2], r[3], r[4], js(r[5]), js(r[6]), js(r[7]), r[8], r[9],

@@ -9,12 +9,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import numpy as np
 
 from config.pause_points import pause_point
 from store import multilingual
+from store.db import transaction
 
 # Fixed statements per table (bulk rows arrive as a newline-delimited JSON temp file: binding
 # many Python parameters is slow in DuckDB's Python client).
@@ -93,7 +95,7 @@ class EnrichmentRows:
     """Everything one batch writes, as plain dict rows per table (doc ids listed separately)."""
 
     doc_ids: tuple[str, ...]
-    tables: dict[str, list[dict]]
+    tables: dict[str, list[dict[str, Any]]]
 
 
 def joined(values: Iterable[object]) -> str:
@@ -111,7 +113,7 @@ def joined(values: Iterable[object]) -> str:
     return ",".join(out)
 
 
-def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict]) -> int:
+def bulk_insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows into one of the enrichment tables via a temporary NDJSON file."""
     if not rows:
         return 0
@@ -205,17 +207,12 @@ def stored_signatures(
 def write_enrichment(con: duckdb.DuckDBPyConnection, rows: EnrichmentRows) -> None:
     """Replace every derived row of the batch's documents in one transaction (idempotent)."""
     ids = list(rows.doc_ids)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table, stmt in _DELETE_FOR_DOCS.items():
             if table in rows.tables or table == "enrichments":
                 con.execute(stmt, [joined(ids)])
         for table, table_rows in rows.tables.items():
             bulk_insert(con, table, table_rows)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def record_item_errors(
@@ -316,7 +313,7 @@ def active_stories(
         [model, joined(ids)],
     ).fetchall()
     ents = _gazetteer_entities(con, [m[1] for m in members], generic)
-    by_story: dict[str, list] = {}
+    by_story: dict[str, list[Any]] = {}
     for sid, doc_id, vec, title, auth, at in members:
         by_story.setdefault(sid, []).append(
             (doc_id, np.asarray(vec, dtype=np.float32), ents.get(doc_id, frozenset()), title,
@@ -362,8 +359,7 @@ def save_stories(
         events: (happened_at, kind, story_id, other_id, detail).
     """
     now = datetime.now(UTC)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for s in stories:
             con.execute("DELETE FROM stories WHERE id = ?", [s.id])
             con.execute(
@@ -388,13 +384,9 @@ def save_stories(
         for ev in events:
             con.execute("INSERT INTO story_events VALUES (?, ?, ?, ?, ?)", list(ev))
         pause_point("stories-written-uncommitted")  # kill tests stop clustering mid-transaction
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
-def entity_counts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> Counter:
+def entity_counts(con: duckdb.DuckDBPyConnection, doc_ids: Sequence[str]) -> Counter[str]:
     """How many of the given documents mention each entity (for reports and tests)."""
     rows = con.execute(
         "SELECT entity_id, count(*) FROM entities WHERE doc_id IN (SELECT unnest(string_split(?, ','))) "

@@ -7,10 +7,13 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 import duckdb
 
+from store.db import transaction
 from store.enrichment import joined
+from store.records import utc
 
 # a story's members: merged stories count under the story they were merged into
 _MEMBERS = (
@@ -35,6 +38,9 @@ class StoredDoc:
     doc_type: str | None
 
 
+Day = date  # a field of StoredEvent is named `date`
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     """One stored event (the fields of nlp.lifecycle.MeasureEvent, plus its story, citing
@@ -43,11 +49,11 @@ class StoredEvent:
     story_id: str
     measure: str
     kind: str
-    date: date
+    date: Day
     instrument: str | None
     doc_id: str
     sentence: str
-    published: date
+    published: Day
     model: str
     url: str | None = None
     title: str = ""
@@ -90,8 +96,8 @@ def story_documents(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
     ).fetchall()
     out: dict[str, list[StoredDoc]] = {}
     for r in rows:
-        out.setdefault(r[0], []).append(StoredDoc(r[1], r[2], r[3], r[4], _utc(r[5]), r[6],
-                                                  _utc(r[7]), r[8], r[9]))
+        out.setdefault(r[0], []).append(StoredDoc(r[1], r[2], r[3], r[4], utc(r[5]), r[6],
+                                                  utc(r[7]), r[8], r[9]))
     return out
 
 
@@ -103,12 +109,12 @@ def citing_documents(con: duckdb.DuckDBPyConnection, limit: int = 20000) -> list
         "doc_number, doc_type FROM documents WHERE regexp_matches(text, "
         "'(Executive Order|Proclamation) 1?[0-9]{4,5} of [A-Z][a-z]+ [0-9]') "
         "ORDER BY first_seen_at DESC LIMIT ?", [limit]).fetchall()
-    return [StoredDoc(r[0], r[1], r[2], r[3], _utc(r[4]), r[5], _utc(r[6]), r[7], r[8])
+    return [StoredDoc(r[0], r[1], r[2], r[3], utc(r[4]), r[5], utc(r[6]), r[7], r[8])
             for r in rows]
 
 
 def save_story_events(con: duckdb.DuckDBPyConnection, story_id: str, members_hash: str,
-                      model: str, events: Sequence[tuple]) -> None:
+                      model: str, events: Sequence[tuple[Any, ...]]) -> None:
     """Replace one story's events, in one transaction.
 
     Args:
@@ -118,8 +124,7 @@ def save_story_events(con: duckdb.DuckDBPyConnection, story_id: str, members_has
         model: the rule version.
         events: (measure, kind, date, instrument, doc id, sentence, published) tuples.
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("DELETE FROM measure_events WHERE story_id = ?", [story_id])
         if events:
             con.executemany(
@@ -129,10 +134,6 @@ def save_story_events(con: duckdb.DuckDBPyConnection, story_id: str, members_has
         con.execute("DELETE FROM measure_event_runs WHERE story_id = ?", [story_id])
         con.execute("INSERT INTO measure_event_runs VALUES (?, ?, ?, ?, ?)",
                     [story_id, members_hash, model, len(events), datetime.now(UTC)])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
@@ -147,11 +148,12 @@ def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
         return {}
     out: dict[str, list[StoredEvent]] = {}
     for r in rows:
-        out.setdefault(r[0], []).append(StoredEvent(*r[:9], url=r[9], title=r[10] or ""))
+        out.setdefault(r[0], []).append(StoredEvent(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7],
+                                                    r[8], url=r[9], title=r[10] or ""))
     return out
 
 
-def _event_rows(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[tuple]:
+def _event_rows(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[tuple[Any, ...]]:
     return con.execute(
         "SELECT e.story_id, e.measure, e.kind, e.event_date, e.instrument, e.doc_id, e.sentence, "
         "e.published, e.model, d.url, d.title FROM measure_events e "
@@ -160,9 +162,3 @@ def _event_rows(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> lis
         "ORDER BY e.story_id, e.measure, e.event_date, e.kind",
         [joined(story_ids)],
     ).fetchall()
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)

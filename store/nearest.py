@@ -8,11 +8,14 @@ development machine; a cached matrix answers in ~10 ms after a ~1 s load.
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import duckdb
 import numpy as np
 
-_CACHE: dict[tuple[str, str, str], tuple[tuple, np.ndarray, np.ndarray]] = {}
+from store.db import one
+
+_CACHE: dict[tuple[str, str, str], tuple[tuple[Any, ...], np.ndarray, np.ndarray]] = {}
 # Tables with (doc_id, model, content_hash, vector) rows: the primary and the multilingual vectors.
 _TABLES = frozenset({"embeddings", "multilingual_embeddings"})
 _LOCK = threading.Lock()
@@ -36,9 +39,9 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str,
     if table not in _TABLES:
         raise ValueError(f"not a vector table: {table!r}")
     key = (_database_key(con), model, table)
-    stamp = tuple(con.execute(
+    stamp = one(con,
         f"SELECT count(*), coalesce(sum(hash(doc_id || content_hash)), 0) FROM {table} "  # noqa: S608
-        "WHERE model = ?", [model]).fetchone())
+        "WHERE model = ?", [model])
     with _LOCK:
         cached = _CACHE.get(key)
         if cached and cached[0] == stamp:

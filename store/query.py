@@ -121,7 +121,7 @@ def _english(term: str, glossary: Glossary) -> tuple[str, ...]:
     return tuple(sorted(variants))
 
 
-def _term_pattern(term: str) -> re.Pattern:
+def _term_pattern(term: str) -> re.Pattern[str]:
     if _CJK.search(term):
         return re.compile(re.escape(term))
     return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)")

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any, overload
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+@overload
+def utc(value: None) -> None: ...
+def utc(value: datetime | None) -> datetime | None:
+    """An instant read from the store, in UTC (a naive one is taken as UTC already)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def content_hash(text: str | bytes) -> str:
@@ -69,7 +81,7 @@ class Document:
     raw_hash: str | None = None
     doc_number: str | None = None  # e.g. Federal Register document number, EO number
     doc_type: str | None = None
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict[str, Any])
 
     @property
     def id(self) -> str:

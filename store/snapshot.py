@@ -36,6 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -95,17 +96,23 @@ def holds_writer_lock(db_path: Path | str) -> bool:
     return plock is not None and plock.depth > 0
 
 
-def holder(db_path: Path | str) -> dict:
+def holder(db_path: Path | str) -> dict[str, Any]:
     """Who holds (or last held) the writer lock: pid, host, what, since (may be empty)."""
     try:
-        return json.loads(lock_path(db_path).read_text(encoding="utf-8") or "{}")
+        data: dict[str, Any] = json.loads(lock_path(db_path).read_text(encoding="utf-8") or "{}")
+        return data
     except (OSError, ValueError):
         return {}
 
 
 def is_locked(db_path: Path | str) -> bool:
     """Whether some process holds the writer lock right now (does not wait)."""
-    path = lock_path(db_path)
+    return lock_held(lock_path(db_path))
+
+
+def lock_held(path: Path) -> bool:
+    """Whether some process holds an flock on the lock file `path` right now (does not wait;
+    no file: nobody). Also `radar serve`'s lock."""
     if not path.exists():
         return False
     fd = os.open(path, os.O_RDWR)
@@ -181,6 +188,7 @@ def writer_lock(db_path: Path | str, wait_s: float = WRITER_WAIT_S, what: str = 
                     if publish_on_release and (plock.dirty or not latest_snapshot(db_path)):
                         _publish_after(db_path, failed)
                 finally:
+                    assert plock.fd is not None  # taken when depth went from 0 to 1
                     fcntl.flock(plock.fd, fcntl.LOCK_UN)
                     os.close(plock.fd)
                     plock.fd = None
@@ -199,8 +207,8 @@ def _publish_after(db_path: Path, failed: bool) -> None:
         log.warning("read copy not published after a failed stage: %s", exc)
 
 
-def _stamp(db_path: Path) -> tuple:
-    stamps = []
+def _stamp(db_path: Path) -> tuple[Any, ...]:
+    stamps: list[tuple[int, int] | None] = []
     for p in (db_path, Path(f"{db_path}.wal")):
         try:
             st = p.stat()

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 import duckdb
@@ -54,7 +55,7 @@ class WatchHit:
     story_id: str | None
 
 
-def _row(r: tuple) -> Watchlist:
+def _row(r: tuple[Any, ...]) -> Watchlist:
     return Watchlist(r[0], r[1], r[2], tuple(json.loads(r[3])), tuple(json.loads(r[4])),
                      tuple(json.loads(r[5])), r[6], r[7].astimezone(UTC), r[8].astimezone(UTC),
                      r[9] or "", r[10] or "")

@@ -4,7 +4,8 @@ facets and document cards. Handlers call these; they hold no SQL themselves."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Any
 
 import duckdb
 
@@ -20,6 +21,7 @@ from store.digests import (
     load_digest,
 )
 from store.nearest import vector_literal
+from store.records import utc
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,6 @@ class DocCard:
     first_seen_at: datetime
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
-
-
 def latest_digest_date(con: duckdb.DuckDBPyConnection, profile: str) -> date | None:
     """Date of the newest stored digest of a profile (any language)."""
     row = con.execute("SELECT max(digest_date) FROM digests WHERE profile = ?", [profile]).fetchone()
@@ -129,7 +127,7 @@ def digest_archive(con: duckdb.DuckDBPyConnection, profile: str, limit: int = 90
         "GROUP BY d.digest_date ORDER BY d.digest_date DESC LIMIT ?",
         [profile, limit],
     ).fetchall()
-    return [ArchiveDay(r[0], tuple(r[1]), int(r[3]), _utc(r[2])) for r in rows]
+    return [ArchiveDay(r[0], tuple(r[1]), int(r[3]), utc(r[2])) for r in rows]
 
 
 _DOC_COLS = (
@@ -139,11 +137,11 @@ _DOC_COLS = (
 )
 
 
-def _member(r: tuple) -> MemberDoc:
+def _member(r: tuple[Any, ...]) -> MemberDoc:
     return MemberDoc(
         doc_id=r[0], title=r[1], text=r[2], url=r[3], source_id=r[4], source_name=r[5],
-        publisher=r[6], country=r[7], authority=float(r[8]), published_at=_utc(r[9]),
-        published_precision=r[10], first_seen_at=_utc(r[11]), doc_number=r[12], doc_type=r[13],
+        publisher=r[6], country=r[7], authority=float(r[8]), published_at=utc(r[9]),
+        published_precision=r[10], first_seen_at=utc(r[11]), doc_number=r[12], doc_type=r[13],
         language=r[14], in_window=False,
     )
 
@@ -192,7 +190,7 @@ def story_appearances(con: duckdb.DuckDBPyConnection, story_id: str) -> list[App
         "ORDER BY d.digest_date DESC, d.profile, d.lang",
         [story_id, story_id],
     ).fetchall()
-    return [Appearance(*r[:5], int(r[5])) for r in rows]
+    return [Appearance(r[0], r[1], r[2], r[3], r[4], int(r[5])) for r in rows]
 
 
 def related_stories(
@@ -217,7 +215,7 @@ def related_stories(
         # one string parameter: DuckDB binds a Python list element by element (~0.3 ms each)
         [vector_literal(vector), story_id, len(vector), min_similarity, limit],
     ).fetchall()
-    return [RelatedStory(r[0], r[1], _utc(r[2]), int(r[3]), float(r[4])) for r in rows]
+    return [RelatedStory(r[0], r[1], utc(r[2]), int(r[3]), float(r[4])) for r in rows]
 
 
 def story_detail(con: duckdb.DuckDBPyConnection, story_id: str, max_docs: int = 200) -> StoryDetail:
@@ -242,10 +240,10 @@ def story_detail(con: duckdb.DuckDBPyConnection, story_id: str, max_docs: int = 
         d = docs[0]
         meta = (d.title, "active", None, d.first_seen_at, d.first_seen_at, 1)
     if meta[2]:
-        return StoryDetail(story_id, meta[0], meta[1], meta[2], _utc(meta[3]), _utc(meta[4]),
+        return StoryDetail(story_id, meta[0], meta[1], meta[2], utc(meta[3]), utc(meta[4]),
                            int(meta[5]), (), (), (), (), (), ())
     ids = [d.doc_id for d in docs]
-    counts: dict[str, list] = {}
+    counts: dict[str, list[Any]] = {}
     for d in docs:
         name = d.publisher or d.source_name  # one line per publisher, not per feed
         slot = counts.setdefault(name, [d.source_id, d.country, 0])
@@ -254,7 +252,7 @@ def story_detail(con: duckdb.DuckDBPyConnection, story_id: str, max_docs: int = 
                      key=lambda s: (-s.docs, s.name))
     return StoryDetail(
         story_id=story_id, title=meta[0], status=meta[1], merged_into=None,
-        first_seen_at=_utc(meta[3]), last_seen_at=_utc(meta[4]), size=int(meta[5]),
+        first_seen_at=utc(meta[3]), last_seen_at=utc(meta[4]), size=int(meta[5]),
         docs=tuple(docs), tags=_tags(con, ids), entities=_entities(con, ids),
         sources=tuple(sources), appearances=tuple(story_appearances(con, story_id)),
         related=tuple(related_stories(con, story_id, ids)),
@@ -281,13 +279,13 @@ def doc_cards(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, D
         "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))",
         [packed(doc_ids)],
     ).fetchall()
-    return {r[0]: DocCard(r[0], r[1], r[2], r[3], _utc(r[4])) for r in rows}
+    return {r[0]: DocCard(r[0], r[1], r[2], r[3], utc(r[4])) for r in rows}
 
 
 def newest_document_time(con: duckdb.DuckDBPyConnection) -> datetime | None:
     """When the newest document was first seen (the UI's "now" for replayed stores)."""
     row = con.execute("SELECT max(first_seen_at) FROM documents").fetchone()
-    return _utc(row[0]) if row else None
+    return utc(row[0]) if row else None
 
 
 @dataclass(frozen=True)
@@ -307,4 +305,4 @@ def draft_versions(con: duckdb.DuckDBPyConnection, draft_id: str) -> list[DraftV
     rows = con.execute(
         "SELECT version, created_at, writer, note, claims_checked, claims_removed FROM drafts "
         "WHERE id = ? ORDER BY version DESC", [draft_id]).fetchall()
-    return [DraftVersion(int(r[0]), _utc(r[1]), r[2], r[3], int(r[4]), int(r[5])) for r in rows]
+    return [DraftVersion(int(r[0]), utc(r[1]), r[2], r[3], int(r[4]), int(r[5])) for r in rows]

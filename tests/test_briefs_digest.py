@@ -198,18 +198,19 @@ def test_coverage_tells_never_crawled_sources_from_sources_with_no_new_items(tmp
 
     from briefs.digest import _coverage
     from crawlers.registry import Source
-    from store import documents as db
     from store.db import connect
+    from store.documents import upsert_sources
+    from store.runs import record_source_run
 
     con = connect(tmp_path / "cov.duckdb")
     try:
         sources = [Source(id=i, name=i.upper(), publisher="p", country="US", language="en",
                           kind="feed", url=f"https://{i}.example.gov/feed",
                           verified="unverified: test") for i in ("quiet", "unmirrored")]
-        db.upsert_sources(con, sources)
+        upsert_sources(con, sources)
         start = datetime(2025, 4, 2, 23, tzinfo=UTC)
-        db.record_source_run(con, "r1", "quiet", start, "ok", 0, 0, 0)
-        db.record_source_run(con, "r1", "unmirrored", start, "skipped", 0, 0, 0, "not mirrored")
+        record_source_run(con, "r1", "quiet", start, "ok", 0, 0, 0)
+        record_source_run(con, "r1", "unmirrored", start, "skipped", 0, 0, 0, "not mirrored")
         cov = _coverage(con, start, start + timedelta(days=1))
     finally:
         con.close()

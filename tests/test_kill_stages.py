@@ -244,7 +244,8 @@ def test_lines_a_killed_ingest_committed_are_read_for_the_source_outcome_only(co
     from crawlers.counts import CrawlCounts, CrawlWindow
     from crawlers.registry import load_registry
     from crawlers.spool import ingest_spool
-    from store.documents import mark_spool_ingested, start_run
+    from store.documents import mark_spool_ingested
+    from store.runs import start_run
 
     source = load_registry(None).get(LISTING)
     settings.spool_dir.mkdir(parents=True)

@@ -200,7 +200,7 @@ def test_a_callback_that_raises_is_recorded_and_fails_the_source(con, listing_si
     from crawlers.listing import ListingSpider
     from crawlers.spider import SpiderJob
     from crawlers.spool import ingest_spool
-    from store.documents import start_run
+    from store.runs import start_run
 
     settings, fs, reg = listing_site
     source = reg.get("lst")

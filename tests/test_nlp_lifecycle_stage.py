@@ -11,9 +11,9 @@ from crawlers.registry import load_registry
 from nlp.lifecycle import MODEL
 from nlp.lifecycle_stage import record_story_events
 from replay.snapshot_docs import snapshot_documents
-from store import lifecycle as db
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
+from store.lifecycle import stale_stories, story_events
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 KEYS = ("2025/02/imposing-duties-to-address-the-synthetic-opioid-supply-chain-in-the-peoples-",
@@ -51,7 +51,7 @@ def test_events_stored_per_story_with_provenance(store):
     _story(con, "s-recip", [d for d in docs if "reciprocal" in d.url])
     counts = record_story_events(con)
     assert counts.stories == 2 and counts.events > 0 and counts.errors == 0
-    events = db.story_events(con, ["s-demin", "s-recip"])
+    events = story_events(con, ["s-demin", "s-recip"])
     demin = [(e.kind, e.date, e.instrument) for e in events["s-demin"]]
     # the 5 February order is cited by date and title only, the 2 April order's number is
     # learnt from the store's citations ("Executive Order 14256 of April 2, 2025 (...)")
@@ -82,7 +82,7 @@ def test_rerun_changes_nothing_and_member_changes_recompute(store):
         con.execute("INSERT INTO story_members VALUES (?, 's-demin', 1.0, ?, 'test')", [d.id, NOW])
     again = record_story_events(con)
     assert again.stories == 1
-    after = db.story_events(con, ["s-demin"])["s-demin"]
+    after = story_events(con, ["s-demin"])["s-demin"]
     assert len(after) > len(before)
-    assert db.stale_stories(con, MODEL) == []
-    assert db.stale_stories(con, "lifecycle-0") != []  # another rule version recomputes
+    assert stale_stories(con, MODEL) == []
+    assert stale_stories(con, "lifecycle-0") != []  # another rule version recomputes

@@ -111,14 +111,14 @@ def test_a_source_declared_unavailable_shows_in_health_before_and_after_a_refusa
     from datetime import UTC, datetime
 
     from crawlers.health import source_health
-    from store import documents as db
+    from store.runs import record_source_run
 
     wto = load_registry().get("wto-news")
     now = datetime(2025, 4, 3, tzinfo=UTC)
     h = source_health(con, wto, settings.crawl, now)
     assert h.flags == ("never-crawled", "unavailable") and "robots.txt" in h.note
     for i in range(4):  # refused every day: one state, not a growing count of failures
-        db.record_source_run(con, f"r{i}", wto.id, now, "blocked", 0, 0, 1,
+        record_source_run(con, f"r{i}", wto.id, now, "blocked", 0, 0, 1,
                              "robots.txt disallows https://www.wto.org/library/rss/latest_news_e.xml")
     h = source_health(con, wto, settings.crawl, now)
     assert h.flags == ("blocked", "unavailable") and "robots.txt disallows" in h.note

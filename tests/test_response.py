@@ -87,14 +87,14 @@ def test_rates_read_both_scripts():
 
 def test_responses_for_reads_the_store(tmp_path, whitehouse, president):
     from crawlers.registry import load_registry
-    from store import documents as db
     from store.db import connect
+    from store.documents import upsert_document, upsert_sources
     from store.records import Document
 
     con = connect(tmp_path / "r.duckdb")  # the real schema (migrations)
-    db.upsert_sources(con, load_registry().sources)
+    upsert_sources(con, load_registry().sources)
     for p in president:
-        db.upsert_document(con, Document(url=p.url, canonical_url=p.url, source_id="tw-president-news",
+        upsert_document(con, Document(url=p.url, canonical_url=p.url, source_id="tw-president-news",
                                          title=p.title, text=p.text, published_at=p.published_at,
                                          first_seen_at=p.published_at, language="zh-Hant"))
 

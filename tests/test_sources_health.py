@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from crawlers.health import registry_health, source_health, usual_interval
 from crawlers.registry import Registry, Source
-from store import documents as db
+from store.documents import upsert_document
 from store.records import Document
+from store.runs import finish_run, record_source_run, start_run
 
 NOW = datetime(2025, 4, 3, 0, 0, tzinfo=UTC)
 
@@ -20,7 +21,7 @@ def _source(sid: str) -> Source:
 def _docs(con, sid: str, times: list[datetime]) -> None:
     for i, t in enumerate(times):
         url = f"https://{sid}.example.gov/{i}"
-        db.upsert_document(con, Document(url=url, canonical_url=url, source_id=sid, title=f"t{i}",
+        upsert_document(con, Document(url=url, canonical_url=url, source_id=sid, title=f"t{i}",
                                          text="x", published_at=t, first_seen_at=t))
 
 
@@ -36,7 +37,7 @@ def test_daily_source_silent_for_a_week_is_stale_and_busy_one_is_not(con, settin
     fresh = _source("fresh")
     _docs(con, "fresh", [NOW - timedelta(hours=6 * d + 1) for d in range(10)])
     for s in (daily, fresh):
-        db.record_source_run(con, "r1", s.id, NOW - timedelta(hours=1), "ok", 1, 0, 0)
+        record_source_run(con, "r1", s.id, NOW - timedelta(hours=1), "ok", 1, 0, 0)
     rows = {h.source_id: h for h in registry_health(con, Registry(sources=[daily, fresh]),
                                                     settings.crawl, NOW)}
     assert "stale" in rows["daily"].flags  # 8 days > 5 x 1 day
@@ -49,14 +50,14 @@ def test_consecutive_failures_and_layout_flags(con, settings):
     s = _source("flaky")
     statuses = ["ok", "failed", "failed", "failed"]
     for i, status in enumerate(statuses):
-        db.record_source_run(con, f"r{i}", s.id, NOW - timedelta(hours=10 - i), status, 0, 0, 1,
+        record_source_run(con, f"r{i}", s.id, NOW - timedelta(hours=10 - i), status, 0, 0, 1,
                              f"HTTP 503 try {i}")
     h = source_health(con, s, settings.crawl, NOW)
     assert h.consecutive_failures == 3 and "failing" in h.flags and "HTTP 503" in h.note
-    db.record_source_run(con, "r9", s.id, NOW, "layout", 0, 0, 1, "no items match 'li.post'")
+    record_source_run(con, "r9", s.id, NOW, "layout", 0, 0, 1, "no items match 'li.post'")
     h = source_health(con, s, settings.crawl, NOW)
     assert "layout" in h.flags and h.consecutive_failures == 4
-    db.record_source_run(con, "r10", s.id, NOW + timedelta(hours=1), "ok", 2, 0, 0)
+    record_source_run(con, "r10", s.id, NOW + timedelta(hours=1), "ok", 2, 0, 0)
     assert source_health(con, s, settings.crawl, NOW).flags == ()
 
 
@@ -81,9 +82,9 @@ def _replayed_crawl(con, until: datetime, counts: dict | None = None) -> str:
     """A crawl run as the demo's replay records it."""
     from crawlers.counts import CrawlWindow
 
-    run_id = db.start_run(con, "crawl")
+    run_id = start_run(con, "crawl")
     window = CrawlWindow(since=until - timedelta(days=30), until=until, replay=True)
-    db.finish_run(con, run_id, {**(counts or {}), **window.clock()})
+    finish_run(con, run_id, {**(counts or {}), **window.clock()})
     return run_id
 
 
@@ -91,7 +92,7 @@ def test_a_replayed_store_is_judged_at_its_replayed_clock_not_today(con, setting
     busy = _source("busy")
     _docs(con, "busy", [NOW - timedelta(hours=12 * d + 2) for d in range(40)])
     run_id = _replayed_crawl(con, NOW, {"sources": {"busy": {"new": 40}}})
-    db.record_source_run(con, run_id, "busy", datetime.now(UTC), "ok", 40, 0, 0)
+    record_source_run(con, run_id, "busy", datetime.now(UTC), "ok", 40, 0, 0)
     (h,) = registry_health(con, Registry(sources=[busy]), settings.crawl)
     assert h.flags == () and h.items_per_day > 1.0  # was: stale, 0.00 a day
     today = datetime.now(UTC)
@@ -101,8 +102,8 @@ def test_a_replayed_store_is_judged_at_its_replayed_clock_not_today(con, setting
 def test_a_live_crawl_is_judged_by_the_wall_clock(con, settings):
     from crawlers.health import health_clock
 
-    run_id = db.start_run(con, "crawl")
-    db.finish_run(con, run_id, {"sources": {}})
+    run_id = start_run(con, "crawl")
+    finish_run(con, run_id, {"sources": {}})
     assert abs((health_clock(con) - datetime.now(UTC)).total_seconds()) < 60
     assert health_clock(con, NOW) == NOW
 
@@ -112,7 +113,7 @@ def test_a_source_that_brought_nothing_is_not_green_and_one_whose_items_another_
     agency, idle = _source("fr-agency"), _source("fr-idle")
     run_id = _replayed_crawl(con, NOW, {"sources": {"fr-agency": {"unchanged": 4}}})
     for s in (agency, idle):
-        db.record_source_run(con, run_id, s.id, datetime.now(UTC), "ok", 0, 0, 0)
+        record_source_run(con, run_id, s.id, datetime.now(UTC), "ok", 0, 0, 0)
     rows = {h.source_id: h for h in registry_health(con, Registry(sources=[agency, idle]),
                                                     settings.crawl)}
     assert rows["fr-idle"].flags == ("empty",) and rows["fr-idle"].seen_last_run == 0

@@ -16,7 +16,7 @@ from rich.console import Console
 from config.settings import load_settings
 from radar.status import as_dict, collect, queue_lag, render
 from store.db import opened
-from store.operations import finish_flow_run, start_flow_run
+from store.runs import finish_flow_run, start_flow_run
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.now(UTC)

@@ -50,7 +50,7 @@ def _record_replayed_crawl(con, docs) -> None:
     from collections import Counter
 
     from crawlers.counts import CrawlWindow
-    from store.documents import finish_run, record_source_run, start_run
+    from store.runs import finish_run, record_source_run, start_run
 
     until = datetime(2025, 4, 2, 23, 0, tzinfo=UTC)  # 07:00 Taipei on 2025-04-03
     window = CrawlWindow(since=until - timedelta(days=5), until=until, replay=True)

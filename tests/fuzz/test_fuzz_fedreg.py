@@ -16,8 +16,8 @@ from crawlers.collect import crawl_api
 from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.registry import Source
 from store.db import connect
-from store.documents import start_run
 from store.records import Document
+from store.runs import start_run
 from tests.fuzz.contract import KnownDefect, attempt, tally
 from tests.fuzz.documents import hrefs, pdfs
 from tests.fuzz.hostile import (

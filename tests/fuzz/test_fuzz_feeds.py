@@ -17,7 +17,7 @@ from crawlers.counts import CrawlCounts, CrawlWindow
 from crawlers.feeds import FeedEntry, parse_feed
 from crawlers.registry import Source
 from store.db import connect
-from store.documents import start_run
+from store.runs import start_run
 from tests.fuzz.contract import KnownDefect, attempt, tally
 from tests.fuzz.documents import feeds, html_text
 from tests.fuzz.hostile import content_types, encode, raw_bytes

@@ -28,7 +28,7 @@ from crawlers.pdf import pdf_date
 from crawlers.registry import Source
 from crawlers.sitemap import SitemapSpider
 from crawlers.spider import SpiderJob
-from store.documents import start_run
+from store.runs import start_run
 from tests.fuzz.recording import FakeFetcher, recorded, stored
 
 BASE = dict(publisher="p", country="US", language="en", timezone="America/New_York",
