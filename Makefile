@@ -86,6 +86,7 @@ serve: setup
 
 lint: dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: dev
 	$(PY) benchmarks/crawl.py

@@ -105,10 +105,10 @@ def main() -> None:
         causal = TranslateSettings(backend="transformers", max_new_tokens=args.max_new_tokens,
                                    **SMOLLM2)
         time_backend("transformers causal (SmolLM2-135M GGUF)", causal, sentences)
-        from commentary.generate import TransformersWriter, resolve_model_dir
+        from nlp.chat import LocalChat, resolve_model_dir
 
-        writer = TransformersWriter(resolve_model_dir("", SMOLLM2["model_package"]),
-                                    SMOLLM2["gguf_file"], args.max_new_tokens)
+        writer = LocalChat(resolve_model_dir("", SMOLLM2["model_package"]),
+                           SMOLLM2["gguf_file"], args.max_new_tokens)
         with chat_server(complete=writer.complete) as server:
             remote = TranslateSettings(backend="openai", model="model", timeout_s=600,
                                        endpoint=f"http://127.0.0.1:{server.server_port}/v1",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from commentary.draft import write_commentary
-from commentary.generate import OpenAIWriter, TransformersWriter, resolve_model_dir
+from commentary.generate import OpenAIWriter, TransformersWriter
 from commentary.records import Statement
 from commentary.writers import (
     Evidence,
@@ -20,6 +20,7 @@ from commentary.writers import (
 )
 from config.errors import ConfigError, TransientError
 from crawlers.registry import load_registry
+from nlp.chat import resolve_model_dir
 from replay.snapshot_docs import snapshot_documents
 from store.documents import upsert_document, upsert_sources
 

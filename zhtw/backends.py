@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from commentary.generate import OpenAIWriter, TransformersWriter, resolve_model_dir
 from config.errors import ConfigError
 from config.settings import TranslateSettings
+from nlp.chat import EndpointChat, LocalChat, resolve_model_dir
 
 SYSTEM_PROMPT = (
     "You are a professional translator for a Taiwanese policy think tank. Translate the English "
@@ -61,7 +61,7 @@ def translation_messages(sentence: str, hints: Sequence[tuple[str, str]]) -> lis
 class CausalEngine:
     """A local causal LM (GGUF or safetensors) prompted through its chat template, greedy, CPU."""
 
-    writer: TransformersWriter
+    writer: LocalChat
     label: str
 
     def translate(self, sentence: str, hints: Sequence[tuple[str, str]]) -> str:
@@ -73,7 +73,7 @@ class CausalEngine:
 class OpenAIEngine:
     """An OpenAI-compatible chat endpoint (temperature 0)."""
 
-    writer: OpenAIWriter
+    writer: EndpointChat
     label: str
 
     def translate(self, sentence: str, hints: Sequence[tuple[str, str]]) -> str:
@@ -154,15 +154,12 @@ def build_engine(settings: TranslateSettings) -> Engine:
         if not settings.model:
             raise ConfigError("translate.model is empty: name the model the endpoint serves")
         endpoint = settings.endpoint.rstrip("/")
-        writer = OpenAIWriter(endpoint, settings.model, os.environ.get(settings.api_key_env, ""),
+        writer = EndpointChat(endpoint, settings.model, os.environ.get(settings.api_key_env, ""),
                               settings.timeout_s, settings.max_new_tokens)
         return OpenAIEngine(writer, f"openai:{settings.model}@{endpoint}")
     if settings.backend != "transformers":
         raise ConfigError(f"translate.backend {settings.backend!r}: none | transformers | openai")
-    try:
-        path = resolve_model_dir(settings.model_dir, settings.model_package)
-    except ConfigError as exc:
-        raise ConfigError(str(exc).replace("commentary.", "translate.")) from exc
+    path = resolve_model_dir(settings.model_dir, settings.model_package, section="translate")
     if settings.gguf_file and not (path / settings.gguf_file).is_file():
         raise ConfigError(f"translate.gguf_file {settings.gguf_file!r} not found in {path}")
     name = f"{path.name}/{settings.gguf_file}" if settings.gguf_file else path.name
@@ -172,5 +169,5 @@ def build_engine(settings: TranslateSettings) -> Engine:
                               "folder saved with save_pretrained")
         return Seq2SeqEngine(path, f"transformers-seq2seq:{name}", settings.tgt_lang,
                              settings.max_new_tokens)
-    writer = TransformersWriter(path, settings.gguf_file, settings.max_new_tokens, model=name)
+    writer = LocalChat(path, settings.gguf_file, settings.max_new_tokens, model=name)
     return CausalEngine(writer, f"transformers-causal:{name}")
