@@ -16,6 +16,7 @@ from commentary.extract import Candidate, candidates, doc_effective
 from commentary.matching import Matcher
 from commentary.measures import (
     MeasureDocs,
+    capped,
     first_effective,
     lifecycle_of,
     load_life_docs,
@@ -184,8 +185,9 @@ def retrieve(con: duckdb.DuckDBPyConnection, backend, settings: Settings, req: R
     life = lifecycle_of(con, by_id, measure.ids) if measure.anchored else []
     seeds = [n for n in (measure.seeds or {}) if n.isdigit()]
     starts = first_effective(life, by_id)
-    events = measure_timeline_events(life, by_id, matcher.subject(), req.as_of,
-                                     {**effective, **starts}, cs.sentence_coverage, seeds)
+    events = capped(measure_timeline_events(life, by_id, matcher.subject(), req.as_of,
+                                            {**effective, **starts}, cs.sentence_coverage,
+                                            seeds), 2 * cs.timeline_events)
     return Retrieved(text, req.as_of, tuple(sources), matcher, tuple(cands), effective, methods,
                      store_reach(con, settings.timezone), tuple(events), measure, starts)
 

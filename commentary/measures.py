@@ -17,7 +17,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from commentary.extract import candidates, key_sentence
+from commentary.extract import candidates, is_boilerplate, key_sentence
 from commentary.matching import Matcher, condense
 from commentary.records import SourceDoc, Statement, TimelineEvent
 from nlp.lifecycle import MeasureEvent, build_index, lifecycle_events, measure_timeline
@@ -182,22 +182,24 @@ def seed_instruments(docs: Sequence[LifeDoc], matcher: Matcher) -> dict[str, str
 
 
 def _key_quote(doc: SourceDoc, matcher: Matcher, effective: date | None,
-               min_coverage: float, cites: re.Pattern[str] | None = None) -> str:
-    """The sentence that says what the document does for the anchor: a rate change of one
+               min_coverage: float, cites: re.Pattern[str] | None = None) -> str | None:
+    """The sentence that says what the document does for the subject: a rate change of one
     of the measure's instruments (`cites`), else the operative sentence
-    commentary.extract.key_sentence picks, else any rate change of an earlier order, else
-    the title."""
+    commentary.extract.key_sentence picks if it names the whole subject, else the first
+    sentence that does, else the title if it does; None when nothing in the document names
+    the whole subject in one place (it names "Section 232" here and "semiconductors" there:
+    the act is not about the subject)."""
     if cites is not None:
         for s in doc.sentences[:200]:
             if cites.search(s) and _FROM_TO.search(s):
                 return condense(s)
     key = key_sentence(doc, candidates([doc], matcher, min_coverage), effective)
-    if key is not None:
+    if key is not None and matcher.names_anchor(key.text):
         return condense(key.text)
     for s in doc.sentences[:200]:
-        if _EO.search(s) and _CHANGE.search(s) and _RATE.search(s):
+        if matcher.names_anchor(s) and not is_boilerplate(s):
             return condense(s)
-    return doc.title
+    return doc.title if matcher.names_anchor(doc.title) else None
 
 
 def _sentence_of(doc: SourceDoc, sentence: str) -> str | None:
@@ -235,6 +237,8 @@ def measure_timeline_events(events: Sequence[MeasureEvent], sources: dict[str, S
         else:
             text = _key_quote(doc, matcher, (effective or {}).get(doc.doc_id), min_coverage,
                               cites)
+            if text is None:
+                continue
             certainty = CERTAINTY_OF.get(e.kind, "announced")
         status = e.kind
         if status == "amended" and _PAUSE.search(text):
@@ -299,3 +303,16 @@ def first_effective(events: Sequence[MeasureEvent], sources: dict[str, SourceDoc
         if e.kind == "effective" and doc is not None and doc.day and e.date >= doc.day:
             out[e.doc_id] = min(out.get(e.doc_id, e.date), e.date)
     return out
+
+
+def capped(events: Sequence[TimelineEvent], limit: int) -> list[TimelineEvent]:
+    """At most `limit` events: effective dates go first, then the oldest acts (a broad
+    subject - "tariffs" - names hundreds of documents; the draft's date is what matters)."""
+    out = list(events)
+    if len(out) <= limit:
+        return out
+    acts = [e for e in out if e.status not in ("effective", "superseded")]
+    keep = set(map(id, acts[-limit:])) if len(acts) >= limit else set(map(id, acts))
+    rest = [e for e in out if id(e) not in keep]
+    keep |= set(map(id, rest[-(limit - len(keep)):])) if len(keep) < limit else set()
+    return [e for e in out if id(e) in keep]
