@@ -6,7 +6,7 @@ own government (總統府, 行政院, 經濟部, 國發會) are linked when the 
 * was published in the days after the measure (from the day before its first document, to
   ``window_days`` after it, and never after the digest's instant), and
 * names the measure's country (美國 for a US measure, 歐盟 for the EU, …) and one of the
-  measure's specific concepts in Chinese (對等關稅 where the measure says "reciprocal tariff"),
+  specific concepts of the measure's title or lead in Chinese (對等關稅 where the measure says "reciprocal tariff"),
   or a generic concept (關稅) together with a rate that both texts state (32%).
 
 The shared evidence is kept with the link, and the release is quoted by its first sentence
@@ -30,6 +30,7 @@ from briefs.records import safe_url
 TW_OFFICIAL_SOURCES = ("tw-president-news", "ey-news", "moea-news", "ndc-business-indicators")
 WINDOW_DAYS = 14
 MAX_RESPONSES = 3
+LEAD_CHARS = 1200
 
 # (English term in the measure, Chinese terms in the response, specific?) — a specific concept
 # alone (with the country) links; a generic one needs a shared rate as well.
@@ -96,7 +97,9 @@ def evidence(measure: Sequence[OfficialText], reply: OfficialText) -> tuple[str,
     Returns:
         The shared signals, e.g. ``("美國", "reciprocal tariff ↔ 對等關稅", "32%")``.
     """
-    english = " ".join(f"{d.title} {d.text}" for d in measure).lower()
+    # what the measure is about: its titles and leads (a concept named deep in the text, such as
+    # "export control" in a defence-sales order, is not what the measure does)
+    english = " ".join(f"{d.title} {(d.text or '')[:LEAD_CHARS]}" for d in measure).lower()
     chinese = f"{reply.title} {reply.text}"
     countries = {d.country for d in measure if d.country and d.country != "TW"}
     named = [zh for c in sorted(countries) for zh in COUNTRY_ZH.get(c, ()) if zh in chinese][:1]
@@ -122,6 +125,13 @@ def quote(reply: OfficialText, ev: Iterable[str]) -> str:
         if any(t in s for t in terms):
             return s[:220]
     return (sentences[0] if sentences else reply.title)[:220]
+
+
+def _short(publisher: str | None) -> str:
+    """A bilingual registry name ("中華民國總統府 Office of the President, …") -> its Chinese part."""
+    name = (publisher or "").strip()
+    head = name.split(" ", 1)[0]
+    return head if head and "\u4e00" <= head[0] <= "\u9fff" else name
 
 
 def taiwan_releases(con: duckdb.DuckDBPyConnection, since: datetime, until: datetime) -> list[OfficialText]:
@@ -160,7 +170,7 @@ def find_responses(measure: Sequence[OfficialText], releases: Iterable[OfficialT
         ev = evidence(foreign, reply)
         if ev:
             local = reply.published_at.astimezone(ZoneInfo(tz)).date().isoformat()
-            out.append(Response(reply.doc_id, reply.title, safe_url(reply.url), reply.publisher or "",
+            out.append(Response(reply.doc_id, reply.title, safe_url(reply.url), _short(reply.publisher),
                                 local, ev, quote(reply, ev)))
     return tuple(out[:MAX_RESPONSES])
 

@@ -69,6 +69,15 @@ def test_unrelated_us_documents_get_no_response(whitehouse, president):
         assert find_responses([_text(d, "US")], president, until=datetime(2025, 4, 30, tzinfo=TAIPEI)) == ()
 
 
+def test_a_concept_deep_in_the_text_is_not_what_the_measure_is_about(whitehouse, president):
+    # the 2025-04-09 defence-sales order names export controls in its body, not in its lead; the
+    # president's Bloomberg op-ed (export controls among five points) is no response to it
+    sales = next(d for d in whitehouse.values()
+                 if "reforming-foreign-defense-sales" in d["id"])
+    assert "export control" in sales["text"].lower()
+    assert find_responses([_text(sales, "US")], president, until=datetime(2025, 4, 30, tzinfo=TAIPEI)) == ()
+
+
 def test_a_generic_concept_needs_a_shared_rate():
     measure = [OfficialText("m", "Tariffs on steel", "A 25% tariff on steel imports.", None, None, "US",
                             datetime(2025, 3, 1, tzinfo=TAIPEI))]
@@ -108,4 +117,4 @@ def test_responses_for_reads_the_store(tmp_path, whitehouse, president):
     # 4/11 is a date-only release (00:00 Taipei), before the 07:00 digest of that day
     assert [r.title[:8] for r in found] == ["總統針對美國關稅", "賴清德總統於「彭", "總統與機械器具業"]
     assert found[0].url == "https://www.president.gov.tw/NEWS/39165"
-    assert "總統府" in found[0].publisher
+    assert found[0].publisher == "中華民國總統府"  # the registry's bilingual name, its Chinese part
