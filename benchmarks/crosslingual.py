@@ -70,12 +70,14 @@ def scores(con, models: Models, settings: NlpSettings, rows: list[dict]) -> dict
 
 
 # Vector configurations (settings changes). "minilm": MiniLM vectors only; "use": USE as the
-# only vector for every document; "default": the shipped settings, MiniLM primary plus the
+# only vector for every document; "use+multilingual": USE as the primary vector and the
+# multilingual one; "default": the shipped settings, MiniLM primary plus the
 # multilingual USE vector, which the clusterer uses for pairs of documents in different
 # languages where it supports that (nlp/cluster.py).
 CONFIGS = {
     "minilm": {"embedding_backend": "minilm", "multilingual_backend": "none"},
     "use": {"embedding_backend": "use", "multilingual_backend": "none"},
+    "use+multilingual": {"embedding_backend": "use"},
     "default": {},
 }
 

@@ -16,7 +16,10 @@ from nlp.embed import embed_documents, load_multilingual
 
 # Pinned floors, below the figures measured on 2026-12-02 (docs/performance.md).
 RECALL_FLOOR = {"dev": 0.75, "heldout": 0.85}  # measured 0.809, 0.974
-CLUSTER_F1_FLOOR, CROSS_F1_FLOOR = 0.82, 0.55  # dev, USE vectors: measured 0.867 and 0.654
+# Story clustering with the shipped settings (MiniLM primary vector, the multilingual vector for
+# documents in different languages): (B-cubed F1, cross-language F1) floors; measured dev
+# 0.853 / 0.639, held-out 0.861 / 0.621.
+CLUSTER_FLOORS = {"dev": (0.80, 0.55), "heldout": (0.80, 0.55)}
 
 
 def _rows(split: str) -> list[dict]:
@@ -68,14 +71,15 @@ def test_gate_the_multilingual_vector_finds_the_same_event_in_the_other_language
 
 
 @pytest.mark.slow
-def test_gate_story_clustering_joins_english_and_chinese_reports_of_one_event():
+@pytest.mark.parametrize("split", ["dev", "heldout"])
+def test_gate_story_clustering_joins_english_and_chinese_reports_of_one_event(split):
     from evaluation.clusters import bcubed
     from nlp.cluster_cli import internal_id, load_documents
     from nlp.enrich import Models, assign_stories, enrich_documents
     from store.db import migrate
 
-    rows = _rows("dev")
-    settings = NlpSettings(embedding_backend="use")
+    rows = _rows(split)
+    settings = NlpSettings()
     models = Models.load(settings)
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
@@ -90,5 +94,6 @@ def test_gate_story_clustering_joins_english_and_chinese_reports_of_one_event():
     pred = {r["id"]: member.get(internal_id(r["id"])) or "single:" + r["id"] for r in rows}
     overall = bcubed(gold, pred)
     cross = cross_bcubed(gold, pred, {r["id"]: r["lang"] for r in rows})
-    assert overall.f1 >= CLUSTER_F1_FLOOR, overall
-    assert cross["f1"] >= CROSS_F1_FLOOR, cross
+    f1_floor, cross_floor = CLUSTER_FLOORS[split]
+    assert overall.f1 >= f1_floor, overall
+    assert cross["f1"] >= cross_floor, cross
