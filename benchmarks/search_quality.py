@@ -2,10 +2,11 @@
 tests/dev/search_queries.jsonl, per query and the mean, before and after.
 
 "Before" is the ranking the search had when the queries were labelled (each row's `before`:
-the top-10 URLs of the search as it was at commit 5e6376d); "after" is the search as it is now,
-run the way `radar search` runs it (query through the glossary, hybrid BM25 + embeddings,
-synonyms). A document nobody judged counts as not relevant, and the count is printed: label
-it (`--pool`) rather than let it pass.
+the top-10 URLs of the search as it was at commit 5e6376d, BM25 half); "after" is the search
+as it is now, run the way `radar search` runs it (query through the glossary, the search
+vocabulary) with its BM25 half; `--embeddings` adds the query encoder (the labels were pooled
+from BM25 rankings, so more documents may be unjudged there). A document nobody judged counts
+as not relevant, and the count is printed: label it (`--pool`) rather than let it pass.
 
 The store is benchmarks/search_store.py's: the whole bundled 2025 snapshot plus the real
 zh-Hant / ja / ko items, embedded with the configured backend.
@@ -111,15 +112,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--db", type=Path, default=None, help="keep/reuse the store at this path")
     ap.add_argument("--pool", type=Path, default=None, help="write unjudged pooled documents")
+    ap.add_argument("--embeddings", action="store_true",
+                    help="embed the store and search hybrid (slow: 21,902 documents)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
-    con, encoder = prepared_store(args.db or Path(tmp.name) / "sq.duckdb")
+    con, encoder = prepared_store(args.db or Path(tmp.name) / "sq.duckdb",
+                                  embed=args.embeddings)
     queries = load_queries()
     if args.pool:
         print(f"{write_pool(con, encoder, queries, args.pool)} unjudged documents -> {args.pool}")
         return
     rows = evaluate(con, encoder, queries)
-    print(f"{len(queries)} queries · top-{DEPTH} precision · load average "
+    print(f"{len(queries)} queries · top-{DEPTH} precision · "
+          f"{'hybrid' if encoder else 'BM25 half'} · load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'query':<36} {'P@10 before':>11} {'after':>6} {'R@10 before':>11} {'after':>6}"
           "  unjudged after")

@@ -80,9 +80,10 @@ def mark_near_duplicates(con) -> int:
     return len(dups)
 
 
-def prepared_store(path: Path, quiet: bool = False):
+def prepared_store(path: Path, quiet: bool = False, embed: bool = True):
     """Open (building it first when empty) the search-quality store at `path`; returns
-    (connection, embedding backend). The BM25 index is refreshed every time."""
+    (connection, embedding backend or None without `embed`). The BM25 index is refreshed
+    every time."""
     from benchmarks.commentary import embed_store
     from config.settings import load_settings
     from nlp.embed import load_backend
@@ -91,7 +92,7 @@ def prepared_store(path: Path, quiet: bool = False):
 
     say = (lambda *a: None) if quiet else print
     settings = load_settings(db_path=path)
-    backend = load_backend(settings.nlp)
+    backend = load_backend(settings.nlp) if embed else None
     con = connect(path)
     if not con.execute("SELECT count(*) FROM documents").fetchone()[0]:
         t0 = time.perf_counter()
@@ -101,7 +102,7 @@ def prepared_store(path: Path, quiet: bool = False):
         t0 = time.perf_counter()
         n = mark_near_duplicates(con)
         say(f"near-duplicates: {n:,} in {time.perf_counter() - t0:.0f} s")
-    if not con.execute("SELECT count(*) FROM embeddings").fetchone()[0]:
+    if backend is not None and not con.execute("SELECT count(*) FROM embeddings").fetchone()[0]:
         t0 = time.perf_counter()
         distinct = embed_store(con, backend)
         say(f"embedded {distinct:,} texts ({backend.name}) in {time.perf_counter() - t0:.0f} s")

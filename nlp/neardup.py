@@ -123,8 +123,16 @@ _STOP = frozenset("a an and the of to in on for by with from at as is are its in
 
 
 def title_words(title: str) -> frozenset[str]:
-    """Content words of a title (normalised like the text; stop words and 1-2 letter words dropped)."""
-    return frozenset(w for w in tokens_for_shingles(title, "") if len(w) > 2 and w not in _STOP)
+    """Content words of a title (normalised like the text; stop words and 1-2 letter words
+    dropped). A CJK title also gives its character bigrams and every number, so templated
+    titles that differ in a word or a date conflict (總統府3月7日開放參觀 vs 總統府12月6日…,
+    勲章 vs 褒章: measured in benchmarks/cjk_tokens.py)."""
+    words = {w for w in tokens_for_shingles(title, "") if len(w) > 2 and w not in _STOP}
+    if _CJK.search(title):
+        cut = tokens_for_shingles(title, "", cjk="bigram")
+        words |= {w for w in cut if len(w) == 2 and _CJK.search(w)}
+        words |= {"#" + w for w in cut if w.isdigit()}
+    return frozenset(words)
 
 
 def titles_conflict(a: frozenset[str], b: frozenset[str]) -> bool:

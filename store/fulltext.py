@@ -117,14 +117,17 @@ def stems(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
 
 
 def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,
-         scoped: bool = False) -> list[tuple[str, float]]:
-    """Documents matching any word of `text`, best BM25 score first (ties by id).
+         scoped: bool = False, every: bool = False) -> list[tuple[str, float]]:
+    """Documents matching any word of `text` (with `every`: all its indexed words), best BM25
+    score first (ties by id).
 
     Args:
         con: a store whose index is ready (`fts_ready`); read-only is fine.
         text: the query; tokenised, stemmed and stop-worded as the index was.
         limit: documents returned at most.
         scoped: only documents listed in the temp table ``search_scope`` (column ``id``).
+        every: only documents that contain every word of `text` the index knows (a phrase's
+            documents, which a long text would rank below short ones with one of its words).
     """
     terms = con.execute(
         f"SELECT termid, df FROM {FTS_SCHEMA}.dict WHERE term IN "  # noqa: S608
@@ -142,7 +145,8 @@ def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,
         "SELECT dc.name, sum(log((st.num_docs - p.df + 0.5) / (p.df + 0.5) + 1) * p.tf * (? + 1) "
         "/ (p.tf + ? * (1 - ? + ? * dc.len / st.avgdl))) AS s "
         f"FROM p JOIN {FTS_SCHEMA}.docs dc USING (docid) CROSS JOIN st {scope}"
-        "GROUP BY dc.name ORDER BY s DESC, dc.name LIMIT ?",
-        [*(t[0] for t in terms), K1, K1, B, B, limit],
+        "GROUP BY dc.name " + ("HAVING count(*) = ? " if every else "")
+        + "ORDER BY s DESC, dc.name LIMIT ?",
+        [*(t[0] for t in terms), K1, K1, B, B, *([len(terms)] if every else []), limit],
     ).fetchall()
     return [(r[0], float(r[1])) for r in rows]

@@ -217,3 +217,22 @@ def bm25_text(query: str, terms: Sequence[str],
                 extra.extend([alt] if has_cjk(alt) else query_terms(alt))
     cjk = " ".join(m.group() for m in CJK_RUN.finditer(query))
     return " ".join(dict.fromkeys([*words, *extra, cjk]))
+
+
+def phrase_wordings(query: str, vocabulary: Mapping[str, Sequence[str]] | None,
+                    per_phrase: int = 4) -> list[str]:
+    """The known phrases of consecutive query words (two words or more) and their first
+    `per_phrase` multi-word wordings, for BM25's every-word pass ("CHIPS Act", "CHIPS and
+    Science Act")."""
+    if not vocabulary:
+        return []
+    words = [w.lower().strip("'-") for w in _TOKEN.findall(CJK.sub(" ", query))]
+    out: list[str] = []
+    for i in range(len(words)):
+        for j in range(min(len(words), i + _LONGEST_PHRASE), i + 1, -1):
+            alts = lookup(vocabulary, " ".join(words[i:j]))
+            if alts is not None:
+                out.append(" ".join(words[i:j]))
+                out += [a for a in alts if not has_cjk(a) and " " in a][:per_phrase]
+                break
+    return list(dict.fromkeys(out))

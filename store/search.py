@@ -30,6 +30,7 @@ from store.query_units import (  # noqa: F401 (phrase and term helpers are used 
     bm25_text,
     coverage,
     phrase_units,
+    phrase_wordings,
     query_terms,
     query_units,
     text_matching,
@@ -40,7 +41,9 @@ from store.segment import CJK, fold, has_cjk
 from store.units import Texts, term_regex  # noqa: F401
 
 log = logging.getLogger(__name__)
-# How much a title containing all the query's units lifts a document (x (1 + this)).
+# How much a title containing all the query's units lifts a document (x (1 + this)): a
+# document is about what its title says. (A lead bonus, squared coverage and an all-units-in-
+# one-passage bonus were tried on the labelled queries and did no better: docs/quality.md.)
 TITLE_WEIGHT = 0.5
 
 class QueryEncoder(Protocol):
@@ -207,7 +210,7 @@ def search(
             load_fts(con)
             stems = fulltext_stems(con, list(terms))
             if fts_ready(con):
-                lexical = bm25(con, bm25_text(query, terms, synonyms), pool, scoped)
+                lexical = _lexical(con, query, terms, synonyms, pool, scoped)
                 methods.append("bm25")
             else:
                 log.warning("no full-text index yet (run refresh_search_index); embeddings only")
@@ -239,6 +242,22 @@ def search(
                       in_title)[:limit]]
     return SearchResult(query=query, terms=terms, docs=tuple(docs),
                         stories=tuple(_story_hits(con, docs)), methods=tuple(methods))
+
+
+def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
+             synonyms: Mapping[str, Sequence[str]] | None, pool: int,
+             scoped: bool) -> list[tuple[str, float]]:
+    """The BM25 ranking: documents with every query word first, then those with every word
+    of one of the query's known phrases (any wording), then any word (query, wordings, CJK)."""
+    ranked: dict[str, float] = {}
+    groups = [" ".join(terms)] if len(terms) > 1 else []
+    groups += list(phrase_wordings(query, synonyms))
+    for text in groups:
+        for doc_id, score in bm25(con, text, pool, scoped, every=True):
+            ranked.setdefault(doc_id, score)
+    for doc_id, score in bm25(con, bm25_text(query, terms, synonyms), pool, scoped):
+        ranked.setdefault(doc_id, score)
+    return list(ranked.items())[:max(pool, len(ranked))]
 
 
 def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple]:
