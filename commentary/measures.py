@@ -38,6 +38,7 @@ _PAUSE = re.compile(r"\b(paus\w*|is available for otherwise eligible|shall cease
                     r"for such articles upon notification|suspended the elimination)\b",
                     re.IGNORECASE)
 _FROM_TO = re.compile(r"\bfrom \d+(?:\.\d+)? (?:percent|dollars) to \d", re.IGNORECASE)
+_SUSPENDS_SUBJECT = re.compile(r"^\s*(suspending|suspension of)\b", re.IGNORECASE)
 MAX_DOCS = 60
 
 
@@ -243,6 +244,11 @@ def measure_timeline_events(events: Sequence[MeasureEvent], sources: dict[str, S
         status = e.kind
         if status == "amended" and _PAUSE.search(text):
             status = "suspended"  # an amendment that puts the measure off is a pause
+        elif status == "suspended" and _SUSPENDS_SUBJECT.match(doc.title) \
+                and matcher.names_anchor(doc.title):
+            # "Suspending Duty-Free De Minimis Treatment": the act takes the subject away,
+            # it does not pause a measure; it is signed, and in force from its date
+            status, certainty = "signed", "signed"
         eff = (effective or {}).get(doc.doc_id) if e.kind != "effective" else None
         if eff is not None and eff < e.date:
             eff = None

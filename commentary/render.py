@@ -76,6 +76,9 @@ def event_label(e, as_of: str = "") -> str:
     type does not decide) show their certainty."""
     if not getattr(e, "status", ""):
         return certainty_label(e.certainty)
+    if e.status == "signed" and e.certainty == "in force":  # signed, and its date has come
+        return "已生效（in force）" + (f"｜{e.instrument}" if getattr(e, "instrument", None)
+                                      else "")
     label = STATUS_ZH.get(e.status, e.status)
     if e.status == "effective" and as_of and e.day.isoformat() > as_of:
         label = "預定生效"

@@ -85,8 +85,11 @@ def test_de_minimis_timeline_has_the_three_measures_cited_to_the_right_documents
     md = render_markdown(draft)
     Path(settings.out_dir).mkdir(parents=True, exist_ok=True)
     (Path(settings.out_dir) / "corpus-de-minimis.md").write_text(md, encoding="utf-8")
-    assert "**2025-04-02**｜行政命令｜已生效（in force）；生效日 2025-05-02 — " in md
-    assert "**2025-07-30**｜行政命令｜已生效（in force）；生效日 2025-08-29 — 暫停" in md
+    # labels follow the lifecycle: the April order amends EO 14195 (修正), the July order is
+    # in force
+    assert re.search(r"\*\*2025-04-02\*\*｜行政命令｜修正（amended）(｜EO 14256)?；生效日 2025-05-02 — ", md)
+    assert re.search(r"\*\*2025-07-30\*\*｜行政命令｜已生效（in force）(｜EO \d+)?；生效日 2025-08-29 — 暫停",
+                     md)
     # Every event reads in Chinese, or says why not; each Chinese value is in its cited text.
     for e, line in zip(draft.timeline, draft.zh.timeline, strict=True):
         assert line.originals == (e.statement,)
@@ -153,8 +156,8 @@ def test_docx_of_the_real_draft(corpus, tmp_path):
     draft = write_commentary(con, backend, settings, "de minimis")
     doc = open_docx(str(write_docx(draft, tmp_path / "draft.docx")))
     texts = [p.text for p in doc.paragraphs]
-    assert any(t.startswith("2025-07-30｜行政命令 〔已生效（in force）；生效日 2025-08-29〕 — 暫停")
-               for t in texts), [t for t in texts if t.startswith("2025-07")]
+    assert any(re.match(r"2025-07-30｜行政命令 〔已生效（in force）(｜EO \d+)?；生效日 2025-08-29〕 — 暫停",
+                        t) for t in texts), [t for t in texts if t.startswith("2025-07")]
     links = {r.target_ref for r in doc.part.rels.values() if r.reltype.endswith("/hyperlink")}
     assert {APRIL_ORDER, JULY_ORDER} <= links
 
