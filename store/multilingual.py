@@ -16,6 +16,7 @@ version can be compared. Accessors for the stages that compare across languages:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -26,11 +27,15 @@ from store.nearest import nearest
 
 log = logging.getLogger(__name__)
 TABLE = "multilingual_embeddings"
-# A query's cosine to a document in another language runs lower than within one language:
-# on the RTHK dev set a short Chinese query's own English report had median cosine 0.36
-# (an English query's Chinese report 0.44); 0.35 keeps about half (en->zh: 78 %) of them
-# (docs/performance.md, "Cross-lingual").
-MIN_COSINE = 0.35
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_CJK_LANGUAGES = ("zh", "ja", "ko")
+# A query's cosine to a document in another language runs lower than within one language.
+# On the RTHK dev set (short queries: 10 characters of a Chinese title, 6 words of an English
+# one) the query's own event was among the 10 nearest other-language documents with cosine
+# >= 0.25 for 83 % of Chinese and 93 % of English queries (0.35: 53 % and 78 %), 4.5 and 8.0
+# such documents per query (docs/performance.md, "Cross-lingual"). Search takes at most TOP.
+MIN_COSINE = 0.25
+TOP = 10
 
 
 class Encoder(Protocol):
@@ -120,7 +125,8 @@ def nearest_multilingual(con: duckdb.DuckDBPyConnection, vector: np.ndarray, lim
 
 
 def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query: str,
-                         pool: int = 100, scope: set[str] | None = None) -> list[tuple[str, float]]:
+                         pool: int = 100, scope: set[str] | None = None,
+                         other_script: bool = False) -> list[tuple[str, float]]:
     """Documents by the cosine of their multilingual vector to the query's, best first.
 
     The query may be in any language the encoder knows; documents in other languages rank
@@ -132,6 +138,9 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
         query: search text.
         pool: candidates returned at most.
         scope: restrict to these document ids (None: all).
+        other_script: only documents whose language is written in the other script family
+            than the query (CJK vs. not): the cross-language half that the query's own words
+            and the primary vector cannot find.
     """
     model = multilingual_model(con)
     if not query.strip() or model is None:
@@ -141,4 +150,11 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
                     model, encoder.name)
         return []
     vector = np.asarray(encoder.encode([query]), dtype=np.float32)[0]
-    return nearest_multilingual(con, vector, pool, model, scope)
+    if not other_script:
+        return nearest_multilingual(con, vector, pool, model, scope)
+    cjk_query = bool(_CJK.search(query))
+    wanted = {d for d, lang in con.execute(
+        "SELECT doc_id, coalesce(language, '') FROM enrichments WHERE status = 'ok'").fetchall()
+        if lang.startswith(_CJK_LANGUAGES) != cjk_query}
+    return nearest_multilingual(con, vector, pool, model,
+                                wanted if scope is None else wanted & scope)

@@ -23,6 +23,9 @@ import numpy as np
 from store.db import packed
 from store.fulltext import bm25, fts_ready, load_fts
 from store.fulltext import stems as fulltext_stems
+from store.multilingual import MIN_COSINE as MULTILINGUAL_MIN_COSINE
+from store.multilingual import TOP as MULTILINGUAL_TOP
+from store.multilingual import multilingual_ranking
 from store.nearest import nearest
 from store.query_units import (  # noqa: F401 (phrase and term helpers are used by commentary)
     STOP,
@@ -45,6 +48,9 @@ log = logging.getLogger(__name__)
 # document is about what its title says. (A lead bonus, squared coverage and an all-units-in-
 # one-passage bonus were tried on the labelled queries and did no better: docs/quality.md.)
 TITLE_WEIGHT = 0.5
+MATCH_CHARS = 60_000
+# Every-word BM25 passes at most (the whole query, then known phrases and their wordings).
+EVERY_WORD_PASSES = 3
 
 class QueryEncoder(Protocol):
     """What search needs from an embedding backend (nlp.embed.EmbeddingBackend fits)."""
@@ -180,6 +186,7 @@ def search(
     pool: int = 100,
     vector: np.ndarray | None = None,
     synonyms: Mapping[str, Sequence[str]] | None = None,
+    multilingual: QueryEncoder | None = None,
 ) -> SearchResult:
     """Hybrid search: documents and the stories they belong to, best first.
 
@@ -195,6 +202,9 @@ def search(
         pool: candidates taken from each ranking before fusion.
         vector: the query's embedding when the caller already has it.
         synonyms: query word -> alternative wordings (they also count for coverage and BM25).
+        multilingual: the multilingual query encoder (nlp.embed.load_multilingual); its
+            ranking adds the documents written in the other script (a Chinese query's English
+            documents, an English query's Chinese ones) by their multilingual vector.
     """
     filters = filters or SearchFilters()
     terms = query_terms(query)
@@ -231,8 +241,22 @@ def search(
         for rank, (doc_id, _) in enumerate(ranking):
             fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (rrf_k + rank + 1)
     cos = dict(semantic)
+    if multilingual is not None and query.strip():
+        # The cross-language half (store/multilingual.py): its cosines run lower than the
+        # primary vector's, so they count from MIN_COSINE as the primary ones from min_cosine.
+        scope = {r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()} \
+            if scoped else None
+        crossing = multilingual_ranking(con, multilingual, query, MULTILINGUAL_TOP, scope,
+                                        other_script=True)
+        for rank, (doc_id, value) in enumerate(crossing):
+            fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (rrf_k + rank + 1)
+            cos[doc_id] = max(cos.get(doc_id, -1.0), value - MULTILINGUAL_MIN_COSINE + min_cosine)
+        if crossing:
+            methods.append("multilingual")
     rows = _candidates(con, list(fused))
-    texts = Texts({i: f"{r[1]} {r[7]}" for i, r in rows.items()})
+    # Matching reads the first MATCH_CHARS of each text (a 100-page annex costs time and
+    # says little the opening does not).
+    texts = Texts({i: f"{r[1]} {(r[7] or '')[:MATCH_CHARS]}" for i, r in rows.items()})
     units = query_units(query, dict(zip(terms, stems, strict=True)), texts, synonyms)
     cover, in_title = coverage(texts.bodies, {i: r[1] for i, r in rows.items()}, units, texts)
     keep = {i for i in rows if cover[i] >= min_coverage or cos.get(i, -1.0) >= min_cosine}
@@ -252,7 +276,7 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
     ranked: dict[str, float] = {}
     groups = [" ".join(terms)] if len(terms) > 1 else []
     groups += list(phrase_wordings(query, synonyms))
-    for text in groups:
+    for text in groups[:EVERY_WORD_PASSES]:
         for doc_id, score in bm25(con, text, pool, scoped, every=True):
             ranked.setdefault(doc_id, score)
     for doc_id, score in bm25(con, bm25_text(query, terms, synonyms), pool, scoped):

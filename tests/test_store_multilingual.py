@@ -111,6 +111,13 @@ def test_vectors_compare_across_languages_and_search_finds_the_other_language(st
     ranked = [d for d, _ in multilingual_ranking(con, models.multilingual, "對等關稅", 4)]
     assert ranked.index(eo) < ranked.index(adopt)
     assert multilingual_ranking(con, models.backend, "tariffs", 4) == []  # another model
+    # the cross-language half only: documents in the other script family than the query's
+    across = [d for d, _ in multilingual_ranking(con, models.multilingual, "對等關稅", 4,
+                                                 other_script=True)]
+    assert across[0] == eo and set(across) == {eo, adopt}
+    across = [d for d, _ in multilingual_ranking(con, models.multilingual, "reciprocal tariffs",
+                                                 4, other_script=True)]
+    assert across[0] == tariff_zh and set(across) == {tariff_zh, blast_zh}
 
 
 def test_rerun_keeps_vectors_and_a_changed_text_is_embedded_again(store, models):
@@ -135,3 +142,24 @@ def test_the_multilingual_backend_can_be_switched_off_and_names_are_checked():
     assert load_multilingual(NlpSettings(multilingual_backend="none")) is None
     with pytest.raises(ConfigError):
         load_multilingual(NlpSettings(multilingual_backend="labse"))
+
+
+def test_search_finds_the_other_languages_documents_through_the_multilingual_vector(store, models):
+    from store.search import search
+
+    con, docs = store
+    enrich_documents(con, models, NlpSettings())
+    eo = docs["https://wh.gov/eo"].id
+    tariff_zh = next(d.id for d in docs.values() if "關稅" in d.title)
+    blast_zh = next(d.id for d in docs.values()
+                    if d.source_id == "tw-president" and d.id != tariff_zh)
+    found = search(con, models.backend, "美國對等關稅", multilingual=models.multilingual)
+    assert "multilingual" in found.methods
+    assert eo in [h.doc_id for h in found.docs]
+    found = search(con, models.backend, "Taiwan's response to US reciprocal tariffs",
+                   multilingual=models.multilingual)
+    ids = [h.doc_id for h in found.docs]
+    assert tariff_zh in ids and blast_zh not in ids
+    # without the multilingual encoder the English order is not found by the Chinese query
+    plain = search(con, models.backend, "美國對等關稅")
+    assert "multilingual" not in plain.methods and eo not in [h.doc_id for h in plain.docs]

@@ -37,10 +37,14 @@ def load_encoder(state):
     """
     with _MODEL_LOCK:
         if not hasattr(state, "encoder"):
-            from nlp.embed import load_backend
+            from nlp.embed import load_backend, load_multilingual
 
             backend = load_backend(state.settings.nlp)
             backend.encode(["warm up"])
+            # the multilingual query encoder for the cross-language half of search (None: off)
+            state.multilingual = load_multilingual(state.settings.nlp)
+            if state.multilingual is not None:
+                state.multilingual.encode(["warm up"])
             state.encoder = backend
             state.synonyms = load_vocabulary()
     return state.encoder
@@ -108,7 +112,8 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
             result = search(con, backend, prepared.search_text, filters,
                             limit=settings.web.search_limit,
                             min_coverage=cs.min_coverage, min_cosine=cs.min_cosine,
-                            synonyms=request.app.state.synonyms)
+                            synonyms=request.app.state.synonyms,
+                            multilingual=getattr(request.app.state, "multilingual", None))
             groups = group_hits(result.docs, result.stories)
             cards = wq.doc_cards(con, [h.doc_id for h in result.docs])
     return page(request, "search.html.j2", form=form, result=result, groups=groups, cards=cards,
