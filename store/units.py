@@ -27,7 +27,14 @@ _TITLE_BEFORE = re.compile(
     r"(?:\b(?:Rep|Sen|Gov|Mr|Mrs|Ms|Dr|Hon|Representative|Senator|Congressman|Congresswoman|"
     r"Governor|Secretary|Judge)\.?|[A-Z][a-z]+,?)\s+$")
 _LETTERS = re.compile(r"[A-Za-z]+")
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def _straight(text: str) -> str:
+    """Curly apostrophes as straight ones (same length; str.replace is ~10x translate)."""
+    for q in ("\u2019", "\u2018", "\u02bc"):
+        if q in text:
+            text = text.replace(q, "'")
+    return text
 
 
 def term_regex(stem: str) -> str:
@@ -124,7 +131,7 @@ class Texts:
 
     def __post_init__(self) -> None:
         # Curly apostrophes as straight ones (same length): "People’s Republic of China".
-        self.bodies = {k: (fold(v) if has_cjk(v) else v).translate(_QUOTES)
+        self.bodies = {k: _straight(fold(v) if has_cjk(v) else v)
                        for k, v in self.bodies.items()}
         self.lowered = {k: v.lower() for k, v in self.bodies.items()}
 
