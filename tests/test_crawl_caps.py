@@ -54,8 +54,8 @@ def test_a_listing_cut_by_its_cap_is_counted(con, settings, mirror):
 
 def test_the_demo_says_which_sources_were_cut():
     console = Console(record=True, width=200)
-    result = {"totals": {k: 0 for k in ("documents", "stories", "sources", "digest_stories",
-                                        "errors")},
+    result = {"totals": {k: 0 for k in ("documents", "stories", "sources", "countries",
+                                        "languages", "digest_stories", "errors")},
               "timings": {}, "digest": [], "capped": {"fr-trade-technology": 20}}
     _print_summary(console, "2025-12-31", 365, result, 1.0)
     text = console.export_text()

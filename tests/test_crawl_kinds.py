@@ -78,7 +78,7 @@ def test_sitemap_fetches_new_pages_once(con, mirrored, mirror):
 
 
 def test_sources_without_a_mirrored_host_are_skipped_and_recorded(con, mirrored):
-    counts = crawl(con, mirrored, load_registry(), ["wto-news", "govuk-dbt-news"], CrawlWindow())
+    counts = crawl(con, mirrored, load_registry(), ["oecd-news", "tno-news"], CrawlWindow())
     assert counts.outcomes["not_mirrored"] == 2
     assert _rows(con, "SELECT count(*) FROM fetches")[0][0] == 0
     statuses = {r[0] for r in _rows(con, "SELECT status FROM source_runs")}

@@ -32,23 +32,25 @@ def test_defaults_throttle_after_a_few_failures():
 
 
 def test_guessing_one_users_password_backs_off_exponentially(tmp_path, caplog):
-    settings = web_settings(tmp_path, login_free_failures=3, login_backoff_s=0.5)
+    settings = web_settings(tmp_path, login_free_failures=3, login_backoff_s=2.0)
+    # 2 s, not less: at load 20 one scrypt login took longer than a 0.5 s backoff, which had
+    # expired before the next request arrived
     with WebServer(settings) as server, server.client() as browser:
         with caplog.at_level(logging.WARNING, logger="web"):
             for _ in range(3):
                 assert login(browser, password="guess").status_code == 401
             refused = login(browser)  # even the right password waits out the backoff
-            assert refused.status_code == 429 and refused.headers["retry-after"] == "1"
+            assert refused.status_code == 429 and refused.headers["retry-after"] == "2"
             assert "登入嘗試過多" in refused.text
             assert "x-frame-options" in refused.headers
             waits = []
-            for _ in range(2):  # each further failure doubles the wait: 0.5 s, 1 s, 2 s
+            for _ in range(2):  # each further failure doubles the wait: 2 s, 4 s, 8 s
                 time.sleep(float(refused.headers["retry-after"]) + 0.1)
                 assert login(browser, password="guess").status_code == 401
                 refused = login(browser)
                 assert refused.status_code == 429
                 waits.append(int(refused.headers["retry-after"]))
-            assert waits == [1, 2]
+            assert waits == [4, 8]
             time.sleep(waits[-1] + 0.1)
             assert login(browser).status_code == 303  # the right password, after the wait
         lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
