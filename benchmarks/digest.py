@@ -7,7 +7,7 @@ one day with the real embedding backend. The time of `build_digest` (ranking, su
 rendering and saving) is printed, with model load and store build apart.
 
 Quality: ROUGE-1/2/L F1 of the extractive summaries against the hand-written references in
-briefs/eval_references.jsonl, beside length-matched lead and centroid baselines (the same as
+evaluation/summary_references.jsonl, beside length-matched lead and centroid baselines (the same as
 benchmarks/summaries.py).
 
 Usage:

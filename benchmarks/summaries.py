@@ -1,11 +1,11 @@
 """Summary quality: the digest's story summaries against lead and centroid baselines.
 
 ROUGE-1/2/L F1 of the extractive summaries against the hand-written references in
-briefs/eval_references.jsonl (23 dev stories, 17 held-out stories; how they were written:
+evaluation/summary_references.jsonl (23 dev stories, 17 held-out stories; how they were written:
 tests/dev/README.md, "Reference summaries"), with two baselines cut to the same number of
 tokens as each system summary (lead of the explanatory document; TF-IDF centroid). Prints
 one line per story, the means per split and the ROUGE-2 ratios ours/lead and ours/centroid
-(docs/quality.md, "Summaries"; the floors are pinned in tests/test_briefs_evaluate.py).
+(docs/quality.md, "Summaries"; the floors are pinned in tests/test_evaluation_summaries.py).
 
 Usage (project root):
     HF_HUB_OFFLINE=1 nice .venv/bin/python benchmarks/summaries.py [--corpus DIR] [--rows]
@@ -28,8 +28,8 @@ SNAPSHOT = ROOT / "demo" / "snapshot"
 
 def run(corpus: Path, rows: bool = True) -> dict:
     """Evaluate and print; returns the per-split figures."""
-    from briefs.evaluate import evaluate
     from config.settings import load_settings
+    from evaluation.summaries import evaluate
     from nlp.embed import load_backend
 
     settings = load_settings()

@@ -1,6 +1,6 @@
 """Summary quality: ROUGE against hand-written references for real multi-source stories.
 
-The references (briefs/eval_references.jsonl) were written by hand (how: tests/dev/README.md,
+The references (evaluation/summary_references.jsonl) were written by hand (how: tests/dev/README.md,
 "Reference summaries"): 23 development stories of January–June 2025 and 17 held-out stories
 of July–December 2025, each told by two to ten documents of the bundled snapshot (White House
 fact sheets, orders, joint statements and articles, their USA TODAY copies, Federal Register
@@ -217,7 +217,7 @@ def centroid_baseline(docs: list[InputDoc], budget: int, idf: dict[str, float]) 
 
 def load_references() -> list[Reference]:
     """The packaged hand-written references."""
-    text = resources.files("briefs").joinpath("eval_references.jsonl").read_text(encoding="utf-8")
+    text = resources.files("evaluation").joinpath("summary_references.jsonl").read_text(encoding="utf-8")
     return [
         Reference(o["story_id"], tuple(o["doc_ids"]), o["reference"], o.get("split", "dev"))
         for o in map(json.loads, filter(None, text.splitlines()))

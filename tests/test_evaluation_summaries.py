@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from briefs.evaluate import (
+from briefs.summarize import InputDoc
+from config.errors import BadInputError
+from evaluation.summaries import (
     centroid_baseline,
     document_frequencies,
     lead_baseline,
@@ -19,8 +21,6 @@ from briefs.evaluate import (
     tokens,
     truncate,
 )
-from briefs.summarize import InputDoc
-from config.errors import BadInputError
 from nlp.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -111,8 +111,8 @@ FLOORS = {"dev": (1.03, 2.3, 0.26), "heldout": (1.03, 1.6, 0.23)}
 def test_summaries_beat_lead_and_centroid_on_dev_and_heldout():
     # from the bundled snapshot only: the shared corpus holds the same texts (checked above),
     # so a second run over it would prove nothing more
-    from briefs.evaluate import evaluate
     from config.settings import load_settings
+    from evaluation.summaries import evaluate
     from nlp.embed import load_backend
 
     settings = load_settings()
