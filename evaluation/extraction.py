@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from markdown_it import MarkdownIt
+from replay.mirror_whitehouse import markdown_text
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_MD = MarkdownIt("commonmark", {"html": False})
 
 
 def tokens(text: str) -> list[str]:
@@ -32,16 +31,7 @@ def tokens(text: str) -> list[str]:
 
 def reference_text(markdown: str) -> str:
     """Plain text of a snapshot markdown body (what a perfect extractor would return)."""
-    words = []
-    for token in _MD.parse(markdown or ""):
-        for child in token.children or []:
-            if child.type in ("text", "code_inline"):
-                words.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
-                words.append(" ")
-        if token.type == "inline":
-            words.append("\n")
-    return "".join(words)
+    return markdown_text(markdown)
 
 
 def token_f1(candidate: str, reference: str) -> float:

@@ -288,19 +288,24 @@ def article_html(item: WhiteHouseItem, modified: datetime, sections: tuple[str, 
     return _page(item.host, list(sections), head, main)
 
 
-@lru_cache(maxsize=4096)
-def _plain_text(markdown: str) -> str:
-    """Markdown to plain text (inline text only), for feed descriptions."""
+def markdown_text(markdown: str, line_end: str = "\n") -> str:
+    """Inline text of a markdown body, each paragraph or heading ended by ``line_end``."""
     words = []
-    for token in _MD.parse(markdown):
+    for token in _MD.parse(markdown or ""):
         for child in token.children or []:
             if child.type in ("text", "code_inline"):
                 words.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 words.append(" ")
         if token.type == "inline":
-            words.append(" ")
-    return " ".join("".join(words).split())
+            words.append(line_end)
+    return "".join(words)
+
+
+@lru_cache(maxsize=4096)
+def _plain_text(markdown: str) -> str:
+    """Markdown to one line of plain text, for feed descriptions."""
+    return " ".join(markdown_text(markdown, " ").split())
 
 
 def _excerpt(text: str) -> str:
