@@ -48,14 +48,17 @@ def fts_ready(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the documents' full-text index (with its sorted postings) exists in this store."""
     sql = ("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? "
            "AND table_name IN ('dict', 'postings')")
-    return con.execute(sql, [FTS_SCHEMA]).fetchone()[0] == 2
+    row = con.execute(sql, [FTS_SCHEMA]).fetchone()
+    return row is not None and row[0] == 2
 
 
 def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
     """(Re)build the BM25 index over documents (title, text) if they changed since the last
     build (count or latest ``updated_at``); needs a writable connection. True when rebuilt."""
     load_fts(con)
-    count, latest = con.execute("SELECT count(*), max(updated_at) FROM documents").fetchone()
+    totals = con.execute("SELECT count(*), max(updated_at) FROM documents").fetchone()
+    assert totals is not None  # an aggregate without GROUP BY always returns one row
+    count, latest = totals
     row = con.execute(
         "SELECT doc_count, max_updated_at FROM search_index_state WHERE name = ?", [INDEX_NAME]
     ).fetchone()
@@ -112,8 +115,10 @@ def stems(con: duckdb.DuckDBPyConnection, words: list[str]) -> list[str]:
     """Porter stems of words, as the index stems them."""
     if not words:
         return []
-    return list(con.execute("SELECT list_transform(?::VARCHAR[], w -> stem(w, 'porter'))",
-                            [words]).fetchone()[0])
+    row = con.execute("SELECT list_transform(?::VARCHAR[], w -> stem(w, 'porter'))",
+                      [words]).fetchone()
+    assert row is not None  # a SELECT without FROM always returns one row
+    return list(row[0])
 
 
 def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from store.segment import CJK, CJK_RUN, has_cjk
 from store.units import Texts, Unit, build_unit, cjk_units, term_regex, unit_matching, wording_regex
@@ -76,16 +77,18 @@ def unit_alternatives(unit: Sequence[str], raw: Sequence[str],
     return tuple(synonyms.get(raw[0].lower(), ())) if synonyms and len(unit) == 1 and raw else ()
 
 
-Matching = Callable[[str, Sequence[str]], frozenset]
+K = TypeVar("K", bound=Hashable)
+# (regex, words every match contains) -> the keys of the texts it matches
+Matching = Callable[[str, Sequence[str]], frozenset[K]]
 
 
-def text_matching(texts: Mapping[Hashable, str]) -> Matching:
+def text_matching(texts: Mapping[K, str]) -> Matching[K]:
     """A memoised lookup over lower-cased texts: (regex, words every match contains) -> the
     keys of the texts it matches. The words are tested with `in` first, which rules most
     texts out far faster than the regex would."""
-    found: dict[str, frozenset] = {}
+    found: dict[str, frozenset[K]] = {}
 
-    def matching(regex: str, literals: Sequence[str]) -> frozenset:
+    def matching(regex: str, literals: Sequence[str]) -> frozenset[K]:
         if regex not in found:
             pattern = re.compile(regex)
             found[regex] = frozenset(k for k, t in texts.items()
@@ -95,7 +98,7 @@ def text_matching(texts: Mapping[Hashable, str]) -> Matching:
     return matching
 
 
-def adjacency_in(matching: Matching) -> Callable[[str, str], tuple[int, int]]:
+def adjacency_in(matching: Matching[K]) -> Callable[[str, str], tuple[int, int]]:
     """`phrase_units`' adjacency over some texts: (a, b) -> (texts with both terms, texts with
     them adjacent)."""
 
@@ -108,7 +111,7 @@ def adjacency_in(matching: Matching) -> Callable[[str, str], tuple[int, int]]:
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
 _LONGEST_PHRASE = 6
-_PHRASES: dict[int, tuple[Mapping, tuple[str, ...]]] = {}
+_PHRASES: dict[int, tuple[Mapping[str, Sequence[str]], tuple[str, ...]]] = {}
 
 
 def _phrases(vocabulary: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
@@ -161,13 +164,13 @@ def query_units(query: str, stems_of: Mapping[str, str], texts: Texts,
     loose = list({w: (w, c) for w, c in loose}.values())
     if loose:
         stems = [stems_of[w] for w, _ in loose]
-        typed = {stems_of[w]: c for w, c in loose}
+        typed_of = {stems_of[w]: c for w, c in loose}
         adjacency = adjacency_in(text_matching(texts.lowered))
         for u in phrase_units(stems, adjacency):
-            label = " ".join(typed[s] for s in u)
+            label = " ".join(typed_of[s] for s in u)
             raw = " ".join(w for w, _ in loose if stems_of[w] in u)
             alts = lookup(vocabulary, raw) or ()
-            caps = [typed[s] for s in u]
+            caps = [typed_of[s] for s in u]
             main = _typed_regex(caps) if any(_is_caps(c) for c in caps) else unit_regex(u)
             unit = build_unit(raw, main, alts, phrases)
             if any(_is_caps(c) for c in caps):  # typed as an acronym: no word sense

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -135,7 +135,7 @@ _SCOPE_SQL = (
 )
 
 
-def _filter_params(f: SearchFilters) -> list:
+def _filter_params(f: SearchFilters) -> list[datetime | str | None]:
     sources, countries = packed(f.sources), packed([c.upper() for c in f.countries])
     topics = packed(f.topics)
     return [f.since, f.since, f.until, f.until, sources, sources, countries, countries, topics,
@@ -284,7 +284,7 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
     return list(ranked.items())[:max(pool, len(ranked))]
 
 
-def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple]:
+def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple[Any, ...]]:
     """Id -> (id, title, url, source, date, story, duplicate of, text), one query for all."""
     if not ids:
         return {}
@@ -297,7 +297,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tup
     return {r[0]: r for r in rows}
 
 
-def _doc_hits(rows: list[tuple], fused: dict[str, float], bm: dict[str, float],
+def _doc_hits(rows: list[tuple[Any, ...]], fused: dict[str, float], bm: dict[str, float],
               cos: dict[str, float], cover: dict[str, float],
               in_title: dict[str, float]) -> list[DocHit]:
     present = {r[0] for r in rows}

@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 # Han (with extension A and compatibility ideographs), kana (with the long-vowel mark),
 # Hangul syllables and jamo.
@@ -42,7 +43,7 @@ _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> Any:  # opencc ships no type hints
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -68,7 +69,7 @@ def bigrams(run: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def _jieba() -> Any:  # rjieba ships no type hints
     import rjieba
 
     return rjieba.Jieba()

@@ -16,8 +16,9 @@ document's text, and the checks that keep a word in its own sense.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from store.segment import fold, has_cjk, query_words
@@ -81,7 +82,7 @@ class Unit:
     typed_sense: tuple[str, ...] = ()
     longer: tuple[str, ...] = ()  # lower-case longer wordings an occurrence must not sit in
     search_words: tuple[str, ...] = ()  # what the BM25 query adds for this unit
-    _compiled: list = field(default_factory=list, compare=False, repr=False)
+    _compiled: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
 
     def regex(self) -> re.Pattern[str]:
         """The compiled pattern (cached on the unit)."""
@@ -117,7 +118,7 @@ def build_unit(label: str, main: str | None, wordings: Sequence[str],
                 search_words=search, typed_sense=tuple(sorted(typed)))
 
 
-Matching = Callable[[Unit], frozenset]
+Matching = Callable[[Unit], frozenset[str]]
 
 
 @dataclass
@@ -125,8 +126,8 @@ class Texts:
     """The candidate documents' texts for matching: folded (CJK to Simplified), and
     lower-cased copies for the pre-checks."""
 
-    bodies: Mapping[Hashable, str]
-    lowered: dict[Hashable, str] = field(default_factory=dict)
+    bodies: Mapping[str, str]
+    lowered: dict[str, str] = field(default_factory=dict)
     _lower_use: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -145,7 +146,7 @@ class Texts:
         return self._lower_use[word]
 
 
-def _counts(m: re.Match, text: str, lower: str, unit: Unit, texts: Texts) -> bool:
+def _counts(m: re.Match[str], text: str, lower: str, unit: Unit, texts: Texts) -> bool:
     """Whether one occurrence counts (not an acronym, name or longer name's part)."""
     found = m.group(0)
     first = _LETTERS.match(found)
@@ -172,20 +173,86 @@ def _counts(m: re.Match, text: str, lower: str, unit: Unit, texts: Texts) -> boo
     return True
 
 
-def unit_matching(texts: Texts) -> Matching:
-    """A memoised lookup: unit -> the keys of the texts that contain it."""
-    found: dict[str, frozenset] = {}
+_META = set("()[]{}?*+|^$.\\")
 
-    def matching(unit: Unit) -> frozenset:
+
+def _alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a unit's pattern ("(?:a|b)" -> [a, b])."""
+    if not (pattern.startswith("(?:") and pattern.endswith(")")):
+        return [pattern]
+    parts, depth, at, i = [], 0, 3, 3
+    while i < len(pattern) - 1:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        depth += (c == "(") - (c == ")")
+        if depth < 0:
+            return [pattern]  # "(?:a)|(?:b)": not one group
+        if c == "|" and depth == 0:
+            parts.append(pattern[at:i])
+            at = i + 1
+        i += 1
+    return [*parts, pattern[at:-1]]
+
+
+@functools.lru_cache(maxsize=4096)
+def anchors(pattern: str) -> tuple[str, ...]:
+    """Lower-case strings one of which starts every match of a unit's pattern (each
+    alternative's leading literal: "tariff" of r"\btariff\w*", "chips" of
+    r"\b(?-i:CHIPS)s?\b"); () when some alternative has none (no pre-check then)."""
+    out = []
+    for alt in _alternatives(pattern):
+        for lead in (r"\b(?-i:", r"\b"):
+            if alt.startswith(lead):
+                alt = alt[len(lead):]
+                break
+        literal, i = [], 0
+        while i < len(alt):
+            c = alt[i]
+            if c == "\\":
+                if i + 1 < len(alt) and not alt[i + 1].isalnum():
+                    literal.append(alt[i + 1])
+                    i += 2
+                    continue
+                break
+            if c in _META:
+                break
+            literal.append(c)
+            i += 1
+        if i < len(alt) and alt[i] in "?*{" and literal:
+            literal.pop()  # the last character is optional
+        if not literal:
+            return ()
+        out.append("".join(literal).lower())
+    return tuple(dict.fromkeys(out))
+
+
+def unit_matching(texts: Texts) -> Matching:
+    """A memoised lookup: unit -> the keys of the texts that contain it. A text without any
+    of the unit's leading literals (`anchors`) is skipped without the regex, and the regex
+    starts at the first literal (a 60,000-character text is scanned from there, not whole)."""
+    found: dict[str, frozenset[str]] = {}
+
+    def matching(unit: Unit) -> frozenset[str]:
         key = unit.pattern + "\x1f" + "\x1f".join(unit.longer)
         if key not in found:
             pattern = unit.regex()
+            leads = anchors(unit.pattern)
             hits = []
             for k, body in texts.bodies.items():
                 lower = texts.lowered[k]
                 if any(w not in lower for w in unit.literals):
                     continue
-                if any(_counts(m, body, lower, unit, texts) for m in pattern.finditer(body)):
+                start = 0
+                if leads:
+                    firsts = [at for w in leads if (at := lower.find(w)) != -1]
+                    if not firsts:
+                        continue
+                    # lower() may change a text's length (rare letters): then from the start
+                    start = min(firsts) if len(lower) == len(body) else 0
+                if any(_counts(m, body, lower, unit, texts)
+                       for m in pattern.finditer(body, start)):
                     hits.append(k)
             found[key] = frozenset(hits)
         return found[key]
