@@ -1,8 +1,9 @@
 """`radar` command line: a thin caller of the pipeline functions. Only here do errors become messages.
 
-Each command imports its stage inside the function, after `env_defaults()`: Prefect and the
-Hugging Face libraries read the environment when they are imported, and `radar --help` stays
-quick (the NLP stack loads torch). Settings and the store are imported at the top."""
+Each command opens with `radar.cli_base.opening()` and imports its stage inside it, after the
+environment defaults: Prefect and the Hugging Face libraries read the environment when they are
+imported, and `radar --help` stays quick (the NLP stack loads torch). Settings and the store are
+imported at the top."""
 
 from __future__ import annotations
 
@@ -14,11 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config.errors import RadarError
-from config.settings import load_settings
-from radar.cli_base import app, console
-from radar.cli_base import env_defaults as _env_defaults
-from radar.cli_base import fail as _fail
+from radar.cli_base import app, console, opening
 from store.db import opened
 
 
@@ -31,13 +28,10 @@ def demo(
 
     Example: radar demo --date 2025-04-03 --days 30
     """
-    _env_defaults()
-    from radar.demo import run_demo
+    with opening() as run:
+        from radar.demo import run_demo
 
-    try:
-        run_demo(load_settings(), date=date, days=days, console=console)
-    except RadarError as exc:
-        _fail(exc)
+        run_demo(run.settings, date=date, days=days, console=console)
 
 
 @app.command()
@@ -49,21 +43,18 @@ def crawl(
 
     Example: radar crawl --source fr-trade-technology --since 2025-04-01
     """
-    _env_defaults()
-    from crawlers.crawl import CrawlWindow
-    from crawlers.crawl import crawl as run_crawl
-    from crawlers.extract import parse_when
-    from crawlers.registry import load_registry
+    with opening() as run:
+        from crawlers.crawl import CrawlWindow
+        from crawlers.crawl import crawl as run_crawl
+        from crawlers.extract import parse_when
+        from crawlers.registry import load_registry
 
-    settings = load_settings()
-    try:
+        settings = run.settings
         registry = load_registry(settings.sources_file)
         since_at = parse_when(since)[0] if since else None
         with opened(settings.db_path) as con, console.status("crawling…") as status:
             counts = run_crawl(con, settings, registry, source, CrawlWindow(since=since_at),
                                progress=lambda sid: status.update(f"crawling {sid}…"))
-    except RadarError as exc:
-        _fail(exc)
     table = Table("source", "new", "updated", "unchanged", "not modified", "errors")
     for sid, c in counts.by_source.items():
         table.add_row(sid, *(str(c.get(k, 0)) for k in
@@ -80,13 +71,10 @@ def enrich(
 
     Example: radar enrich            (after an upgrade: radar enrich --redo)
     """
-    _env_defaults()
-    from runners.pipeline import run_enrich
+    with opening() as run:
+        from runners.pipeline import run_enrich
 
-    try:
-        counts = run_enrich(load_settings(), console=console, redo=redo)
-    except RadarError as exc:
-        _fail(exc)
+        counts = run_enrich(run.settings, console=console, redo=redo)
     typer.echo(json.dumps(counts, default=str))
 
 
@@ -100,13 +88,10 @@ def digest(
 
     Example: radar digest --date 2025-04-03 --lang en
     """
-    _env_defaults()
-    from runners.pipeline import run_digest
+    with opening() as run:
+        from runners.pipeline import run_digest
 
-    try:
-        paths = run_digest(load_settings(), date=date, profile=profile, lang=lang)
-    except RadarError as exc:
-        _fail(exc)
+        paths = run_digest(run.settings, date=date, profile=profile, lang=lang)
     for p in paths:
         typer.echo(str(p))
 
@@ -121,12 +106,10 @@ def extract(
 
     Example: radar extract page.html --url https://www.whitehouse.gov/... --json
     """
-    from crawlers.extract import extract_html
+    with opening(env=False):
+        from crawlers.extract import extract_html
 
-    try:
         result = extract_html(file.read_bytes(), url).as_json(url)
-    except RadarError as exc:
-        _fail(exc)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -142,13 +125,10 @@ def cluster(
 
     Example: radar cluster --input docs.jsonl --output stories.jsonl
     """
-    _env_defaults()
-    from nlp.cluster_cli import cluster_jsonl
+    with opening() as run:
+        from nlp.cluster_cli import cluster_jsonl
 
-    try:
-        n = cluster_jsonl(input, output, load_settings())
-    except RadarError as exc:
-        _fail(exc)
+        n = cluster_jsonl(input, output, run.settings)
     console.print(f"wrote {n} assignments to {output}")
 
 
@@ -160,13 +140,10 @@ def summarize(
 
     Example: radar summarize --input story.jsonl
     """
-    _env_defaults()
-    from briefs.summarize import summarize_jsonl
+    with opening() as run:
+        from briefs.summarize import summarize_jsonl
 
-    try:
-        lines = summarize_jsonl(input, load_settings())
-    except RadarError as exc:
-        _fail(exc)
+        lines = summarize_jsonl(input, run.settings)
     for line in lines:
         typer.echo(line)
 
@@ -185,14 +162,11 @@ def comment(
 
     Example: radar comment "US ends de minimis for Chinese parcels" --out draft.md --docx draft.docx
     """
-    _env_defaults()
-    from commentary.run import run_commentary
+    with opening() as run:
+        from commentary.run import run_commentary
 
-    try:
-        result = run_commentary(load_settings(), query, story_id=story, since=since, until=until,
+        result = run_commentary(run.settings, query, story_id=story, since=since, until=until,
                                 writer=writer, out_md=out, out_docx=docx)
-    except RadarError as exc:
-        _fail(exc)
     d = result.draft
     console.print(f"draft {d.draft_id} v{d.version}: {len(d.references)} sources, "
                   f"{len(d.timeline)} timeline events; claim check removed "

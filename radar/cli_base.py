@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import click
@@ -14,6 +17,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from config.errors import RadarError
+from config.settings import Settings, load_settings
 
 
 class RadarGroup(TyperGroup):
@@ -54,3 +58,34 @@ def fail(exc: Exception) -> None:
     status 2."""
     console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
     raise typer.Exit(code=2) from None
+
+
+class Opening:
+    """What a command works with: the settings, read from radar.toml on first use (so a
+    command that needs none, like `radar extract`, never reads it)."""
+
+    @cached_property
+    def settings(self) -> Settings:
+        """The settings, loaded once."""
+        return load_settings()
+
+
+@contextmanager
+def opening(env: bool = True) -> Iterator[Opening]:
+    """The opening every command shares: environment defaults set before the command imports
+    its stage (Prefect and Hugging Face read them on import), settings loaded when first
+    asked for, and a RadarError from the body printed on one line with exit status 2.
+
+    Args:
+        env: Set the Prefect/Hugging Face environment defaults (commands that import neither,
+            like the sources registry ones, leave the environment alone).
+
+    Yields:
+        The command's `Opening`.
+    """
+    if env:
+        env_defaults()
+    try:
+        yield Opening()
+    except RadarError as exc:
+        fail(exc)

@@ -11,11 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config.errors import BadInputError, RadarError
-from config.settings import load_settings
-from radar.cli_base import app, console, sources_app
-from radar.cli_base import env_defaults as _env_defaults
-from radar.cli_base import fail as _fail
+from config.errors import BadInputError
+from radar.cli_base import app, console, opening, sources_app
 from store.db import opened
 
 
@@ -28,17 +25,14 @@ def serve(
     Registers the deployments of prefect.yaml; stops cleanly on Ctrl-C or `radar stop`.
     Example: radar serve
     """
-    _env_defaults()
-    from radar import serve as services
+    with opening() as run:
+        from radar import serve as services
 
-    try:
         if detach:
-            state = services.detach(load_settings())
+            state = services.detach(run.settings)
             console.print(f"radar serve running (pid {state['pid']}), Prefect UI {state['ui_url']}")
         else:
-            services.serve(load_settings(), announce=console.print)
-    except RadarError as exc:
-        _fail(exc)
+            services.serve(run.settings, announce=console.print)
 
 
 @app.command()
@@ -47,13 +41,10 @@ def stop() -> None:
 
     Example: radar stop
     """
-    _env_defaults()
-    from radar.serve import request_stop
+    with opening() as run:
+        from radar.serve import request_stop
 
-    try:
-        state = request_stop(load_settings())
-    except RadarError as exc:
-        _fail(exc)
+        state = request_stop(run.settings)
     console.print(f"stopped radar serve (pid {state['pid']})" if state else "radar serve is not running")
 
 
@@ -65,14 +56,11 @@ def status(
 
     Example: radar status
     """
-    _env_defaults()
-    from radar.status import as_dict, collect, render
+    with opening() as run:
+        from radar.status import as_dict, collect, render
 
-    settings = load_settings()
-    try:
+        settings = run.settings
         report = collect(settings)
-    except RadarError as exc:
-        _fail(exc)
     if as_json:
         typer.echo(json.dumps(as_dict(report), default=str, ensure_ascii=False))
     else:
@@ -85,12 +73,10 @@ def sources_list() -> None:
 
     Example: radar sources list
     """
-    from crawlers.registry import load_registry
+    with opening(env=False) as run:
+        from crawlers.registry import load_registry
 
-    try:
-        registry = load_registry(load_settings().sources_file)
-    except RadarError as exc:
-        _fail(exc)
+        registry = load_registry(run.settings.sources_file)
     table = Table("id", "kind", "country", "lang", "authority", "enabled", "verified", "url")
     for s in registry.sources:
         table.add_row(s.id, s.kind, s.country, s.language, f"{s.authority:.1f}",
@@ -106,18 +92,16 @@ def sources_health(
 
     Example: radar sources health
     """
-    from crawlers.extract import parse_when
-    from crawlers.health import registry_health
-    from crawlers.registry import load_registry
+    with opening(env=False) as run:
+        from crawlers.extract import parse_when
+        from crawlers.health import registry_health
+        from crawlers.registry import load_registry
 
-    settings = load_settings()
-    try:
+        settings = run.settings
         registry = load_registry(settings.sources_file)
         now = parse_when(as_of)[0] if as_of else None
         with opened(settings.db_path) as con:
             rows = registry_health(con, registry, settings.crawl, now)
-    except RadarError as exc:
-        _fail(exc)
 
     def when(t) -> str:
         return t.strftime("%Y-%m-%d %H:%M") if t else "-"
@@ -143,14 +127,12 @@ def sources_import(
 
     Example: radar sources import feeds.opml --country GB
     """
-    from crawlers.opml import import_opml
-    from crawlers.registry import DEFAULT_SOURCES
+    with opening(env=False) as run:
+        from crawlers.opml import import_opml
+        from crawlers.registry import DEFAULT_SOURCES
 
-    target = Path(load_settings().sources_file or DEFAULT_SOURCES)
-    try:
+        target = Path(run.settings.sources_file or DEFAULT_SOURCES)
         added = import_opml(file, target, country=country, language=language)
-    except RadarError as exc:
-        _fail(exc)
     console.print(f"added {len(added)} feed source(s) to {target}: {', '.join(added) or '-'}")
 
 
@@ -162,13 +144,11 @@ def sources_export(
 
     Example: radar sources export --output feeds.opml
     """
-    from crawlers.opml import export_opml
-    from crawlers.registry import load_registry
+    with opening(env=False) as run:
+        from crawlers.opml import export_opml
+        from crawlers.registry import load_registry
 
-    try:
-        text = export_opml(load_registry(load_settings().sources_file))
-    except RadarError as exc:
-        _fail(exc)
+        text = export_opml(load_registry(run.settings.sources_file))
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -184,16 +164,13 @@ def web(
 
     Example: RADAR_WEB_SECRET=... radar web --port 8765
     """
-    _env_defaults()
-    from web.app import serve
+    with opening() as run:
+        from web.app import serve
 
-    settings = load_settings()
-    changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
-    settings = settings.model_copy(update={"web": settings.web.model_copy(update=changes)})
-    try:
+        settings = run.settings
+        changes = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+        settings = settings.model_copy(update={"web": settings.web.model_copy(update=changes)})
         serve(settings)
-    except RadarError as exc:
-        _fail(exc)
 
 
 @app.command("hash-password")
@@ -210,14 +187,16 @@ def hash_password_cmd(
     Example: radar hash-password alice >> radar.toml  (under a [web.users] header; scripted:
     echo "$PASSWORD" | radar hash-password alice --password-stdin >> radar.toml)
     """
-    from web.auth import hash_password
+    with opening(env=False):
+        from web.auth import hash_password
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        # err=True: the prompts (and a mismatch message) go to stderr and the tty, never into
-        # the file the user redirected stdout to.
-        password = typer.prompt("password", hide_input=True, confirmation_prompt=True, err=True)
-    if not password:
-        _fail(BadInputError("empty password: give one on standard input or at the prompt"))
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            # err=True: the prompts (and a mismatch message) go to stderr and the tty, never
+            # into the file the user redirected stdout to.
+            password = typer.prompt("password", hide_input=True, confirmation_prompt=True,
+                                    err=True)
+        if not password:
+            raise BadInputError("empty password: give one on standard input or at the prompt")
     typer.echo(f'{json.dumps(user)} = "{hash_password(password)}"')

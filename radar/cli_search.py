@@ -17,11 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from config.errors import RadarError
 from config.settings import Settings
-from radar.cli_base import app, console
-from radar.cli_base import env_defaults as _env_defaults
-from radar.cli_base import fail as _fail
+from radar.cli_base import app, console, opening
 
 
 @dataclass(frozen=True)
@@ -112,15 +109,10 @@ def search(
     A Chinese query is searched in English through the glossary; the English it became is
     printed first. Example: radar search "de minimis" --since 2025-01-01 --topic trade
     """
-    _env_defaults()
-    from config.settings import load_settings
-
-    try:
-        found = quick_search(load_settings(), query, since=since, until=until,
+    with opening() as run:
+        found = quick_search(run.settings, query, since=since, until=until,
                              countries=tuple(country or ()), sources=tuple(source or ()),
                              topics=tuple(topic or ()), story_id=story, limit=limit)
-    except RadarError as exc:
-        _fail(exc)
     result = found.result
     if as_json:
         typer.echo(json.dumps({

@@ -22,8 +22,7 @@ import typer
 
 from config.errors import ConfigError
 from config.settings import Settings, load_settings
-from radar.cli_base import app
-from radar.cli_base import env_defaults as _env_defaults
+from radar.cli_base import app, opening
 from store.db import applied_schema, latest_schema, open_duckdb
 from store.snapshot import is_locked, latest_snapshot
 
@@ -200,8 +199,8 @@ def doctor() -> None:
     Prints one line per check and what to do for each problem; exit status 1 when a check
     fails. Example: radar doctor
     """
-    _env_defaults()
-    checks = run_checks()
+    with opening():
+        checks = run_checks()
     marks = {"ok": "ok  ", "warn": "warn", "fail": "FAIL", "skip": "skip"}
     for c in checks:
         typer.echo(f"{marks[c.status]}  {c.name:<9} {c.detail}")
