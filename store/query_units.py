@@ -11,7 +11,16 @@ from dataclasses import replace
 from typing import TypeVar
 
 from store.segment import CJK, CJK_RUN, has_cjk
-from store.units import Texts, Unit, build_unit, cjk_units, term_regex, unit_matching, wording_regex
+from store.units import (
+    Texts,
+    Unit,
+    anchors,
+    build_unit,
+    cjk_units,
+    term_regex,
+    unit_matching,
+    wording_regex,
+)
 from store.vocabulary import lookup
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
@@ -85,14 +94,22 @@ Matching = Callable[[str, Sequence[str]], frozenset[K]]
 def text_matching(texts: Mapping[K, str]) -> Matching[K]:
     """A memoised lookup over lower-cased texts: (regex, words every match contains) -> the
     keys of the texts it matches. The words are tested with `in` first, which rules most
-    texts out far faster than the regex would."""
+    texts out far faster than the regex would; the regex then starts at the first of its
+    leading literals (`store.units.anchors`), not at the text's beginning."""
     found: dict[str, frozenset[K]] = {}
 
     def matching(regex: str, literals: Sequence[str]) -> frozenset[K]:
         if regex not in found:
             pattern = re.compile(regex)
+            leads = anchors(regex)
+
+            def start(t: str) -> int:
+                return min((at for w in leads if (at := t.find(w)) != -1), default=-1) \
+                    if leads else 0
+
             found[regex] = frozenset(k for k, t in texts.items()
-                                     if all(w in t for w in literals) and pattern.search(t))
+                                     if all(w in t for w in literals)
+                                     and (at := start(t)) != -1 and pattern.search(t, at))
         return found[regex]
 
     return matching

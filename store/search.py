@@ -290,10 +290,11 @@ def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tup
         return {}
     rows = con.execute(
         "SELECT d.id, d.title, d.url, d.source_id, coalesce(d.published_at, d.first_seen_at), "
-        "m.story_id, n.duplicate_of, d.text FROM documents d "
+        "m.story_id, n.duplicate_of, left(d.text, ?) FROM documents d "
         "LEFT JOIN story_members m ON m.doc_id = d.id "
         "LEFT JOIN near_duplicates n ON n.doc_id = d.id "
-        "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))", [packed(ids)]).fetchall()
+        "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))",
+        [MATCH_CHARS, packed(ids)]).fetchall()  # only what matching reads crosses over
     return {r[0]: r for r in rows}
 
 

@@ -176,33 +176,48 @@ def _counts(m: re.Match[str], text: str, lower: str, unit: Unit, texts: Texts) -
 _META = set("()[]{}?*+|^$.\\")
 
 
-def _alternatives(pattern: str) -> list[str]:
-    """The top-level alternatives of a unit's pattern ("(?:a|b)" -> [a, b])."""
-    if not (pattern.startswith("(?:") and pattern.endswith(")")):
-        return [pattern]
-    parts, depth, at, i = [], 0, 3, 3
-    while i < len(pattern) - 1:
+def _split_top(pattern: str) -> list[str] | None:
+    """A pattern cut at its top-level "|"; None when it has a character class or unbalanced
+    parentheses (no pre-check is derived then)."""
+    parts, depth, at, i = [], 0, 0, 0
+    while i < len(pattern):
         c = pattern[i]
         if c == "\\":
             i += 2
             continue
+        if c == "[":
+            return None
         depth += (c == "(") - (c == ")")
         if depth < 0:
-            return [pattern]  # "(?:a)|(?:b)": not one group
+            return None
         if c == "|" and depth == 0:
             parts.append(pattern[at:i])
             at = i + 1
         i += 1
-    return [*parts, pattern[at:-1]]
+    return [*parts, pattern[at:]] if depth == 0 else None
+
+
+def _alternatives(pattern: str) -> list[str] | None:
+    """The top-level alternatives of a unit's pattern ("(?:a|b)" -> [a, b]); None when they
+    cannot be told apart safely."""
+    parts = _split_top(pattern)
+    if parts == [pattern] and pattern.startswith("(?:") and pattern.endswith(")"):
+        inner = _split_top(pattern[3:-1])
+        if inner is not None and _split_top(pattern[3:-1] + ")") is None:
+            return inner  # the group spans the whole pattern
+    return parts
 
 
 @functools.lru_cache(maxsize=4096)
 def anchors(pattern: str) -> tuple[str, ...]:
-    """Lower-case strings one of which starts every match of a unit's pattern (each
+    r"""Lower-case strings one of which starts every match of a unit's pattern (each
     alternative's leading literal: "tariff" of r"\btariff\w*", "chips" of
     r"\b(?-i:CHIPS)s?\b"); () when some alternative has none (no pre-check then)."""
     out = []
-    for alt in _alternatives(pattern):
+    alternatives = _alternatives(pattern)
+    if alternatives is None:
+        return ()
+    for alt in alternatives:
         for lead in (r"\b(?-i:", r"\b"):
             if alt.startswith(lead):
                 alt = alt[len(lead):]
