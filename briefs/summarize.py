@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 
 from briefs.generate import LocalLM, faithful_rewrite, load_generator
 from config.errors import BadInputError
+from config.jsonl import read_jsonl
 from config.settings import Settings
 from nlp.sentences import document_sentences, normalise
 
@@ -327,18 +327,8 @@ def read_jsonl_docs(path: Path) -> list[InputDoc]:
     Raises:
         BadInputError: the file is missing, a line is not a JSON object, or has no text.
     """
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: cannot read ({exc})") from exc
     docs = []
-    for no, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"{path}:{no}: not JSON ({exc.msg})") from exc
+    for no, obj in read_jsonl(path):
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise BadInputError(f"{path}:{no}: expected an object with a string 'text'")
         doc_id = str(obj.get("id") or obj.get("doc_id") or f"doc{no}")

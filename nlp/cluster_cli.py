@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from config.errors import BadInputError
+from config.jsonl import read_jsonl
 from config.settings import NlpSettings
 from nlp.cluster import story_id_for
 from nlp.enrich import Models, assign_stories, enrich_documents
@@ -48,20 +49,13 @@ def parse_published(value: object) -> tuple[datetime | None, str]:
     return parsed.astimezone(UTC), precision
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def read_input(path: Path) -> list[dict]:
     """Input lines as dicts (id required); raises BadInputError naming the bad line."""
     docs = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BadInputError(f"{path}:{n}: not JSON: {exc}") from exc
-            if not isinstance(row, dict) or not row.get("id"):
-                raise BadInputError(f"{path}:{n}: each line needs an 'id'")
-            docs.append(row)
+    for n, row in read_jsonl(path):
+        if not isinstance(row, dict) or not row.get("id"):
+            raise BadInputError(f"{path}:{n}: each line needs an 'id'")
+        docs.append(row)
     return docs
 
 
@@ -120,7 +114,7 @@ def cluster_jsonl(
         language) get a story of their own.
     """
     nlp_settings: NlpSettings = getattr(settings, "nlp", settings)
-    rows = read_jsonl(Path(input_path))
+    rows = read_input(Path(input_path))
     models = models or Models.load(nlp_settings)
     con = duckdb.connect(":memory:")
     try:
