@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from config.errors import BadInputError, RadarError, SourceDeadlineError, TransientError
@@ -54,14 +54,21 @@ def store_doc(con, counts: CrawlCounts, source: Source, doc: Document,
 def page_document(source: Source, url: str, body: bytes, content_type: str | None,
                   raw_hash: str | None, window: CrawlWindow, hint_title: str = "",
                   hint_date: datetime | None = None, hint_offset: str | None = None) -> Document:
-    """Extract a fetched page (HTML or PDF) into a Document; structured dates win over hints.
+    """Extract a fetched page (HTML or PDF) into a Document; the page's dates win over hints
+    (a feed's date), except that a page giving only the hint's own day keeps the hint's time.
 
     Raises:
         BadInputError: empty body or nothing extractable.
     """
     ex = extract_page(body, url, content_type, default_tz=source.timezone)
     published, offset, precision = ex.published_at, ex.published_offset, ex.published_precision
-    if published is None and hint_date is not None:
+    zone = ZoneInfo(source.timezone)
+    hint_local = hint_date.astimezone(zone) if hint_date is not None else None
+    if hint_local is not None and (published is None or (
+            precision == "date" and hint_local.time() != time(0)
+            and published.astimezone(zone).date() == hint_local.date())):
+        # a page that shows only its day (總統府's 114年04月06日) keeps the feed's time of that
+        # day; a listing's date-only hint (00:00) adds nothing to the page's own date
         published, offset, precision = hint_date, hint_offset, "datetime"
     return Document(
         url=url, canonical_url=canonical_url(url), source_id=source.id,

@@ -18,7 +18,7 @@ from htmldate import find_date
 from trafilatura.utils import load_html
 
 from config.errors import BadInputError
-from crawlers.native_dates import native_date
+from crawlers.native_dates import native_date, page_date_text
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 _DATE_META = (
@@ -293,6 +293,8 @@ def extract_html(body: bytes | str, url: str, content_type: str | None = None,
         except (ValueError, OverflowError):  # htmldate on a date that cannot exist ("+99:00")
             found = None
         when = parse_when(found, default_tz) if found else None
+    if when is None:  # 114年04月10日 in div.pageDate1: a form htmldate does not read
+        when = parse_when(page_date_text(tree, default_tz) or "", default_tz)
     doc = trafilatura.bare_extraction(tree, url=url, with_metadata=False, include_tables=True,
                                       favor_precision=True)
     extractor = "trafilatura"

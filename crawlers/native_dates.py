@@ -12,7 +12,8 @@
 
 Each form may be followed by a weekday in brackets and a time (``10:30``, ``오후 3:15``,
 ``10:30 Uhr``). dateutil reads "03.04.2025" as 4 March and "2025年4月3日" not at all, so
-these forms are read first (see `crawlers.extract.parse_when`).
+these forms are read first (see `crawlers.extract.parse_when`); `page_date_text` finds where a
+page shows its date in one of them (div.pageDate1 span.date 114年04月10日 on 總統府 pages).
 
 A text that has a native form but names no real day (month 13, 30 February, year 9999, 平成40年)
 gives a `NativeDate` with no value and a reason: an unknown date, never dateutil's guess.
@@ -182,4 +183,75 @@ def native_date(text: str, tz: str | None = None) -> NativeDate | None:
         except ValueError as exc:
             return NativeDate(name, None, "none", f"{m.group(0)!r}: {exc}")
         return NativeDate(name, value, "datetime" if timed else "date")
+    return None
+
+
+# A node that marks a date by its class or id ("pageDate1", "date", "c-topline__time"), not an
+# update stamp ("last-updated", 更新日期) nor a validation hint.
+_DATE_NODE = (".//*[self::time or contains(translate(@class, 'DATE', 'date'), 'date') "
+              "or contains(translate(@id, 'DATE', 'date'), 'date')]")
+_NOT_PUBLICATION = re.compile(r"updat|validat|modif|更新|修改", re.I)
+# A label that names the publication date in words, just before it (發布日期：114-04-10,
+# 掲載日 令和7年4月3日, 등록일 2025.04.03): the label's date, not one in a sentence of the text.
+_DATE_LABEL = re.compile(r"(?:發布|發佈|发布|公告|公布|刊登|發文|新聞|上稿|掲載|発表|公表|등록|작성|게시)"
+                         r"\s*(?:日期|時間|时间|日付|日|일자|일)\s*[:：]?\s*"
+                         r"|(?<![\w])(?:日期|Datum|Date)\s*[:：]\s*")
+_DATE_START = re.compile(r"\s*(?:中華民國|中华民国|民國|民国|令和|平成|[RH]\d|\d|[〇零○一二])")
+_NODE_TEXT_CHARS = 80  # a date node holds a date and a label, not a paragraph
+_HEAD_TEXTS = 300  # a labelled date stands among the page's first texts, above the article
+
+
+def _marks_update(node) -> bool:
+    return any(_NOT_PUBLICATION.search(f"{n.get('class') or ''} {n.get('id') or ''}")
+               for n in node.iter() if isinstance(n.tag, str))
+
+
+def _dated(text: str, tz: str | None) -> bool:
+    found = native_date(text, tz)
+    return found is not None and found.value is not None
+
+
+def page_date_text(tree, tz: str | None = None) -> str | None:
+    """The short text where a page shows its publication date in a native form
+    (中華民國114年4月10日, 114-04-10, 令和7年4月3日, 2025.04.03), for pages whose metadata and
+    htmldate give none.
+
+    First a short node marked as a date by its class or id, the main content's before the
+    rest of the page (a sidebar's list of other releases comes later), then a short node
+    among the page's first texts that labels the date in words (發布日期：…). Update stamps
+    (更新日期, class="lastupdate") and dates inside the article's sentences are not taken.
+
+    Args:
+        tree: the page's lxml tree.
+        tz: the source's zone (see `native_date`).
+
+    Returns:
+        A text `native_date` reads as a real day, or None.
+    """
+    scopes = tree.xpath("//main|//article") or []
+    seen: set[int] = set()
+    for scope in (*scopes, tree):
+        for node in scope.xpath(_DATE_NODE):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            text = " ".join(node.text_content().split())
+            if (text and len(text) <= _NODE_TEXT_CHARS and not _NOT_PUBLICATION.search(text)
+                    and not _marks_update(node) and _dated(text, tz)):
+                return text
+    for piece in tree.xpath("//body//text()")[:_HEAD_TEXTS]:
+        if not _DATE_LABEL.search(piece):
+            continue
+        # the label's node, or an ancestor when the date sits in a sibling (<li><span>發布日期
+        # </span>：<span>114-04-10</span></li>)
+        node, climbs = piece.getparent(), 0
+        while node is not None and climbs < 3:
+            text = " ".join(node.text_content().split())
+            if len(text) > _NODE_TEXT_CHARS:
+                break
+            m = _DATE_LABEL.search(text)
+            if (m and _DATE_START.match(text, m.end()) and not _NOT_PUBLICATION.search(text[:m.start()])
+                    and _dated(text[m.end():], tz)):
+                return text[m.end():]
+            node, climbs = node.getparent(), climbs + 1
     return None

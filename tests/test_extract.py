@@ -230,3 +230,57 @@ def test_json_ld_of_an_odd_shape_is_no_date_not_a_crash(ld):
             "</script></head><body><h1>Tariffs</h1><p>Duties on steel.</p></body></html>").encode()
     ex = extract_html(body, "https://news.example.gov/a")
     assert ex.title == "Tariffs" and ex.published_at is None
+
+
+def _president_page(date_node: str) -> tuple[bytes, str]:
+    """A bundled 總統府 item rendered as the mirror serves it, its date node replaced."""
+    from pathlib import Path
+
+    from replay.mirror_foreign import PRESIDENT, load_foreign, president_article
+
+    snapshot = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
+    item = next(it for it in load_foreign(snapshot) if it.host == PRESIDENT
+                and it.published.date().isoformat() == "2025-04-10")
+    page = president_article(item)
+    shown = page.split('<span class="date">')[1].split("<")[0]
+    assert shown == "114年04月10日"  # the mirror's rendering of the item's ROC date
+    return page.replace(f'<span class="date">{shown}</span>', date_node).encode(), item.url
+
+
+@pytest.mark.parametrize("date_node", [
+    '<span class="date">114年04月10日</span>',  # the documented div.pageDate1 span.date
+    '<span class="date">中華民國114年4月10日</span>',
+    '<span class="date">114-04-10</span>',
+    '<span class="date">114/04/10</span>',
+    '<span class="date">2025.04.10</span>',
+    '<span class="date">2025年4月10日</span>',
+    '<span>發布日期</span>：<span>114-04-10</span>',  # a label, no date class
+    "<p>發布日期：中華民國114年4月10日</p>",
+])
+def test_a_taiwan_page_is_dated_from_its_roc_date_node(date_node):
+    body, url = _president_page(date_node)
+    ex = extract_html(body, url, default_tz="Asia/Taipei")
+    assert ex.published_at is not None, date_node
+    assert ex.published_at.isoformat() == "2025-04-09T16:00:00+00:00"  # 10 April, Taipei
+    assert ex.published_precision == "date"
+
+
+def test_a_japanese_era_date_node_dates_the_page():
+    page = ('<html lang="ja"><body><main><h1>通商政策の発表</h1><p class="date">令和7年4月10日</p>'
+            "<p>経済産業省は本日、米国の関税措置への対応を発表しました。" + "本文。" * 80 + "</p></main></body></html>")
+    ex = extract_html(page.encode(), "https://www.meti.go.jp/press/x.html", default_tz="Asia/Tokyo")
+    assert ex.published_at.isoformat() == "2025-04-09T15:00:00+00:00"
+
+
+@pytest.mark.parametrize("date_node", [
+    '<span class="lastupdate">114-04-12</span>',  # an update stamp is no publication date
+    "<p>更新日期：114-04-12</p>",
+    "",
+])
+def test_an_update_stamp_or_a_date_in_the_text_does_not_date_a_roc_page(date_node):
+    body, url = _president_page(date_node)
+    # a date inside the article's sentences is what the text is about, not when it appeared
+    body = body.replace(b"<div class=\"article1\">",
+                        "<div class=\"article1\"><p>行政院宣布自114年5月1日起實施新制。</p>".encode())
+    ex = extract_html(body, url, default_tz="Asia/Taipei")
+    assert ex.published_at is None

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from crawlers.extract import parse_when
-from crawlers.native_dates import native_date
+from crawlers.native_dates import native_date, page_date_text
 
 
 @pytest.mark.parametrize(("text", "form", "expected"), [
@@ -92,3 +92,28 @@ def test_parse_when_reads_native_forms_in_the_source_zone(text, tz, instant, off
 def test_an_impossible_offset_after_a_native_date_leaves_the_time_local():
     when, off, _ = parse_when("2025.04.03 10:00 +99:00", "Asia/Seoul")
     assert off is None and when == datetime(2025, 4, 3, 1, 0, tzinfo=UTC)
+
+
+def _tree(html: str):
+    import lxml.html
+
+    return lxml.html.fromstring(html)
+
+
+def test_page_date_text_prefers_the_main_contents_date_over_a_sidebars():
+    page = ('<html><body><aside><ul><li><span class="date">114-03-01</span>舊聞</li></ul></aside>'
+            '<main><div class="pageDate1"><span class="date">114年04月06日</span></div>'
+            "<p>總統今（6）日發表談話。</p></main></body></html>")
+    assert page_date_text(_tree(page), "Asia/Taipei") == "114年04月06日"
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<div><span>發布日期</span>：<span>114-04-10</span></div>", "114-04-10"),
+    ("<p>掲載日：令和7年4月10日</p>", "令和7年4月10日"),
+    ('<p class="lastupdate">114-04-12</p>', None),  # an update stamp
+    ("<p>更新日期：114-04-12</p>", None),
+    ("<p>行政院宣布自114年5月1日起實施新制，並於今日發布相關說明。</p>", None),  # a date in a sentence
+    ('<p class="date">2025-04-10</p>', None),  # ISO: dateutil's and htmldate's, not a native form
+])
+def test_page_date_text_reads_labels_not_sentences(html, expected):
+    assert page_date_text(_tree(f"<html><body>{html}</body></html>"), "Asia/Taipei") == expected
