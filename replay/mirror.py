@@ -22,23 +22,27 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import json
-import logging
-import socketserver
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from replay.mirror_fedreg import FederalRegisterSite
-from replay.mirror_foreign import ForeignSite, load_foreign
+from replay.mirror_foreign import foreign_response, foreign_site_for
+from replay.mirror_http import (
+    HTML,
+    RSS,
+    TEXT,
+    XML,
+    MirrorHandler,
+    MirrorServer,
+    Response,
+    not_found,
+    ok,
+)
 from replay.mirror_pi import PI_HOST, PublicInspection, fedreg_route
 from replay.mirror_whitehouse import (
     FEED_SIZE,
@@ -53,20 +57,12 @@ from replay.mirror_whitehouse import (
     sitemap_xml,
 )
 
-log = logging.getLogger(__name__)
-
 NEW_YORK = ZoneInfo("America/New_York")
 FR_HOST = "www.federalregister.gov"
-HTML = "text/html; charset=UTF-8"
-XML = "application/xml; charset=UTF-8"
-RSS = "application/rss+xml; charset=UTF-8"
-JSON = "application/json; charset=utf-8"
-TEXT = "text/plain; charset=utf-8"
 
 _cache_lock = threading.Lock()
 _snapshots: dict[Path, tuple[list[dict], list[dict]]] = {}
 _sites: dict[Path, tuple[WhiteHouseSite, FederalRegisterSite]] = {}
-_foreign: dict[Path, ForeignSite] = {}
 
 
 def _read_jsonl_gz(path: Path) -> list[dict]:
@@ -105,132 +101,10 @@ def sites_for(snapshot_dir: Path) -> tuple[WhiteHouseSite, FederalRegisterSite]:
         return _sites[key]
 
 
-def foreign_site_for(snapshot_dir: Path) -> ForeignSite:
-    """The non-US sites over ``<snapshot>/foreign/``, built once per process (read-only)."""
-    key = Path(snapshot_dir).resolve()
-    with _cache_lock:
-        if key not in _foreign:
-            _foreign[key] = ForeignSite(load_foreign(key))
-        return _foreign[key]
-
-
 def _require_aware(as_of: datetime) -> datetime:
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError(f"as_of must be timezone-aware, got {as_of!r}")
     return as_of
-
-
-@dataclass
-class _Response:
-    status: int
-    body: bytes
-    content_type: str = HTML
-    last_modified: datetime | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _not_found() -> _Response:
-    return _Response(404, b"<!DOCTYPE html>\n<html><head><title>Page not found</title></head>"
-                          b"<body><h1>404 - Page not found</h1></body></html>\n")
-
-
-def _ok(text: str, content_type: str, last_modified: datetime | None = None) -> _Response:
-    return _Response(200, text.encode("utf-8"), content_type, last_modified)
-
-
-def _not_modified(request_headers, etag: str, last_modified: datetime | None) -> bool:
-    """RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since only without it."""
-    inm = request_headers.get("If-None-Match")
-    if inm is not None:
-        tags = [t.strip().removeprefix("W/") for t in inm.split(",")]
-        return "*" in tags or etag in tags
-    ims = request_headers.get("If-Modified-Since")
-    if ims and last_modified is not None:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False  # an unparsable date is ignored, as the RFC says
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return last_modified.replace(microsecond=0) <= since
-    return False
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    mirror: Mirror
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can stall for
-        # seconds on machines without DNS; a loopback mirror never needs the name.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def handle_error(self, request, client_address) -> None:
-        """Keep stderr quiet: a client hanging up is routine; anything else goes to logging."""
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        log.exception("mirror connection from %s failed", client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"  # keep-alive, like the real sites
-    server_version = "policy-radar-mirror/1"
-    timeout = 30  # idle keep-alive connections are closed, so stop() is never held up
-    # Headers and body leave in one buffered write with Nagle off: two small writes
-    # otherwise meet the client's delayed ACK and every response takes ~40 ms.
-    wbufsize = 1 << 16
-    disable_nagle_algorithm = True
-
-    def version_string(self) -> str:
-        """Server header value (without the Python version the stdlib appends)."""
-        return self.server_version
-
-    def log_message(self, format: str, *args) -> None:
-        """Silence the default access log on stderr; ``Mirror.request_log`` keeps it."""
-
-    def do_GET(self) -> None:
-        """Serve a GET."""
-        self._serve(head=False)
-
-    def do_HEAD(self) -> None:
-        """Serve a HEAD (same headers as GET, no body)."""
-        self._serve(head=True)
-
-    def _method_not_allowed(self) -> None:
-        # Connection: close, because a request body we never read would poison keep-alive.
-        headers = {"Allow": "GET, HEAD", "Connection": "close"}
-        self._send(_Response(405, b"Method Not Allowed\n", TEXT, headers=headers), False)
-
-    do_POST = do_PUT = do_DELETE = do_PATCH = _method_not_allowed
-
-    def _serve(self, head: bool) -> None:
-        try:
-            resp = self.server.mirror._route(self.path)
-        except Exception:
-            log.exception("mirror failed on %s", self.path)
-            resp = _Response(500, b"Internal Server Error\n", TEXT)
-        if resp.status == 200:
-            etag = '"' + hashlib.sha1(resp.body).hexdigest()[:24] + '"'
-            resp.headers["ETag"] = etag
-            if resp.last_modified is not None:
-                resp.headers["Last-Modified"] = format_datetime(resp.last_modified.astimezone(UTC), usegmt=True)
-            if _not_modified(self.headers, etag, resp.last_modified):
-                resp = _Response(304, b"", resp.content_type, headers=resp.headers)
-        self._send(resp, head)
-
-    def _send(self, resp: _Response, head: bool) -> None:
-        self.send_response(resp.status)
-        if resp.status != 304:
-            self.send_header("Content-Type", resp.content_type)
-            self.send_header("Content-Length", str(len(resp.body)))
-        for name, value in resp.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if not head and resp.status != 304:
-            self.wfile.write(resp.body)
-        self.server.mirror._log(self.command, self.path, resp.status)
 
 
 class Mirror:
@@ -260,8 +134,8 @@ class Mirror:
         self._foreign = foreign_site_for(self.snapshot_dir)
         self.request_log: list[tuple[str, str, int]] = []
         self._log_lock = threading.Lock()
-        self._server = _Server((host, port), _Handler)
-        self._server.mirror = self
+        self._server = MirrorServer((host, port), MirrorHandler)
+        self._server.router = self
         self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ lifecycle
@@ -318,13 +192,14 @@ class Mirror:
         """
         self._as_of = _require_aware(as_of)
 
-    def _log(self, method: str, path: str, status: int) -> None:
+    def record(self, method: str, path: str, status: int) -> None:
+        """Note a served request in :attr:`request_log`."""
         with self._log_lock:
             self.request_log.append((method, path, status))
 
     # ------------------------------------------------------------ routing
 
-    def _route(self, raw_path: str) -> _Response:
+    def route(self, raw_path: str) -> Response:
         """Map ``/<host>/<path>?<query>`` to a response, as of the current replay instant."""
         split = urlsplit(raw_path)
         host, _, rest = split.path.lstrip("/").partition("/")
@@ -335,37 +210,33 @@ class Mirror:
         if host in (FR_HOST, PI_HOST):
             return self._fedreg(host, rest, split.query, as_of)
         if host in self._foreign.hosts:
-            found = self._foreign.route(host, unquote(rest), unquote(split.query), as_of)
-            if found is None:
-                return _not_found()
-            status, body, content_type, modified = found
-            return _Response(status, body.encode("utf-8"), content_type, modified)
-        return _not_found()
+            return foreign_response(self._foreign, host, unquote(rest), unquote(split.query), as_of)
+        return not_found()
 
-    def _whitehouse(self, host: str, path: str, as_of: datetime) -> _Response:
+    def _whitehouse(self, host: str, path: str, as_of: datetime) -> Response:
         site = self._wh
         if path == "/robots.txt":
-            return _ok(robots_txt(host), TEXT)
+            return ok(robots_txt(host), TEXT)
         if path in ("/sitemap.xml", "/sitemap_index.xml"):
             by_leaf = {s: site.section_items(host, s, as_of) or [] for s in site.leaf_sections(host)}
             newest = [it.modified_at(as_of) for items in by_leaf.values() for it in items]
-            return _ok(sitemap_index_xml(host, by_leaf, as_of), XML, max(newest, default=None))
+            return ok(sitemap_index_xml(host, by_leaf, as_of), XML, max(newest, default=None))
         if path.endswith("-sitemap.xml"):
             for leaf in site.leaf_sections(host):
                 if path == "/" + sitemap_name(leaf):
                     items = site.section_items(host, leaf, as_of) or []
                     last = max((it.modified_at(as_of) for it in items), default=None)
-                    return _ok(sitemap_xml(items, as_of), XML, last)
-            return _not_found()
+                    return ok(sitemap_xml(items, as_of), XML, last)
+            return not_found()
 
         segs = [p for p in path.split("/") if p]
         if segs and segs[-1] == "feed":
             section = "/".join(segs[:-1]) or None
             items = site.section_items(host, section, as_of)
             if items is None:
-                return _not_found()
+                return not_found()
             last = max((it.modified_at(as_of) for it in items[:FEED_SIZE]), default=None)
-            return _ok(feed_xml(host, section, items, as_of), RSS, last)
+            return ok(feed_xml(host, section, items, as_of), RSS, last)
 
         page = 1
         if len(segs) >= 3 and segs[-2] == "page" and segs[-1].isdigit():
@@ -374,23 +245,23 @@ class Mirror:
         if items is not None:
             html = listing_html(host, "/".join(segs), items, page, site.sections(host))
             if html is None:
-                return _not_found()
+                return not_found()
             start = (page - 1) * PAGE_SIZE
             last = max((it.modified_at(as_of) for it in items[start:start + PAGE_SIZE]), default=None)
-            return _ok(html, HTML, last)
+            return ok(html, HTML, last)
 
         item = site.article(host, path, as_of)
         if item is None:
-            return _not_found()
+            return not_found()
         modified = item.modified_at(as_of)
-        return _ok(article_html(item, modified, tuple(site.sections(host))), HTML, modified)
+        return ok(article_html(item, modified, tuple(site.sections(host))), HTML, modified)
 
-    def _fedreg(self, host: str, path: str, query: str, as_of: datetime) -> _Response:
+    def _fedreg(self, host: str, path: str, query: str, as_of: datetime) -> Response:
         found = fedreg_route(self._fr, self._pi, host, path, query, as_of)
         if found is None:
-            return _not_found()
+            return not_found()
         status, body, content_type = found
-        return _Response(status, body, content_type)
+        return Response(status, body, content_type)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -39,6 +40,8 @@ from html import escape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
+
+from replay.mirror_http import Response, not_found
 
 FEED_SIZE = 30
 PRESIDENT = "www.president.gov.tw"
@@ -270,3 +273,26 @@ class ForeignSite:
             return president_article(it)
         site = {METI: "経済産業省", EURLEX: "EUR-Lex", GOVUK: "GOV.UK", EC: "European Commission"}
         return generic_article(it, it.doc.get("lang") or "en", site.get(it.host, it.host))
+
+
+_sites_lock = threading.Lock()
+_sites: dict[Path, ForeignSite] = {}
+
+
+def foreign_site_for(snapshot_dir: Path) -> ForeignSite:
+    """The non-US sites over ``<snapshot>/foreign/``, built once per process (read-only)."""
+    key = Path(snapshot_dir).resolve()
+    with _sites_lock:
+        if key not in _sites:
+            _sites[key] = ForeignSite(load_foreign(key))
+        return _sites[key]
+
+
+def foreign_response(site: ForeignSite, host: str, path: str, query: str,
+                     as_of: datetime) -> Response:
+    """The mirror's answer for a foreign host's ``path?query`` as of ``as_of`` (404 when none)."""
+    found = site.route(host, path, query, as_of)
+    if found is None:
+        return not_found()
+    status, body, content_type, modified = found
+    return Response(status, body.encode("utf-8"), content_type, modified)
