@@ -248,7 +248,8 @@ def _president_page(date_node: str) -> tuple[bytes, str]:
 
 
 @pytest.mark.parametrize("date_node", [
-    '<span class="date">114年04月10日</span>',  # the documented div.pageDate1 span.date
+    '<span class="date">114年04月10日</span>',  # the mirror's div.pageDate1 span.date
+    "114年04月10日",  # the date as text of div.pageDate1 (kiang/www.president.gov.tw DOCS.md)
     '<span class="date">中華民國114年4月10日</span>',
     '<span class="date">114-04-10</span>',
     '<span class="date">114/04/10</span>',

@@ -122,3 +122,17 @@ def test_a_source_declared_unavailable_shows_in_health_before_and_after_a_refusa
                              "robots.txt disallows https://www.wto.org/library/rss/latest_news_e.xml")
     h = source_health(con, wto, settings.crawl, now)
     assert h.flags == ("blocked", "unavailable") and "robots.txt disallows" in h.note
+
+
+def test_taiwan_entries_follow_what_public_crawlers_show_and_say_what_is_unchecked():
+    reg = load_registry()
+    ey = reg.get("ey-news")
+    assert ey.url == "https://www.ey.gov.tw/Page/6485009ABEC1CB9C"  # 本院新聞, not /Page/26952B6BCAD013A7
+    assert ey.selectors.item == "ul.list-group-item > li" and ey.selectors.date == ".date"
+    assert reg.get("moea-news").selectors.item == "#holderContent_grdNews tbody tr"
+    for sid in ("tw-president-news", "ey-news", "moea-news", "ndc-business-indicators"):
+        s = reg.get(sid)
+        assert s.country == "TW" and s.timezone == "Asia/Taipei", sid
+        # nothing of Taiwan's side was fetched from this machine: every entry says so
+        assert "not read from this machine" in s.verified or "nothing fetched from this machine" in s.verified, sid
+    assert reg.get("ndc-business-indicators").verification()[0] == "unverified"
