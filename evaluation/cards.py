@@ -22,7 +22,8 @@ SLOTS = ("country", "issuer", "instrument", "measure", "targets", "amounts", "da
          "legal_basis", "status")
 _LEAD_ORDER = {"order": 0, "fact-sheet": 1, "statement": 2, "article": 3, "register": 4,
                "other": 5}
-_DATE_KIND = {"生效": "effective", "截止": "deadline", "簽署": "signed"}
+_DATE_KIND = {"生效": "effective", "截止": "deadline", "期限": "deadline", "期限至": "deadline",
+              "簽署": "signed"}
 
 
 @dataclass

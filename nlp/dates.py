@@ -64,6 +64,9 @@ class DateMention:
     role: str  # effective | comments | deadline | mention
     start: int
     end: int
+    # the words that gave a deadline its role, lower case: "until" / "expires" end a period
+    # (an enforcement delay "extended until June 19"), "no later than" / "submit" set a due date
+    cue: str = ""
 
 
 def _month(name: str) -> int | None:
@@ -127,8 +130,17 @@ def date_mentions(sentence: str, ref: date | None = None) -> list[DateMention]:
             role = "deadline"
         else:
             role = "mention"
-        out.append(DateMention(d, role, start, end))
+        cue = ""
+        if role == "deadline":
+            cue = " ".join(list(_DEADLINE_CUE.finditer(window))[-1].group(0).lower().split())
+        out.append(DateMention(d, role, start, end, cue))
     return out
+
+
+def ends_a_period(mention: DateMention) -> bool:
+    """Whether a deadline date is the end of a period ("extended until June 19, 2025", "expires
+    on"), not a date by which something is due ("no later than", "submit ... by")."""
+    return mention.role == "deadline" and mention.cue in ("until", "expire", "expires")
 
 
 def effective_dates(sentence: str, ref: date | None = None) -> list[date]:

@@ -6,6 +6,7 @@ from nlp.dates import (
     certainty,
     date_mentions,
     effective_dates,
+    ends_a_period,
     find_dates,
     relative_deadline,
 )
@@ -55,3 +56,14 @@ def test_certainty_follows_wording_source_kind_and_reference_date():
     assert certainty("Today, President Trump signed an Executive Order ending it.", "fact-sheet",
                      None, as_of) == "signed"
     assert certainty("The tariffs took effect on March 4.", "article", None, as_of) == "in force"
+
+
+def test_a_deadline_says_whether_it_ends_a_period_or_sets_a_due_date():
+    until = date_mentions("The enforcement delay specified in section 2(a) of Executive Order "
+                          "14166 is further extended until June 19, 2025.")
+    assert [(m.day, m.role, m.cue) for m in until] == [(date(2025, 6, 19), "deadline", "until")]
+    assert ends_a_period(until[0])
+    due = date_mentions("The Secretary shall report no later than October 1, 2025.")[0]
+    assert due.cue == "no later than" and not ends_a_period(due)
+    comments = date_mentions("Written comments must be received on or before June 16, 2025.")[0]
+    assert comments.role == "comments" and not ends_a_period(comments)

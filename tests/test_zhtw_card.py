@@ -115,3 +115,68 @@ def test_card_slot_precision_on_the_labelled_stories(matcher):
     for slot in ("amounts", "dates"):
         assert scores[slot].precision >= FLOOR_NUMBERS_DATES, scores[slot].errors
     assert scores["issuer"].precision >= FLOOR_ISSUER, scores["issuer"].errors
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return snapshot_index(ROOT / "demo/snapshot")
+
+
+def _order(snapshot, url: str) -> CardDoc:
+    from evaluation.cards import story_docs
+
+    return story_docs({"urls": [url]}, snapshot)[0]
+
+
+_WH = "https://www.whitehouse.gov/presidential-actions/2025/04/"
+
+
+def test_an_enforcement_delay_extended_until_a_day_is_no_comment_deadline(matcher, snapshot):
+    # EO 14258: "The enforcement delay ... is further extended until June 19, 2025."
+    card = build_card([_order(snapshot, _WH + "extending-the-tiktok-enforcement-delay/")], matcher)
+    assert card.values("dates") == ["期限至 2025-06-19"]
+    assert "提出意見" not in card.headline  # nobody is asked to comment by 19 June
+    assert card.headline.endswith("延長保護美國人免受外國對手控制應用程式法之暫緩執行至 2025-06-19")
+
+
+def test_a_report_due_by_a_day_is_a_due_date_and_comments_keep_their_deadline(matcher):
+    due = CardDoc("fr:z", 1, None, "Section 232 Review of Imports of Copper",
+                  "The Secretary shall submit a report to the President no later than "
+                  "November 22, 2025.", "register", "US", date(2025, 4, 2))
+    assert build_card([due], matcher).values("dates") == ["期限 2025-11-22"]
+    comments = CardDoc("fr:c", 1, None, "Request for Public Comments on Section 232",
+                       "Written comments must be received on or before April 22, 2025.",
+                       "register", "US", date(2025, 4, 2))
+    card = build_card([comments], matcher)
+    assert card.values("dates") == ["截止 2025-04-22"]
+    assert card.headline.endswith("2025-04-22 前提出意見或資料")
+
+
+def test_the_headline_rate_is_the_one_the_amendment_inserts_not_the_retaliation_it_recounts(
+        matcher, snapshot):
+    # 8 April order: background "On April 4, 2025, the State Council Tariff Commission of the
+    # PRC announced ... a 34 percent tariff", "I further declared ... effective May 2", then
+    # "Effective ... on or after 12:01 a.m. ... April 9, 2025: ... deleting “34%” ... inserting
+    # “84%”". As of the 10 April digest (08:00 Taipei = 9 April 20:00 EDT) 84 % is in force; the
+    # 125 % order was published after that digest.
+    april8 = _order(snapshot, _WH + "amendment-to-recipricol-tariffs-and-updated-duties-as-applied-"
+                    "to-low-value-imports-from-the-peoples-republic-of-china/")
+    card = build_card([april8], matcher)
+    assert card.headline == "【美國・行政命令】修正中國大陸對等關稅（84%），2025-04-09 起生效"
+    kinds = {v.value: v.kind for v in card.get("amounts").values}
+    assert kinds["34%"] == "old" and kinds["84%"] == "new"
+    # 9 April order: the amendment stands pages after the background (past the card's lead)
+    april9 = _order(snapshot, _WH + "modifying-reciprocal-tariff-rates-to-reflect-trading-partner-"
+                    "retaliation-and-alignment/")
+    assert "（125%）" in build_card([april9], matcher).headline
+
+
+def test_a_recited_rate_or_date_alone_stays_out_of_the_headline(matcher):
+    doc = CardDoc("wh:r", 1, None, "Addressing Retaliation by Trading Partners",
+                  "By the authority vested in me as President, it is hereby ordered as follows. "
+                  "On April 4, 2025, the State Council Tariff Commission of the PRC announced "
+                  "that a 34 percent tariff would be imposed, effective April 10, 2025.",
+                  "order", "US", date(2025, 4, 8))
+    card = build_card([doc], matcher)
+    assert "34%" in card.values("amounts")  # the card still shows what the order recounts
+    assert "34%" not in card.headline and "2025-04-10" not in card.headline

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
-from nlp.dates import date_mentions
+from nlp.dates import date_mentions, ends_a_period
 from nlp.sentences import clean_markdown, split_sentences, without_title
 from zhtw.amounts import amounts_in, rate_context
 from zhtw.headline import compose_headline
@@ -21,6 +21,7 @@ from zhtw.records import SLOT_LABELS, Card, CardDoc, Cite, Slot, SlotValue
 from zhtw.terms import SPECIFIC_DUTIES, TermMatcher, is_legal_basis_id, legal_bases
 
 SCOPE_SENTENCES = 12  # the lead of a document: where its measure, targets and dates are stated
+AMENDMENT_SENTENCES = 60  # how far an order's operative amendment is looked for (_amendment)
 FOCUS_SENTENCES = 3  # measure and targets only from the title and the first sentences
 MAX_DOCS = 3
 MAX_VALUES = {"measure": 4, "targets": 6, "amounts": 5, "dates": 3, "legal_basis": 3}
@@ -54,20 +55,72 @@ _AMEND = re.compile(r"\b(amend(?:s|ed|ing|ment)?|modif(?:y|ies|ied|ying|ication)
 _REVOKE = re.compile(r"\b(revok(?:e|es|ed|ing)|rescind(?:s|ed|ing)?|repeal(?:s|ed|ing)?)\b", re.I)
 _SIGNED = re.compile(r"\bsigned\b", re.I)
 _HS = re.compile(r"\b(?:HTSUS|HTS|HS)\s*(?:(?:sub)?headings?\s*)?(\d{4}(?:\.\d{2}){0,3})\b")
-_ROLE = {"effective": "生效", "comments": "截止", "deadline": "截止"}
+# comments: 截止 (the public's deadline); deadline: 期限 (a due date), 期限至 (the end of a period:
+# "extended until June 19, 2025")
+_ROLE = {"effective": "生效", "comments": "截止", "deadline": "期限"}
 
 
-def scope_sentences(doc: CardDoc) -> list[str]:
-    """The title, then the first sentences of the text (markup and a title copy removed)."""
+# A sentence that recounts what happened before or elsewhere (an order's background: "On April
+# 4, 2025, the State Council Tariff Commission of the PRC announced ... a 34 percent tariff",
+# "I further declared pursuant to Executive Order 14256 ... effective May 2"): its rates and
+# dates are not the act's own, so the headline reads them last (kind RECITAL).
+_RECITAL_START = re.compile(
+    r"^\W*(?:On (?:January|February|March|April|May|June|July|August|September|October|November|"
+    r"December) \d{1,2}, \d{4}\b|In (?:Executive Order|Proclamation) \d+|"
+    r"I (?:further |also |previously )?(?:declared|determined|found|ordered|imposed|issued|"
+    r"directed|signed|announced)\b|Section \d+(?:\(\w\))* of (?:Executive Order|Proclamation) \d+ "
+    r"(?:provided|provides|imposed|directed))")
+RECITAL = "recital"
+# An amendment of a tariff heading: "deleting “34%” each place that it appears and by inserting
+# “84%” in lieu thereof": the inserted rate is the new one (kind "new"), the deleted one "old".
+_REPLACING = re.compile(r"deleting\s+[“\"]([^”\"]{1,24})[”\"][^;:]{0,160}?inserting\s+[“\"]"
+                        r"([^”\"]{1,24})[”\"]")
+
+
+def is_recital(sentence: str) -> bool:
+    """Whether a sentence recounts an earlier or another party's act (see `_RECITAL_START`)."""
+    return bool(_RECITAL_START.search(sentence))
+
+
+def _replaced_amounts(sentence: str) -> dict[str, str]:
+    """zh amount value -> "old" / "new" for the values an amendment deletes and inserts."""
+    out: dict[str, str] = {}
+    for m in _REPLACING.finditer(sentence):
+        for surface, kind in ((m.group(1), "old"), (m.group(2), "new")):
+            for value, _ in amounts_in(surface):
+                out.setdefault(value, kind)
+    return out
+
+
+def scope_sentences(doc: CardDoc, limit: int = SCOPE_SENTENCES) -> list[str]:
+    """The title, then the first `limit` sentences of the text (markup and a title copy
+    removed)."""
     out = [doc.title.strip()] if doc.title.strip() else []
     for p in clean_markdown(without_title(doc.text, doc.title) if doc.title else doc.text):
         for s in split_sentences(p):
             s = s.strip()
             if len(s) >= 12:
                 out.append(s)
-            if len(out) > SCOPE_SENTENCES:
+            if len(out) > limit:
                 return out
     return out
+
+
+def _amendment(card: _Slots, doc: CardDoc) -> None:
+    """An order's operative amendment past its lead ("Sec. 2 ... deleting “84%” ... inserting
+    “125%”", after a page of background): the rates it inserts and the date it applies from."""
+    sentences = scope_sentences(doc, AMENDMENT_SENTENCES)[SCOPE_SENTENCES + 1:]
+    for s in sentences:
+        replaced = {v: k for v, k in _replaced_amounts(s).items() if v.endswith("%")}
+        if not replaced or is_recital(s):
+            continue
+        for value, en in amounts_in(s):
+            if value in replaced:
+                card.add("amounts", value, en, doc, s, replaced[value])
+        for dm in date_mentions(s, doc.published):
+            if dm.role == "effective" and not _stale(dm.day, dm.role, doc.published):
+                card.add("dates", f"生效 {dm.day.isoformat()}", s[dm.start:dm.end], doc, s)
+        return
 
 
 class _Slots:
@@ -79,7 +132,10 @@ class _Slots:
 
     def add(self, key: str, value: str, en: str, doc: CardDoc, sentence: str,
             kind: str = "") -> None:
-        if value not in self.values[key]:
+        known = self.values[key].get(value)
+        # a value first read in a recital keeps the citation of the act's own sentence when
+        # one states it too (34%: the PRC's announcement, then the order's "deleting “34%”")
+        if known is None or (known.kind == RECITAL and kind != RECITAL):
             cite = Cite(doc.doc_id, doc.n, doc.url, sentence)
             self.values[key][value] = SlotValue(value, en, cite, kind)
 
@@ -200,18 +256,24 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
                 card.add("targets", f"HS {code}", code, doc, s, "hs")
         for zh, _ in legal_bases(s):
             card.add("legal_basis", zh, zh, doc, s)
+        recital = RECITAL if is_recital(s) else ""
+        replaced = _replaced_amounts(s)
         for value, en in amounts_in(s):
-            if not value.endswith("%") or rate_context(s, en):
-                card.add("amounts", value, en, doc, s)
+            kind = replaced.get(value, recital)
+            if kind in ("new", "old") or not value.endswith("%") or rate_context(s, en):
+                card.add("amounts", value, en, doc, s, kind)
         for dm in date_mentions(s, doc.published):
             if _stale(dm.day, dm.role, doc.published):
                 continue
             role = "簽署" if _SIGNED.search(s[:dm.start]) and dm.role == "mention" else \
-                _ROLE.get(dm.role)
+                "期限至" if ends_a_period(dm) else _ROLE.get(dm.role)
             if role:
-                card.add("dates", f"{role} {dm.day.isoformat()}", s[dm.start:dm.end], doc, s)
+                card.add("dates", f"{role} {dm.day.isoformat()}", s[dm.start:dm.end], doc, s,
+                         recital)
     if lead:
         _status(card, doc, sentences, inst[0] if inst else None)
+        if doc.kind == "order" and not any(v.kind == "new" for v in card.values["amounts"].values()):
+            _amendment(card, doc)
 
 
 def _drop_generic_tariff(slots: _Slots) -> None:

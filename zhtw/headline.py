@@ -16,6 +16,8 @@ from zhtw.terms import SPECIFIC_DUTIES
 
 # English verb in the title or lead sentence -> zh-TW action; first listed wins on ties.
 _ACTIONS = (
+    # "Extending the TikTok Enforcement Delay": a delay made longer, not a new pause
+    (re.compile(r"\bextend\w*\b[^.;]{0,80}\b(delay|pause|suspension)\b", re.I), "延長暫緩"),
     (re.compile(r"\b(eliminat\w*|clos(?:e|es|ed|ing)|end(?:s|ed|ing)?|terminat\w*)\b", re.I),
      "取消"),
     (re.compile(r"\b(suspend\w*)\b", re.I), "暫停"),
@@ -74,6 +76,8 @@ def _phrase(action: str | None, measure: str | None, who: str, rate: str | None)
         return f"對{who}{noun}展開調查" if who else f"就{noun}展開調查"
     if action == "設立":
         return f"設立{noun}"
+    if action == "延長暫緩":
+        return f"延長{who}{noun}之暫緩執行"
     return f"{action}{who}{noun}"
 
 
@@ -106,7 +110,7 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
     products = [v for v in targets if v.kind == "product"][:2]
     who = "".join(x for x in ("、".join(v.value for v in countries),
                                 "、".join(v.value for v in products)) if x)
-    rate = next((v.value for v in _values(slots, "amounts") if _is_duty_rate(v)), None)
+    rate = _rate(_values(slots, "amounts"))
     first_sentence = next((v.cite.sentence for v in measures[:1]), "")
     action = _action(lead, first_sentence)
     if measures:
@@ -125,20 +129,53 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
             used.extend(v.cite.n for v in (*countries, *products))
         elif topics:
             body += f"，主題：{'、'.join(topics[:2])}"
-    dates = _values(slots, "dates")
-    effective = next((v for v in dates if v.value.startswith("生效")), None)
-    deadline = next((v for v in dates if v.value.startswith("截止")), None)
-    if effective:
-        body += f"，{effective.value.split()[1]} 起生效"
-        used.append(effective.cite.n)
-    elif deadline:
-        body += f"，{deadline.value.split()[1]} 前提出意見或資料"
-        used.append(deadline.cite.n)
+    body += _date_phrase(_values(slots, "dates"), action, used)
     return head + body, tuple(sorted(set(used)))
+
+
+# A period that ends on the date reads on from these actions: 延長…暫緩執行至 2025-06-19.
+_RUNS_UNTIL = ("延長暫緩", "延長", "暫停", "暫緩")
+
+
+def _date_phrase(dates: Sequence[SlotValue], action: str | None, used: list[int]) -> str:
+    """What the headline says of the card's dates, by their role (zhtw.card): an effective
+    date, else the public's comment deadline (截止), else the end of a period (期限至: an
+    enforcement delay "extended until"), else a due date (期限: "shall report no later than")."""
+    by_role: dict[str, SlotValue] = {}
+    for v in dates:
+        if v.kind != _RECITAL:  # a recital's date is another act's ("effective May 2")
+            by_role.setdefault(v.value.split()[0], v)
+    if "生效" in by_role:
+        v, text = by_role["生效"], "，{} 起生效"
+    elif "截止" in by_role:
+        v, text = by_role["截止"], "，{} 前提出意見或資料"
+    elif "期限至" in by_role:
+        v, text = by_role["期限至"], "至 {}" if action in _RUNS_UNTIL else "，期限至 {}"
+    elif "期限" in by_role:
+        v, text = by_role["期限"], "，期限 {}"
+    else:
+        return ""
+    used.append(v.cite.n)
+    return text.format(v.value.split()[1])
 
 
 
 _DUTY_WORD = re.compile(r"\b(tariffs?|dut(?:y|ies)|ad valorem)\b", re.I)
+
+
+_RECITAL = "recital"  # zhtw.card.RECITAL (the card imports this module)
+
+
+def _rate(amounts: Sequence[SlotValue]) -> str | None:
+    """The duty rate the headline names: the rate an amendment inserts ("new"), else one the
+    act states; never the rate an amendment deletes ("old") nor one a recital recounts (the
+    other side's retaliation: no rate is better than a wrong one)."""
+    for wanted in ("new", ""):
+        found = next((v.value for v in amounts if v.kind == wanted
+                      and (wanted == "new" or _is_duty_rate(v))), None)
+        if found:
+            return found
+    return None
 
 
 def _is_duty_rate(value) -> bool:
