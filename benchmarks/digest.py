@@ -41,8 +41,10 @@ TOPICS = (
 SECONDS_PER_DOC = 630  # 100,000 documents over ~2 years: ~137 new documents a day
 
 
-def build_store(con, n_docs: int, corpus: Path) -> int:
-    """Fill an empty store with `n_docs` documents made from the real corpus; returns the count."""
+def build_store(con, n_docs: int, corpus: Path, seconds_per_doc: int = SECONDS_PER_DOC) -> int:
+    """Fill an empty store with `n_docs` documents made from the real corpus, one every
+    `seconds_per_doc` from 2024-01-01 (benchmarks/scale.py packs a million into a year);
+    returns the count."""
     files = [str(corpus / f) for f in FILES]
     con.execute(
         "CREATE TEMP TABLE corpus AS SELECT row_number() OVER () AS k, id, title, "
@@ -77,7 +79,7 @@ def build_store(con, n_docs: int, corpus: Path) -> int:
             TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i * ?), md5(text)
         FROM seq
         """,
-        [SECONDS_PER_DOC] * 3,
+        [seconds_per_doc] * 3,
     )
     con.execute(
         "INSERT INTO stories SELECT 'st' || (i // 4), any_value(title), min(first_seen_at), "

@@ -134,7 +134,10 @@ def run(path: Path, day: date, requests: int) -> None:
     import duckdb
     import httpx
 
-    con = duckdb.connect(str(path), read_only=True)
+    from store.snapshot import latest_snapshot
+
+    # The read copy, as the UI reads it: a writer may hold the store itself.
+    con = duckdb.connect(str(latest_snapshot(path) or path), read_only=True)
     stories = [r[0] for r in con.execute(
         "SELECT story_id FROM digest_items UNION ALL SELECT * FROM "
         "(SELECT id FROM stories USING SAMPLE 200 ROWS)").fetchall()]

@@ -1,10 +1,16 @@
-"""The documents' BM25 index: DuckDB's fts extension builds it; ranking reads a term-sorted
-copy of its postings, so a query touches only the documents that contain its words.
+"""The documents' BM25 index, kept up to date incrementally: ranking reads term-sorted
+postings, so a query touches only the documents that contain its words.
+
+The index has the tables of DuckDB's fts extension (dict, docs, stats) plus ``postings``
+(term, document, tf); the extension itself only supplies its `tokenize` macro and stop words
+(from an index over an empty ``search_documents``). A refresh tokenises just the documents
+added or changed since the last one, with the extension's own statements' logic, so the
+scores are the extension's `match_bm25` scores (tests/test_fulltext.py compares them) and a
+day's documents are indexed in seconds at a million (docs/performance.md, issue 18).
 
 The extension's tokeniser keeps only a-z, so Chinese, Japanese and Korean text would not be
-indexed at all: the index reads a copy of the documents (``search_documents``) in which every
-CJK run is cut into tokens between spaces (store/segment.py), and keeps CJK characters; the
-query is cut the same way (`index_text`)."""
+indexed at all: each CJK run is cut into tokens between spaces first (store/segment.py) and
+the tokeniser keeps CJK characters; the query is cut the same way (`index_text`)."""
 
 from __future__ import annotations
 
@@ -23,12 +29,16 @@ log = logging.getLogger(__name__)
 INDEXED = "search_documents"
 FTS_SCHEMA = "fts_main_" + INDEXED
 # The index's layout and tokenisation; a store indexed otherwise is rebuilt once.
-INDEX_NAME = f"documents:cjk-{DEFAULT_MODE}-1"
+INDEX_NAME = f"documents:cjk-{DEFAULT_MODE}-2"
 # Every CJK character class the segmenter knows (for finding the documents to segment).
 _HAS_CJK_SQL = f"regexp_matches(d.title || ' ' || d.text, '[{CJK_CLASS}]')"
 # Okapi BM25 constants and idf (base-10 log) as the fts extension's match_bm25 has them, so
 # scores are the same as its.
 K1, B = 1.2, 0.75
+# Documents tokenised per statement (bounds the temporary token table).
+BATCH = 50_000
+# Re-sort the postings when the part appended since the last sort passes this share.
+TAIL_SHARE = 0.03
 
 
 def load_fts(con: duckdb.DuckDBPyConnection) -> None:
@@ -44,17 +54,26 @@ def load_fts(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("LOAD fts")
 
 
-def fts_ready(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the documents' full-text index (with its sorted postings) exists in this store."""
-    sql = ("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? "
-           "AND table_name IN ('dict', 'postings')")
-    row = con.execute(sql, [FTS_SCHEMA]).fetchone()
-    return row is not None and row[0] == 2
+def fts_ready(con: duckdb.DuckDBPyConnection, incremental: bool = False) -> bool:
+    """Whether the documents' full-text index (with its postings) exists in this store; with
+    `incremental`, in the layout `refresh_search_index` can add to."""
+    names = ["dict", "postings", *(["sorted", "docs"] if incremental else [])]
+    row = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? "
+                      "AND table_name IN (SELECT unnest(?::VARCHAR[]))",
+                      [FTS_SCHEMA, names]).fetchone()
+    return row is not None and row[0] == len(names)
 
 
 def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
-    """(Re)build the BM25 index over documents (title, text) if they changed since the last
-    build (count or latest ``updated_at``); needs a writable connection. True when rebuilt."""
+    """Bring the BM25 index up to date with documents (title, text); needs a writable
+    connection. True when anything was (re)indexed.
+
+    Incremental: only documents added, changed (``updated_at`` at or after the last refresh)
+    or removed since the last refresh are (un)indexed; a store without the current index
+    layout, or `force`, is indexed from scratch (the same statements over every document).
+    When the postings appended since they were last sorted pass `TAIL_SHARE` of all, they are
+    re-sorted once (see `_compact`).
+    """
     load_fts(con)
     totals = con.execute("SELECT count(*), max(updated_at) FROM documents").fetchone()
     assert totals is not None  # an aggregate without GROUP BY always returns one row
@@ -62,22 +81,16 @@ def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) ->
     row = con.execute(
         "SELECT doc_count, max_updated_at FROM search_index_state WHERE name = ?", [INDEX_NAME]
     ).fetchone()
-    if not force and row and row[0] == count and row[1] == latest and fts_ready(con):
+    ready = fts_ready(con, incremental=True)
+    if not force and row and row[0] == count and row[1] == latest and ready:
         return False
     t0 = time.perf_counter()
-    _copy_for_index(con)
-    con.execute(
-        f"PRAGMA create_fts_index('{INDEXED}', 'id', 'title', 'text', stemmer = 'porter', "
-        "stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1, "
-        "ignore = '" + FTS_IGNORE.replace("'", "''") + "')"
-    )
-    # One row per (term, document) in term order: row-group min/max then skip everything but
-    # the query's terms (the extension's own table is in document order and is read whole).
-    con.execute(
-        f"CREATE OR REPLACE TABLE {FTS_SCHEMA}.postings AS SELECT termid::INTEGER AS termid, "  # noqa: S608
-        f"docid::INTEGER AS docid, count(*)::INTEGER AS tf FROM {FTS_SCHEMA}.terms "
-        "GROUP BY ALL ORDER BY termid, docid"
-    )
+    since = row[1] if row and ready and not force else None
+    if since is None:
+        _empty_index(con)
+    removed = _unindex_stale(con, since) if since is not None else 0
+    added = _index_new(con)
+    _compact(con)
     ms = int((time.perf_counter() - t0) * 1000)
     con.execute(
         "INSERT INTO search_index_state VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) "
@@ -85,25 +98,141 @@ def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) ->
         "built_at = excluded.built_at, build_ms = excluded.build_ms",
         [INDEX_NAME, count, latest, datetime.now(UTC), ms],
     )
-    # An index of the former layout (over `documents` itself) is no longer read.
-    con.execute("DROP SCHEMA IF EXISTS fts_main_documents CASCADE")
-    log.info("search index rebuilt over %d documents in %d ms", count, ms)
+    log.info("search index: %d documents indexed, %d removed (%s) in %d ms", added, removed,
+             "full" if since is None else "incremental", ms)
     return True
 
 
-def _copy_for_index(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)write ``search_documents``: each document's id, title and text, with the CJK of
-    the documents that have any cut into tokens (the rest are copied as they are)."""
-    rows = con.execute(f"SELECT d.id, d.title, d.text FROM documents d WHERE {_HAS_CJK_SQL}"  # noqa: S608
-                       ).fetchall()
-    con.execute("CREATE OR REPLACE TEMP TABLE cjk_segmented (id TEXT, title TEXT, text TEXT)")
-    if rows:
-        con.executemany("INSERT INTO cjk_segmented VALUES (?, ?, ?)",
-                        [(i, spaced(t), spaced(x)) for i, t, x in rows])
+def _empty_index(con: duckdb.DuckDBPyConnection) -> None:
+    """An index without documents: the extension's schema (its `tokenize` macro and stop
+    words) from an empty table, and empty dict, docs and postings."""
+    con.execute(f"CREATE OR REPLACE TABLE {INDEXED} (id TEXT, title TEXT, text TEXT)")
     con.execute(
-        f"CREATE OR REPLACE TABLE {INDEXED} AS SELECT d.id, coalesce(s.title, d.title) AS title, "  # noqa: S608
-        "coalesce(s.text, d.text) AS text FROM documents d LEFT JOIN cjk_segmented s USING (id)")
+        f"PRAGMA create_fts_index('{INDEXED}', 'id', 'title', 'text', stemmer = 'porter', "
+        "stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1, "
+        "ignore = '" + FTS_IGNORE.replace("'", "''") + "')"
+    )
+    con.execute(f"CREATE OR REPLACE TABLE {FTS_SCHEMA}.dict (termid BIGINT, term VARCHAR, "
+                "df BIGINT)")
+    con.execute(f"CREATE OR REPLACE TABLE {FTS_SCHEMA}.docs (docid BIGINT, name VARCHAR, "
+                "len BIGINT)")
+    con.execute(f"CREATE OR REPLACE TABLE {FTS_SCHEMA}.postings (termid INTEGER, "
+                "docid INTEGER, tf INTEGER)")
+    con.execute(f"CREATE OR REPLACE TABLE {FTS_SCHEMA}.sorted (n BIGINT)")
+    con.execute(f"INSERT INTO {FTS_SCHEMA}.sorted VALUES (0)")  # noqa: S608
+    _write_stats(con)
+    # An index of the former layout (over `documents` itself) is no longer read.
+    con.execute("DROP SCHEMA IF EXISTS fts_main_documents CASCADE")
+
+
+def _write_stats(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE OR REPLACE TABLE {FTS_SCHEMA}.stats AS SELECT count(docid) AS num_docs, "  # noqa: S608
+                f"sum(len) / count(len) AS avgdl FROM {FTS_SCHEMA}.docs")
+
+
+def _unindex_stale(con: duckdb.DuckDBPyConnection, since: datetime) -> int:
+    """Remove from the index the documents deleted or changed (updated at or after `since`);
+    returns how many. A changed one is indexed again as new."""
+    s = FTS_SCHEMA
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE fts_stale AS SELECT x.docid FROM {s}.docs x "  # noqa: S608
+        "LEFT JOIN documents d ON d.id = x.name WHERE d.id IS NULL OR d.updated_at >= ?",
+        [since])
+    (n,) = con.execute("SELECT count(*) FROM fts_stale").fetchone()
+    if n:
+        con.execute(
+            f"UPDATE {s}.dict SET df = df - g.n FROM (SELECT termid, count(*) AS n "  # noqa: S608
+            f"FROM {s}.postings WHERE docid IN (SELECT docid FROM fts_stale) GROUP BY termid) g "
+            f"WHERE {s}.dict.termid = g.termid")
+        con.execute(f"DELETE FROM {s}.dict WHERE df <= 0")  # noqa: S608
+        con.execute(f"DELETE FROM {s}.postings WHERE docid IN (SELECT docid FROM fts_stale)")  # noqa: S608
+        con.execute(f"DELETE FROM {s}.docs WHERE docid IN (SELECT docid FROM fts_stale)")  # noqa: S608
+        # Deleting rows leaves the sorted part sorted; it is smaller by what was deleted.
+        con.execute(f"UPDATE {s}.sorted SET n = least(n, (SELECT count(*) FROM {s}.postings))")  # noqa: S608
+        _write_stats(con)
+    con.execute("DROP TABLE fts_stale")
+    return int(n)
+
+
+def _index_new(con: duckdb.DuckDBPyConnection) -> int:
+    """Index the documents not in the index yet, `BATCH` at a time; returns how many."""
+    s = FTS_SCHEMA
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fts_new AS SELECT row_number() OVER (ORDER BY d.id) "  # noqa: S608
+        f"+ (SELECT coalesce(max(docid), 0) FROM {s}.docs) AS docid, d.id FROM documents d "
+        f"ANTI JOIN {s}.docs x ON x.name = d.id")
+    (n, first) = con.execute("SELECT count(*), min(docid) FROM fts_new").fetchone()
+    for start in range(first or 0, (first or 0) + n, BATCH):
+        _index_batch(con, start, start + BATCH)
+    con.execute("DROP TABLE fts_new")
+    if n:
+        _write_stats(con)
+    return int(n)
+
+
+def _index_batch(con: duckdb.DuckDBPyConnection, lo: int, hi: int) -> None:
+    """Index the new documents with docid in [lo, hi): tokens as the extension makes them
+    (its own `tokenize` macro, porter stems, its stop words), new terms appended to dict,
+    df and docs updated, postings appended in term order."""
+    s = FTS_SCHEMA
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fts_stage AS SELECT n.docid, d.id, d.title, d.text "
+        "FROM fts_new n JOIN documents d USING (id) WHERE n.docid >= ? AND n.docid < ?",
+        [lo, hi])
+    _segment_cjk(con)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fts_tokens AS SELECT docid, stem(w, 'porter') AS term "  # noqa: S608
+        f"FROM (SELECT docid, unnest({s}.tokenize(title)) AS w FROM fts_stage UNION ALL "
+        f"SELECT docid, unnest({s}.tokenize(text)) AS w FROM fts_stage) "
+        f"WHERE w IS NOT NULL AND len(w) > 0 AND w NOT IN (SELECT sw FROM {s}.stopwords)")
+    con.execute(
+        f"INSERT INTO {s}.dict SELECT (SELECT coalesce(max(termid), 0) FROM {s}.dict) "  # noqa: S608
+        "+ row_number() OVER (ORDER BY term), term, 0 FROM "
+        f"(SELECT DISTINCT term FROM fts_tokens) t ANTI JOIN {s}.dict USING (term)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fts_batch AS SELECT d.termid::INTEGER AS termid, "  # noqa: S608
+        f"t.docid::INTEGER AS docid, count(*)::INTEGER AS tf FROM fts_tokens t "
+        f"JOIN {s}.dict d USING (term) GROUP BY ALL")
+    con.execute(
+        f"UPDATE {s}.dict SET df = df + g.n FROM (SELECT termid, count(*) AS n FROM fts_batch "  # noqa: S608
+        f"GROUP BY termid) g WHERE {s}.dict.termid = g.termid")
+    con.execute(
+        f"INSERT INTO {s}.docs SELECT g.docid, g.id, coalesce(l.n, 0) FROM fts_stage g "  # noqa: S608
+        "LEFT JOIN (SELECT docid, count(*) AS n FROM fts_tokens GROUP BY docid) l USING (docid)")
+    con.execute(f"INSERT INTO {s}.postings SELECT * FROM fts_batch ORDER BY termid, docid")  # noqa: S608
+    for table in ("fts_stage", "fts_tokens", "fts_batch"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _segment_cjk(con: duckdb.DuckDBPyConnection) -> None:
+    """Cut the CJK of the staged documents into tokens (store/segment.py), each distinct
+    text once (a store holds many copies of one wire story)."""
+    rows = con.execute(f"SELECT DISTINCT d.title, d.text FROM fts_stage d WHERE {_HAS_CJK_SQL}"  # noqa: S608
+                       ).fetchall()
+    if not rows:
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE cjk_segmented (title TEXT, text TEXT, "
+                "s_title TEXT, s_text TEXT)")
+    con.executemany("INSERT INTO cjk_segmented VALUES (?, ?, ?, ?)",
+                    [(t, x, spaced(t), spaced(x)) for t, x in rows])
+    con.execute("UPDATE fts_stage SET title = c.s_title, text = c.s_text FROM cjk_segmented c "
+                "WHERE fts_stage.title = c.title AND fts_stage.text = c.text")
     con.execute("DROP TABLE cjk_segmented")
+
+
+def _compact(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-sort the postings by term when the unsorted tail passes `TAIL_SHARE`: a query
+    reads only the row groups whose term range holds its terms, and each appended batch's
+    row groups span every term."""
+    s = FTS_SCHEMA
+    (total, done) = con.execute(
+        f"SELECT (SELECT count(*) FROM {s}.postings), (SELECT max(n) FROM {s}.sorted)"  # noqa: S608
+    ).fetchone()
+    if total - done <= TAIL_SHARE * total:
+        return
+    con.execute(f"CREATE OR REPLACE TABLE {s}.postings AS SELECT * FROM {s}.postings "  # noqa: S608
+                "ORDER BY termid, docid")
+    con.execute(f"UPDATE {s}.sorted SET n = ?", [total])  # noqa: S608
 
 
 def index_text(text: str) -> str:

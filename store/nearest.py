@@ -1,24 +1,49 @@
 """Nearest documents by embedding: the stored vectors of one model as an in-memory matrix,
-loaded once per process and reloaded when the stored embeddings change.
+loaded once per process and brought up to date when the stored embeddings change.
 
 Scanning 100,000 FLOAT[] rows with `list_inner_product` takes ~0.7 s per query on the
 development machine; a cached matrix answers in ~10 ms after a ~1 s load.
+
+At a million documents (docs/performance.md, issue 18) three things matter:
+
+* one matrix per store, model and table, not per file: the web UI opens each newly published
+  read copy under a new name, and a cache per file name kept every copy's matrix (1.5 GB each);
+* a read copy is never written, so while the connection's file is the one the matrix was read
+  from (same inode, size and time), no query checks it; otherwise a cheap stamp (count, the
+  sum of row hashes, the last rowid) tells an unchanged table, and rows appended since (a new
+  copy after an enrichment) are read alone and appended when the rest is as before;
+* the matrix is read in slices of rows, so a load does not hold the vectors twice.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from store.db import one
-
-_CACHE: dict[tuple[str, str, str], tuple[tuple[Any, ...], np.ndarray, np.ndarray]] = {}
 # Tables with (doc_id, model, content_hash, vector) rows: the primary and the multilingual vectors.
 _TABLES = frozenset({"embeddings", "multilingual_embeddings"})
 _LOCK = threading.Lock()
+SLICE = 100_000  # rows read per statement while loading
+
+
+@dataclass
+class _Matrix:
+    """One table's vectors of one model, with what identifies the stored rows they came from."""
+
+    ids: np.ndarray  # object array of document ids, row order of `vectors`
+    vectors: np.ndarray  # (n, dim) float32
+    stamp: tuple[int, int, int]  # (count, sum of hash(doc_id, content_hash), last rowid)
+    source: tuple[Any, ...] | None  # the read-only file it was last checked against
+    rows: dict[str, int] | None = None  # doc id -> row, made on the first scoped query
+
+
+_CACHE: dict[tuple[str, str, str], _Matrix] = {}
 
 
 def vector_literal(vector: np.ndarray) -> str:
@@ -27,35 +52,106 @@ def vector_literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in np.asarray(vector, dtype=np.float32).tolist()) + "]"
 
 
-def _database_key(con: duckdb.DuckDBPyConnection) -> str:
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
                       ).fetchone()
     return row[0] if row and row[0] else f"memory:{id(con)}"
 
 
-def _matrix(con: duckdb.DuckDBPyConnection, model: str,
-            table: str = "embeddings") -> tuple[np.ndarray, np.ndarray]:
-    """(document ids, L2-normalised vectors) of one model, cached until the embeddings change."""
+def _store_key(path: str) -> str:
+    """The store a file belongs to: a read copy (``<store>.read/snap-*.duckdb``) is its store's."""
+    p = Path(path)
+    return str(p.parent) if p.parent.name.endswith(".read") else path
+
+
+def _file_source(con: duckdb.DuckDBPyConnection, path: str) -> tuple[Any, ...] | None:
+    """(path, inode, size, mtime) of the file and its WAL when the connection is read-only
+    (nothing can change it while open), else None."""
+    mode = con.execute("SELECT current_setting('access_mode')").fetchone()
+    if not mode or mode[0] != "read_only" or path.startswith("memory:"):
+        return None
+    stats: list[Any] = [path]
+    for name in (path, f"{path}.wal"):
+        try:
+            st = os.stat(name)
+            stats.append((st.st_ino, st.st_size, st.st_mtime_ns))
+        except FileNotFoundError:
+            stats.append(None)
+    return tuple(stats)
+
+
+def _stamp(con: duckdb.DuckDBPyConnection, table: str, model: str,
+           after: int = -1) -> tuple[int, int, int]:
+    row = con.execute(
+        f"SELECT count(*), coalesce(sum(hash(doc_id, content_hash)), 0), "  # noqa: S608
+        f"coalesce(max(rowid), -1) FROM {table} WHERE model = ? AND rowid > ?",
+        [model, after]).fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
+          count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of the rows after rowid `after`, in rowid order, a slice at a time."""
+    ids = np.empty(count, dtype=object)
+    matrix: np.ndarray | None = None
+    done, low = 0, after
+    while done < count:
+        part = con.execute(
+            f"SELECT doc_id, rowid FROM {table} WHERE model = ? AND rowid > ? "  # noqa: S608
+            "ORDER BY rowid LIMIT ?", [model, low, SLICE]).fetchall()
+        if not part:
+            break
+        high = part[-1][1]
+        flat = con.execute(
+            f"SELECT unnest(vector) AS x FROM (SELECT vector FROM {table} WHERE model = ? "  # noqa: S608
+            "AND rowid > ? AND rowid <= ? ORDER BY rowid)", [model, low, high]).fetchnumpy()["x"]
+        block = np.asarray(flat, dtype=np.float32).reshape(len(part), -1)
+        if matrix is None:
+            matrix = np.empty((count, block.shape[1]), dtype=np.float32)
+        n = min(len(part), count - done)
+        ids[done:done + n] = [r[0] for r in part[:n]]
+        matrix[done:done + n] = block[:n]
+        done += n
+        low = high
+    if matrix is None:
+        matrix = np.zeros((0, 0), dtype=np.float32)
+    return ids[:done], matrix[:done]
+
+
+def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings") -> _Matrix:
+    """The cached matrix of one model's vectors in `table`, brought up to date first."""
     if table not in _TABLES:
         raise ValueError(f"not a vector table: {table!r}")
-    key = (_database_key(con), model, table)
-    stamp = one(con,
-        f"SELECT count(*), coalesce(sum(hash(doc_id || content_hash)), 0) FROM {table} "  # noqa: S608
-        "WHERE model = ?", [model])
+    path = _database_path(con)
+    key = (_store_key(path), model, table)
+    source = _file_source(con, path)
     with _LOCK:
         cached = _CACHE.get(key)
-        if cached and cached[0] == stamp:
-            return cached[1], cached[2]
-    ids = np.array([r[0] for r in con.execute(
-        f"SELECT doc_id FROM {table} WHERE model = ? ORDER BY doc_id", [model]).fetchall()],  # noqa: S608
-        dtype=object)
-    flat = con.execute(f"SELECT unnest(vector) AS x FROM (SELECT vector FROM {table} "  # noqa: S608
-                       "WHERE model = ? ORDER BY doc_id)", [model]).fetchnumpy()["x"]
-    matrix = np.asarray(flat, dtype=np.float32).reshape(len(ids), -1) if len(ids) else \
-        np.zeros((0, 0), dtype=np.float32)
+    if cached is not None and source is not None and cached.source == source:
+        return cached
+    stamp = _stamp(con, table, model)
+    if cached is not None and cached.stamp == stamp:
+        cached.source = source
+        return cached
+    if cached is not None and stamp[0] > cached.stamp[0] and stamp[2] > cached.stamp[2]:
+        tail = _stamp(con, table, model, after=cached.stamp[2])
+        if (cached.stamp[0] + tail[0], cached.stamp[1] + tail[1]) == stamp[:2]:
+            ids, vectors = _read(con, table, model, cached.stamp[2], tail[0])
+            if vectors.shape[1:] == cached.vectors.shape[1:]:
+                fresh = _Matrix(np.concatenate([cached.ids, ids]),
+                                np.concatenate([cached.vectors, vectors]), stamp, source)
+                with _LOCK:
+                    _CACHE[key] = fresh
+                return fresh
     with _LOCK:
-        _CACHE[key] = (stamp, ids, matrix)
-    return ids, matrix
+        _CACHE.pop(key, None)  # let the old matrix go before the new one is read
+    del cached
+    ids, vectors = _read(con, table, model, -1, stamp[0])
+    fresh = _Matrix(ids, vectors, stamp, source)
+    with _LOCK:
+        _CACHE[key] = fresh
+    return fresh
 
 
 def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limit: int,
@@ -70,13 +166,26 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
         scope: restrict to these document ids (None: all).
         table: "embeddings" (primary vectors) or "multilingual_embeddings".
     """
-    ids, matrix = _matrix(con, model, table)
+    m = _matrix(con, model, table)
+    ids, matrix = m.ids, m.vectors
     if not len(ids) or matrix.shape[1] != len(vector):
         return []
-    scores = matrix @ np.asarray(vector, dtype=np.float32)
-    if scope is not None:
-        scores = np.where(np.isin(ids, list(scope)), scores, -np.inf)
-    k = min(limit, len(ids))
+    query = np.asarray(vector, dtype=np.float32)
+    if scope is None:
+        rows = None
+        scores = matrix @ query
+    else:
+        if m.rows is None:
+            m.rows = {str(d): i for i, d in enumerate(ids)}
+        index = m.rows
+        rows = np.fromiter((index[d] for d in scope if d in index), dtype=np.int64)
+        if not len(rows):
+            return []
+        # A small scope's rows are gathered; a large one's scores picked from a full scan
+        # (gathering half a million rows would copy a gigabyte).
+        scores = matrix[rows] @ query if len(rows) * 20 < len(ids) else (matrix @ query)[rows]
+    k = min(limit, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
-    top = top[np.lexsort((ids[top], -scores[top]))]
-    return [(str(ids[i]), float(scores[i])) for i in top if np.isfinite(scores[i])]
+    found = ids[top] if rows is None else ids[rows[top]]
+    order = np.lexsort((found, -scores[top]))
+    return [(str(found[i]), float(scores[top][i])) for i in order if np.isfinite(scores[top][i])]

@@ -1,18 +1,20 @@
-"""The BM25 index over real documents: rebuilt only on change, and ranking from the sorted
-postings gives the fts extension's own match_bm25 scores, inside a scope when asked."""
+"""The BM25 index over real documents: refreshed only on change and then only for the
+documents added, changed or removed, and ranking from its postings gives the fts extension's
+own match_bm25 scores (over an index the extension builds itself), inside a scope when asked."""
 
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+import store.fulltext as fulltext
 from crawlers.registry import load_registry
 from replay.snapshot_docs import snapshot_documents
 from store.db import connect
 from store.documents import upsert_document, upsert_sources
 from store.fulltext import (
+    FTS_IGNORE,
     FTS_SCHEMA,
-    INDEXED,
     bm25,
     fts_ready,
     load_fts,
@@ -23,6 +25,29 @@ from store.fulltext import (
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 QUERIES = ("de minimis", "reciprocal tariffs China", "semiconductor export controls",
            "artificial intelligence", "fentanyl", "venezuelan oil tariff")
+
+
+def white_house(limit: int):
+    """The first `limit` White House documents of the bundled snapshot."""
+    reg = load_registry()
+    docs = []
+    for d in snapshot_documents(SNAPSHOT, reg, keep=lambda r: "whitehouse.gov" in r["url"]):
+        docs.append(d)
+        if len(docs) == limit:
+            break
+    return reg, docs
+
+
+def reference_scores(con, query: str, limit: int = 50) -> list[tuple[str, float]]:
+    """match_bm25 of an index the extension builds itself over the current documents."""
+    load_fts(con)
+    con.execute("CREATE OR REPLACE TABLE ref_docs AS SELECT id, title, text FROM documents")
+    con.execute("PRAGMA create_fts_index('ref_docs', 'id', 'title', 'text', stemmer = 'porter', "
+                "stopwords = 'english', strip_accents = 1, lower = 1, overwrite = 1, "
+                "ignore = '" + FTS_IGNORE.replace("'", "''") + "')")
+    return con.execute(
+        "SELECT id, s FROM (SELECT id, fts_main_ref_docs.match_bm25(id, ?) AS s FROM ref_docs) "
+        "WHERE s IS NOT NULL ORDER BY s DESC, id LIMIT ?", [query, limit]).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +88,70 @@ def test_an_index_without_sorted_postings_is_not_ready_and_gets_rebuilt(store):
 @pytest.mark.parametrize("query", QUERIES)
 def test_scores_are_the_extensions_match_bm25_scores(store, query):
     con, _ = store
-    expected = con.execute(
-        f"SELECT id, s FROM (SELECT id, {FTS_SCHEMA}.match_bm25(id, ?) AS s FROM {INDEXED}) "  # noqa: S608
-        "WHERE s IS NOT NULL ORDER BY s DESC, id LIMIT 50", [query]).fetchall()
+    expected = reference_scores(con, query)
     got = bm25(con, query, 50)
     assert expected, query
     assert [i for i, _ in got] == [i for i, _ in expected]
     assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-9)
+
+
+def docids(con) -> dict[str, int]:
+    return dict(con.execute(f"SELECT name, docid FROM {FTS_SCHEMA}.docs").fetchall())  # noqa: S608
+
+
+def test_a_refresh_indexes_only_what_changed_and_scores_as_a_full_build(tmp_path, monkeypatch):
+    monkeypatch.setattr(fulltext, "TAIL_SHARE", 1.0)  # no re-sort: the appended tail stays
+    reg, docs = white_house(120)
+    con = connect(tmp_path / "radar.duckdb")
+    upsert_sources(con, reg.sources)
+    for d in docs[:80]:
+        upsert_document(con, d)
+    assert refresh_search_index(con) is True
+    before = docids(con)
+    # the documents written at the latest indexed instant are looked at again (a write in
+    # the same instant after the refresh would be missed otherwise)
+    (latest,) = con.execute("SELECT max(updated_at) FROM documents").fetchone()
+    again = {r[0] for r in con.execute("SELECT id FROM documents WHERE updated_at = ?",
+                                       [latest]).fetchall()}
+    for d in docs[80:]:
+        upsert_document(con, d)
+    changed = docs[3]
+    upsert_document(con, changed.__class__(**{**changed.__dict__,
+                                              "text": changed.text + "\nSemiconductor levy."}))
+    (gone,) = con.execute("SELECT id FROM documents WHERE url = ?", [docs[5].url]).fetchone()
+    con.execute("DELETE FROM documents WHERE id = ?", [gone])
+    assert refresh_search_index(con) is True
+    after = docids(con)
+    (changed_id,) = con.execute("SELECT id FROM documents WHERE url = ?",
+                                [changed.url]).fetchone()
+    kept = set(before) - {gone, changed_id} - again
+    assert len(kept) >= 76 and {i: after[i] for i in kept} == {i: before[i] for i in kept}
+    assert gone not in after and after[changed_id] > max(before.values())  # indexed again
+    assert len(after) == 119
+    for query in (*QUERIES, "semiconductor levy"):
+        expected, got = reference_scores(con, query), bm25(con, query, 50)
+        assert [i for i, _ in got] == [i for i, _ in expected], query
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-9)
+    assert any(i == changed_id for i, _ in bm25(con, "semiconductor levy", 5, every=True))
+    termids = [r[0] for r in con.execute(f"SELECT termid FROM {FTS_SCHEMA}.postings").fetchall()]  # noqa: S608
+    assert termids != sorted(termids)  # the appended batch sits after the sorted part
+
+
+def test_postings_are_re_sorted_when_the_appended_tail_grows(tmp_path, monkeypatch):
+    reg, docs = white_house(60)
+    con = connect(tmp_path / "radar.duckdb")
+    upsert_sources(con, reg.sources)
+    for d in docs[:30]:
+        upsert_document(con, d)
+    refresh_search_index(con)
+    monkeypatch.setattr(fulltext, "TAIL_SHARE", 0.0)
+    for d in docs[30:]:
+        upsert_document(con, d)
+    refresh_search_index(con)
+    termids = [r[0] for r in con.execute(f"SELECT termid FROM {FTS_SCHEMA}.postings").fetchall()]  # noqa: S608
+    assert termids == sorted(termids)
+    expected, got = reference_scores(con, "tariff"), bm25(con, "tariff", 50)
+    assert expected and [i for i, _ in got] == [i for i, _ in expected]
 
 
 def test_scope_restricts_to_the_listed_documents(store):

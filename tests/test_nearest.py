@@ -1,0 +1,90 @@
+"""The nearest-vector matrix over real store files and their published read copies: one
+matrix per store (not per copy), appended rows read alone, any other change read afresh."""
+
+import numpy as np
+
+from store import nearest as module
+from store.db import connect, open_duckdb
+from store.nearest import nearest, vector_literal
+from store.snapshot import latest_snapshot, publish, snapshot_dir
+
+DIM = 8
+
+
+def unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(DIM).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def add(path, rows: dict[str, np.ndarray], model: str = "m") -> None:
+    con = connect(path)
+    con.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?::FLOAT[])",
+                    [(d, model, "h-" + d, DIM, vector_literal(v)) for d, v in rows.items()])
+    con.close()
+
+
+def read_copy(path):
+    publish(path)
+    return open_duckdb(latest_snapshot(path), read_only=True)
+
+
+def brute(rows: dict[str, np.ndarray], q: np.ndarray, k: int) -> list[str]:
+    return sorted(rows, key=lambda d: (-float(rows[d] @ q), d))[:k]
+
+
+def entries(path) -> list:
+    return [k for k in module._CACHE if k[0] == str(snapshot_dir(path))]
+
+
+def test_read_copies_of_one_store_share_one_matrix_and_appended_rows_are_added(tmp_path):
+    path = tmp_path / "radar.duckdb"
+    rows = {f"d{i:03d}": unit(i) for i in range(300)}
+    add(path, rows)
+    q = unit(1000)
+    con = read_copy(path)
+    assert [d for d, _ in nearest(con, q, "m", 5)] == brute(rows, q, 5)
+    first = module._CACHE[entries(path)[0]]
+    assert nearest(con, q, "m", 5) and module._CACHE[entries(path)[0]] is first
+    con.close()
+    more = {f"e{i:03d}": unit(500 + i) for i in range(40)}
+    add(path, more)
+    rows.update(more)
+    con = read_copy(path)
+    assert [d for d, _ in nearest(con, q, "m", 10)] == brute(rows, q, 10)
+    assert len(entries(path)) == 1  # the new copy's matrix replaced the old one
+    grown = module._CACHE[entries(path)[0]]
+    assert len(grown.ids) == 340 and grown.stamp[0] == 340
+    con.close()
+
+
+def test_a_re_embedded_document_is_read_afresh(tmp_path):
+    path = tmp_path / "radar.duckdb"
+    rows = {f"d{i:03d}": unit(i) for i in range(50)}
+    add(path, rows)
+    q = unit(77)
+    con = read_copy(path)
+    best = nearest(con, q, "m", 1)[0][0]
+    con.close()
+    w = connect(path)  # the best one re-embedded far from q, another one near it
+    w.execute("DELETE FROM embeddings WHERE doc_id IN (?, 'd000')", [best])
+    w.executemany("INSERT INTO embeddings VALUES (?, 'm', 'new', ?, ?::FLOAT[])",
+                  [(best, DIM, vector_literal(-q)), ("d000", DIM, vector_literal(q))])
+    w.close()
+    rows.update({best: -q, "d000": q})
+    con = read_copy(path)
+    assert [d for d, _ in nearest(con, q, "m", 3)] == brute(rows, q, 3)
+    assert nearest(con, q, "m", 1)[0][0] == "d000"
+    con.close()
+
+
+def test_scopes_small_and_large_give_the_brute_force_answer(tmp_path):
+    path = tmp_path / "radar.duckdb"
+    rows = {f"d{i:03d}": unit(i) for i in range(400)}
+    add(path, rows)
+    q = unit(9)
+    con = read_copy(path)
+    for scope in ({"d001", "d200", "d399", "zz-not-stored"}, {d for d in rows if d < "d300"}):
+        inside = {d: v for d, v in rows.items() if d in scope}
+        assert [d for d, _ in nearest(con, q, "m", 7, scope=scope)] == brute(inside, q, 7)
+    assert nearest(con, q, "m", 7, scope={"nothing"}) == []
+    con.close()
