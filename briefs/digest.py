@@ -14,7 +14,17 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from briefs.entries import OTHER, Taxonomy, Topic, story_entry, summary_docs, tag_labels, top_topic
+from briefs.entries import (
+    OTHER,
+    Taxonomy,
+    Topic,
+    headline_title,
+    story_entry,
+    summary_docs,
+    tag_labels,
+    top_topic,
+)
+from briefs.families import MAX_FAMILY, family_key, fold_families
 from briefs.generate import LocalLM
 from briefs.i18n import is_chinese, strings
 from briefs.lifecycle import with_statuses
@@ -88,16 +98,28 @@ def candidates(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy, settings: Set
 
 def choose(found: Candidates, known: dict[str, Topic], ds: DigestSettings) -> Chosen:
     """Best first, grouped by top topic: `per_section` per section, `max_stories` in all;
-    sections ordered by their best story, "other" last."""
+    sections ordered by their best story, "other" last. A family of same-day notices on one
+    product (briefs/families.py: seven per-country antidumping determinations) counts once:
+    its first member takes the place, the others come along (up to MAX_FAMILY)."""
     chosen: dict[str, list[ScoredStory]] = {}
+    counted: dict[str, int] = {}
+    families: dict[tuple[str, str], int] = {}  # family key -> members chosen
     total = 0
     for sc in found.ranked:
-        if total >= ds.max_stories:
-            break
-        section = top_topic(found.by_id[sc.story_id], known)
-        if len(chosen.setdefault(section, [])) < ds.per_section:
-            chosen[section].append(sc)
-            total += 1
+        story = found.by_id[sc.story_id]
+        section = top_topic(story, known)
+        family = family_key(headline_title(story))  # the window's: one morning's notices
+        if family is not None and 0 < families.get(family, 0) < MAX_FAMILY:
+            chosen.setdefault(section, []).append(sc)  # comes along with its family
+            families[family] += 1
+            continue
+        if total >= ds.max_stories or counted.get(section, 0) >= ds.per_section:
+            continue
+        chosen.setdefault(section, []).append(sc)
+        counted[section] = counted.get(section, 0) + 1
+        total += 1
+        if family is not None:
+            families[family] = 1
     order = sorted(chosen, key=lambda k: (k == OTHER, -chosen[k][0].score if chosen[k] else 0))
     return Chosen(tuple((key, tuple(chosen[key])) for key in order))
 
@@ -134,7 +156,8 @@ def sections(con: duckdb.DuckDBPyConnection, found: Candidates, chosen: Chosen,
             for sc in stories))
         for key, stories in chosen.sections
     )
-    return with_statuses(con, built, found.by_id, found.window.end.astimezone(UTC).date(), zh)
+    built = with_statuses(con, built, found.by_id, found.window.end.astimezone(UTC).date(), zh)
+    return fold_families(built, matcher, zh)
 
 
 def _translate(translator: Translator | None, summaries: dict) -> tuple[

@@ -69,6 +69,11 @@ def _headline(members: list[MemberDoc]) -> MemberDoc:
     return min(members, key=quality)
 
 
+def headline_title(story: StoryBundle) -> str:
+    """The title the story's entry is headed by (its headline document's, see `_headline`)."""
+    return _headline(_ordered(story.members)).title.strip() if story.members else story.title
+
+
 def top_topic(story: StoryBundle, known: dict[str, Topic]) -> str:
     """The story's section: its best-scored topic tag that the taxonomy knows, else "other"."""
     for t in story.tags:

@@ -47,6 +47,17 @@ class OfficialDoc:
 
 
 @dataclass(frozen=True)
+class FamilyMember:
+    """A same-day notice on the same product about another country (one of seven per-country
+    antidumping determinations), listed under its family's lead entry (briefs/families.py)."""
+
+    story_id: str
+    country: str  # the country the notice is about: zh-TW label in a Chinese digest
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True)
 class StoryEntry:
     """One story as shown in a digest."""
 
@@ -69,6 +80,12 @@ class StoryEntry:
     card: Card | None = None
     relevance: float | None = None  # mission relevance (briefs.relevance); model in the digest
     responses: tuple = ()  # 「我國回應」: briefs.response.Response, Taiwan's official releases
+    # same-day, same-product notices for other countries shown under this entry (it leads the
+    # family; Taiwan's notice leads when there is one) ...
+    family: tuple[FamilyMember, ...] = ()
+    # ... and, on each of those notices' own entry, the lead's story id: renderers show the
+    # entry only in the lead's list (the stories stay apart in the store and the digest items)
+    folded_into: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +151,11 @@ class Digest:
     def stories(self) -> list[StoryEntry]:
         """All stories in reading order."""
         return [s for sec in self.sections for s in sec.stories]
+
+    @property
+    def headings(self) -> int:
+        """Stories shown under their own heading (a family's folded notices not counted)."""
+        return sum(1 for s in self.stories if not s.folded_into)
 
 
 def safe_url(url: str | None) -> str | None:

@@ -90,7 +90,7 @@ def _context(digest: Digest) -> dict:
         "d": digest,
         "t": text,
         "parts": lambda p: _fmt_parts(p, text),
-        "n_stories": len(digest.stories),
+        "n_stories": digest.headings,
         "zh": is_chinese(digest.lang),
     }
 

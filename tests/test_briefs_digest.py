@@ -266,3 +266,35 @@ def test_stories_carry_their_measure_status_as_of_the_window(tmp_path):
     # the 8 April order is in the story (the store was filled later), but not as of this digest
     assert all(b.date <= "2025-04-02" for st in d.stories for b in st.status)
     con.close()
+
+
+AD_ACTION = ("Preliminary Affirmative Determination of Sales at Less Than Fair Value, Postponement "
+             "of Final Determination, and Extension of Provisional Measures")
+
+
+def test_same_day_notices_on_one_product_take_one_place_under_taiwans(store, tmp_path):
+    add_source(store, "fr", "Federal Register", "Office of the Federal Register (NARA)", "US", 2.0)
+    for i, country in enumerate(("Australia", "Brazil", "Canada", "Taiwan")):
+        doc = f"d-crs-{country.lower()}"
+        add_doc(store, doc, "fr", f"Certain Corrosion-Resistant Steel Products From {country}: {AD_ACTION}",
+                f"The U.S. Department of Commerce preliminarily determines that certain "
+                f"corrosion-resistant steel products from {country} are being sold in the United "
+                f"States at less than fair value. The antidumping duty margins range up to "
+                f"{20 + i} percent.", utc(2025, 4, 2, 12, i))
+        add_story(store, f"s-crs-{country.lower()}", country, [doc], utc(2025, 4, 2, 12, i))
+        add_tag(store, doc, "trade", 0.9)
+    settings = load_settings(db_path=tmp_path / "x.duckdb", ui_lang="zh-TW",
+                             digest={"per_section": 2})
+    d = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, now=utc(2025, 4, 2, 23, 5))
+    stories = d.stories
+    crs = [st for st in stories if st.story_id.startswith("s-crs-")]
+    assert len(crs) == 4  # all four stay stories of the digest, none merged ...
+    shown = [st for st in crs if not st.folded_into]
+    assert [st.story_id for st in shown] == ["s-crs-taiwan"]  # ... under Taiwan's heading
+    assert len(shown[0].family) == 3
+    # the family took one of the section's two places: the reciprocal-tariff story kept the other
+    assert "s-tariff" in {st.story_id for st in stories}
+    md = render_markdown(d)
+    assert "同日同產品公告，另有 3 國" in md and md.count("From Taiwan") >= 1
+    row = load_digest(store, d.id)
+    assert {i.story_id for i in row.items} >= {st.story_id for st in crs}
