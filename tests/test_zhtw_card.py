@@ -180,3 +180,19 @@ def test_a_recited_rate_or_date_alone_stays_out_of_the_headline(matcher):
     card = build_card([doc], matcher)
     assert "34%" in card.values("amounts")  # the card still shows what the order recounts
     assert "34%" not in card.headline and "2025-04-10" not in card.headline
+
+
+@pytest.mark.parametrize(("path", "headline"), [
+    ("2025-05692/certain-steel-nails-from-taiwan-preliminary-results-of-antidumping-duty-"
+     "administrative-review-and", "臺灣鋼鐵反傾銷稅行政複查初步結果"),
+    ("2025-05752/certain-epoxy-resins-from-taiwan-final-affirmative-countervailing-duty-determination",
+     "對臺灣作出平衡稅最終肯定裁定"),
+    # "Preliminary Results and Partial Rescission of ...": results, not a rescission
+    ("2025-05691/circular-welded-carbon-steel-pipes-and-tubes-from-thailand-preliminary-results-"
+     "and-partial", "泰國鋼鐵反傾銷稅行政複查初步結果"),
+])
+def test_a_trade_remedy_notice_says_its_stage_not_just_about_what(matcher, snapshot, path, headline):
+    doc = _order(snapshot, "https://www.federalregister.gov/documents/2025/04/03/" + path)
+    card = build_card([doc], matcher)
+    assert card.headline.startswith("【美國・公告】") and headline in card.headline
+    assert "有關" not in card.headline  # not 「有關臺灣鋼鐵反傾銷稅之公告」

@@ -54,6 +54,48 @@ _REGISTER_ACTIONS = (
 )
 
 
+# What a trade-remedy notice of the Federal Register is, from its fixed title forms (the stage
+# of the proceeding, in BOFT's terms: 初步/最終裁定, 行政複查, 落日複查); {who} is the
+# countries and products the title names ("臺灣鋼鐵"). First match wins.
+_AD = r"(?:Antidumping|Anti-Dumping)"
+_CVD = r"Countervailing"
+_LTFV = r"Determinations? of Sales at Less[- ]Than[- ]Fair[- ]Value"
+_REVIEW = r"Results(?: and (?:Partial )?Rescission)? of (?:the )?{duty} Duty Administrative Review"
+_SUNSET = (r"\bFinal Results of (?:the )?(?:Expedited )?(?:\w+ )?(?:Five-Year )?\(?Sunset\)? "
+           r"Reviews?\b.*\b{duty}|\b{duty} Duty Orders?\b.*\bFinal Results of (?:the )?"
+           r"(?:Expedited )?(?:\w+ )?(?:Five-Year )?\(?Sunset\)? Reviews?")
+_REGISTER_STAGES = tuple((re.compile(rx), zh) for rx, zh in (
+    (r"\bInstitution of (?:a )?Five-Year Reviews?|\bInitiation of Five-Year \(Sunset\) Reviews?",
+     "對{who}展開落日複查"),
+    (rf"\bPreliminary Affirmative {_LTFV}", "對{who}作出傾銷初步肯定裁定"),
+    (rf"\bFinal Affirmative {_LTFV}", "對{who}作出傾銷最終肯定裁定"),
+    (rf"\bPreliminary Negative {_LTFV}", "對{who}作出傾銷初步否定裁定"),
+    (rf"\bFinal Negative {_LTFV}", "對{who}作出傾銷最終否定裁定"),
+    (r"\bPreliminary Affirmative Countervailing Duty Determination", "對{who}作出平衡稅初步肯定裁定"),
+    (r"\bFinal Affirmative Countervailing Duty Determination", "對{who}作出平衡稅最終肯定裁定"),
+    (r"\bPreliminary Negative Countervailing Duty Determination", "對{who}作出平衡稅初步否定裁定"),
+    (r"\bFinal Negative Countervailing Duty Determination", "對{who}作出平衡稅最終否定裁定"),
+    (r"\bPreliminary " + _REVIEW.format(duty=_AD), "{who}反傾銷稅行政複查初步結果"),
+    (r"\bFinal " + _REVIEW.format(duty=_AD), "{who}反傾銷稅行政複查最終結果"),
+    (r"\bPreliminary " + _REVIEW.format(duty=_CVD), "{who}平衡稅行政複查初步結果"),
+    (r"\bFinal " + _REVIEW.format(duty=_CVD), "{who}平衡稅行政複查最終結果"),
+    (rf"\bRescission of {_AD} Duty Administrative Review", "撤銷{who}反傾銷稅行政複查"),
+    (rf"\bRescission of {_CVD} Duty Administrative Review", "撤銷{who}平衡稅行政複查"),
+    (_SUNSET.format(duty=_AD), "{who}反傾銷稅落日複查最終結果"),
+    (_SUNSET.format(duty=_CVD), "{who}平衡稅落日複查最終結果"),
+))
+
+
+def _register_stage(lead: CardDoc | None, who: str) -> str | None:
+    """The zh-TW phrase of a trade-remedy notice's stage, from its title, or None."""
+    if lead is None or lead.kind != "register":
+        return None
+    for rx, phrase in _REGISTER_STAGES:
+        if rx.search(lead.title):
+            return phrase.format(who=who) if who else phrase.replace("對{who}", "").replace("{who}", "")
+    return None
+
+
 def _action(lead: CardDoc | None, first_sentence: str) -> str | None:
     if lead is None:
         return None
@@ -113,7 +155,12 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
     rate = _rate(_values(slots, "amounts"))
     first_sentence = next((v.cite.sentence for v in measures[:1]), "")
     action = _action(lead, first_sentence)
-    if measures:
+    stage = _register_stage(lead, who)
+    if stage and lead is not None:
+        used.extend(v.cite.n for v in (*countries, *products))
+        used.append(lead.n)  # the title states the stage
+        body = stage
+    elif measures:
         used.extend(v.cite.n for v in (measures[0], *countries, *products))
         if action:
             body = _phrase(action, measures[0].value, who, rate)
