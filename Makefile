@@ -64,9 +64,12 @@ dev: $(VENV)/.dev
 demo: setup
 	$(VENV)/bin/radar demo
 
+# Two pytest-xdist workers, one test file (or group sharing a session fixture) at a time each,
+# the longest first (tests/scheduling.py); TEST_WORKERS=0 runs the suite in one process.
 # --durations=25: the CI log names the slowest tests (where the suite's time goes)
+TEST_WORKERS ?= 2
 test: dev browser-deps
-	$(PY) -m pytest -q --durations=25
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 test-fast: dev
 	$(PY) -m pytest -q -m "not slow and not browser"

@@ -9,15 +9,31 @@ from datetime import datetime
 
 import pytest
 
+from tests.scheduling import idle_first_scheduler, order_for_workers
 from tests.servers import ROOT, SNAPSHOT, FaultServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # each xdist worker's flows get their own temporary Prefect server database
+    os.environ["PREFECT_HOME"] = os.path.join(os.environ["PREFECT_HOME"],
+                                              os.environ["PYTEST_XDIST_WORKER"])
 # A flow with no server starts a temporary one; on a loaded 2-core machine that took longer
 # than Prefect's 20 s default and a crawl subprocess died before it began (test_faults).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (tests/scheduling.py)
+def pytest_collection_modifyitems(config, items):
+    if getattr(config.option, "loadgroup", False):  # set in an xdist worker by --dist loadgroup
+        order_for_workers(items)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, called on the controller
+def pytest_xdist_make_scheduler(config, log):
+    return idle_first_scheduler(config) if config.getoption("dist") == "loadgroup" else None
 
 
 @pytest.fixture
@@ -64,3 +80,20 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory, prefect_harness):
+    """One demo run through the real flows (the 3 days before 2025-04-03, the follow-up
+    morning a week later, the draft), shared by the tests that only read what it stored (the
+    demo-morning relevance gate) and the demo test, which then runs it again for idempotence.
+    Under xdist they are one work unit (tests/scheduling.py), so it runs once.
+    Returns (settings, run_demo's result)."""
+    from config.settings import load_settings
+    from radar.demo import run_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    settings = load_settings(db_path=base / "radar.duckdb", spool_dir=base / "spool",
+                             out_dir=base / "out", crawl={"per_host_delay_s": 0.0})
+    return settings, run_demo(settings, date="2025-04-03", days=3)

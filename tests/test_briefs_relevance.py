@@ -139,7 +139,7 @@ NOISE = ("Information Collection", "Electronic Tariff Filings", "World Autism Aw
 
 
 @pytest.mark.slow
-def test_demo_morning_has_no_off_mission_story_in_its_top_15(settings, prefect_harness):
+def test_demo_morning_has_no_off_mission_story_in_its_top_15(demo_run):
     """The 2025-04-03 demo digest built from the bundled snapshot through the real flows: every
     story in the top 15 has a member hand-labelled on-mission (tests/dev/relevance.jsonl), and
     the issue's noise is on the collapsed line."""
@@ -147,12 +147,10 @@ def test_demo_morning_has_no_off_mission_story_in_its_top_15(settings, prefect_h
     import re
     from pathlib import Path
 
-    from radar.demo import run_demo
     from store.db import opened
 
-    # only the demo morning is read: the follow-up morning a week later (its crawl, enrichment
-    # and digest) would double the run and change nothing checked here
-    run_demo(settings, date="2025-04-03", days=2, comment=None, follow_up_days=0)
+    # the demo test's run (tests/conftest.py): 3 days before the demo morning, through the flows
+    settings, _ = demo_run
     labels_file = Path(__file__).parent / "dev" / "relevance.jsonl"
     number = re.compile(r"/(\d{4}-\d{5,})(?:/|$)")
     labels = {}

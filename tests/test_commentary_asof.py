@@ -171,7 +171,7 @@ def window_store(tmp_path_factory):
     yield path, root, n
 
 
-def _comment(window_store, monkeypatch, query: str, name: str):
+def _comment(window_store, query: str, name: str):
     from commentary.run import run_commentary
     from config.settings import load_settings
 
@@ -218,9 +218,16 @@ def test_radar_comment_de_minimis_lists_the_steps_with_instruments_and_dates(win
     assert "資料範圍：本資料庫收錄 2025-01-" in text and "⚠" not in text
 
 
+@pytest.fixture(scope="module")
+def english_draft(window_store):
+    """The "de minimis" draft on the window store, written once: the tests below read it, and
+    the same query on the same store writes the same draft (each write took ~40 s CPU)."""
+    return _comment(window_store, "de minimis", "en")[0]
+
+
 @pytest.mark.slow
-def test_the_steps_cite_the_right_documents(window_store, monkeypatch):
-    draft, _ = _comment(window_store, monkeypatch, "de minimis", "en")
+def test_the_steps_cite_the_right_documents(window_store, english_draft):
+    draft = english_draft
     urls = _urls(window_store, draft)
     for name, (day, key) in STEPS.items():
         if name == "8-9 Apr rises":
@@ -236,9 +243,9 @@ def test_the_steps_cite_the_right_documents(window_store, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("query", ["微量免稅", "小額包裹免稅", "美國取消小額包裹免稅"])
-def test_english_and_chinese_queries_give_the_same_timeline(window_store, monkeypatch, query):
-    en, _ = _comment(window_store, monkeypatch, "de minimis", "en2")
-    zh, md = _comment(window_store, monkeypatch, query, "zh")
+def test_english_and_chinese_queries_give_the_same_timeline(window_store, english_draft, query):
+    en = english_draft
+    zh, md = _comment(window_store, query, "zh")
     assert [(e.day, e.status, e.statement) for e in zh.timeline] == \
         [(e.day, e.status, e.statement) for e in en.timeline]
     assert "貨值 54%〔現行〕" in md

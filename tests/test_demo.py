@@ -17,8 +17,8 @@ def _counts(settings):
 
 
 @pytest.mark.slow
-def test_demo_runs_through_flows_and_is_idempotent(settings, prefect_harness):
-    first = run_demo(settings, date="2025-04-03", days=3)
+def test_demo_runs_through_flows_and_is_idempotent(demo_run):
+    settings, first = demo_run  # run_demo(settings, date="2025-04-03", days=3), tests/conftest.py
     counts = _counts(settings)
     assert counts["documents"] >= 40 and counts["stories"] >= 10
     assert counts["digests"] == 2 and counts["digest_items"] >= 5  # the demo day and a week later
