@@ -20,6 +20,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # each xdist worker's flows get their own temporary Prefect server database
     os.environ["PREFECT_HOME"] = os.path.join(os.environ["PREFECT_HOME"],
                                               os.environ["PYTEST_XDIST_WORKER"])
+    os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)  # Prefect makes only the last level
 # A flow with no server starts a temporary one; on a loaded 2-core machine that took longer
 # than Prefect's 20 s default and a crawl subprocess died before it began (test_faults).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
