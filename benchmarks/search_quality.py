@@ -112,13 +112,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--db", type=Path, default=None, help="keep/reuse the store at this path")
     ap.add_argument("--pool", type=Path, default=None, help="write unjudged pooled documents")
+    ap.add_argument("--queries", type=Path, default=QUERIES,
+                    help="labelled queries (tests/dev/search_queries_heldout.jsonl: the held-out set)")
     ap.add_argument("--embeddings", action="store_true",
                     help="embed the store and search hybrid (slow: 21,902 documents)")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     con, encoder = prepared_store(args.db or Path(tmp.name) / "sq.duckdb",
                                   embed=args.embeddings)
-    queries = load_queries()
+    queries = load_queries(args.queries)
     if args.pool:
         print(f"{write_pool(con, encoder, queries, args.pool)} unjudged documents -> {args.pool}")
         return

@@ -50,8 +50,10 @@ def _open_store(settings: Settings):
 def quick_search(settings: Settings, query: str, since: str | None = None,
                  until: str | None = None, countries: tuple[str, ...] = (),
                  sources: tuple[str, ...] = (), topics: tuple[str, ...] = (),
-                 story_id: str | None = None, limit: int = 20, encoder=None) -> QuickSearch:
-    """Hybrid search as the CLI runs it.
+                 story_id: str | None = None, limit: int = 20, encoder=None,
+                 multilingual=None) -> QuickSearch:
+    """Hybrid search as the CLI runs it: the same request as the web search
+    (`commentary.search_request.search_request`), multilingual half included.
 
     Args:
         settings: loaded settings (store path, time zone, search thresholds).
@@ -64,32 +66,34 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
         story_id: only documents of this story.
         limit: documents returned at most.
         encoder: a query encoder already loaded (default: `nlp.embed.load_query_encoder`).
+        multilingual: the multilingual query encoder (default: `nlp.embed.load_multilingual`,
+            None when it is off or not installed: then English queries do not reach Korean,
+            Japanese or Chinese documents by their vectors, only by the vocabulary).
 
     Raises:
         BadInputError: nothing searchable in the query, or a bad date.
         TransientError: the store is being created and has no read copy yet.
     """
     from commentary.draft import parse_instant
-    from commentary.query import load_vocabulary, prepare_query
-    from nlp.embed import load_query_encoder
-    from store.search import SearchFilters, search
+    from commentary.search_request import search_request
+    from nlp.embed import load_multilingual, load_query_encoder
+    from store.search import SearchFilters
 
-    cs = settings.commentary
-    prepared = prepare_query(query, cs.max_query_chars, allow_cjk=True)
     filters = SearchFilters(since=parse_instant(since, settings.timezone),
                             until=parse_instant(until, settings.timezone, end=True),
                             countries=countries, sources=sources, topics=topics,
                             story_id=story_id)
     encoder = encoder or load_query_encoder(settings.nlp)
+    multilingual = multilingual or load_multilingual(settings.nlp)
     con = _open_store(settings)
     try:
-        result = search(con, encoder, prepared.search_text, filters, limit=limit,
-                        min_coverage=cs.min_coverage, min_cosine=cs.min_cosine,
-                        synonyms=load_vocabulary())
+        found = search_request(con, settings, encoder, query, limit=limit, filters=filters,
+                               multilingual=multilingual)
     finally:
         con.close()
-    return QuickSearch(result, prepared.original, prepared.search_text, prepared.translated,
-                       prepared.notes)
+    prepared = found.prepared
+    return QuickSearch(found.result, prepared.original, prepared.search_text,
+                       prepared.translated, prepared.notes)
 
 
 @app.command()

@@ -153,8 +153,13 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
     if not other_script:
         return nearest_multilingual(con, vector, pool, model, scope)
     cjk_query = bool(_CJK.search(query))
+    # The language enrichment found, else the one the source declared; only documents that
+    # have a vector of this model are looked at.
     wanted = {d for d, lang in con.execute(
-        "SELECT doc_id, coalesce(language, '') FROM enrichments WHERE status = 'ok'").fetchall()
+        "SELECT m.doc_id, coalesce(e.language, d.language, '') FROM multilingual_embeddings m "
+        "JOIN documents d ON d.id = m.doc_id "
+        "LEFT JOIN enrichments e ON e.doc_id = m.doc_id AND e.status = 'ok' "
+        "WHERE m.model = ?", [model]).fetchall()
         if lang.startswith(_CJK_LANGUAGES) != cjk_query}
     return nearest_multilingual(con, vector, pool, model,
                                 wanted if scope is None else wanted & scope)

@@ -5,6 +5,7 @@ and the text BM25 is asked. The units' patterns and checks are store/units.py.""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import replace
@@ -23,7 +24,7 @@ from store.units import (
 )
 from store.vocabulary import lookup
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+_WORD = re.compile(r"[a-z0-9][a-z0-9']*")  # "US-Japan" is two words
 # Words that carry no topic: the fts index's English stop words plus query glue.
 STOP = frozenset(
     "a an and are as at be but by for from has have how i in into is it its of on or our over "
@@ -126,7 +127,7 @@ def adjacency_in(matching: Matching[K]) -> Callable[[str, str], tuple[int, int]]
     return adjacency
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9']*")
 _LONGEST_PHRASE = 6
 _PHRASES: dict[int, tuple[Mapping[str, Sequence[str]], tuple[str, ...]]] = {}
 
@@ -208,18 +209,53 @@ def _typed_regex(cased: Sequence[str]) -> str:
     return wording_regex(" ".join(cased))
 
 
+# How much a unit counts by where a document has it: a title says what a document is about,
+# its opening (LEAD_CHARS) nearly as much; a long text that has the unit only once, past its
+# opening, often mentions it in passing.
+TITLE_WEIGHT = 1.0
+LEAD_WEIGHT = 0.7
+BODY_WEIGHT = 0.35
+ONCE_WEIGHT = 0.15
+
+
 def coverage(bodies: Mapping[str, str], titles: Mapping[str, str], units: Sequence[Unit],
-              texts: Texts) -> tuple[dict[str, float], dict[str, float]]:
-    """Share of the units each document's text, and each title, contains."""
+              texts: Texts, leads: Mapping[str, str] | None = None,
+              ) -> tuple[dict[str, float], dict[str, float]]:
+    """Per document: the share of the query's units its text contains (what decides whether
+    it matches), and its evidence (what ranks it): the units it contains, each counted by the
+    best place it is found (title, lead, body twice or more, body once: the weights above) and
+    by its rarity among the candidates: "quantum" more than "computing", so a
+    "Computer-Aided Detection" notice is not half as good a match for "quantum computing".
+
+    Args:
+        bodies: id -> the text matched (title and text).
+        titles: id -> title.
+        units: the query's units.
+        texts: `bodies` prepared for matching.
+        leads: id -> title and the opening of the text (None: the title alone).
+    """
     if not bodies or not units:
         return {i: 0.0 for i in bodies}, {i: 0.0 for i in bodies}
-    matching = unit_matching(texts)
+    repeated: dict[str, frozenset[str]] = {}
+    matching = unit_matching(texts, repeated)
     hits = [matching(u) for u in units]
-    title_texts = Texts(titles)
-    in_title = [unit_matching(title_texts)(u) for u in units]
-    cover = {i: sum(1 for h in hits if i in h) / len(hits) for i in bodies}
-    title = {i: sum(1 for h in in_title if i in h) / len(hits) for i in bodies}
-    return cover, title
+    twice = [repeated[u.label] for u in units]
+    title_match = unit_matching(Texts(titles))
+    in_title = [title_match(u) for u in units]
+    lead_match = unit_matching(Texts(leads)) if leads is not None else title_match
+    in_lead = [lead_match(u) for u in units]
+    weights = [math.log(1.0 + len(bodies) / (1.0 + len(h))) for h in hits]
+    total = sum(weights) or 1.0
+    cover, evidence = {}, {}
+    for i in bodies:
+        have, best = 0, 0.0
+        for w, h, h2, t, ld in zip(weights, hits, twice, in_title, in_lead, strict=True):
+            if i in h:
+                have += 1
+                best += w * (TITLE_WEIGHT if i in t else LEAD_WEIGHT if i in ld
+                             else BODY_WEIGHT if i in h2 else ONCE_WEIGHT)
+        cover[i], evidence[i] = have / len(hits), best / total
+    return cover, evidence
 
 
 def bm25_text(query: str, terms: Sequence[str],

@@ -1,10 +1,11 @@
 """Hybrid search over documents and stories: BM25 full text (DuckDB fts) + embedding cosine.
 
-The two rankings are fused by reciprocal rank. A document counts as a match when it covers
-enough of the query's units (words, phrases, known names with their other wordings, CJK
-words: store/units.py) or when its embedding is close enough to the query's; everything else
-is left out, so a query about nothing in the store returns nothing. Among matches, a document
-whose title has the query's units ranks higher (a title says what a document is about).
+A document counts as a match when it covers enough of the query's units (words, phrases,
+known names with their other wordings, CJK words: store/units.py; each unit weighted by its
+rarity among the candidates) or when its embedding is close enough to the query's; everything
+else is left out, so a query about nothing in the store returns nothing. Matches rank by their
+evidence (each unit counted by where the document has it: title, lead, body twice, body once),
+with the BM25 / embedding ranks fused by reciprocal rank as the lesser part of the score.
 """
 
 from __future__ import annotations
@@ -44,13 +45,18 @@ from store.segment import CJK, fold, has_cjk
 from store.units import Texts, term_regex  # noqa: F401
 
 log = logging.getLogger(__name__)
-# How much a title containing all the query's units lifts a document (x (1 + this)): a
-# document is about what its title says. (A lead bonus, squared coverage and an all-units-in-
-# one-passage bonus were tried on the labelled queries and did no better: docs/quality.md.)
-TITLE_WEIGHT = 0.5
+# A document's score: its evidence (the query's units, each counted by where the document has
+# it: store.query_units.coverage) plus BM25 and embedding rank fused by reciprocal rank, scaled
+# to at most FUSED_WEIGHT: evidence decides, rank orders documents with the same evidence.
+# (0.25 and 1.0 did worse on the labelled queries, dev and held-out: docs/quality.md.)
+FUSED_WEIGHT = 0.5
+# The opening of a text that counts as its lead (with the title).
+LEAD_CHARS = 1000
 MATCH_CHARS = 60_000
-# Every-word BM25 passes at most (the whole query, then known phrases and their wordings).
-EVERY_WORD_PASSES = 3
+# Every-word BM25 passes at most (the whole query, then known phrases and their wordings; a
+# wording that stems like one already run is not run again).
+EVERY_WORD_PASSES = 4
+
 
 class QueryEncoder(Protocol):
     """What search needs from an embedding backend (nlp.embed.EmbeddingBackend fits)."""
@@ -258,12 +264,14 @@ def search(
     # says little the opening does not).
     texts = Texts({i: f"{r[1]} {(r[7] or '')[:MATCH_CHARS]}" for i, r in rows.items()})
     units = query_units(query, dict(zip(terms, stems, strict=True)), texts, synonyms)
-    cover, in_title = coverage(texts.bodies, {i: r[1] for i, r in rows.items()}, units, texts)
+    cover, evidence = coverage(
+        texts.bodies, {i: r[1] for i, r in rows.items()}, units, texts,
+        {i: f"{r[1]} {(r[7] or '')[:LEAD_CHARS]}" for i, r in rows.items()})
     keep = {i for i in rows if cover[i] >= min_coverage or cos.get(i, -1.0) >= min_cosine}
     regexes = [u.pattern for u in units]
     docs = [replace(h, snippet=snippet(rows[h.doc_id][7] or "", regexes)) for h in
             _doc_hits([rows[i] for i in keep], fused, dict(lexical), cos, cover,
-                      in_title)[:limit]]
+                      evidence)[:limit]]
     return SearchResult(query=query, terms=terms, docs=tuple(docs),
                         stories=tuple(_story_hits(con, docs)), methods=tuple(methods))
 
@@ -276,7 +284,14 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
     ranked: dict[str, float] = {}
     groups = [" ".join(terms)] if len(terms) > 1 else []
     groups += list(phrase_wordings(query, synonyms))
-    for text in groups[:EVERY_WORD_PASSES]:
+    seen: set[frozenset[str]] = set()
+    passes = []
+    for text in groups:  # "export control" is the pass of "export controls" once stemmed
+        key = frozenset(w.rstrip("s") for w in query_terms(text))
+        if key and key not in seen:
+            seen.add(key)
+            passes.append(text)
+    for text in passes[:EVERY_WORD_PASSES]:
         for doc_id, score in bm25(con, text, pool, scoped, every=True):
             ranked.setdefault(doc_id, score)
     for doc_id, score in bm25(con, bm25_text(query, terms, synonyms), pool, scoped):
@@ -300,13 +315,14 @@ def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tup
 
 def _doc_hits(rows: list[tuple[Any, ...]], fused: dict[str, float], bm: dict[str, float],
               cos: dict[str, float], cover: dict[str, float],
-              in_title: dict[str, float]) -> list[DocHit]:
+              evidence: dict[str, float]) -> list[DocHit]:
     present = {r[0] for r in rows}
+    top = max((fused[r[0]] for r in rows), default=1.0) or 1.0
     hits = []
     for r in rows:
         if r[6] and r[6] in present:
             continue  # a near-duplicate of another hit says nothing new
-        score = fused[r[0]] * (0.5 + 0.5 * cover[r[0]]) * (1.0 + TITLE_WEIGHT * in_title[r[0]])
+        score = evidence[r[0]] + FUSED_WEIGHT * fused[r[0]] / top
         hits.append(DocHit(r[0], r[1], r[2], r[3], r[4], r[5], score, bm.get(r[0]),
                            cos.get(r[0]), cover[r[0]]))
     hits.sort(key=lambda h: (-h.score, h.doc_id))

@@ -243,18 +243,25 @@ def anchors(pattern: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def unit_matching(texts: Texts) -> Matching:
+def unit_matching(texts: Texts, repeated: dict[str, frozenset[str]] | None = None) -> Matching:
     """A memoised lookup: unit -> the keys of the texts that contain it. A text without any
     of the unit's leading literals (`anchors`) is skipped without the regex, and the regex
-    starts at the first literal (a 60,000-character text is scanned from there, not whole)."""
+    starts at the first literal (a 60,000-character text is scanned from there, not whole).
+
+    Args:
+        texts: the texts.
+        repeated: filled with unit label -> the keys of the texts that contain it at least
+            twice (a single mention in a long text is often in passing).
+    """
     found: dict[str, frozenset[str]] = {}
+    twice: dict[str, frozenset[str]] = {}
 
     def matching(unit: Unit) -> frozenset[str]:
         key = unit.pattern + "\x1f" + "\x1f".join(unit.longer)
         if key not in found:
             pattern = unit.regex()
             leads = anchors(unit.pattern)
-            hits = []
+            hits, many = [], []
             for k, body in texts.bodies.items():
                 lower = texts.lowered[k]
                 if any(w not in lower for w in unit.literals):
@@ -266,10 +273,20 @@ def unit_matching(texts: Texts) -> Matching:
                         continue
                     # lower() may change a text's length (rare letters): then from the start
                     start = min(firsts) if len(lower) == len(body) else 0
-                if any(_counts(m, body, lower, unit, texts)
-                       for m in pattern.finditer(body, start)):
+                counted = 0
+                for m in pattern.finditer(body, start):
+                    if _counts(m, body, lower, unit, texts):
+                        counted += 1
+                        if counted == 2 or repeated is None:
+                            break
+                if counted:
                     hits.append(k)
+                    if counted > 1:
+                        many.append(k)
             found[key] = frozenset(hits)
+            twice[key] = frozenset(many)
+        if repeated is not None:
+            repeated[unit.label] = twice[key]
         return found[key]
 
     return matching

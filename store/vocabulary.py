@@ -1,5 +1,5 @@
 """The search vocabulary: query word or phrase -> its other wordings, in English and in
-Chinese/Japanese/Korean, from four curated sources:
+Chinese/Japanese/Korean, from five curated sources:
 
 * news wording -> official wording (commentary/curated/synonyms_en.csv: "parcel" ->
   "postal item");
@@ -7,10 +7,13 @@ Chinese/Japanese/Korean, from four curated sources:
   Regulations", "Entity List");
 * the gazetteer's names: every alias of an entity is a wording of every other ("CHIPS Act" ->
   "CHIPS and Science Act", 晶片法案; 経済産業省 -> METI);
-* the zh-TW glossary both ways (半導體 <-> semiconductors, 對等關稅 <-> reciprocal tariff).
+* the zh-TW glossary both ways (半導體 <-> semiconductors, 對等關稅 <-> reciprocal tariff);
+* English policy terms with their Korean and Japanese wordings, both ways
+  (store/search_terms_cjk.csv: "semiconductor" <-> 반도체 / 半導体), so English finds the Korean
+  and Japanese documents (the glossary does that for Chinese).
 
-Keys are lower-case (CJK as written); a query word is looked up as written, and with or
-without a plural "s".
+Keys are lower-case with hyphens as spaces (CJK as written); a query word is looked up as
+written, and with or without a plural "s".
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from importlib import resources
 from store.segment import has_cjk
 
 PHRASES_FILE = "search_phrases.csv"
+CJK_TERMS_FILE = "search_terms_cjk.csv"
 
 
 def build_vocabulary(synonyms: Mapping[str, Sequence[str]],
@@ -41,7 +45,7 @@ def build_vocabulary(synonyms: Mapping[str, Sequence[str]],
     out: dict[str, dict[str, None]] = {}
 
     def add(key: str, wordings: Iterable[str]) -> None:
-        k = key if has_cjk(key) else key.lower()
+        k = key if has_cjk(key) else _key(key)
         slot = out.setdefault(k.strip(), {})
         for w in wordings:
             if w.strip() and w.strip().lower() != k:
@@ -59,9 +63,15 @@ def build_vocabulary(synonyms: Mapping[str, Sequence[str]],
     return {k: tuple(v) for k, v in out.items() if k}
 
 
+def _key(key: str) -> str:
+    """An English key as looked up: lower case, a hyphen as a space (a query's "medium-sized"
+    is two words, store/query_units.py)."""
+    return " ".join(key.lower().replace("-", " ").split())
+
+
 def lookup(vocabulary: Mapping[str, Sequence[str]], key: str) -> tuple[str, ...] | None:
     """The wordings of a key as written, or of its singular / plural; None when unknown."""
-    k = key if has_cjk(key) else key.lower()
+    k = key if has_cjk(key) else _key(key)
     for cand in (k, k[:-1] if k.endswith("s") else k + "s"):
         if cand in vocabulary:
             return tuple(vocabulary[cand])
@@ -70,8 +80,29 @@ def lookup(vocabulary: Mapping[str, Sequence[str]], key: str) -> tuple[str, ...]
 
 @lru_cache(maxsize=1)
 def load_phrases() -> dict[str, tuple[str, ...]]:
-    """The shipped search phrases (store/search_phrases.csv)."""
+    """The shipped search phrases (store/search_phrases.csv) and the English -> Korean /
+    Japanese policy terms (store/search_terms_cjk.csv) both ways, so an English query finds
+    Korean and Japanese documents (반도체 for "semiconductor") and a Korean one English ones."""
     text = resources.files("store").joinpath(PHRASES_FILE).read_text("utf-8")
-    return {r["phrase"].strip().lower(): tuple(a.strip() for a in r["alternatives"].split("|")
-                                               if a.strip())
-            for r in csv.DictReader(io.StringIO(text)) if r.get("phrase")}
+    out: dict[str, dict[str, None]] = {}
+    for r in csv.DictReader(io.StringIO(text)):
+        if r.get("phrase"):
+            slot = out.setdefault(r["phrase"].strip().lower(), {})
+            slot.update(dict.fromkeys(a.strip() for a in r["alternatives"].split("|") if a.strip()))
+    for en, others in cjk_terms():
+        out.setdefault(en.lower(), {}).update(dict.fromkeys(others))
+        for other in others:
+            if has_cjk(other):
+                out.setdefault(other, {}).update(dict.fromkeys([en]))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def cjk_terms() -> list[tuple[str, tuple[str, ...]]]:
+    """(English term, its Korean and Japanese wordings) from store/search_terms_cjk.csv."""
+    text = resources.files("store").joinpath(CJK_TERMS_FILE).read_text("utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    rows = []
+    for r in csv.DictReader(lines):
+        wordings = [w.strip() for col in ("ko", "ja") for w in (r.get(col) or "").split("|")]
+        rows.append((r["en"].strip(), tuple(dict.fromkeys(w for w in wordings if w))))
+    return rows

@@ -17,10 +17,11 @@ from store.documents import upsert_document, upsert_sources
 from store.fulltext import refresh_search_index
 from store.records import Document
 from store.search import SearchFilters, phrase_units, query_terms, search, snippet, unit_regex
+from store.vocabulary import lookup
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
 # Mean top-10 precision of the labelled queries, BM25 half (0.647 measured 2026-12-02).
-PRECISION_FLOOR = 0.60
+PRECISION_FLOOR = 0.67  # measured 0.672 (docs/quality.md, "Search precision"); never lower it
 KEYS = ("as-applied-to-low-value-imports/", "closes-de-minimis-exemptions-to-combat-chinas",
         "suspending-duty-free-de-minimis-treatment-for-all-countries/",
         "imposing-tariffs-on-countries-importing-venezuelan-oil", "2025-07325",
@@ -74,10 +75,12 @@ def foreign_documents():
     office's April 2025 responses to the reciprocal tariffs and a few others."""
     out = []
     for name, source in (("tw-president.jsonl.gz", "tw-president-news"),
-                         ("jp-meti-atom.jsonl.gz", "meti-news-ja")):
+                         ("jp-meti-atom.jsonl.gz", "meti-news-ja"),
+                         ("kr-press-index.jsonl.gz", "msit-press-en")):  # a KR source id
         with gzip.open(FOREIGN / name, "rt", encoding="utf-8") as fh:
             recs = [json.loads(line) for line in fh]
-        picked = [r for r in recs if "關稅" in r["title"] or "関税" in r["title"]] + recs[:5]
+        picked = [r for r in recs if any(w in r["title"] for w in ("關稅", "関税", "반도체"))] \
+            + recs[:5]
         for r in {r["url"]: r for r in picked}.values():
             at = datetime.fromisoformat(r["published"][:10]).replace(tzinfo=UTC)
             out.append(Document(url=r["url"], canonical_url=r["url"], source_id=source,
@@ -199,6 +202,24 @@ def test_chinese_and_japanese_documents_are_found_by_their_own_words_and_by_engl
     meti = {u for u, d in docs.items() if d.source_id == "meti-news-ja" and "関税" in d.title}
     assert meti and meti <= set(found(con, "米国関税"))
     assert found(con, "龍貓") == []  # a Chinese word no document has
+
+
+def test_korean_documents_are_found_by_english_through_the_policy_terms(store):
+    con, docs, _ = store
+    korean = {u for u, d in docs.items() if d.language == "ko" and "반도체" in d.title}
+    assert korean and korean <= set(found(con, "반도체"))
+    within = SearchFilters(countries=("KR",))
+    english = {h.url for h in search(con, None, "semiconductor", within,
+                                     synonyms=load_vocabulary()).docs}
+    assert korean <= english  # 반도체 is a wording of "semiconductor" (search_terms_cjk.csv)
+    assert not korean & {h.url for h in search(con, None, "semiconductor", within).docs}
+
+
+def test_a_hyphenated_query_word_is_its_words_and_finds_its_vocabulary_key():
+    assert query_terms("US-Japan trade") == ("japan", "trade")
+    vocabulary = load_vocabulary()
+    assert "중소기업" in lookup(vocabulary, "small and medium sized enterprises")
+    assert lookup(vocabulary, "anti dumping") == lookup(vocabulary, "anti-dumping")
 
 
 def test_a_query_about_nothing_in_the_store_finds_nothing(store):

@@ -11,11 +11,12 @@ from fastapi.responses import Response
 
 from briefs.i18n import is_chinese
 from commentary.draft import parse_instant
-from commentary.query import load_vocabulary, prepare_query
+from commentary.query import load_vocabulary
+from commentary.search_request import search_request
 from config.errors import BadInputError
 from config.settings import Settings
 from store import webqueries as wq
-from store.search import DocHit, SearchFilters, search
+from store.search import DocHit, SearchFilters
 from web.app import check_csrf
 from web.db import reading
 from web.i18n import country_choices, ui_strings
@@ -107,13 +108,11 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
     with reading(settings) as con:
         countries, sources = wq.search_facets(con)
         if text:
-            cs = settings.commentary
-            prepared = prepare_query(text, cs.max_query_chars, allow_cjk=True)
-            result = search(con, backend, prepared.search_text, filters,
-                            limit=settings.web.search_limit,
-                            min_coverage=cs.min_coverage, min_cosine=cs.min_cosine,
-                            synonyms=request.app.state.synonyms,
-                            multilingual=getattr(request.app.state, "multilingual", None))
+            found = search_request(con, settings, backend, text,
+                                   limit=settings.web.search_limit, filters=filters,
+                                   synonyms=request.app.state.synonyms,
+                                   multilingual=getattr(request.app.state, "multilingual", None))
+            prepared, result = found.prepared, found.result
             groups = group_hits(result.docs, result.stories)
             cards = wq.doc_cards(con, [h.doc_id for h in result.docs])
     return page(request, "search.html.j2", form=form, result=result, groups=groups, cards=cards,
