@@ -196,3 +196,19 @@ def test_a_trade_remedy_notice_says_its_stage_not_just_about_what(matcher, snaps
     card = build_card([doc], matcher)
     assert card.headline.startswith("【美國・公告】") and headline in card.headline
     assert "有關" not in card.headline  # not 「有關臺灣鋼鐵反傾銷稅之公告」
+
+
+@pytest.mark.parametrize(("path", "headline"), [
+    # no gazetteer measure, but the title says what is amended: not 「白宮發布行政命令，涉及中國大陸」
+    ("2025/04/further-amendment-to-duties-addressing-the-synthetic-opioid-supply-chain-in-the-"
+     "peoples-republic-of-china-as-applied-to-low-value-imports/",
+     "【美國・行政命令】修正中國大陸關稅，2025-05-02 起生效"),
+    # sanctions are imposed (實施), not levied (課徵)
+    ("2025/02/imposing-sanctions-on-the-international-criminal-court/", "【美國・行政命令】實施制裁"),
+    # tariffs on the countries that import Venezuelan oil, not on Venezuela
+    ("2025/03/imposing-tariffs-on-countries-importing-venezuelan-oil/", "【美國・行政命令】課徵關稅"),
+])
+def test_an_order_without_a_named_measure_says_what_its_title_acts_on(matcher, snapshot, path,
+                                                                      headline):
+    doc = _order(snapshot, "https://www.whitehouse.gov/presidential-actions/" + path)
+    assert build_card([doc], matcher).headline == headline

@@ -38,6 +38,17 @@ _ACTIONS = (
 _DUTIES = SPECIFIC_DUTIES | {"關稅"}
 # Measures whose zh label names a regime, not what is taken away or granted.
 _NOUN = {"微量進口": "微量進口免稅待遇"}
+# When the card names no measure, the act's title may still name what it acts on in words the
+# gazetteer leaves generic ("Further Amendment to Duties Addressing ... the People's Republic of
+# China"): a fixed book of those trade nouns, first match wins.
+_TITLE_NOUNS = (
+    (re.compile(r"\bexport controls?\b", re.I), "出口管制"),
+    (re.compile(r"\bduties\b|\btariffs?\b|\bdut(?:y|ies) rates?\b", re.I), "關稅"),
+    (re.compile(r"\bsanctions?\b", re.I), "制裁"),
+    (re.compile(r"\bforeign investments?\b|\binvestment restrictions?\b", re.I), "外國投資"),
+)
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|lan|can)$")  # Venezuelan, Korean (not Taiwan, Japan)
+_NOT_LEVIED = {"制裁", "出口管制", "外國投資"}
 _PUBLICATION = {"register": "聯邦公報", "order": "白宮", "fact-sheet": "白宮",
                 "statement": "白宮", "article": "白宮"}
 
@@ -112,6 +123,8 @@ def _phrase(action: str | None, measure: str | None, who: str, rate: str | None)
     noun = _NOUN.get(measure or "", measure or "")
     if rate and measure in _DUTIES:
         noun = f"{noun}（{rate}）"
+    if action == "課徵" and noun in _NOT_LEVIED:
+        action = "實施"  # sanctions and controls are imposed, not levied
     if action in ("課徵", "實施"):
         return f"對{who}{action}{noun}" if who else f"{action}{noun}"
     if action == "展開調查":
@@ -148,7 +161,11 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
     head = f"【{tag}】" if tag else ""
     measures = _values(slots, "measure") or list(terms[:1])
     targets = _values(slots, "targets")
-    countries = [v for v in targets if v.kind == "country"][:3]
+    # a demonym in the title that the act is not on is a passing mention ("Tariffs on Countries
+    # Importing Venezuelan Oil": not tariffs on Venezuela)
+    countries = [v for v in targets if v.kind == "country" and not (
+        lead is not None and v.cite.sentence == lead.title and _DEMONYM.search(v.en)
+        and not _acted_on(lead.title, v.en))][:3]
     products = [v for v in targets if v.kind == "product"][:2]
     who = "".join(x for x in ("、".join(v.value for v in countries),
                                 "、".join(v.value for v in products)) if x)
@@ -160,6 +177,13 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
         used.extend(v.cite.n for v in (*countries, *products))
         used.append(lead.n)  # the title states the stage
         body = stage
+    elif not measures and action and lead is not None and _title_noun(lead.title):
+        # only a country the title puts the act on ("... in the People's Republic of China"),
+        # not one it names in passing ("Tariffs on Countries Importing Venezuelan Oil")
+        named = [v for v in countries if _acted_on(lead.title, v.en)]
+        used.extend(v.cite.n for v in named)
+        used.append(lead.n)  # the title names what is acted on
+        body = _phrase(action, _title_noun(lead.title), "、".join(v.value for v in named), rate)
     elif measures:
         used.extend(v.cite.n for v in (measures[0], *countries, *products))
         if action:
@@ -178,6 +202,19 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
             body += f"，主題：{'、'.join(topics[:2])}"
     body += _date_phrase(_values(slots, "dates"), action, used)
     return head + body, tuple(sorted(set(used)))
+
+
+def _acted_on(title: str, surface: str) -> bool:
+    """Whether the title names `surface` as what the act is on or from ("Duties ... in the
+    People's Republic of China", "Imports from Mexico")."""
+    straight = title.replace("\u2019", "'")  # the matcher's surfaces have straight quotes
+    return bool(surface) and bool(re.search(
+        rf"\b(?:from|on|in|of|against|with)\s+(?:the\s+)?{re.escape(surface)}", straight, re.I))
+
+
+def _title_noun(title: str) -> str | None:
+    """The trade noun of `_TITLE_NOUNS` a title names, if any."""
+    return next((zh for rx, zh in _TITLE_NOUNS if rx.search(title)), None)
 
 
 # A period that ends on the date reads on from these actions: 延長…暫緩執行至 2025-06-19.
