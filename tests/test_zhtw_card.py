@@ -212,3 +212,23 @@ def test_an_order_without_a_named_measure_says_what_its_title_acts_on(matcher, s
                                                                       headline):
     doc = _order(snapshot, "https://www.whitehouse.gov/presidential-actions/" + path)
     assert build_card([doc], matcher).headline == headline
+
+
+def test_taiwans_own_release_keeps_its_chinese_title(matcher):
+    title = ("賴清德總統於「彭博社」撰文闡明臺灣回應對等關稅政策的核心原則 強調臺美共享經濟與安全利益"
+             "將克服國際經貿環境的動盪變局")
+    doc = CardDoc("tw:1", 2, "https://www.president.gov.tw/NEWS/39180", title,
+                  "賴清德總統今（9）日於美國「彭博社」發表專文。", "other", "TW", date(2025, 4, 9))
+    card = build_card([doc], matcher)
+    assert card.headline == f"【臺灣】{title}"  # not 「【臺灣】發布文件，主題：…」
+    assert card.headline_cites == (2,)
+
+
+@pytest.mark.parametrize(("title", "headline"), [
+    ("Melamine From India: Antidumping and Countervailing Duty Orders", "對印度發布反傾銷稅及平衡稅命令"),
+    ("Diffusion-Annealed, Nickel-Plated Flat-Rolled Steel Products From Japan: Continuation of "
+     "Antidumping Duty Order", "日本鋼鐵反傾銷稅命令繼續有效"),
+])
+def test_duty_orders_and_their_continuation_are_named(matcher, title, headline):
+    doc = CardDoc("fr:o", 1, None, title, "", "register", "US", date(2025, 4, 9))
+    assert build_card([doc], matcher).headline == f"【美國・公告】{headline}"

@@ -47,6 +47,8 @@ _TITLE_NOUNS = (
     (re.compile(r"\bsanctions?\b", re.I), "制裁"),
     (re.compile(r"\bforeign investments?\b|\binvestment restrictions?\b", re.I), "外國投資"),
 )
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|lan|can)$")  # Venezuelan, Korean (not Taiwan, Japan)
 _NOT_LEVIED = {"制裁", "出口管制", "外國投資"}
 _PUBLICATION = {"register": "聯邦公報", "order": "白宮", "fact-sheet": "白宮",
@@ -92,6 +94,11 @@ _REGISTER_STAGES = tuple((re.compile(rx), zh) for rx, zh in (
     (r"\bFinal " + _REVIEW.format(duty=_CVD), "{who}平衡稅行政複查最終結果"),
     (rf"\bRescission of {_AD} Duty Administrative Review", "撤銷{who}反傾銷稅行政複查"),
     (rf"\bRescission of {_CVD} Duty Administrative Review", "撤銷{who}平衡稅行政複查"),
+    (rf"\bContinuation of (?:the )?{_AD} (?:and Countervailing )?Duty Orders?", "{who}反傾銷稅命令繼續有效"),
+    (rf"\bContinuation of (?:the )?{_CVD} Duty Orders?", "{who}平衡稅命令繼續有效"),
+    (rf":\s*{_AD} and {_CVD} Duty Orders?\s*$", "對{who}發布反傾銷稅及平衡稅命令"),
+    (rf":\s*(?:Amended )?{_AD} Duty Orders?\s*$", "對{who}發布反傾銷稅命令"),
+    (rf":\s*(?:Amended )?{_CVD} Duty Orders?\s*$", "對{who}發布平衡稅命令"),
     (_SUNSET.format(duty=_AD), "{who}反傾銷稅落日複查最終結果"),
     (_SUNSET.format(duty=_CVD), "{who}平衡稅落日複查最終結果"),
 ))
@@ -159,6 +166,12 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
     kind_label = instrument[0] if instrument else _PUBLICATION.get(lead.kind if lead else "", "")
     tag = "・".join(x for x in (*(country[:1]), kind_label) if x)
     head = f"【{tag}】" if tag else ""
+    if lead is not None and lead.country == "TW" and _HAN.search(lead.title) \
+            and not _KANA_HANGUL.search(lead.title):
+        # Taiwan's own release (總統府, 行政院 …) is titled in zh-TW already: its title says what
+        # the composed phrases could only approximate (「臺灣・發布文件，主題：…」 before)
+        used.append(lead.n)
+        return head + " ".join(lead.title.split()), tuple(sorted(set(used)))
     measures = _values(slots, "measure") or list(terms[:1])
     targets = _values(slots, "targets")
     # a demonym in the title that the act is not on is a passing mention ("Tariffs on Countries
