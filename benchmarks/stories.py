@@ -35,10 +35,11 @@ from evaluation.story_sets import BUNDLED, NEWS, TUNING, story_set  # noqa: E402
 from nlp.cluster_cli import internal_id  # noqa: E402
 from nlp.enrich import Models  # noqa: E402
 
-# The clustering defaults before this round (threshold 0.65, entity weight 0.25, no case,
-# recurring-title or title-word terms): the "before" row.
+# The clustering defaults before the templated-notice round (threshold 0.65, entity weight 0.25,
+# no case, recurring-title or title-word terms, 45-day window): the "before" row.
 BEFORE = {"cluster_threshold": 0.65, "cluster_entity_weight": 0.25, "cluster_title_weight": 0.0,
-          "cluster_case_penalty": 0.0, "cluster_case_bonus": 0.0, "cluster_recurring_days": 1e9}
+          "cluster_case_penalty": 0.0, "cluster_case_bonus": 0.0, "cluster_recurring_days": 1e9,
+          "cluster_window_days": 45}
 AGGLO_THRESHOLDS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 

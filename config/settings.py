@@ -60,7 +60,7 @@ class NlpSettings(BaseModel):
     embed_batch: int = 64
     ner_chars: int = 1500
     cluster_threshold: float = 0.7
-    cluster_window_days: int = 45
+    cluster_window_days: int = 90  # a saga with a gap still joins (time penalty saturated)
     cluster_half_life_days: float = 14.0
     cluster_entity_weight: float = 0.1
     cluster_time_weight: float = 0.3

@@ -21,7 +21,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from config.settings import NlpSettings
-from nlp.story_fit import cases_agree, slot_penalty, title_key, title_overlap
+from nlp.story_fit import cases_agree, slot_penalty, title_overlap
 from nlp.story_merge import consolidate, two_means
 from nlp.story_state import Assignment, ClusterItem, ClusterState, Story, StoryEvent, story_id_for
 
@@ -55,7 +55,7 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
     alive &= gap <= settings.cluster_window_days
     if not alive.any():
         return []
-    cos = idx.matrix[:n] @ item.vector
+    cos = primary = idx.matrix[:n] @ item.vector
     cross = item.mvector is not None and idx.matrix2.shape[1] > 0
     if cross:
         # A story in another language is found by its multilingual centroid.
@@ -72,7 +72,7 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
         if not alive[row]:
             continue
         story = state.stories[idx.ids[row]]
-        emb = _embedding_similarity(item, story, cross, settings)
+        emb = _embedding_similarity(item, story, cross, settings, float(primary[row]))
         ent = entity_jaccard(item.entities, story.top_entities())
         lexical = title_overlap(weights, story)
         score = (
@@ -93,23 +93,25 @@ def _primary_pair(a: str, b: str, primary: list[str]) -> bool:
     return not a or not b or (a == b and a in primary)
 
 
-def _embedding_similarity(item: ClusterItem, story: Story, cross: bool, settings: NlpSettings) -> float:
+def _embedding_similarity(item: ClusterItem, story: Story, cross: bool, settings: NlpSettings,
+                          centroid_cos: float) -> float:
     """Centroid/closest-member blend of the primary vectors over members compared by them
     (``_primary_pair``); for the other members (another language, or one the primary model
     does not read) the same blend of the multilingual vectors, shifted onto the primary scale
-    (``cluster_multilingual_shift``). The better one counts."""
-    recent = story.items[-_MEMBER_PROBE:]
+    (``cluster_multilingual_shift``). The better one counts. ``centroid_cos``: the item's
+    cosine to the story's primary centroid (the index row, already computed)."""
     primary = settings.cluster_primary_languages
-    if not cross or all(_primary_pair(item.language, lang, primary) for lang in story.languages):
-        same, other = recent, []
-    else:
-        same = [i for i in recent if _primary_pair(item.language, i.language, primary)]
-        other = [i.mvector for i in recent
-                 if not _primary_pair(item.language, i.language, primary) and i.mvector is not None]
     best = -1.0
+    if not cross or all(_primary_pair(item.language, lang, primary) for lang in story.languages):
+        best_member = float((story.recent_vectors(_MEMBER_PROBE) @ item.vector).max())
+        return 0.5 * centroid_cos + 0.5 * best_member
+    recent = story.items[-_MEMBER_PROBE:]
+    same = [i for i in recent if _primary_pair(item.language, i.language, primary)]
+    other = [i.mvector for i in recent
+             if not _primary_pair(item.language, i.language, primary) and i.mvector is not None]
     if same:
         best_member = float(np.max(np.asarray([i.vector for i in same]) @ item.vector))
-        best = 0.5 * float(story.centroid @ item.vector) + 0.5 * best_member
+        best = 0.5 * centroid_cos + 0.5 * best_member
     if other:
         best_member = float(np.max(np.asarray(other) @ item.mvector))
         ml = 0.5 * float(story.mcentroid @ item.mvector) + 0.5 * best_member
@@ -124,6 +126,7 @@ def _found(item: ClusterItem) -> Story:
 
 
 def _join(story: Story, item: ClusterItem) -> None:
+    story.touch()
     story.items.append(item)
     story.vector_sum = story.vector_sum + item.vector
     story.entity_counts.update(item.entities)
@@ -136,7 +139,7 @@ def _join(story: Story, item: ClusterItem) -> None:
     case = item.case
     if case is not None:
         story.cases[case] += 1
-    key, at = title_key(item.title), item.at.timestamp()
+    key, at = item.key, item.at.timestamp()
     first, last = story.title_span.get(key, (at, at))
     story.title_span[key] = (min(first, at), max(last, at))
     story.first_at = min(story.first_at, item.at)

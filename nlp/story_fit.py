@@ -8,25 +8,19 @@ story here is anything with ``items``, ``cases``, ``title_span``, ``term_counts`
 
 from __future__ import annotations
 
-import re
-
 from config.settings import NlpSettings
-from nlp.story_slots import Case, fits_case
+from nlp.story_slots import Case, fits_case, title_key
+
+__all__ = ["cases_agree", "recurs", "slot_penalty", "title_key", "title_overlap"]
 
 _DAY = 86400.0
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def title_key(title: str) -> str:
-    """A title's words in lower case (copies differ in case, quotes and spacing)."""
-    return " ".join(_WORD.findall(title.lower()))
 
 
 def recurs(item, story, settings: NlpSettings) -> bool:
     """A recurring notice: the story holds the same title only from weeks away (the monthly
     "Opportunity To Request Administrative Review", a later order named like an earlier
     one), never from the same days (copies of one page)."""
-    span = story.title_span.get(title_key(item.title))
+    span = story.title_span.get(item.key)
     if span is None:
         return False
     gap_s = settings.cluster_recurring_days * _DAY
@@ -70,4 +64,10 @@ def title_overlap(weights: dict[str, float], story) -> float:
     if not mass:
         return 0.0
     n = len(story.items)
-    return sum(w * min(1.0, story.term_counts[t] / n) for t, w in weights.items()) / mass
+    counts = story.term_counts
+    got = 0.0
+    for term, weight in weights.items():  # a loop with dict.get: ~8 calls per document
+        count = counts.get(term)
+        if count:
+            got += weight * min(1.0, count / n)
+    return got / mass

@@ -133,6 +133,11 @@ _STOP = frozenset(
     "not no more most than also his her their our your out up off us".split())
 
 
+def title_key(title: str) -> str:
+    """A title's words in lower case (copies differ in case, quotes and spacing)."""
+    return " ".join(_WORD.findall(title.lower()))
+
+
 def title_terms(title: str) -> frozenset[str]:
     """Content words of a title, lower case, a plural "s" dropped (for IDF-weighted overlap)."""
     return frozenset(w.rstrip("s") for w in _WORD.findall(title.lower().replace("'", ""))

@@ -8,11 +8,12 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 
 from nlp.story_index import StoryIndex
-from nlp.story_slots import Case, case_of, title_terms
+from nlp.story_slots import Case, case_of, title_key, title_terms
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,22 @@ class ClusterItem:
     language: str = ""  # ISO code ("" = unknown: compared like any other)
     mvector: np.ndarray | None = None  # multilingual vector (L2-normalised), if there is one
 
-    @property
+    # Cached: the clusterer asks for these once per candidate story (a frozen dataclass keeps
+    # a __dict__, so cached_property may write to it).
+    @cached_property
     def case(self) -> Case | None:
         """The AD/CVD or Section 337 case a templated notice title names (None otherwise)."""
         return case_of(self.title)
 
-    @property
+    @cached_property
     def terms(self) -> frozenset[str]:
         """Content words of the title."""
         return title_terms(self.title)
+
+    @cached_property
+    def key(self) -> str:
+        """The title's words in lower case (what recurring-title checks compare)."""
+        return title_key(self.title)
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,11 @@ class StoryEvent:
     detail: str
 
 
+def _unit(total: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(total))
+    return (total / norm if norm else total).astype(np.float32)
+
+
 @dataclass
 class Story:
     """Working state of one story (mutable while clustering; persisted by the store)."""
@@ -81,6 +94,13 @@ class Story:
     languages: Counter = field(default_factory=Counter)
     mvector_sum: np.ndarray | None = None  # sum of the members' multilingual vectors
     term_counts: Counter = field(default_factory=Counter)
+    # Derived values (centroids, carried entities/products, recent member vectors), dropped
+    # whenever a member joins (``touch``): candidates are scored ~8 times per document.
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def touch(self) -> None:
+        """Forget derived values after the members changed."""
+        self.cache.clear()
 
     @property
     def members(self) -> list[str]:
@@ -90,8 +110,18 @@ class Story:
     @property
     def centroid(self) -> np.ndarray:
         """Unit-length mean of the member vectors."""
-        norm = float(np.linalg.norm(self.vector_sum))
-        return (self.vector_sum / norm if norm else self.vector_sum).astype(np.float32)
+        got = self.cache.get("centroid")
+        if got is None:
+            got = self.cache["centroid"] = _unit(self.vector_sum)
+        return got
+
+    def recent_vectors(self, limit: int) -> np.ndarray:
+        """The primary vectors of the last ``limit`` members, one row each."""
+        got = self.cache.get(("recent", limit))
+        if got is None:
+            got = np.asarray([i.vector for i in self.items[-limit:]])
+            self.cache[("recent", limit)] = got
+        return got
 
     def _carried(self, counts: Counter, limit: int | None = None) -> frozenset[str]:
         """Keys of `counts` that at least 30% of members have (the `limit` commonest)."""
@@ -103,16 +133,24 @@ class Story:
         """Unit-length mean of the members' multilingual vectors (None without any)."""
         if self.mvector_sum is None:
             return None
-        norm = float(np.linalg.norm(self.mvector_sum))
-        return (self.mvector_sum / norm if norm else self.mvector_sum).astype(np.float32)
+        got = self.cache.get("mcentroid")
+        if got is None:
+            got = self.cache["mcentroid"] = _unit(self.mvector_sum)
+        return got
 
     def top_entities(self, limit: int = 15) -> frozenset[str]:
         """Entities carried by at least 30% of members (at most ``limit``)."""
-        return self._carried(self.entity_counts, limit)
+        got = self.cache.get(("entities", limit))
+        if got is None:
+            got = self.cache[("entities", limit)] = self._carried(self.entity_counts, limit)
+        return got
 
     def top_products(self) -> frozenset[str]:
         """Products named in the titles of at least 30% of members."""
-        return self._carried(self.product_counts)
+        got = self.cache.get("products")
+        if got is None:
+            got = self.cache["products"] = self._carried(self.product_counts)
+        return got
 
     def title(self) -> str:
         """Title of the most central member, weighted by source authority."""

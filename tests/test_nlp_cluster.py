@@ -209,3 +209,21 @@ def test_a_report_in_another_language_joins_by_the_multilingual_vector():
     en3 = doc("en3", 1, _vec(0, 1), "en", (0, 0, 1, 0.1))
     out = {a.doc_id: a.story_id for a in cluster_items(en + [en3], ClusterState(dim=8, mdim=8), S)}
     assert out["en3"] != out["en1"]
+
+
+def test_a_story_s_derived_values_follow_its_members_as_they_join():
+    # Centroid, carried entities and recent member vectors are cached between joins; a join
+    # (or a split rebuilding the story) must drop them.
+    state = ClusterState(dim=8)
+    items = [_item("a", 0, _vec(1, 0), ents=("org:x",)), _item("b", 0.1, _vec(1, 0.2), ents=("org:y",)),
+             _item("c", 0.2, _vec(1, 0.4), ents=("org:y",))]
+    cluster_items(items[:1], state, S)
+    story = state.stories[story_id_for("a")]
+    first = (story.centroid.copy(), story.top_entities(), story.recent_vectors(64).shape)
+    cluster_items(items[1:], state, S)
+    assert len(story.items) == 3
+    assert first[1] == {"org:x"} and story.top_entities() == {"org:x", "org:y"}
+    assert first[2] == (1, 8) and story.recent_vectors(64).shape == (3, 8)
+    expected = np.sum([i.vector for i in items], axis=0)
+    assert np.allclose(story.centroid, expected / np.linalg.norm(expected), atol=1e-6)
+    assert not np.allclose(story.centroid, first[0])

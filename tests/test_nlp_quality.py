@@ -23,7 +23,7 @@ NEARDUP_RECALL_FLOOR = 0.98
 # (set, dated) -> (F1 floor, precision floor); measured values in docs/performance.md
 # ("Story clustering"), floors a little below them. News sets read RTHK text from ../shared.
 STORY_FLOORS = {
-    ("stories_dev", True): (0.80, 0.90),
+    ("stories_dev", True): (0.81, 0.90),
     ("stories_dev", False): (0.78, 0.79),
     ("stories_heldout", True): (0.89, 0.89),
     ("stories_heldout", False): (0.79, 0.72),
