@@ -95,8 +95,8 @@ Matching = Callable[[str, Sequence[str]], frozenset[K]]
 def text_matching(texts: Mapping[K, str]) -> Matching[K]:
     """A memoised lookup over lower-cased texts: (regex, words every match contains) -> the
     keys of the texts it matches. The words are tested with `in` first, which rules most
-    texts out far faster than the regex would; the regex then starts at the first of its
-    leading literals (`store.units.anchors`), not at the text's beginning."""
+    texts out far faster than the regex would; the regex is then tried only where one of its
+    leading literals (`store.units.anchors`) starts."""
     found: dict[str, frozenset[K]] = {}
 
     def matching(regex: str, literals: Sequence[str]) -> frozenset[K]:
@@ -104,13 +104,20 @@ def text_matching(texts: Mapping[K, str]) -> Matching[K]:
             pattern = re.compile(regex)
             leads = anchors(regex)
 
-            def start(t: str) -> int:
-                return min((at for w in leads if (at := t.find(w)) != -1), default=-1) \
-                    if leads else 0
+            def has(t: str) -> bool:
+                if not leads:
+                    return bool(pattern.search(t))
+                # the regex only where a leading literal starts (str.find), not from there on
+                for w in leads:
+                    at = t.find(w)
+                    while at != -1:
+                        if pattern.match(t, at):
+                            return True
+                        at = t.find(w, at + 1)
+                return False
 
             found[regex] = frozenset(k for k, t in texts.items()
-                                     if all(w in t for w in literals)
-                                     and (at := start(t)) != -1 and pattern.search(t, at))
+                                     if all(w in t for w in literals) and has(t))
         return found[regex]
 
     return matching

@@ -266,15 +266,21 @@ def unit_matching(texts: Texts, repeated: dict[str, frozenset[str]] | None = Non
                 lower = texts.lowered[k]
                 if any(w not in lower for w in unit.literals):
                     continue
-                start = 0
                 if leads:
                     firsts = [at for w in leads if (at := lower.find(w)) != -1]
                     if not firsts:
                         continue
-                    # lower() may change a text's length (rare letters): then from the start
-                    start = min(firsts) if len(lower) == len(body) else 0
-                counted = 0
-                for m in pattern.finditer(body, start):
+                # Every match starts with a leading literal: the regex is tried only where one
+                # is (str.find), not at every position of a 60,000-character text. lower() may
+                # change a text's length (rare letters): then the whole text is scanned.
+                matches = (m for at in _positions(lower, leads, firsts)
+                           if (m := pattern.match(body, at))) \
+                    if leads and len(lower) == len(body) else pattern.finditer(body)
+                counted, end = 0, -1
+                for m in matches:
+                    if m.start() < end:
+                        continue  # inside the previous match
+                    end = m.end()
                     if _counts(m, body, lower, unit, texts):
                         counted += 1
                         if counted == 2 or repeated is None:
@@ -290,6 +296,16 @@ def unit_matching(texts: Texts, repeated: dict[str, frozenset[str]] | None = Non
         return found[key]
 
     return matching
+
+
+def _positions(lower: str, leads: Sequence[str], firsts: Sequence[int]) -> list[int]:
+    """Every position where one of the leading literals starts, in order."""
+    out: set[int] = set()
+    for w, at in zip((w for w in leads if w in lower), firsts, strict=True):
+        while at != -1:
+            out.add(at)
+            at = lower.find(w, at + 1)
+    return sorted(out)
 
 
 def cjk_units(query: str, known: Sequence[str], vocabulary: Mapping[str, Sequence[str]],
