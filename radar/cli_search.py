@@ -66,9 +66,10 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
         story_id: only documents of this story.
         limit: documents returned at most.
         encoder: a query encoder already loaded (default: `nlp.embed.load_query_encoder`).
-        multilingual: the multilingual query encoder (default: `nlp.embed.load_multilingual`,
-            None when it is off or not installed: then English queries do not reach Korean,
-            Japanese or Chinese documents by their vectors, only by the vocabulary).
+        multilingual: the multilingual query encoder (default: `nlp.embed.load_multilingual`
+            when the store has multilingual vectors; none when it is off or not installed:
+            then English queries reach Korean, Japanese or Chinese documents only through the
+            vocabulary, not by their vectors).
 
     Raises:
         BadInputError: nothing searchable in the query, or a bad date.
@@ -77,6 +78,7 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
     from commentary.draft import parse_instant
     from commentary.search_request import search_request
     from nlp.embed import load_multilingual, load_query_encoder
+    from store.multilingual import multilingual_model
     from store.search import SearchFilters
 
     filters = SearchFilters(since=parse_instant(since, settings.timezone),
@@ -84,9 +86,12 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
                             countries=countries, sources=sources, topics=topics,
                             story_id=story_id)
     encoder = encoder or load_query_encoder(settings.nlp)
-    multilingual = multilingual or load_multilingual(settings.nlp)
     con = _open_store(settings)
     try:
+        # USE costs ~1 s to load and a few seconds for its first query: only when the store
+        # has multilingual vectors for it to compare with.
+        if multilingual is None and multilingual_model(con) is not None:
+            multilingual = load_multilingual(settings.nlp)
         found = search_request(con, settings, encoder, query, limit=limit, filters=filters,
                                multilingual=multilingual)
     finally:
