@@ -5,7 +5,8 @@ model loaded once per file) is built once, on one worker. Files that share a ses
 form one unit across files (`GROUPS`), so that fixture is built once too. Units run longest
 first (`FIRST`, then the files with `slow` tests, then the rest in collection order) and a
 worker only gets its next unit when it is idle: with xdist's own look-ahead a long unit could
-wait behind another long one while the other worker runs out of work.
+wait behind another long one while the other worker runs out of work (and a worker busy with
+a long unit's last test is given a short unit to hold).
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ def idle_first_scheduler(config):
                 return
             if self._pending_of(self.assigned_work[node]) > 1:
                 return
+            # The worker runs its last pending test only once it has the next one, so the next
+            # unit waits behind that test: behind a long unit's test it gets the queue's last
+            # (shortest) unit, not the next long one.
+            running = [u for u, tests in self.assigned_work[node].items()
+                       if not all(tests.values())]
+            if running and running[0] in FIRST and len(self.workqueue) > 1:
+                self.workqueue.move_to_end(next(reversed(self.workqueue)), last=False)
             self._assign_work_unit(node)
 
     config.option.loadscopereorder = False  # keep the longest-first order made above
