@@ -4,7 +4,7 @@ translations, and its zh-TW 重點 card; plus the story's section (top topic).""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -43,7 +43,10 @@ def _fmt_local(m: MemberDoc, tz: str) -> str | None:
     if m.published_at is None:
         return None
     if m.published_precision == "date":
-        return m.published_at.date().isoformat()
+        # a date-only value is 00:00 in the publisher's zone as a UTC instant (16:00Z the day
+        # before for Taipei, 05:00Z for Washington): noon after it is on that day in UTC for
+        # every zone within 12 hours of UTC
+        return (m.published_at.astimezone(UTC) + timedelta(hours=12)).date().isoformat()
     return m.published_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 

@@ -298,3 +298,20 @@ def test_same_day_notices_on_one_product_take_one_place_under_taiwans(store, tmp
     assert "同日同產品公告，另有 3 國" in md and md.count("From Taiwan") >= 1
     row = load_digest(store, d.id)
     assert {i.story_id for i in row.items} >= {st.story_id for st in crs}
+
+
+def test_a_date_only_source_shows_its_own_day_whatever_its_zone(store, tmp_path):
+    # 總統府's 114年04月02日 is 00:00 in Taipei = 2025-04-01T16:00Z; a Washington date-only
+    # notice is 04:00Z the same day: both show their own day, not the UTC date
+    add_source(store, "tw", "總統府", "中華民國總統府", "TW", 2.5)
+    add_doc(store, "d-tw", "tw", "總統針對美國關稅政策提出因應策略", EO_TEXT, utc(2025, 4, 2, 12),
+            utc(2025, 4, 1, 16))
+    add_doc(store, "d-fr", "wh", "Notice of tariff rates", EO_TEXT, utc(2025, 4, 2, 12),
+            utc(2025, 4, 2, 4))
+    store.execute("UPDATE documents SET published_precision = 'date' WHERE id IN ('d-tw', 'd-fr')")
+    add_story(store, "s-dates", "dates", ["d-tw", "d-fr"], utc(2025, 4, 2, 12))
+    add_tag(store, "d-tw", "trade", 0.95)
+    d = build_digest(store, HashingEncoder(), TAXONOMY, _settings(tmp_path), DAY,
+                     now=utc(2025, 4, 2, 23, 5))
+    shown = {s.doc_id: s.time_local for st in d.stories for s in st.sources}
+    assert shown["d-tw"] == "2025-04-02" and shown["d-fr"] == "2025-04-02"
