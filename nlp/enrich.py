@@ -1,35 +1,26 @@
 """Enrichment pass (language, entities, topics, embeddings, near-duplicates) and story assignment.
 
-``Models`` is created once by the caller and passed down; ``enrich_documents`` and
-``assign_stories`` are idempotent: a second run over the same store changes nothing.
+``Models`` (nlp/enrich_models.py) is created once by the caller and passed down;
+``enrich_documents`` and ``assign_stories`` are idempotent: a second run over the same store
+changes nothing.
 """
 
 from __future__ import annotations
 
-import importlib.metadata as md
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import numpy as np
-from spacy.language import Language
 
-from config.errors import BadInputError, ConfigError
+from config.errors import BadInputError
 from config.settings import NlpSettings
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
-from nlp.embed import EmbeddingBackend, load_backend, load_multilingual
-from nlp.entities import (
-    Gazetteer,
-    build_pipeline,
-    entities_from_doc,
-    gazetteer_only,
-    load_gazetteer,
-    ner_input,
-    product_matcher,
-)
-from nlp.language import LanguageIdentifiers, load_identifiers
+from nlp.enrich_models import Models, language_pipelines, minhash_params
+from nlp.entities import entities_from_doc, gazetteer_only, ner_input, product_matcher
 from nlp.neardup import (
     METHOD,
     MinHashParams,
@@ -39,14 +30,8 @@ from nlp.neardup import (
     title_words,
 )
 from nlp.screening import Screened, screen_document
-from nlp.topics import (
-    Taxonomy,
-    compile_taxonomy,
-    exemplar_similarities,
-    load_taxonomy,
-    tag_document,
-)
-from nlp.vectors import multilingual_rows, primary_vectors
+from nlp.topics import exemplar_similarities, tag_document
+from nlp.vectors import embed_primary, multilingual_rows, primary_cache
 from store.cluster_inputs import languages_and_vectors
 from store.enrichment import (
     EnrichmentRows,
@@ -60,6 +45,10 @@ from store.enrichment import (
     unassigned_documents,
     write_enrichment,
 )
+
+# Models and its loaders live in nlp/enrich_models.py; imported from here by most callers.
+__all__ = ["PIPELINE_VERSION", "ClusterCounts", "EnrichCounts", "Models", "assign_stories",
+           "enrich_documents", "language_pipelines", "minhash_params"]
 
 log = logging.getLogger(__name__)
 # Bumped when enrichment's output changes (enrich-3: French NER, products in the gazetteer;
@@ -90,91 +79,6 @@ class ClusterCounts:
     new_stories: int = 0
     joined: int = 0
     merges: int = 0
-
-
-class Models:
-    """Everything enrichment loads once: spaCy + gazetteer, embeddings, taxonomy, language ids."""
-
-    def __init__(
-        self,
-        nlp,
-        gazetteer: Gazetteer,
-        backend: EmbeddingBackend,
-        taxonomy: Taxonomy,
-        identifiers: LanguageIdentifiers,
-        spacy_name: str,
-        ner: dict[str, tuple[Language, str]] | None = None,
-        multilingual: EmbeddingBackend | None = None,
-    ):
-        self.nlp = nlp
-        # the second vector every language shares (None: off); nlp/vectors.py
-        self.multilingual = multilingual
-        # language -> (pipeline with NER, its provenance); English is always there
-        self.ner = {"en": (nlp, spacy_name), **(ner or {})}
-        self.gazetteer = gazetteer
-        self.backend = backend
-        self.taxonomy = taxonomy
-        self.identifiers = identifiers
-        self.spacy_name = spacy_name
-        self.cues = compile_taxonomy(taxonomy)
-        self.exemplar_owners = [t.id for t in taxonomy.topics for _ in t.exemplars]
-        texts = [x for t in taxonomy.topics for x in t.exemplars]
-        self.exemplar_vectors = backend.encode(texts) if texts else np.zeros((0, backend.dim))
-
-    @classmethod
-    def load(cls, settings: NlpSettings, backend: EmbeddingBackend | None = None) -> Models:
-        """Load every model named in ``settings`` (offline, from installed packages).
-
-        Args:
-            settings: NLP settings.
-            backend: an already loaded embedding backend to share (else ``load_backend``).
-        """
-        gazetteer = load_gazetteer()
-        nlp = build_pipeline(settings.spacy_model, gazetteer)
-        return cls(
-            nlp=nlp,
-            gazetteer=gazetteer,
-            backend=backend or load_backend(settings),
-            taxonomy=load_taxonomy(),
-            identifiers=load_identifiers(tuple(settings.languages)),
-            spacy_name=f"{settings.spacy_model}@{_version(settings.spacy_model, nlp)}"
-                       f"+{gazetteer.version}",
-            ner=language_pipelines(settings, gazetteer),
-            multilingual=load_multilingual(settings),
-        )
-
-
-def language_pipelines(settings: NlpSettings, gazetteer: Gazetteer) -> dict[str, tuple[Language, str]]:
-    """NER pipelines for languages other than English (``nlp.spacy_models``), with their
-    provenance. A model that is not installed is left out with a warning: that language then
-    gets gazetteer entities only, as languages without a model do."""
-    out = {}
-    for lang, package in settings.spacy_models.items():
-        if lang == "en":
-            continue
-        try:
-            nlp = build_pipeline(package, gazetteer)
-        except ConfigError as exc:
-            log.warning("no NER for %r documents (gazetteer entities only): %s", lang, exc)
-            continue
-        out[lang] = (nlp, f"{package}@{_version(package, nlp)}+{gazetteer.version}")
-    return out
-
-
-def _version(package: str, nlp: Language) -> str:
-    try:
-        return md.version(package.replace("_", "-"))
-    except md.PackageNotFoundError:
-        return nlp.meta.get("version", "?")
-
-
-def minhash_params(settings: NlpSettings) -> MinHashParams:
-    """Near-duplicate parameters from settings."""
-    return MinHashParams(
-        shingle=settings.neardup_shingle,
-        threshold=settings.neardup_threshold,
-        max_chars=settings.max_text_chars,
-    )
 
 
 def enrich_documents(
@@ -307,16 +211,26 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
         groups.setdefault(lang if lang in models.ner else None, []).append(i)
     ents_per_doc: list = [None] * len(docs)
     model_of = [models.spacy_name] * len(docs)
-    for lang, idx in groups.items():
-        nlp, name = models.ner[lang or "en"]
-        with nlp.select_pipes(disable=[] if lang else gazetteer_only(nlp)):
-            for i, sdoc in zip(idx, nlp.pipe([ner_texts[i] for i in idx], batch_size=32), strict=True):
-                ents_per_doc[i] = entities_from_doc(sdoc, models.gazetteer)
-                model_of[i] = name
-    vectors, reused = primary_vectors(con, models.backend, settings, docs, screened)
+    # The transformer (MiniLM) runs in a second thread while this one does NER, the
+    # multilingual vectors and MinHash: torch releases the GIL in its kernels, so the two
+    # halves share the cores (docs/performance.md, "Enrichment"). Store reads stay here.
+    cached = primary_cache(con, models.backend, docs)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="enrich-vectors") as pool:
+        primary = pool.submit(embed_primary, models.backend, settings, docs, screened, cached)
+        for lang, idx in groups.items():
+            nlp, name = models.ner[lang or "en"]
+            with nlp.select_pipes(disable=[] if lang else gazetteer_only(nlp)):
+                for i, sdoc in zip(idx, nlp.pipe([ner_texts[i] for i in idx], batch_size=32),
+                                   strict=True):
+                    ents_per_doc[i] = entities_from_doc(sdoc, models.gazetteer)
+                    model_of[i] = name
+        tables["multilingual_embeddings"].extend(
+            multilingual_rows(con, models.multilingual, settings, docs, screened,
+                              datetime.now(UTC)))
+        params = minhash_params(settings)
+        sigs = _signatures(docs, screened, params, tables)
+        vectors, reused = primary.result()
     counts["reused_vectors"] += reused
-    tables["multilingual_embeddings"].extend(
-        multilingual_rows(con, models.multilingual, settings, docs, screened, datetime.now(UTC)))
     sims = exemplar_similarities(vectors, models.exemplar_owners, models.exemplar_vectors)
     tag_model = f"{models.taxonomy.version}+{models.backend.name}"
     for i, doc in enumerate(docs):
@@ -335,7 +249,15 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
         tables["embeddings"].append({"doc_id": doc.id, "model": models.backend.name,
                                      "content_hash": doc.content_hash, "dim": models.backend.dim,
                                      "vector": np.round(vectors[i], 7)})
-    params = minhash_params(settings)
+    for dup in find_near_duplicates(sigs, lambda ss: _stored_lookup(con, ss, params), params):
+        tables["near_duplicates"].append({"doc_id": dup.doc_id, "duplicate_of": dup.duplicate_of,
+                                          "similarity": dup.similarity, "method": METHOD})
+        counts["duplicates"] += 1
+    return {d.id for d in docs}
+
+
+def _signatures(docs, screened, params: MinHashParams, tables) -> list[Signature]:
+    """MinHash signatures of the docs (rows added to ``tables``); texts too short get none."""
     sigs: list[Signature] = []
     for doc in docs:
         at = doc.published_at.timestamp() if doc.published_at else None
@@ -345,11 +267,7 @@ def _features(con, models: Models, settings: NlpSettings, docs, screened, tables
             tables["minhash_signatures"].append({
                 "doc_id": doc.id, "content_hash": doc.content_hash, "params": params.tag,
                 "size": sig.size, "signature": sig.values, "bands": list(sig.bands)})
-    for dup in find_near_duplicates(sigs, lambda ss: _stored_lookup(con, ss, params), params):
-        tables["near_duplicates"].append({"doc_id": dup.doc_id, "duplicate_of": dup.duplicate_of,
-                                          "similarity": dup.similarity, "method": METHOD})
-        counts["duplicates"] += 1
-    return {d.id for d in docs}
+    return sigs
 
 
 def _stored_lookup(con, sigs: list[Signature], params: MinHashParams) -> dict:

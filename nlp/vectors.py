@@ -32,7 +32,19 @@ def _embed(backend: EmbeddingBackend, docs, screened, cached: dict, chars: int,
 def primary_vectors(con: duckdb.DuckDBPyConnection, backend: EmbeddingBackend,
                     settings: NlpSettings, docs, screened) -> tuple[np.ndarray, int]:
     """Primary vectors (title/lead blend, ``nlp.embed_chars``); returns (vectors, reused)."""
-    cached = cached_vectors(con, backend.name, [d.content_hash for d in docs])
+    return embed_primary(backend, settings, docs, screened, primary_cache(con, backend, docs))
+
+
+def primary_cache(con: duckdb.DuckDBPyConnection, backend: EmbeddingBackend,
+                  docs) -> dict[str, np.ndarray]:
+    """Stored primary vectors of this backend for the docs' content hashes."""
+    return cached_vectors(con, backend.name, [d.content_hash for d in docs])
+
+
+def embed_primary(backend: EmbeddingBackend, settings: NlpSettings, docs, screened,
+                  cached: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
+    """Primary vectors for docs given the stored ones (``primary_cache``); touches no store,
+    so enrichment runs it in a second thread while the first does NER (nlp/enrich.py)."""
     return _embed(backend, docs, screened, cached, settings.embed_chars,
                   settings.embed_title_weight)
 
