@@ -4,7 +4,7 @@ Usage (project root, HF_HUB_OFFLINE=1):
     .venv/bin/python benchmarks/enrich.py quality [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py tune [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py speed [--n 5000] [--backend minilm|use]
-        [--multilingual use|none] [--foreign N]
+        [--multilingual use|none] [--foreign N] [--sample corpus|demo] [--profile FILE]
     .venv/bin/python benchmarks/enrich.py scale [--n 100000] [--store]
     .venv/bin/python benchmarks/enrich.py baseline [--backend minilm|use]
     .venv/bin/python benchmarks/enrich.py language [--n 5000]
@@ -15,7 +15,6 @@ Prints numbers (JSON lines); docs/performance.md ("Enrichment") records them.
 from __future__ import annotations
 
 import argparse
-import gzip
 import itertools
 import json
 import os
@@ -33,6 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from benchmarks.enrich_samples import (  # noqa: E402
+    corpus_sample,
+    demo_sample,
+    read_gz,
+    rthk_sample,
+)
 from config.settings import NlpSettings  # noqa: E402
 from evaluation.clusters import bcubed, group_pairs, pair_scores  # noqa: E402
 from nlp.cluster import ClusterItem, ClusterState, cluster_items  # noqa: E402
@@ -42,13 +47,6 @@ from nlp.neardup import find_near_duplicates, signature  # noqa: E402
 from store.db import connect, migrate  # noqa: E402
 
 DEV = ROOT / "tests" / "dev"
-CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-def read_gz(path: Path) -> list[dict]:
-    """Rows of a gzipped JSONL file."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh]
 
 
 def as_input(rows: list[dict]) -> list[dict]:
@@ -159,41 +157,47 @@ def cmd_products(args) -> None:
     _sweep(args, [{"cluster_product_penalty": p} for p in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3)])
 
 
-def corpus_sample(n: int, seed: int = 3) -> list[dict]:
-    """n real documents: White House archive, USA TODAY and Federal Register (with text)."""
-    rng = np.random.default_rng(seed)
-    docs = []
-    for name, src in (("whitehouse_archive_2024_2025.jsonl.gz", "wh"),
-                      ("whitehouse_presidential_actions_usatoday_2025.jsonl.gz", "usat"),
-                      ("federal_register_abstracts_2024_2025.jsonl.gz", "fr")):
-        for d in read_gz(CORPUS / name):
-            docs.append({"id": d["id"], "title": d["title"], "text": d.get("text") or "",
-                         "published_at": d.get("published"), "url": d["url"], "source": src})
-    idx = rng.choice(len(docs), size=min(n, len(docs)), replace=False)
-    return [docs[i] for i in sorted(idx)]
+# what the per-stage table of `speed --profile` sums (cumulative time of these functions)
+STAGES = {"screening": "screen_document", "spaCy NER + gazetteer": "pipe",
+          "primary vectors (MiniLM)": "primary_vectors",
+          "multilingual vectors (USE)": "multilingual_rows", "topic tags": "tag_document",
+          "MinHash signatures": "signature", "near-duplicate lookup": "find_near_duplicates",
+          "write rows": "write_enrichment", "pending documents": "pending_documents",
+          "story assignment": "assign_stories"}
 
 
-def rthk_sample(n: int, seed: int = 4) -> list[dict]:
-    """n real RTHK items (Chinese and English services) from ../shared, never bundled."""
-    path = CORPUS / "foreign" / "hk-rthk-news.jsonl.gz"
-    if n <= 0 or not path.exists():
-        return []
-    docs = [{"id": d["id"], "title": d["title"], "text": d.get("text") or "",
-             "published_at": d.get("published"), "url": d["url"], "source": "rthk"}
-            for d in read_gz(path)]
-    idx = np.random.default_rng(seed).choice(len(docs), size=min(n, len(docs)), replace=False)
-    return [docs[i] for i in sorted(idx)]
+def _stage_seconds(profile) -> dict[str, float]:
+    """Cumulative seconds of the STAGES functions in a cProfile run (outermost call only)."""
+    import pstats
+
+    stats = pstats.Stats(profile).stats
+    out = {}
+    for label, name in STAGES.items():
+        hits = [(k, v) for k, v in stats.items() if k[2] == name]
+        if name == "pipe":  # spaCy's Language.pipe, not a component's own pipe
+            hits = [(k, v) for k, v in hits if k[0].endswith("spacy/language.py")]
+        out[label] = round(sum(v[3] for _, v in hits), 1)
+    return out
 
 
 def cmd_speed(args) -> None:
     settings = NlpSettings(embedding_backend=args.backend, multilingual_backend=args.multilingual)
-    rows = corpus_sample(args.n - args.foreign) + rthk_sample(args.foreign)
+    if args.sample == "demo":
+        rows = demo_sample(args.n)
+    else:
+        rows = corpus_sample(args.n - args.foreign) + rthk_sample(args.foreign)
     t_load = time.perf_counter()
     models = Models.load(settings)
     load_s = time.perf_counter() - t_load
     with tempfile.TemporaryDirectory() as tmp:
         con = connect(Path(tmp) / "bench.duckdb")
         load_documents(con, as_input(rows), Path(tmp))
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         cpu0, t0 = time.process_time(), time.perf_counter()
         counts = enrich_documents(con, models, settings)
         t1 = time.perf_counter()
@@ -201,6 +205,9 @@ def cmd_speed(args) -> None:
         t2 = time.perf_counter()
         cpu = time.process_time() - cpu0
         con.close()
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(json.dumps({
         "documents": len(rows), "foreign": args.foreign, "backend": models.backend.name,
@@ -209,8 +216,19 @@ def cmd_speed(args) -> None:
         "enrich_s": round(t1 - t0, 1), "docs_per_s": round(len(rows) / (t1 - t0), 1),
         "cluster_s": round(t2 - t1, 1), "total_docs_per_s": round(len(rows) / (t2 - t0), 1),
         "cpu_s": round(cpu, 1), "peak_rss_gb": round(rss_gb, 2), "load_avg": os.getloadavg()[0],
+        "cpu_ms_per_doc": round(1000 * cpu / len(rows), 1), "sample": args.sample,
+        "torch_threads": _torch_threads(),
         "counts": counts.__dict__, "cluster": cc.__dict__,
+        **({"stage_s": _stage_seconds(args.profile)} if args.profile else {}),
     }))
+
+
+def _torch_threads() -> int | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.get_num_threads()
 
 
 def synthetic_items(n: int, base: np.ndarray, seed: int = 5,
@@ -342,6 +360,10 @@ def main() -> None:
         p.add_argument("--n", type=int, default=5000)
         p.add_argument("--multilingual", default="use", help="second vector: use | none")
         p.add_argument("--foreign", type=int, default=0, help="of the n, RTHK items (zh + en)")
+        p.add_argument("--sample", default="corpus", choices=("corpus", "demo"),
+                       help="speed: ../shared/corpus documents, or the bundled demo/snapshot mix")
+        p.add_argument("--profile", default="", help="speed: write a cProfile dump here and "
+                       "print seconds per stage")
     p = sub.add_parser("scale")
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--store", action="store_true", help="also time assign_stories on a DuckDB file")
