@@ -2,11 +2,13 @@
 
 The one writer stays the one writer. A partition task reads its documents from a frozen
 read copy of the store (a hard link made for this run), computes the same vectors the
-in-process enrichment would (same screening, same blend of title and lead), and writes them
-to a Parquet file named by the model and the documents' content hashes (so a repeated task
-finds its file and does nothing). The writer then loads those files into ``embeddings``;
-the enrichment pass that follows reuses every stored vector of the same content hash and
-computes only what is missing, so the results equal an in-process run.
+in-process enrichment would (same screening, same blend of title and lead): the primary
+vector and, when a multilingual backend is configured, the multilingual one. It writes them
+to Parquet files named by the models, the recipe and the documents' content hashes (so a
+repeated task finds its files and does nothing). The writer then loads those files into
+``embeddings`` and ``multilingual_embeddings``; the enrichment pass that follows reuses every
+stored vector of the same content hash and computes only what is missing, so the results
+equal an in-process run.
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ from store.snapshot import latest_snapshot, reading
 
 @lru_cache(maxsize=2)
 def _models(nlp_json: str):
-    """The embedding backend and language identifiers, loaded once per worker process."""
-    from nlp.embed import load_backend
+    """The embedding backends (primary, multilingual or None) and language identifiers,
+    loaded once per worker process."""
+    from nlp.embed import load_backend, load_multilingual
     from nlp.language import load_identifiers
 
     nlp = NlpSettings.model_validate_json(nlp_json)
-    return load_backend(nlp), load_identifiers(tuple(nlp.languages))
+    return load_backend(nlp), load_multilingual(nlp), load_identifiers(tuple(nlp.languages))
+
+
+def multilingual_file(vectors_file: Path) -> Path:
+    """The multilingual vectors written beside a partition's primary vectors file."""
+    return vectors_file.with_name(vectors_file.name.replace("vectors-", "multilingual-", 1))
 
 
 def plan(settings: Settings, work_dir: Path) -> tuple[Path, list[list[str]]]:
@@ -64,25 +72,27 @@ def plan(settings: Settings, work_dir: Path) -> tuple[Path, list[list[str]]]:
 
 
 def embed_partition(nlp: NlpSettings, frozen: Path, doc_ids: list[str], out_dir: Path) -> Path:
-    """Vectors for a partition of documents, written to Parquet; returns the file.
+    """Vectors for a partition of documents, written to Parquet; returns the primary file
+    (the multilingual one, when configured, is `multilingual_file` of it).
 
     Uses the enrichment's own screening and embedding input, so a vector equals the one an
     in-process run would compute. Documents that screening skips get no vector.
     """
-    from nlp.embed import embed_documents
+    from nlp.embed import multilingual_recipe
     from nlp.screening import screen_document
 
-    backend, identifiers = _models(nlp.model_dump_json())
+    backend, multi, identifiers = _models(nlp.model_dump_json())
+    recipe = multilingual_recipe(nlp)
     con = open_duckdb(frozen, read_only=True)
     try:
         docs = pending_documents(con, doc_ids)
-        stored = {r[0] for r in con.execute(
-            "SELECT DISTINCT content_hash FROM embeddings WHERE model = ?",
-            [backend.name]).fetchall()}
+        stored = _stored_hashes(con, "embeddings", backend.name)
+        stored_multi = (_stored_hashes(con, "multilingual_embeddings", multi.name, recipe)
+                        if multi else set())
     finally:
         con.close()
-    docs = [d for d in docs if d.content_hash not in stored]  # reused by the enrichment anyway
-    key = hashlib.sha256("\n".join([backend.name, *sorted(d.content_hash for d in docs)])
+    names = [backend.name, multi.name if multi else "-", recipe]
+    key = hashlib.sha256("\n".join([*names, *sorted(d.content_hash for d in docs)])
                          .encode()).hexdigest()[:24]
     out = Path(out_dir) / f"vectors-{key}.parquet"
     if out.exists():
@@ -91,23 +101,45 @@ def embed_partition(nlp: NlpSettings, frozen: Path, doc_ids: list[str], out_dir:
                                     nlp.max_text_chars, source_language=d.source_language))
                 for d in docs]
     ok = [(d, s) for d, s in screened if s.status == "ok"]
-    vectors = (embed_documents(backend, [s.title for _, s in ok], [s.text for _, s in ok],
-                               nlp.embed_chars, nlp.embed_title_weight)
-               if ok else np.zeros((0, backend.dim), dtype=np.float32))
+    if multi is not None:  # written first: the primary file's presence means both are done
+        todo = [(d, s) for d, s in ok if d.content_hash not in stored_multi]
+        _write_vectors(multilingual_file(out), multi, todo, nlp.multilingual_chars,
+                       nlp.embed_title_weight, recipe)
+    todo = [(d, s) for d, s in ok if d.content_hash not in stored]  # reused by the enrichment
+    _write_vectors(out, backend, todo, nlp.embed_chars, nlp.embed_title_weight)
+    return out
+
+
+def _stored_hashes(con, table: str, model: str, recipe: str | None = None) -> set[str]:
+    sql = f"SELECT DISTINCT content_hash FROM {table} WHERE model = ?"  # noqa: S608 - fixed names
+    params = [model]
+    if recipe is not None:
+        sql += " AND recipe = ?"
+        params.append(recipe)
+    return {r[0] for r in con.execute(sql, params).fetchall()}
+
+
+def _write_vectors(out: Path, backend, docs, chars: int, title_weight: float,
+                   recipe: str | None = None) -> None:
+    """Vectors of (document, screened) pairs to a Parquet file (atomically)."""
+    from nlp.embed import embed_documents
+
+    vectors = (embed_documents(backend, [s.title for _, s in docs], [s.text for _, s in docs],
+                               chars, title_weight)
+               if docs else np.zeros((0, backend.dim), dtype=np.float32))
     rows = [(d.id, backend.name, d.content_hash, backend.dim,
-             [float(x) for x in np.round(vectors[i], 7)]) for i, (d, _) in enumerate(ok)]
+             [float(x) for x in np.round(vectors[i], 7)], recipe) for i, (d, _) in enumerate(docs)]
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     mem = duckdb.connect(":memory:")
     try:
         mem.execute("CREATE TABLE v (doc_id TEXT, model TEXT, content_hash TEXT, dim INTEGER, "
-                    "vector FLOAT[])")
+                    "vector FLOAT[], recipe TEXT)")
         if rows:
-            mem.executemany("INSERT INTO v VALUES (?, ?, ?, ?, ?)", rows)
+            mem.executemany("INSERT INTO v VALUES (?, ?, ?, ?, ?, ?)", rows)
         mem.execute(f"COPY v TO '{_sql_path(tmp)}' (FORMAT parquet)")
     finally:
         mem.close()
     os.replace(tmp, out)
-    return out
 
 
 def _sql_path(path: Path) -> str:
@@ -116,11 +148,13 @@ def _sql_path(path: Path) -> str:
 
 
 def merge(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
-    """Load partition files into ``embeddings`` (the writer's side); returns rows loaded."""
-    files = [f for f in files if Path(f).exists()]
+    """Load partition files into ``embeddings`` and, where a partition wrote them,
+    ``multilingual_embeddings`` (the writer's side); returns primary vector rows loaded."""
+    files = [Path(f) for f in files if Path(f).exists()]
     if not files:
         return 0
-    listing = "[" + ", ".join(f"'{_sql_path(Path(f))}'" for f in files) + "]"
+    multi = [m for f in files if (m := multilingual_file(f)).exists()]
+    listing = _listing(files)
     with transaction(con):
         con.execute(
             "INSERT INTO embeddings (doc_id, model, content_hash, dim, vector) "  # noqa: S608
@@ -128,4 +162,15 @@ def merge(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
             "ON CONFLICT (doc_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
             "dim = excluded.dim, vector = excluded.vector")
         loaded = con.execute(f"SELECT count(*) FROM read_parquet({listing})").fetchone()[0]  # noqa: S608
+        if multi:
+            con.execute(
+                "INSERT INTO multilingual_embeddings (doc_id, model, recipe, content_hash, dim, "  # noqa: S608
+                "vector, made_at) SELECT doc_id, model, recipe, content_hash, dim, vector, now() "
+                f"FROM read_parquet({_listing(multi)}) ON CONFLICT (doc_id, model) DO UPDATE SET "
+                "recipe = excluded.recipe, content_hash = excluded.content_hash, "
+                "dim = excluded.dim, vector = excluded.vector, made_at = excluded.made_at")
     return int(loaded)
+
+
+def _listing(files: list[Path]) -> str:
+    return "[" + ", ".join(f"'{_sql_path(f)}'" for f in files) + "]"
