@@ -227,9 +227,12 @@ def build(path: Path, n_docs: int, day: date, random_vectors: bool) -> None:
     refresh_search_index(con)
     say(f"BM25 index (full build) in {time.perf_counter() - t0:.0f} s")
     t0 = time.perf_counter()
-    for lang in ("zh-TW", "en"):
-        build_digest(con, backend, load_taxonomy(), settings, day, "default", lang)
-    say(f"digests of {day} in {time.perf_counter() - t0:.0f} s")
+    try:
+        for lang in ("zh-TW", "en"):
+            build_digest(con, backend, load_taxonomy(), settings, day, "default", lang)
+        say(f"digests of {day} in {time.perf_counter() - t0:.0f} s")
+    except Exception as exc:  # noqa: BLE001 - the store stays usable; --measure digest retries
+        say(f"digests of {day} failed ({type(exc).__name__}: {exc}); the store is kept")
     con.execute("CHECKPOINT")
     con.close()
     t0 = time.perf_counter()

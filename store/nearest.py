@@ -187,5 +187,6 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
     k = min(limit, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     found = ids[top] if rows is None else ids[rows[top]]
-    order = np.lexsort((found, -scores[top]))
-    return [(str(found[i]), float(scores[top][i])) for i in order if np.isfinite(scores[top][i])]
+    best = scores[top]
+    order = np.lexsort((found, -best))
+    return [(str(found[i]), float(best[i])) for i in order if np.isfinite(best[i])]
