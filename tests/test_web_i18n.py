@@ -172,3 +172,44 @@ def test_the_digest_page_shows_stored_status_badges_cited():
     assert "<script>x" not in html and "&lt;script&gt;x" in status  # the sentence, escaped
     del content["sections"][0]["stories"][0]["status"]  # a digest stored before the badges
     assert 'class="meta status"' not in render("digest.html.j2", d=content, **page)
+
+
+def test_the_digest_page_folds_a_family_of_notices_under_its_lead_as_the_email_does():
+    """Seven same-day corrosion-resistant steel notices (briefs/families.py, as stored in the
+    digest's content JSON): one story on the page, Taiwan's, with the six others listed under it,
+    each linked to its notice; crawled titles stay inert. A digest stored before families (no
+    `family` or `folded_into` keys) lists every story as before."""
+    import json
+
+    from test_briefs_families import COUNTRIES, _digest, _entry
+
+    from briefs.families import fold_families
+    from briefs.records import Section, digest_to_dict
+    from zhtw.terms import build_matcher
+
+    folded = fold_families((Section("trade", "貿易", tuple(_entry(c) for c in COUNTRIES)),),
+                           build_matcher(), zh=True)
+    content = json.loads(json.dumps(digest_to_dict(_digest(folded))))
+    lead = next(st for st in content["sections"][0]["stories"] if st["family"])
+    lead["family"][0]["title"] = "Steel From Australia <script>window.__f=1</script>"
+    page = dict(row=SimpleNamespace(items=list(range(7))), other_lang=False,
+                profiles=[("default", "預設")], profile="default", day="2025-04-10", archive=[])
+    html = render("digest.html.j2", d=content, **page)
+    stories = re.findall(r'<article class="story card".*?</article>', html, re.S)
+    assert len(stories) == 1 and "From Taiwan" in stories[0]
+    assert "1 則報導" in _text(re.search(r'<p class="muted">.*?</p>', html, re.S)[0])
+    family = re.search(r'<div class="family">.*?</div>', stories[0], re.S)[0]
+    assert "同日同產品公告，另有 6 國" in family
+    lines = re.findall(r"<li>.*?</li>", family, re.S)
+    assert len(lines) == 6
+    for line, slug, label in zip(lines, ("australia", "brazil", "canada", "mexico",
+                                         "the-netherlands", "the-republic-of-türkiye"),
+                                 ("澳洲", "巴西", "加拿大", "墨西哥", "荷蘭", "土耳其"), strict=True):
+        assert f'href="https://www.federalregister.gov/documents/2025/04/10/{slug}"' in line, line
+        assert label in line
+    assert "<script>window.__f" not in html and "&lt;script&gt;window.__f=1" in lines[0]
+    for st in content["sections"][0]["stories"]:  # a digest stored before families
+        del st["family"], st["folded_into"]
+    html = render("digest.html.j2", d=content, **page)
+    assert len(re.findall(r'<article class="story card"', html)) == 7
+    assert 'class="family"' not in html and "7 則報導" in html
