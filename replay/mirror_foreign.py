@@ -34,7 +34,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 from html import escape
 from pathlib import Path
@@ -80,6 +80,12 @@ class ForeignItem:
     def url(self) -> str:
         """The real URL the mirror serves it under (EUR-Lex acts keep their CELEX page)."""
         return f"https://{self.host}{self.path}"
+
+    @property
+    def local_day(self) -> date:
+        """The day the publisher's site shows: the instant's date in the publisher's zone (a
+        METI item of 2025-04-06T15:00Z is 7 April in Tokyo; its UTC date is the day before)."""
+        return self.published.astimezone(ZoneInfo(ZONES.get(self.doc.get("country") or "", "UTC"))).date()
 
 
 def published_instant(doc: dict) -> datetime:
@@ -158,9 +164,8 @@ def organisation_slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower().replace("&", "")).strip("-")
 
 
-def _roc_date(dt: datetime) -> str:
-    local = dt.astimezone(ZoneInfo("Asia/Taipei"))
-    return f"{local.year - 1911}年{local.month:02d}月{local.day:02d}日"
+def _roc_date(day: date) -> str:
+    return f"{day.year - 1911}年{day.month:02d}月{day.day:02d}日"
 
 
 def president_article(it: ForeignItem) -> str:
@@ -168,7 +173,7 @@ def president_article(it: ForeignItem) -> str:
     body = ('<header class="header"><a href="https://www.president.gov.tw/">中華民國總統府</a>'
             '<nav><a href="https://www.president.gov.tw/Page/35">總統府新聞</a></nav></header>'
             '<main><div class="pageWrap1">'
-            f'<div class="pageDate1"><span class="date">{_roc_date(it.published)}</span></div>'
+            f'<div class="pageDate1"><span class="date">{_roc_date(it.local_day)}</span></div>'
             f'<div class="pageTitle1">{escape(it.doc["title"])}</div>'
             f'<div class="article1">{_paragraphs(it.doc.get("text"))}</div>'
             '<div class="list8 picZoomJs"></div></div></main>'
@@ -177,8 +182,9 @@ def president_article(it: ForeignItem) -> str:
 
 
 def generic_article(it: ForeignItem, lang: str, site: str) -> str:
-    """An article page: headline, date and the text (or the feed's lead) in <article>."""
-    day = it.published.date().isoformat()
+    """An article page: headline, the publisher's own day and the text (or the feed's lead)
+    in <article>."""
+    day = it.local_day.isoformat()
     body = (f"<header><a href=\"https://{it.host}/\">{escape(site)}</a></header><main><article>"
             f"<h1>{escape(it.doc['title'])}</h1><time datetime=\"{day}\">{day}</time>"
             f"{_paragraphs(it.doc.get('text'))}</article></main><footer>{escape(site)}</footer>")
@@ -188,7 +194,7 @@ def generic_article(it: ForeignItem, lang: str, site: str) -> str:
 def board_html(host: str, board: str, items: list[ForeignItem]) -> str:
     """A Korean ministry's press-release board: one row per release (link, date)."""
     rows = "".join(f'<tr><td class="subject"><a href="{escape(it.url)}">{escape(it.doc["title"])}</a>'
-                   f'</td><td class="date">{it.published.date().isoformat()}</td></tr>' for it in items)
+                   f'</td><td class="date">{it.local_day.isoformat()}</td></tr>' for it in items)
     return _page("ko", "보도자료", f'<main><h1>보도자료</h1><table class="board_list"><tbody>{rows}'
                  "</tbody></table></main>")
 

@@ -10,6 +10,13 @@ import pytest
 
 from crawlers.extract import extract_page
 from replay.mirror import Mirror
+from replay.mirror_foreign import (
+    PRESIDENT,
+    ForeignItem,
+    generic_article,
+    president_article,
+    published_instant,
+)
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "demo" / "snapshot"
 
@@ -55,6 +62,20 @@ def test_president_article_page_shape_and_extraction(mirror):
     # RSS pubDate for these pages (crawlers.collect.page_document's hint)
     # a later item does not exist yet
     assert _get(mirror, "https://www.president.gov.tw/NEWS/39170").status_code == 404
+
+
+def test_a_date_only_item_shows_its_own_day_not_the_utc_one(mirror):
+    """Sites print their own day: METI's release of 7 April (2025-04-06T15:00Z in the corpus,
+    00:00 in Tokyo) shows 2025-04-07, and a 總統府 item of 6 April (2025-04-05T16:00Z) shows
+    114年04月06日, as the real pages do; the feeds keep the instant."""
+    page = _get(mirror, "https://www.meti.go.jp/press/2025/04/20250407001/20250407001.html")
+    assert page.status_code == 200
+    assert '<time datetime="2025-04-07">2025-04-07</time>' in page.text
+    doc = {"id": "tw-president-x", "country": "TW", "published": "2025-04-05T16:00:00Z",
+           "title": "總統府新聞", "text": "內文。", "url": "https://www.president.gov.tw/NEWS/1"}
+    item = ForeignItem(doc, PRESIDENT, "/NEWS/1", published_instant(doc))
+    assert '<span class="date">114年04月06日</span>' in president_article(item)
+    assert '<time datetime="2025-04-06">' in generic_article(item, "zh-Hant-TW", "總統府")
 
 
 def test_meti_atom_and_lead_pages(mirror):
