@@ -28,7 +28,6 @@ from store.nearest import nearest
 log = logging.getLogger(__name__)
 TABLE = "multilingual_embeddings"
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_CJK_LANGUAGES = ("zh", "ja", "ko")
 # A query's cosine to a document in another language runs lower than within one language.
 # On the RTHK dev set (short queries: 10 characters of a Chinese title, 6 words of an English
 # one) the query's own event was among the 10 nearest other-language documents with cosine
@@ -153,13 +152,17 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
     if not other_script:
         return nearest_multilingual(con, vector, pool, model, scope)
     cjk_query = bool(_CJK.search(query))
-    # The language enrichment found, else the one the source declared; only documents that
-    # have a vector of this model are looked at.
-    wanted = {d for d, lang in con.execute(
-        "SELECT m.doc_id, coalesce(e.language, d.language, '') FROM multilingual_embeddings m "
-        "JOIN documents d ON d.id = m.doc_id "
-        "LEFT JOIN enrichments e ON e.doc_id = m.doc_id AND e.status = 'ok' "
-        "WHERE m.model = ?", [model]).fetchall()
-        if lang.startswith(_CJK_LANGUAGES) != cjk_query}
-    return nearest_multilingual(con, vector, pool, model,
-                                wanted if scope is None else wanted & scope)
+
+    def other_script_ids(candidates: list[str]) -> set[str]:
+        # The language enrichment found, else the one the source declared, read for the
+        # nearest candidates only (not for every document of the store on every query).
+        # The candidates' side of the join comes first: 30 ms for 40 of 1M documents, where
+        # `documents.id IN (...)` scans for 130 ms and all pairs into a set took 1.8 s.
+        return {r[0] for r in con.execute(
+            "SELECT c.id FROM (SELECT unnest(string_split(?, ',')) AS id) c "
+            "JOIN documents d ON d.id = c.id "
+            "LEFT JOIN enrichments e ON e.doc_id = c.id AND e.status = 'ok' "
+            "WHERE (left(coalesce(e.language, d.language, ''), 2) IN ('zh', 'ja', 'ko')) = ?",
+            [_ids(candidates), not cjk_query]).fetchall()}
+
+    return nearest(con, vector, model, pool, scope, table=TABLE, keep=other_script_ids)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,7 +156,8 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings
 
 
 def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limit: int,
-            scope: set[str] | None = None, table: str = "embeddings") -> list[tuple[str, float]]:
+            scope: set[str] | None = None, table: str = "embeddings",
+            keep: Callable[[list[str]], set[str]] | None = None) -> list[tuple[str, float]]:
     """The `limit` documents whose embedding is closest (inner product) to `vector`.
 
     Args:
@@ -165,6 +167,9 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
         limit: how many.
         scope: restrict to these document ids (None: all).
         table: "embeddings" (primary vectors) or "multilingual_embeddings".
+        keep: a condition on other tables: given candidate ids, those that meet it. It is
+            asked about the best candidates a batch at a time (4 x `limit`, then 4 times as
+            many) until `limit` are kept, so SQL checks a few rows, not every stored one.
     """
     m = _matrix(con, model, table)
     ids, matrix = m.ids, m.vectors
@@ -184,7 +189,25 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
         # A small scope's rows are gathered; a large one's scores picked from a full scan
         # (gathering half a million rows would copy a gigabyte).
         scores = matrix[rows] @ query if len(rows) * 20 < len(ids) else (matrix @ query)[rows]
-    k = min(limit, len(scores))
+    if keep is None:
+        return _best(ids, rows, scores, limit)
+    found: list[tuple[str, float]] = []
+    checked, k = 0, 4 * limit
+    while len(found) < limit and checked < len(scores):
+        # (-score, id) is a total order, so a larger k's list starts with the smaller one's.
+        batch = _best(ids, rows, scores, k)[checked:]
+        kept = keep([d for d, _ in batch])
+        found += [(d, s) for d, s in batch if d in kept]
+        checked, k = checked + len(batch), 4 * k
+        if not batch:
+            break
+    return found[:limit]
+
+
+def _best(ids: np.ndarray, rows: np.ndarray | None, scores: np.ndarray,
+          k: int) -> list[tuple[str, float]]:
+    """The `k` best (id, score) pairs, by score then id; `rows` maps scores to `ids`."""
+    k = min(k, len(scores))
     top = np.argpartition(-scores, k - 1)[:k]
     found = ids[top] if rows is None else ids[rows[top]]
     best = scores[top]

@@ -88,3 +88,27 @@ def test_scopes_small_and_large_give_the_brute_force_answer(tmp_path):
         assert [d for d, _ in nearest(con, q, "m", 7, scope=scope)] == brute(inside, q, 7)
     assert nearest(con, q, "m", 7, scope={"nothing"}) == []
     con.close()
+
+
+def test_a_condition_is_checked_for_the_best_candidates_only(tmp_path):
+    path = tmp_path / "radar.duckdb"
+    rows = {f"d{i:03d}": unit(i) for i in range(400)}
+    add(path, rows)
+    q = unit(11)
+    asked: list[int] = []
+
+    def every_ninth(candidates: list[str]) -> set[str]:
+        asked.append(len(candidates))
+        return {d for d in candidates if int(d[1:]) % 9 == 0}
+
+    con = read_copy(path)
+    wanted = {d: v for d, v in rows.items() if int(d[1:]) % 9 == 0}
+    assert [d for d, _ in nearest(con, q, "m", 3, keep=every_ninth)] == brute(wanted, q, 3)
+    assert sum(asked) < len(rows)  # the best candidates a batch at a time, not every row
+    asked.clear()  # more wanted than meet it: all are asked about once, all kept are returned
+    assert [d for d, _ in nearest(con, q, "m", 60, keep=every_ninth)] == brute(wanted, q, 60)
+    assert sum(asked) == len(rows)
+    scope = {d for d in rows if d < "d100"}
+    inside = {d: v for d, v in wanted.items() if d in scope}
+    assert [d for d, _ in nearest(con, q, "m", 4, scope, keep=every_ninth)] == brute(inside, q, 4)
+    con.close()
