@@ -242,11 +242,13 @@ def search(
             log.warning("full-text search unavailable (%s); embeddings only", exc)
     semantic: list[tuple[str, float]] = []
     english = _SPACES.sub(" ", CJK.sub(" ", query)).strip()
+    # The filters' documents, read once for both vector halves.
+    vectors = query.strip() and (encoder is not None or multilingual is not None)
+    scope = {r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()} \
+        if scoped and vectors else None
     if encoder is not None and query.strip():
         vec = vector if vector is not None else \
             np.asarray(encoder.encode([english or query]), np.float32)[0]
-        scope = {r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()} \
-            if scoped else None
         semantic = nearest(con, vec, encoder.name, pool, scope)
         if semantic:
             methods.append("embedding")
@@ -258,8 +260,6 @@ def search(
     if multilingual is not None and query.strip():
         # The cross-language half (store/multilingual.py): its cosines run lower than the
         # primary vector's, so they count from MIN_COSINE as the primary ones from min_cosine.
-        scope = {r[0] for r in con.execute("SELECT id FROM search_scope").fetchall()} \
-            if scoped else None
         crossing = multilingual_ranking(con, multilingual, query, MULTILINGUAL_TOP, scope,
                                         other_script=True)
         for rank, (doc_id, value) in enumerate(crossing):
