@@ -156,7 +156,7 @@ def sections(con: duckdb.DuckDBPyConnection, found: Candidates, chosen: Chosen,
             for sc in stories))
         for key, stories in chosen.sections
     )
-    built = with_statuses(con, built, found.by_id, found.window.end.astimezone(UTC).date(), zh)
+    built = with_statuses(con, built, found.by_id, found.window.end, zh)
     return fold_families(built, matcher, zh)
 
 

@@ -9,7 +9,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -92,6 +92,7 @@ def story_statuses(
     *,
     zh: bool = True,
     limit: int = MAX_BADGES,
+    seen_before: datetime | None = None,
 ) -> dict[str, tuple[StatusBadge, ...]]:
     """The latest status of each measure of each story as of ``as_of``, newest first.
 
@@ -102,8 +103,10 @@ def story_statuses(
         as_of: the digest's date: events cited by documents published after it are left out.
         zh: zh-TW labels (else English).
         limit: at most this many measures per story.
+        seen_before: only events cited by documents first seen before this instant (a
+            digest's window end: what a reader could know that morning).
     """
-    stored = story_events(con, list(members))
+    stored = story_events(con, list(members), seen_before)
     out: dict[str, tuple[StatusBadge, ...]] = {}
     for story_id, docs in members.items():
         urls = {getattr(d, "doc_id", None): getattr(d, "url", None) for d in docs}
@@ -154,12 +157,14 @@ def statuses(events: Sequence[MeasureEvent], urls: Mapping[str, str | None], as_
 
 
 def with_statuses(con: duckdb.DuckDBPyConnection, sections: Sequence, members: Mapping[str, object],
-                  as_of: date, zh: bool) -> tuple:
-    """Digest sections whose stories carry their status badges, each cited by its number
-    among the story's sources (``members``: story id -> StoryBundle or its member list)."""
+                  window_end: datetime, zh: bool) -> tuple:
+    """Digest sections whose stories carry their status badges as of the window's end, each
+    cited by its number among the story's sources (``members``: story id -> StoryBundle or
+    its member list)."""
     wanted = {st.story_id: getattr(members[st.story_id], "members", members[st.story_id])
               for sec in sections for st in sec.stories}
-    badges = story_statuses(con, wanted, as_of, zh=zh)
+    badges = story_statuses(con, wanted, window_end.astimezone(UTC).date(), zh=zh,
+                            seen_before=window_end)
     out = []
     for sec in sections:
         stories = tuple(

@@ -131,7 +131,9 @@ mem AS (
     SELECT coalesce(s.merged_into, m.story_id) AS story_id, m.doc_id
     FROM story_members m
     LEFT JOIN stories s ON s.id = m.story_id
+    JOIN documents d ON d.id = m.doc_id
     WHERE coalesce(s.merged_into, m.story_id) IN (SELECT story_id FROM ids)
+      AND d.first_seen_at < ?
     UNION ALL
     SELECT story_id, doc_id FROM win WHERE starts_with(story_id, ?)
 )
@@ -139,7 +141,8 @@ SELECT mem.story_id, d.id, d.title, substr(d.text, 1, 20000), d.url, d.source_id
        coalesce(src.name, d.source_id), src.publisher, src.country,
        coalesce(src.authority, 1.0), d.published_at, d.published_precision, d.first_seen_at,
        d.doc_number, d.doc_type, d.language,
-       (d.first_seen_at >= ? AND d.first_seen_at < ?) AS in_window
+       (d.first_seen_at >= ? AND d.first_seen_at < ?) AS in_window,
+       count(*) OVER (PARTITION BY mem.story_id) AS known
 FROM mem
 JOIN documents d ON d.id = mem.doc_id
 LEFT JOIN sources src ON src.id = d.source_id
@@ -157,15 +160,18 @@ def window_stories(
     """Stories with at least one document first seen in [start, end).
 
     Members include earlier documents of the story (new ones first), at most
-    `max_members` per story. Documents that are in no story yet become
+    `max_members` per story, never one first seen after `end`: a day rebuilt later
+    shows what was known then (its size too). Documents that are in no story yet become
     singleton stories with id ``doc:<doc_id>``.
     """
     rows = con.execute(
         _MEMBERS_SQL,
-        [SINGLETON_PREFIX, start, end, SINGLETON_PREFIX, start, end, max_members],
+        [SINGLETON_PREFIX, start, end, end, SINGLETON_PREFIX, start, end, max_members],
     ).fetchall()
     members: dict[str, list[MemberDoc]] = {}
+    known: dict[str, int] = {}  # members first seen before the window's end (a rebuilt day)
     for r in rows:
+        known[r[0]] = int(r[17])
         members.setdefault(r[0], []).append(
             MemberDoc(
                 doc_id=r[1], title=r[2], text=r[3], url=r[4], source_id=r[5],
@@ -181,9 +187,9 @@ def window_stories(
     doc_ids = [m.doc_id for ms in members.values() for m in ms]
     doc_story = {m.doc_id: sid for sid, ms in members.items() for m in ms}
     meta = {
-        r[0]: (r[1], utc(r[2]), int(r[3]))
+        r[0]: (r[1], utc(r[2]))
         for r in con.execute(
-            "SELECT id, title, first_seen_at, size FROM stories WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
+            "SELECT id, title, first_seen_at FROM stories WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
             [packed(story_ids)],
         ).fetchall()
     }
@@ -203,9 +209,8 @@ def window_stories(
         slot[3] += int(n)
     bundles = []
     for sid, ms in members.items():
-        title, first_seen, size = meta.get(
-            sid, (ms[0].title, min(m.first_seen_at for m in ms), len(ms))
-        )
+        title, first_seen = meta.get(sid, (ms[0].title, min(m.first_seen_at for m in ms)))
+        size = known[sid]
         story_tags = sorted(
             (StoryTag(k, t, max(v), len(v)) for (k, t), v in tags.get(sid, {}).items()),
             key=lambda x: (-x.score, -x.docs, x.tag),

@@ -136,14 +136,15 @@ def save_story_events(con: duckdb.DuckDBPyConnection, story_id: str, members_has
                     [story_id, members_hash, model, len(events), datetime.now(UTC)])
 
 
-def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
-                 ) -> dict[str, list[StoredEvent]]:
+def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str],
+                 seen_before: datetime | None = None) -> dict[str, list[StoredEvent]]:
     """Stored events of some stories (with the citing document's URL and title), in date
-    order, by story id; a story with no row is absent."""
+    order, by story id; a story with no row is absent. With ``seen_before``, only events
+    cited by documents first seen before that instant (a digest's window end)."""
     if not story_ids:
         return {}
     try:
-        rows = _event_rows(con, story_ids)
+        rows = _event_rows(con, story_ids, seen_before)
     except duckdb.CatalogException:  # a read copy made before migration 012
         return {}
     out: dict[str, list[StoredEvent]] = {}
@@ -153,12 +154,14 @@ def story_events(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]
     return out
 
 
-def _event_rows(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+def _event_rows(con: duckdb.DuckDBPyConnection, story_ids: Sequence[str],
+                seen_before: datetime | None) -> list[tuple[Any, ...]]:
     return con.execute(
         "SELECT e.story_id, e.measure, e.kind, e.event_date, e.instrument, e.doc_id, e.sentence, "
         "e.published, e.model, d.url, d.title FROM measure_events e "
         "LEFT JOIN documents d ON d.id = e.doc_id "
         "WHERE e.story_id IN (SELECT unnest(string_split(?, ','))) "
+        "AND (?::TIMESTAMPTZ IS NULL OR d.first_seen_at < ?::TIMESTAMPTZ) "
         "ORDER BY e.story_id, e.measure, e.event_date, e.kind",
-        [joined(story_ids)],
+        [joined(story_ids), seen_before, seen_before],
     ).fetchall()

@@ -152,6 +152,22 @@ def test_next_day_continues_window_and_story_is_developing(store, tmp_path):
     assert chips.parts["novelty"] < 1.0
 
 
+def test_a_day_rebuilt_after_later_news_is_the_day_as_it_was(store, tmp_path):
+    """The demo re-run rebuilds 04-03 after the 04-10 follow-up: a member first seen a week
+    later is not a member of that morning's story (nor counted in its size)."""
+    settings = _settings(tmp_path)
+    before = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
+    add_doc(store, "d-later", "wh", "Reciprocal tariff pause", EO_TEXT, utc(2025, 4, 9, 18))
+    store.execute("INSERT INTO story_members VALUES ('d-later', 's-tariff', 0.9, ?, 'test')",
+                  [utc(2025, 4, 9, 18)])
+    store.execute("UPDATE stories SET size = 4 WHERE id = 's-tariff'")
+    after = build_digest(store, HashingEncoder(), TAXONOMY, settings, DAY, "default", "en")
+    tariff = next(s for s in after.stories if s.story_id == "s-tariff")
+    assert "d-later" not in {src.doc_id for src in tariff.sources}
+    assert [(s.story_id, s.score, len(s.sources)) for s in after.stories] == [
+        (s.story_id, s.score, len(s.sources)) for s in before.stories]
+
+
 def test_day_without_news(tmp_path):
     con = new_store(tmp_path)
     d = build_digest(con, HashingEncoder(), TAXONOMY, _settings(tmp_path), DAY, "default", "zh-TW")
@@ -220,8 +236,9 @@ def test_coverage_tells_never_crawled_sources_from_sources_with_no_new_items(tmp
 def test_stories_carry_their_measure_status_as_of_the_window(tmp_path):
     """Real orders of 2025 in a store: each digest story carries its measures' latest status
     as of the digest's window (signed on 2 April, in effect from 5 April; the de minimis end
-    ordered on 2 April, from 2 May - the 8 April rise, stored later, is not yet known), cited
-    by its source number and rendered in HTML and Markdown."""
+    ordered on 2 April, from 2 May, first seen after the 04-03 digest: in the next one; the
+    8 April rise, stored later, is not yet known), cited by its source number and rendered in
+    HTML and Markdown."""
     from pathlib import Path
 
     from crawlers.registry import load_registry
@@ -255,16 +272,23 @@ def test_stories_carry_their_measure_status_as_of_the_window(tmp_path):
     recip = by_id["s-recip"].status[0]
     assert (recip.kind, recip.label, recip.date, recip.upcoming) == ("signed", "已簽署",
                                                                      "2025-04-02", "4/5 起生效")
-    demin = by_id["s-demin"]
+    # the low-value-imports order was first seen at 07:23 Taipei, after this 07:00 digest: not
+    # among the morning's sources, and no badge of that morning cites it
+    late = next(x.id for x in docs if "as-applied-to-low-value-imports/" in x.url)
+    assert late not in {s.doc_id for s in by_id["s-demin"].sources}
+    assert all(b.doc_id != late for st in d.stories for b in st.status)
+    d = build_digest(con, HashingEncoder(), TAXONOMY, _settings(tmp_path), date(2025, 4, 4),
+                     "trade-desk", "zh-TW", save=False)  # the next morning knows it
+    demin = {st.story_id: st for st in d.stories}["s-demin"]
     first = demin.status[0]
     assert (first.name, first.label, first.date, first.upcoming) == ("EO 14195", "修正",
                                                                      "2025-04-02", "5/2 起生效")
-    assert demin.sources[first.n - 1].doc_id == first.doc_id and first.url
+    assert demin.sources[first.n - 1].doc_id == first.doc_id == late and first.url
     assert re.search(r"EO 14195</span> <strong>修正</strong> 2025-04-02 .{0,40}· 5/2 起生效",
                      render_html(d))
     assert re.search(r"EO 14195 `修正` 2025-04-02 .{0,20}· 5/2 起生效", render_markdown(d))
     # the 8 April order is in the story (the store was filled later), but not as of this digest
-    assert all(b.date <= "2025-04-02" for st in d.stories for b in st.status)
+    assert all(b.date <= "2025-04-03" for st in d.stories for b in st.status)
     con.close()
 
 
