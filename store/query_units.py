@@ -15,6 +15,7 @@ from store.segment import CJK, CJK_RUN, has_cjk
 from store.units import (
     Texts,
     Unit,
+    anchored_matches,
     anchors,
     build_unit,
     cjk_units,
@@ -107,14 +108,7 @@ def text_matching(texts: Mapping[K, str]) -> Matching[K]:
             def has(t: str) -> bool:
                 if not leads:
                     return bool(pattern.search(t))
-                # the regex only where a leading literal starts (str.find), not from there on
-                for w in leads:
-                    at = t.find(w)
-                    while at != -1:
-                        if pattern.match(t, at):
-                            return True
-                        at = t.find(w, at + 1)
-                return False
+                return next(anchored_matches(pattern, t, t, leads), None) is not None
 
             found[regex] = frozenset(k for k, t in texts.items()
                                      if all(w in t for w in literals) and has(t))

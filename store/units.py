@@ -17,8 +17,9 @@ document's text, and the checks that keep a word in its own sense.
 from __future__ import annotations
 
 import functools
+import heapq
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from store.segment import fold, has_cjk, query_words
@@ -245,8 +246,8 @@ def anchors(pattern: str) -> tuple[str, ...]:
 
 def unit_matching(texts: Texts, repeated: dict[str, frozenset[str]] | None = None) -> Matching:
     """A memoised lookup: unit -> the keys of the texts that contain it. A text without any
-    of the unit's leading literals (`anchors`) is skipped without the regex, and the regex
-    starts at the first literal (a 60,000-character text is scanned from there, not whole).
+    of the unit's leading literals (`anchors`) is skipped without the regex, and the regex is
+    tried only where one starts (`anchored_matches`).
 
     Args:
         texts: the texts.
@@ -266,15 +267,11 @@ def unit_matching(texts: Texts, repeated: dict[str, frozenset[str]] | None = Non
                 lower = texts.lowered[k]
                 if any(w not in lower for w in unit.literals):
                     continue
-                if leads:
-                    firsts = [at for w in leads if (at := lower.find(w)) != -1]
-                    if not firsts:
-                        continue
-                # Every match starts with a leading literal: the regex is tried only where one
-                # is (str.find), not at every position of a 60,000-character text. lower() may
-                # change a text's length (rare letters): then the whole text is scanned.
-                matches = (m for at in _positions(lower, leads, firsts)
-                           if (m := pattern.match(body, at))) \
+                if leads and not any(w in lower for w in leads):
+                    continue
+                # lower() may change a text's length (rare letters): then the whole text is
+                # scanned.
+                matches = anchored_matches(pattern, body, lower, leads) \
                     if leads and len(lower) == len(body) else pattern.finditer(body)
                 counted, end = 0, -1
                 for m in matches:
@@ -298,14 +295,30 @@ def unit_matching(texts: Texts, repeated: dict[str, frozenset[str]] | None = Non
     return matching
 
 
-def _positions(lower: str, leads: Sequence[str], firsts: Sequence[int]) -> list[int]:
-    """Every position where one of the leading literals starts, in order."""
-    out: set[int] = set()
-    for w, at in zip((w for w in leads if w in lower), firsts, strict=True):
-        while at != -1:
-            out.add(at)
-            at = lower.find(w, at + 1)
-    return sorted(out)
+def anchored_matches(pattern: re.Pattern[str], text: str, lower: str,
+                     leads: Sequence[str]) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` in `text` that start where one of its leading literals
+    (`anchors`, lower case) starts in `lower` (`text` lower-cased, of the same length), in
+    order of position.
+
+    Every match starts with a leading literal, so the regex is tried only there (positions
+    from str.find), not at every position of a 60,000-character text; positions are found as
+    they are needed, so a caller that stops at the first match looks no further.
+    """
+    heap = [(at, w) for w in leads if (at := lower.find(w)) != -1]
+    heapq.heapify(heap)
+    last = -1
+    while heap:
+        at, w = heap[0]
+        following = lower.find(w, at + 1)
+        if following == -1:
+            heapq.heappop(heap)
+        else:
+            heapq.heapreplace(heap, (following, w))
+        if at != last:  # two literals starting at one position: tried once
+            last = at
+            if m := pattern.match(text, at):
+                yield m
 
 
 def cjk_units(query: str, known: Sequence[str], vocabulary: Mapping[str, Sequence[str]],

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 from store.query_units import text_matching, unit_regex
-from store.units import Texts, anchors, build_unit, term_regex, unit_matching, wording_regex
+from store.units import (
+    Texts,
+    anchored_matches,
+    anchors,
+    build_unit,
+    term_regex,
+    unit_matching,
+    wording_regex,
+)
 
 
 def test_anchors_are_each_alternatives_leading_literal() -> None:
@@ -40,3 +48,16 @@ def test_matching_with_anchors_finds_what_the_whole_scan_finds() -> None:
     lowered = {k: b.lower() for k, b in bodies.items()}
     regex = unit_regex(("reciproc", "tariff"))
     assert text_matching(lowered)(regex, ("reciproc",)) == {"late", "early"}
+
+
+def test_anchored_matches_are_the_scans_matches_that_start_at_a_literal() -> None:
+    text = "Steel tariffs, tariff-rate quotas and the TARIFF schedule; stee tariffs again."
+    pattern = re.compile(r"(?i)tariffs?\b|steel\b")
+    leads = anchors(pattern.pattern.removeprefix("(?i)"))
+    assert leads == ("tariff", "steel")
+    found = [m.span() for m in anchored_matches(pattern, text, text.lower(), leads)]
+    assert found == [m.span() for m in pattern.finditer(text)]
+    assert len(found) == 5  # in order of position, across both literals
+    # positions are found as needed: the first match is had without the rest of the text
+    first = next(anchored_matches(pattern, text, text.lower(), leads))
+    assert first.group() == "Steel"
