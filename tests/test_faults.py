@@ -20,7 +20,8 @@ import pytest
 
 from config.settings import load_settings
 from store.db import open_reader, opened
-from store.snapshot import is_locked, latest_snapshot, snapshot_dir
+from store.read_copies import snapshot_dir
+from store.snapshot import is_locked, latest_snapshot
 from tests.servers import Route
 from tests.stored_enrichment import enrichment_rows
 

@@ -31,7 +31,8 @@ import pytest
 from config.pause_points import MARKER_ENV, PAUSE_AT_ENV
 from config.settings import load_settings
 from store.db import open_reader, opened
-from store.snapshot import KEEP_SNAPSHOTS, is_locked, snapshots
+from store.read_copies import KEEP_SNAPSHOTS, snapshots
+from store.snapshot import is_locked
 from tests.stored_enrichment import enrichment_rows
 
 pytestmark = pytest.mark.slow

@@ -6,7 +6,8 @@ import numpy as np
 from store import nearest as module
 from store.db import connect, open_duckdb
 from store.nearest import nearest, vector_literal
-from store.snapshot import latest_snapshot, publish, snapshot_dir
+from store.read_copies import snapshot_dir
+from store.snapshot import latest_snapshot, publish
 
 DIM = 8
 

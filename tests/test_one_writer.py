@@ -14,16 +14,8 @@ import pytest
 
 from config.errors import TransientError
 from store.db import open_reader, opened
-from store.snapshot import (
-    holder,
-    is_locked,
-    latest_snapshot,
-    publish,
-    read_copy_path,
-    snapshot_dir,
-    snapshots,
-    writer_lock,
-)
+from store.read_copies import read_copy_path, snapshot_dir, snapshots
+from store.snapshot import holder, is_locked, latest_snapshot, publish, writer_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
