@@ -29,12 +29,6 @@ def _embed(backend: EmbeddingBackend, docs, screened, cached: dict, chars: int,
     return out, len(docs) - len(todo)
 
 
-def primary_vectors(con: duckdb.DuckDBPyConnection, backend: EmbeddingBackend,
-                    settings: NlpSettings, docs, screened) -> tuple[np.ndarray, int]:
-    """Primary vectors (title/lead blend, ``nlp.embed_chars``); returns (vectors, reused)."""
-    return embed_primary(backend, settings, docs, screened, primary_cache(con, backend, docs))
-
-
 def primary_cache(con: duckdb.DuckDBPyConnection, backend: EmbeddingBackend,
                   docs) -> dict[str, np.ndarray]:
     """Stored primary vectors of this backend for the docs' content hashes."""
