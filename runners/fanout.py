@@ -86,9 +86,10 @@ def embed_partition(nlp: NlpSettings, frozen: Path, doc_ids: list[str], out_dir:
     con = open_duckdb(frozen, read_only=True)
     try:
         docs = pending_documents(con, doc_ids)
-        stored = _stored_hashes(con, "embeddings", backend.name)
-        stored_multi = (_stored_hashes(con, "multilingual_embeddings", multi.name, recipe)
-                        if multi else set())
+        hashes = [d.content_hash for d in docs]
+        stored = _stored_hashes(con, "embeddings", backend.name, hashes)
+        stored_multi = (_stored_hashes(con, "multilingual_embeddings", multi.name, hashes,
+                                       recipe) if multi else set())
     finally:
         con.close()
     names = [backend.name, multi.name if multi else "-", recipe]
@@ -110,9 +111,13 @@ def embed_partition(nlp: NlpSettings, frozen: Path, doc_ids: list[str], out_dir:
     return out
 
 
-def _stored_hashes(con, table: str, model: str, recipe: str | None = None) -> set[str]:
-    sql = f"SELECT DISTINCT content_hash FROM {table} WHERE model = ?"  # noqa: S608 - fixed names
-    params = [model]
+def _stored_hashes(con, table: str, model: str, hashes: list[str],
+                   recipe: str | None = None) -> set[str]:
+    """Which of the partition's content hashes have a vector of this model (and recipe)
+    already: asked for these hashes, not read for the whole store by every task."""
+    sql = (f"SELECT DISTINCT content_hash FROM {table} WHERE model = ? "  # noqa: S608 - fixed names
+           "AND content_hash IN (SELECT unnest(string_split(?, ',')))")
+    params = [model, ",".join(hashes)]
     if recipe is not None:
         sql += " AND recipe = ?"
         params.append(recipe)
@@ -154,14 +159,13 @@ def merge(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
     if not files:
         return 0
     multi = [m for f in files if (m := multilingual_file(f)).exists()]
-    listing = _listing(files)
     with transaction(con):
-        con.execute(
+        # The statement's count is the rows it inserted or updated: the files' rows, read once.
+        (loaded,) = con.execute(
             "INSERT INTO embeddings (doc_id, model, content_hash, dim, vector) "  # noqa: S608
-            f"SELECT doc_id, model, content_hash, dim, vector FROM read_parquet({listing}) "
+            f"SELECT doc_id, model, content_hash, dim, vector FROM read_parquet({_listing(files)}) "
             "ON CONFLICT (doc_id, model) DO UPDATE SET content_hash = excluded.content_hash, "
-            "dim = excluded.dim, vector = excluded.vector")
-        loaded = con.execute(f"SELECT count(*) FROM read_parquet({listing})").fetchone()[0]  # noqa: S608
+            "dim = excluded.dim, vector = excluded.vector").fetchone()
         if multi:
             con.execute(
                 "INSERT INTO multilingual_embeddings (doc_id, model, recipe, content_hash, dim, "  # noqa: S608
