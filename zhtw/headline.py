@@ -190,13 +190,13 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
         used.extend(v.cite.n for v in (*countries, *products))
         used.append(lead.n)  # the title states the stage
         body = stage
-    elif not measures and action and lead is not None and _title_noun(lead.title):
+    elif not measures and action and lead is not None and (noun := _title_noun(lead.title)):
         # only a country the title puts the act on ("... in the People's Republic of China"),
         # not one it names in passing ("Tariffs on Countries Importing Venezuelan Oil")
         named = [v for v in countries if _acted_on(lead.title, v.en)]
         used.extend(v.cite.n for v in named)
         used.append(lead.n)  # the title names what is acted on
-        body = _phrase(action, _title_noun(lead.title), "、".join(v.value for v in named), rate)
+        body = _phrase(action, noun, "、".join(v.value for v in named), rate)
     elif measures:
         used.extend(v.cite.n for v in (measures[0], *countries, *products))
         if action:
