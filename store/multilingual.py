@@ -141,12 +141,17 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
             than the query (CJK vs. not): the cross-language half that the query's own words
             and the primary vector cannot find.
     """
-    model = multilingual_model(con)
-    if not query.strip() or model is None:
+    if not query.strip():
         return []
-    if model != encoder.name:
-        log.warning("stored multilingual vectors are %s, the query encoder is %s; skipped",
-                    model, encoder.name)
+    model = encoder.name
+    # Whether the encoder's model has stored vectors stops at the first row; which model has
+    # the most (a GROUP BY over every vector, 13 ms at 1M) is asked only to say why not.
+    if con.execute("SELECT 1 FROM multilingual_embeddings WHERE model = ? LIMIT 1",
+                   [model]).fetchone() is None:
+        stored = multilingual_model(con)
+        if stored is not None:
+            log.warning("stored multilingual vectors are %s, the query encoder is %s; skipped",
+                        stored, model)
         return []
     vector = np.asarray(encoder.encode([query]), dtype=np.float32)[0]
     if not other_script:
