@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 import duckdb
@@ -125,7 +125,9 @@ def nearest_multilingual(con: duckdb.DuckDBPyConnection, vector: np.ndarray, lim
 
 def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query: str,
                          pool: int = 100, scope: set[str] | None = None,
-                         other_script: bool = False) -> list[tuple[str, float]]:
+                         other_script: bool = False,
+                         keep: Callable[[list[str]], set[str]] | None = None,
+                         ) -> list[tuple[str, float]]:
     """Documents by the cosine of their multilingual vector to the query's, best first.
 
     The query may be in any language the encoder knows; documents in other languages rank
@@ -140,6 +142,8 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
         other_script: only documents whose language is written in the other script family
             than the query (CJK vs. not): the cross-language half that the query's own words
             and the primary vector cannot find.
+        keep: a further condition on candidate ids (`store.nearest.nearest`'s), such as a
+            broad search filter checked in SQL.
     """
     if not query.strip():
         return []
@@ -155,7 +159,7 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
         return []
     vector = np.asarray(encoder.encode([query]), dtype=np.float32)[0]
     if not other_script:
-        return nearest_multilingual(con, vector, pool, model, scope)
+        return nearest(con, vector, model, pool, scope, table=TABLE, keep=keep)
     cjk_query = bool(_CJK.search(query))
 
     def other_script_ids(candidates: list[str]) -> set[str]:
@@ -163,11 +167,12 @@ def multilingual_ranking(con: duckdb.DuckDBPyConnection, encoder: Encoder, query
         # nearest candidates only (not for every document of the store on every query).
         # The candidates' side of the join comes first: 30 ms for 40 of 1M documents, where
         # `documents.id IN (...)` scans for 130 ms and all pairs into a set took 1.8 s.
-        return {r[0] for r in con.execute(
+        found = {r[0] for r in con.execute(
             "SELECT c.id FROM (SELECT unnest(string_split(?, ',')) AS id) c "
             "JOIN documents d ON d.id = c.id "
             "LEFT JOIN enrichments e ON e.doc_id = c.id AND e.status = 'ok' "
             "WHERE (left(coalesce(e.language, d.language, ''), 2) IN ('zh', 'ja', 'ko')) = ?",
             [_ids(candidates), not cjk_query]).fetchall()}
+        return found if keep is None or not found else keep([d for d in candidates if d in found])
 
     return nearest(con, vector, model, pool, scope, table=TABLE, keep=other_script_ids)

@@ -254,16 +254,22 @@ def test_without_an_index_bm25_is_skipped_with_a_warning(tmp_path, caplog):
 
 
 @pytest.mark.slow
-def test_embeddings_find_documents_that_share_no_words_with_the_query(store):
+def embedded(con):
+    """The store's documents with their primary vectors stored; returns the backend."""
     from config.settings import load_settings
     from nlp.embed import embedding_input, load_backend
 
-    con, docs, _ = store
     backend = load_backend(load_settings().nlp)
     rows = con.execute("SELECT id, title, text, content_hash FROM documents").fetchall()
     vecs = backend.encode([embedding_input(r[1], r[2]) for r in rows])
     con.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [[r[0], backend.name, r[3], backend.dim, v.tolist()] for r, v in zip(rows, vecs, strict=True)])
+    return backend
+
+
+def test_embeddings_find_documents_that_share_no_words_with_the_query(store):
+    con, docs, _ = store
+    backend = embedded(con)
     # no word of the query is in the orders' wording ("de minimis", "low-value", "postal")
     result = search(con, backend, "small parcels shipped by post from China", min_coverage=1.1,
                     min_cosine=0.35)
@@ -274,6 +280,26 @@ def test_embeddings_find_documents_that_share_no_words_with_the_query(store):
     assert by_key(docs, "paul-weiss").url not in found
     assert not any("venezuelan" in u for u in found)
     assert all(h.cosine is not None and h.cosine >= 0.35 for h in result.docs)
+
+
+def test_a_broad_filter_is_checked_for_the_nearest_candidates_as_a_set_would_be(store,
+                                                                                monkeypatch):
+    from store import search as module
+
+    con, _, _ = store
+    backend = embedded(con)
+    query, kwargs = "small parcels shipped by post from China", {"min_coverage": 1.1,
+                                                                 "min_cosine": 0.1, "pool": 5}
+    filters = (SearchFilters(since=datetime(2025, 1, 1, tzinfo=UTC)),
+               SearchFilters(sources=("fr-trade-technology",)))
+    as_sets = [search(con, backend, query, f, **kwargs) for f in filters]
+    monkeypatch.setattr(module, "SCOPE_SET_MAX", 0)  # every filter checked in SQL
+    for f, as_set in zip(filters, as_sets, strict=True):
+        checked = search(con, backend, query, f, **kwargs)
+        assert "embedding" in as_set.methods and as_set.docs
+        assert [(h.doc_id, h.cosine) for h in checked.docs] == [(h.doc_id, h.cosine)
+                                                                for h in as_set.docs]
+    assert {h.source_id for h in as_sets[1].docs} == {"fr-trade-technology"}
 
 
 def test_nearest_uses_a_cached_matrix_that_follows_the_stored_embeddings(tmp_path):
