@@ -162,7 +162,8 @@ class DigestSettings(BaseModel):
 
 
 class ServeSettings(BaseModel):
-    """`radar serve`: a Prefect server, a process work pool and worker, and the web UI."""
+    """`radar serve`: a Prefect server, a process work pool and worker, the model-holding runner
+    and the web UI."""
 
     host: str = "127.0.0.1"
     port: int = 4200
@@ -173,6 +174,10 @@ class ServeSettings(BaseModel):
     stop_grace_s: float = 15.0
     host_concurrency: int = 2  # crawl tasks at once per crawled host (Prefect tag limits)
     schedules: bool = True  # false: deployments registered with schedules off (tests, upkeep)
+    # the work queue of the deployments that enrich (crawl-feeds, enrich): the runner service
+    # takes them and runs them in one long-lived process that keeps the models loaded
+    models_queue: str = "models"  # as prefect.yaml names it (work_pools.models)
+    runner_poll_s: float = 5.0  # how often that runner asks the server for scheduled runs
 
 
 class WatchSettings(BaseModel):

@@ -1,7 +1,9 @@
 """What every flow shares: transient-only retries, per-host tags and the flow-run record.
 
-Tasks receive ids, paths and plain settings overrides (which pickle), never clients,
-connections or models; each task opens the store for its stage and closes it.
+Tasks receive ids, paths and plain settings overrides (which pickle), never clients or
+connections; each task opens the store for its stage and closes it. The one exception is the
+enrichment models that `radar serve`'s runner loads once and hands down (runners/inprocess.py):
+that task runs in the flow's own process, never under a task runner that pickles.
 """
 
 from __future__ import annotations

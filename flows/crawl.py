@@ -86,7 +86,8 @@ def _totals(results: dict[str, dict]) -> dict:
 @flow(name="crawl")
 def crawl_flow(source_ids: list[str] | None = None, kinds: list[str] | None = None,
                since: str | None = None, until: str | None = None, replay: bool = False,
-               overrides: dict | None = None, enrich_after: bool = False) -> dict:
+               overrides: dict | None = None, enrich_after: bool = False,
+               models: object | None = None) -> dict:
     """Crawl the selected sources (default: every enabled source; optionally only some kinds).
 
     Each source is one task, tagged ``host:<name>`` for every host it fetches from, so the
@@ -102,6 +103,8 @@ def crawl_flow(source_ids: list[str] | None = None, kinds: list[str] | None = No
         replay: treat documents as first seen at their publication time (demo).
         overrides: settings overrides (e.g. the demo's host map).
         enrich_after: run the enrich flow (and its alerts) when the crawl is done.
+        models: loaded ``nlp.enrich.Models`` for that enrich flow (the runner of `radar serve`
+            passes its own, runners/inprocess.py); None: the enrichment loads them.
     """
     settings = load_settings(**(overrides or {}))
     registry = load_registry(settings.sources_file)
@@ -126,5 +129,5 @@ def crawl_flow(source_ids: list[str] | None = None, kinds: list[str] | None = No
         if enrich_after:
             from flows.enrich import enrich_flow
 
-            counts["enrich"] = enrich_flow(overrides=overrides)
+            counts["enrich"] = enrich_flow(overrides=overrides, models=models)
     return results | ({"enrich": counts["enrich"]} if enrich_after else {})

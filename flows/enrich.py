@@ -67,10 +67,15 @@ def fan_out_vectors(settings: Settings, overrides: dict | None, work_dir: Path) 
 
 
 @task(name="enrich-and-cluster", cache_policy=NO_CACHE)
-def enrich_task(overrides: dict | None = None, vector_files: list[str] | None = None) -> dict:
-    """Enrich pending documents (language, entities, topics, embeddings, near-dups) and cluster."""
+def enrich_task(overrides: dict | None = None, vector_files: list[str] | None = None,
+                models: object | None = None) -> dict:
+    """Enrich pending documents (language, entities, topics, embeddings, near-dups) and cluster.
+
+    ``models`` (loaded ``nlp.enrich.Models``) comes only from the flow's own process (the
+    runner of `radar serve`); the task runs in that process, so the object is never pickled.
+    """
     files = [Path(f) for f in vector_files] if vector_files is not None else None
-    return run_enrich(load_settings(**(overrides or {})), vector_files=files)
+    return run_enrich(load_settings(**(overrides or {})), vector_files=files, models=models)
 
 
 @task(name="send-alerts", cache_policy=NO_CACHE)
@@ -86,7 +91,7 @@ def alerts_task(overrides: dict | None = None, now: str | None = None) -> dict:
 
 @flow(name="enrich")
 def enrich_flow(overrides: dict | None = None, fan_out: bool | None = None,
-                alerts: bool = True) -> dict:
+                alerts: bool = True, models: object | None = None) -> dict:
     """Enrich everything not yet enriched (idempotent), then send alerts for new stories.
 
     Args:
@@ -94,6 +99,9 @@ def enrich_flow(overrides: dict | None = None, fan_out: bool | None = None,
         fan_out: compute embeddings under the Dask task runner first; default
             ``ops.task_runner == "dask"``.
         alerts: run the alerts pass afterwards (when watchlists are configured).
+        models: ``nlp.enrich.Models`` already loaded for these settings' ``nlp`` (the runner
+            of `radar serve` passes its own, runners/inprocess.py); None: the task loads them.
+            Not a deployment parameter: an object in this process, recorded as its type name.
     """
     settings = load_settings(**(overrides or {}))
     fan_out = settings.ops.task_runner == "dask" if fan_out is None else fan_out
@@ -103,7 +111,7 @@ def enrich_flow(overrides: dict | None = None, fan_out: bool | None = None,
         work_dir = Path(settings.spool_dir) / f"enrich-fanout-{uuid.uuid4().hex[:12]}"
         if fan_out:
             files = [str(f) for f in fan_out_vectors(settings, overrides, work_dir)]
-        counts.update(enrich_task.with_options(**opts)(overrides, files))
+        counts.update(enrich_task.with_options(**opts)(overrides, files, models))
         if fan_out:
             shutil.rmtree(work_dir, ignore_errors=True)
         if alerts and settings.alerts.watch:

@@ -1,5 +1,10 @@
-"""`radar serve` / `radar stop`: a Prefect server, a process work pool and worker, and the web UI,
-all on loopback, supervised by one process; the deployments of prefect.yaml registered.
+"""`radar serve` / `radar stop`: a Prefect server, a process work pool and worker, the runner
+that keeps the enrichment models loaded, and the web UI, all on loopback, supervised by one
+process; the deployments of prefect.yaml registered.
+
+The deployments that enrich (crawl-feeds, enrich) sit on the pool's ``serve.models_queue``
+work queue, which the process worker does not poll: the runner service (runners/inprocess.py)
+takes their runs and runs them in its own long-lived process with the models it loaded once.
 
 `serve` holds a lock file for its whole life, so a second `serve` gets a clear message. The
 services run in their own process groups (a Ctrl-C in the terminal reaches only `serve`,
@@ -149,10 +154,11 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float, log: Path) 
 
 
 def setup_server(settings: Settings, url: str) -> None:
-    """Create the process work pool and the per-host tag concurrency limits (idempotent)."""
+    """Create the process work pool, its models queue and the per-host tag concurrency limits
+    (idempotent)."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
     from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.workers.process import ProcessWorker
 
@@ -166,6 +172,11 @@ def setup_server(settings: Settings, url: str) -> None:
             client.create_work_pool(WorkPoolCreate(
                 name=settings.serve.work_pool, type="process",
                 base_job_template=ProcessWorker.get_default_base_job_template()))
+        try:
+            client.create_work_queue(settings.serve.models_queue,
+                                     work_pool_name=settings.serve.work_pool)
+        except ObjectAlreadyExists:
+            pass
         for host in hosts:
             client.create_concurrency_limit(tag=f"host:{host}",
                                             concurrency_limit=settings.serve.host_concurrency)
@@ -227,9 +238,11 @@ def services(settings: Settings, logs: Path) -> list[Service]:
     found = [
         Service("server", [_bin("prefect"), "server", "start", "--host", s.host, "--port",
                            str(s.port)], logs / "server.log"),
-        Service("worker", [_bin("prefect"), "worker", "start", "--pool", s.work_pool, "--type",
-                           "process", "--name", f"radar-{os.uname().nodename}"],
-                logs / "worker.log"),
+        # every queue of the pool but the models queue, which the runner below takes
+        Service("worker", [_bin("prefect"), "worker", "start", "--pool", s.work_pool,
+                           "--work-queue", "default", "--type", "process",
+                           "--name", f"radar-{os.uname().nodename}"], logs / "worker.log"),
+        Service("runner", [sys.executable, "-m", "runners.inprocess"], logs / "runner.log"),
     ]
     if s.web and web_available():
         found.append(Service("web", [sys.executable, "-m", "radar.cli", "web"], logs / "web.log"))
@@ -295,7 +308,7 @@ def serve(settings: Settings, announce: Callable[[str], None] = print,
         _write_state(folder, state, svcs)
         _supervise(svcs, env, folder, state, stop_when or (lambda: stopping["flag"]), announce)
     finally:
-        announce("stopping: worker, web UI, then the server")
+        announce("stopping: worker and runner, web UI, then the server")
         _stop_all(svcs, settings.serve.stop_grace_s)
         (folder / "serve.json").unlink(missing_ok=True)
         for sig, handler in old.items():
@@ -327,7 +340,7 @@ def _supervise(svcs: list[Service], env: dict, folder: Path, state: dict,
 
 
 def _stop_all(svcs: list[Service], grace_s: float) -> None:
-    order = {"worker": 0, "web": 1, "server": 2}
+    order = {"worker": 0, "runner": 0, "web": 1, "server": 2}
     for svc in sorted(svcs, key=lambda s: order.get(s.name, 1)):
         if svc.proc is None:
             continue

@@ -21,11 +21,12 @@ def local_today(settings: Settings) -> date:
 
 
 def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None = None,
-               redo: bool = False) -> dict:
+               redo: bool = False, models=None) -> dict:
     """Enrich pending documents, assign them to stories, record the stories' measure events
     and refresh the search index.
 
-    The store is held (writer lock) for the stage; models load before it is taken.
+    The store is held (writer lock) for the stage; models load before it is taken, unless
+    the caller holds them loaded already (`radar serve`'s runner, runners/inprocess.py).
 
     Args:
         settings: loaded settings.
@@ -33,6 +34,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
         vector_files: Parquet files of precomputed vectors (fanned-out enrichment) to load
             first; the enrichment reuses them.
         redo: also re-enrich documents an older enrichment pipeline version made.
+        models: ``nlp.enrich.Models`` loaded from ``settings.nlp``; None: load them here.
 
     Returns:
         The counts per part.
@@ -40,7 +42,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
     from nlp.enrich import Models, assign_stories, enrich_documents
     from nlp.lifecycle_stage import record_story_events
 
-    models = Models.load(settings.nlp)
+    models = models if models is not None else Models.load(settings.nlp)
     with opened(settings.db_path) as con:
         with stage(con, "enrich") as run:
             loaded = _load_vectors(con, vector_files)

@@ -148,7 +148,7 @@ def test_serve_runs_the_daily_deployment_on_the_mirror_and_stops_cleanly(tmp_pat
                              stderr=subprocess.STDOUT, start_new_session=True)
     try:
         state = _wait(lambda: _state(tmp_path), 240, "serve ready", serve)
-        assert set(state["services"]) == {"server", "worker", "web"}
+        assert set(state["services"]) == {"server", "worker", "runner", "web"}
         schedules = _schedules(state["api_url"])
         assert schedules["daily-digest"] == [("0 7 * * *", "Asia/Taipei", False)]
         assert len(schedules) == 7 and not any(a for s in schedules.values() for *_, a in s)
