@@ -174,17 +174,22 @@ def measure_web(path: Path, day: date, requests: int) -> None:
     from benchmarks.web import run
 
     log = open("/tmp/scale/writer.log", "a")  # noqa: SIM115 - the writer outlives this block
-    writer = subprocess.Popen([sys.executable, __file__, "--writer", str(path)], stdout=log,
-                              stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
+    started: list[subprocess.Popen] = []
+
+    def start_writer() -> None:
+        started.append(subprocess.Popen([sys.executable, __file__, "--writer", str(path)],
+                                        stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
         time.sleep(5)
+
+    try:
         t0 = time.perf_counter()
-        run(path, day, requests)
+        run(path, day, requests, before_timing=start_writer)
         print(f"WEB {requests} requests per page with a writer running, "
               f"{time.perf_counter() - t0:.0f} s, load {load()}", flush=True)
     finally:
-        writer.terminate()
-        writer.wait()
+        for writer in started:
+            writer.terminate()
+            writer.wait()
         log.close()
     status = Path("/proc/self/status").read_text()
     hwm = next(line for line in status.splitlines() if line.startswith("VmHWM"))

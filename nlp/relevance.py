@@ -176,6 +176,9 @@ class RuleScorer:
     def __post_init__(self) -> None:
         # Compiled forms are derived state of a frozen record: set once, here.
         object.__setattr__(self, "_compiled", compile_taxonomy(self.taxonomy))
+        object.__setattr__(self, "_keyed", tuple(  # term_counts' keys, not re-derived per document
+            (topic, tuple((_key(term), weight) for term, weight in topic.keywords))
+            for topic in self.taxonomy.topics))
         object.__setattr__(self, "_routine", _compile(_ROUTINE_TITLE))
         object.__setattr__(self, "_routine_lead", _compile(tuple(_ROUTINE_LEAD.items())))
         object.__setattr__(self, "_mission", tuple(
@@ -210,10 +213,9 @@ class RuleScorer:
         tc = term_counts(title, self._compiled)
         bc = term_counts(lead, self._compiled)
         best, best_id = 0.0, ""
-        for topic in self.taxonomy.topics:
+        for topic, keyed in self._keyed:
             raw = 0.0
-            for term, weight in topic.keywords:
-                key = _key(term)
+            for key, weight in keyed:
                 raw += weight * (2.0 * min(tc.get(key, 0), 1) + math.log1p(bc.get(key, 0)))
             score = (1.0 - math.exp(-raw / 3.0)) * _PRIORITY_WEIGHT.get(topic.priority, 0.4)
             if score > best:

@@ -27,6 +27,30 @@ class HasDbPath(Protocol):
     def db_path(self) -> Path: ...  # noqa: D102
 
 
+# Above this many ids a literal IN list costs more to bind (~0.1 ms a parameter) than the
+# packed string's semi join costs to run.
+LITERAL_IDS_MAX = 2000
+
+
+def ids_in(column: str, ids: Sequence[str]) -> tuple[str, list[str]]:
+    """A condition ``<column> IN (?, ?, ...)`` on a primary key and its parameters.
+
+    DuckDB answers a literal IN list on a primary key from its index and reads the wide
+    columns (a document's text) of those rows only; the semi join with a packed string scans
+    every row. At 1M documents, 200 ids with their text: 72 ms against 201 ms (1000 ids: 249
+    against 773 ms). Above ``LITERAL_IDS_MAX`` ids, the packed form.
+
+    Args:
+        column: the (qualified) key column, written by the caller, never a value.
+        ids: the keys wanted.
+    """
+    if len(ids) > LITERAL_IDS_MAX:
+        return f"{column} IN (SELECT unnest(string_split(?, chr(31))))", [packed(ids)]
+    if not ids:
+        return "false", []
+    return f"{column} IN ({', '.join('?' for _ in ids)})", list(ids)
+
+
 def packed(values: Sequence[str]) -> str:
     """A list parameter as one string for ``string_split(?, chr(31))``: DuckDB converts a
     Python list parameter element by element (~0.3 ms each here); one string costs nothing."""

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 import duckdb
 import numpy as np
 
-from store.db import packed
+from store.db import ids_in, packed
 from store.fulltext import bm25, fts_ready, load_fts
 from store.fulltext import stems as fulltext_stems
 from store.multilingual import MIN_COSINE as MULTILINGUAL_MIN_COSINE
@@ -329,13 +329,13 @@ def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tup
     """Id -> (id, title, url, source, date, story, duplicate of, text), one query for all."""
     if not ids:
         return {}
-    rows = con.execute(
-        "SELECT d.id, d.title, d.url, d.source_id, coalesce(d.published_at, d.first_seen_at), "
-        "m.story_id, n.duplicate_of, left(d.text, ?) FROM documents d "
-        "LEFT JOIN story_members m ON m.doc_id = d.id "
-        "LEFT JOIN near_duplicates n ON n.doc_id = d.id "
-        "WHERE d.id IN (SELECT unnest(string_split(?, chr(31))))",
-        [MATCH_CHARS, packed(ids)]).fetchall()  # only what matching reads crosses over
+    wanted, params = ids_in("id", ids)  # the documents first, by their key
+    sql = ("WITH d AS (SELECT id, title, url, source_id, coalesce(published_at, first_seen_at) AS t, "  # noqa: S608 - ids_in binds the ids
+           "left(text, ?) AS x FROM documents WHERE " + wanted + ") "
+           "SELECT d.id, d.title, d.url, d.source_id, d.t, m.story_id, n.duplicate_of, d.x FROM d "
+           "LEFT JOIN story_members m ON m.doc_id = d.id "
+           "LEFT JOIN near_duplicates n ON n.doc_id = d.id")
+    rows = con.execute(sql, [MATCH_CHARS, *params]).fetchall()  # only what matching reads
     return {r[0]: r for r in rows}
 
 
