@@ -57,6 +57,18 @@ def con(settings):
 
 
 @pytest.fixture(scope="session")
+def nlp_models():
+    """`Models.load(NlpSettings())` (the defaults, which are also config/defaults.toml's), once
+    per worker for the tests that only read the models: the English and French spaCy pipelines
+    with the gazetteer, MiniLM, USE, the taxonomy and the language identifiers took 4-6 s CPU
+    per load, and 6 test modules loaded them. Enrichment does not change a Models."""
+    from config.settings import NlpSettings
+    from nlp.enrich_models import Models
+
+    return Models.load(NlpSettings())
+
+
+@pytest.fixture(scope="session")
 def mirror():
     """The loopback mirror over the bundled snapshot, as of the demo date's morning."""
     from replay.mirror import Mirror

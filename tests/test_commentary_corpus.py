@@ -39,9 +39,9 @@ def keep(record: dict) -> bool:
 
 
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory):
-    from config.settings import load_settings
-    from nlp.enrich import Models, assign_stories, enrich_documents
+def corpus(tmp_path_factory, nlp_models):
+    from config.settings import NlpSettings, load_settings
+    from nlp.enrich import assign_stories, enrich_documents
 
     root = tmp_path_factory.mktemp("corpus")
     settings = load_settings(db_path=root / "radar.duckdb", out_dir=root / "out")
@@ -50,7 +50,8 @@ def corpus(tmp_path_factory):
     upsert_sources(con, reg.sources)
     for doc in snapshot_documents(SNAPSHOT, reg, keep):
         upsert_document(con, doc)
-    models = Models.load(settings.nlp)
+    assert settings.nlp == NlpSettings()  # what nlp_models loaded
+    models = nlp_models
     enrich_documents(con, models, settings.nlp)
     assign_stories(con, models, settings.nlp)
     yield con, models.backend, settings

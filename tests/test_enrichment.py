@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from config.settings import NlpSettings
-from nlp.enrich import Models, assign_stories, enrich_documents
+from nlp.enrich import assign_stories, enrich_documents
 from store.db import connect
 from store.documents import upsert_document
 from store.records import Document
@@ -40,9 +40,9 @@ def _doc(url, title, text, days=0.0, published=True, source="whitehouse"):
                     published_at=at if published else None, first_seen_at=at + timedelta(hours=1))
 
 
-@pytest.fixture(scope="module")
-def models():
-    return Models.load(NlpSettings())
+@pytest.fixture
+def models(nlp_models):
+    return nlp_models  # loaded once per session (tests/conftest.py)
 
 
 @pytest.fixture

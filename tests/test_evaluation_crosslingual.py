@@ -12,7 +12,7 @@ import pytest
 
 from config.settings import NlpSettings
 from evaluation.crosslingual import LABELS, cross_bcubed, load_set, other_language_recall
-from nlp.embed import embed_documents, load_multilingual
+from nlp.embed import embed_documents
 
 # Pinned floors, below the figures measured on 2026-12-02 (docs/performance.md).
 RECALL_FLOOR = {"dev": 0.75, "heldout": 0.85}  # measured 0.809, 0.974
@@ -58,10 +58,11 @@ def test_cross_bcubed_counts_only_links_to_the_other_language():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("split", ["dev", "heldout"])
-def test_gate_the_multilingual_vector_finds_the_same_event_in_the_other_language(split):
+def test_gate_the_multilingual_vector_finds_the_same_event_in_the_other_language(split,
+                                                                                 nlp_models):
     rows = _rows(split)
     settings = NlpSettings()
-    backend = load_multilingual(settings)
+    backend = nlp_models.multilingual  # load_multilingual(NlpSettings())
     assert backend is not None
     vectors = embed_documents(backend, [r["title"] for r in rows], [r["text"] for r in rows],
                               settings.multilingual_chars, settings.embed_title_weight)
@@ -72,15 +73,15 @@ def test_gate_the_multilingual_vector_finds_the_same_event_in_the_other_language
 
 @pytest.mark.slow
 @pytest.mark.parametrize("split", ["dev", "heldout"])
-def test_gate_story_clustering_joins_english_and_chinese_reports_of_one_event(split):
+def test_gate_story_clustering_joins_english_and_chinese_reports_of_one_event(split, nlp_models):
     from evaluation.clusters import bcubed
     from nlp.cluster_cli import internal_id, load_documents
-    from nlp.enrich import Models, assign_stories, enrich_documents
+    from nlp.enrich import assign_stories, enrich_documents
     from store.db import migrate
 
     rows = _rows(split)
     settings = NlpSettings()
-    models = Models.load(settings)
+    models = nlp_models  # Models.load(NlpSettings()), once per session
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     migrate(con)

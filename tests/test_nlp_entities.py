@@ -177,13 +177,11 @@ FLOORS = {"country+agency": 0.98, "mentions": 0.96, "entities": 0.94, "person": 
 
 
 @pytest.fixture(scope="module")
-def labelled_report():
+def labelled_report(nlp_models):
     from config.settings import NlpSettings
     from evaluation.entities import load_labelled, measure, merge
-    from nlp.enrich import Models
-
     settings = NlpSettings()
-    models = Models.load(settings)
+    models = nlp_models  # Models.load(NlpSettings()), once per session
     rows = load_labelled()
     reports = {split: measure([r for r in rows if r["split"] == split], models, settings)
                for split in ("dev", "heldout")}

@@ -14,7 +14,7 @@ from config.settings import NlpSettings
 from evaluation.clusters import bcubed, pair_scores
 from evaluation.story_sets import story_set, undated
 from nlp.cluster_cli import cluster_jsonl, parse_published
-from nlp.enrich import Models, minhash_params
+from nlp.enrich import minhash_params
 from nlp.neardup import find_near_duplicates, signature
 
 DEV = Path(__file__).resolve().parent / "dev"
@@ -66,9 +66,9 @@ def test_neardup_precision_recall_floor():
     assert scores.recall >= NEARDUP_RECALL_FLOOR, scores
 
 
-@pytest.fixture(scope="module")
-def models():
-    return Models.load(NlpSettings())
+@pytest.fixture
+def models(nlp_models):
+    return nlp_models  # loaded once per session (tests/conftest.py)
 
 
 def test_notice_set_keeps_each_case_apart_in_its_labels():

@@ -14,7 +14,7 @@ import pytest
 from config.errors import ConfigError
 from config.settings import NlpSettings
 from nlp.embed import load_multilingual, multilingual_recipe
-from nlp.enrich import Models, enrich_documents
+from nlp.enrich import enrich_documents
 from store.db import connect
 from store.documents import upsert_document
 from store.multilingual import (
@@ -44,9 +44,9 @@ def _doc(url: str, title: str, text: str, source: str, hours: float = 0) -> Docu
                     published_at=at, first_seen_at=at)
 
 
-@pytest.fixture(scope="module")
-def models():
-    return Models.load(NlpSettings())
+@pytest.fixture
+def models(nlp_models):
+    return nlp_models  # loaded once per session (tests/conftest.py)
 
 
 @pytest.fixture
