@@ -21,7 +21,8 @@ from commentary.extract import candidates, is_boilerplate, key_sentence
 from commentary.matching import Matcher, condense
 from commentary.records import SourceDoc, Statement, TimelineEvent
 from nlp.lifecycle import MeasureEvent, build_index, lifecycle_events, measure_timeline
-from store.db import packed
+from store.db import ids_in, packed
+from store.fulltext import docs_with_word
 from store.search import SearchFilters
 
 # lifecycle kind -> the certainty key the rest of the draft uses
@@ -69,26 +70,48 @@ def load_life_docs(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[L
 
 
 # Documents in a draft's scope (dates, story) that may contain a literal (then a regex decides)
-_MATCHING_SQL = (
+_SCOPE_SQL = (
     "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "
     "WHERE (?::TIMESTAMPTZ IS NULL OR coalesce(published_at, first_seen_at) >= ?::TIMESTAMPTZ) "
     "AND (?::TIMESTAMPTZ IS NULL OR coalesce(published_at, first_seen_at) <= ?::TIMESTAMPTZ) "
     "AND (?::VARCHAR IS NULL OR id IN (SELECT doc_id FROM story_members WHERE story_id = ? "
-    "OR story_id IN (SELECT id FROM stories WHERE merged_into = ?))) "
-    "AND (contains(lower(title), ?) OR contains(lower(text), ?)) "
-    "ORDER BY coalesce(published_at, first_seen_at) DESC, id"
+    "OR story_id IN (SELECT id FROM stories WHERE merged_into = ?))) AND "
 )
+_ORDER_SQL = " ORDER BY coalesce(published_at, first_seen_at) DESC, id"
+
+
+def _narrowing(con, literal: str) -> tuple[str, list[str]] | None:
+    """The condition that narrows the store to documents that may contain `literal`, cheapest
+    first: a word's documents from the BM25 postings; digits (an EO number) by a plain
+    `contains`, which needs no lower-casing of every text (7-10x faster at 1M); otherwise the
+    lower-cased scan. None: no document can match."""
+    ids = docs_with_word(con, literal)
+    if ids is not None:
+        return ids_in("id", ids) if ids else None
+    if literal and not any(c.isalpha() for c in literal):
+        return "(contains(title, ?) OR contains(text, ?))", [literal, literal]
+    return "(contains(lower(title), ?) OR contains(lower(text), ?))", [literal, literal]
 
 
 def _matching_ids(con, literal: str, pattern: re.Pattern[str], filters: SearchFilters,
                   limit: int) -> list[str]:
     """Documents in the filters' scope whose title or text matches `pattern` (the store is
-    narrowed by the lower-cased `literal` first), newest first, at most `limit`."""
+    narrowed to those that may contain `literal` first), newest first, at most `limit`."""
+    narrowed = _narrowing(con, literal)
+    if narrowed is None:
+        return []
+    cond, params = narrowed
     f = filters
     rows = con.execute(
-        _MATCHING_SQL, [f.since, f.since, f.until, f.until, f.story_id, f.story_id, f.story_id, literal,
-         literal]).fetchall()
-    return [i for i, text in rows if pattern.search(" ".join(text.split()))][:limit]
+        _SCOPE_SQL + cond + _ORDER_SQL,
+        [f.since, f.since, f.until, f.until, f.story_id, f.story_id, f.story_id, *params])
+    found: list[str] = []
+    for doc_id, text in rows.fetchall():
+        if len(found) >= limit:
+            break  # newest first: the rest would be cut anyway
+        if pattern.search(" ".join(text.split())):
+            found.append(doc_id)
+    return found
 
 
 def _anchor_ids(con, matcher: Matcher, filters: SearchFilters) -> list[str]:

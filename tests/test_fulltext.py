@@ -2,6 +2,7 @@
 documents added, changed or removed, and ranking from its postings gives the fts extension's
 own match_bm25 scores (over an index the extension builds itself), inside a scope when asked."""
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from store.fulltext import (
     FTS_IGNORE,
     FTS_SCHEMA,
     bm25,
+    docs_with_word,
     fts_ready,
     load_fts,
     refresh_search_index,
@@ -197,3 +199,21 @@ def test_cjk_documents_are_indexed_by_their_words_and_an_old_index_is_replaced(t
     word = next(w for w in spaced(recs[0]["title"]).split() if len(w) == 2)
     assert recs[0]["url"] in {con.execute("SELECT url FROM documents WHERE id = ?", [i]).fetchone()[0]
                               for i, _ in bm25(con, word, 50)}
+
+
+def test_a_words_documents_come_from_its_postings_and_match_a_scan(store):
+    """docs_with_word narrows a draft's scan: the same documents a case-blind scan finds with
+    the whole word; None where the index cannot say (digits, stop words, a stale index)."""
+    con, _ = store
+    rows = con.execute("SELECT id, title || ' ' || text FROM documents").fetchall()
+    for word in ("minimis", "Fentanyl", "semiconductors"):
+        scanned = {i for i, t in rows if re.search(rf"\b{word}\b", t, re.IGNORECASE)}
+        found = docs_with_word(con, word)
+        assert found is not None and scanned and scanned <= set(found), word
+    assert docs_with_word(con, "zzqxv") == []
+    assert docs_with_word(con, "14195") is None and docs_with_word(con, "the") is None
+    con.execute("UPDATE documents SET updated_at = now() WHERE id = (SELECT min(id) FROM documents)")
+    try:
+        assert docs_with_word(con, "minimis") is None  # changed since the index's refresh
+    finally:
+        refresh_search_index(con)
