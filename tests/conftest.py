@@ -21,6 +21,12 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ["PREFECT_HOME"] = os.path.join(os.environ["PREFECT_HOME"],
                                               os.environ["PYTEST_XDIST_WORKER"])
     os.makedirs(os.environ["PREFECT_HOME"], exist_ok=True)  # Prefect makes only the last level
+    # Two workers on 2 cores: one BLAS/OpenMP thread each (torch, numpy, and the flows'
+    # subprocesses, which inherit it). With torch's default of a thread per core the two
+    # workers' threads spin against each other: a SmolLM2 generation took 2-6x the CPU
+    # (docs/performance.md, "Test suite time"). Set before anything imports torch or numpy.
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 # A flow with no server starts a temporary one; on a loaded 2-core machine that took longer
 # than Prefect's 20 s default and a crawl subprocess died before it began (test_faults).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
