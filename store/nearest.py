@@ -42,6 +42,11 @@ class _Matrix:
     stamp: tuple[int, int, int]  # (count, sum of hash(doc_id, content_hash), last rowid)
     source: tuple[Any, ...] | None  # the read-only file it was last checked against
     rows: dict[str, int] | None = None  # doc id -> row, made on the first scoped query
+    # `ids` and `vectors` are the first rows of these (spare rows after them), so appending
+    # a day's vectors writes into the spare rows instead of copying the whole matrix: at 1M
+    # the copy held 3.6 GB of matrices twice in the web process while a new read copy came in.
+    spare_ids: np.ndarray | None = None
+    spare_vectors: np.ndarray | None = None
 
 
 _CACHE: dict[tuple[str, str, str], _Matrix] = {}
@@ -92,9 +97,10 @@ def _stamp(con: duckdb.DuckDBPyConnection, table: str, model: str,
 
 
 def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
-          count: int) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) of the rows after rowid `after`, in rowid order, a slice at a time."""
-    ids = np.empty(count, dtype=object)
+          count: int, spare: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of the rows after rowid `after`, in rowid order, a slice at a time; with
+    `spare`, views of arrays that many rows longer (their `.base`, for `_appended`)."""
+    ids = np.empty(count + spare, dtype=object)
     matrix: np.ndarray | None = None
     done, low = 0, after
     while done < count:
@@ -109,7 +115,7 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
             "AND rowid > ? AND rowid <= ? ORDER BY rowid)", [model, low, high]).fetchnumpy()["x"]
         block = np.asarray(flat, dtype=np.float32).reshape(len(part), -1)
         if matrix is None:
-            matrix = np.empty((count, block.shape[1]), dtype=np.float32)
+            matrix = np.empty((count + spare, block.shape[1]), dtype=np.float32)
         n = min(len(part), count - done)
         ids[done:done + n] = [r[0] for r in part[:n]]
         matrix[done:done + n] = block[:n]
@@ -118,6 +124,26 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
     if matrix is None:
         matrix = np.zeros((0, 0), dtype=np.float32)
     return ids[:done], matrix[:done]
+
+
+HEADROOM = 0.05  # spare rows allocated when the matrix must grow: ~18 days of 2,740 at 1M
+
+
+def _appended(cached: _Matrix, ids: np.ndarray, vectors: np.ndarray,
+              stamp: tuple[int, int, int], source: tuple[Any, ...] | None) -> _Matrix:
+    """The matrix with rows appended: into its spare rows when they suffice (the rows before
+    stay as they are, so a query still holding the old view is unaffected), else into a new
+    buffer with `HEADROOM` to spare. Called under `_LOCK`."""
+    n, k = len(cached.ids), len(ids)
+    buf_ids, buf = cached.spare_ids, cached.spare_vectors
+    if buf is None or buf_ids is None or len(buf) < n + k:
+        size = n + k + max(k, int((n + k) * HEADROOM))
+        buf_ids = np.empty(size, dtype=object)
+        buf = np.empty((size, cached.vectors.shape[1]), dtype=np.float32)
+        buf_ids[:n], buf[:n] = cached.ids, cached.vectors
+    buf_ids[n:n + k], buf[n:n + k] = ids, vectors
+    return _Matrix(buf_ids[:n + k], buf[:n + k], stamp, source, spare_ids=buf_ids,
+                   spare_vectors=buf)
 
 
 def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings") -> _Matrix:
@@ -140,16 +166,16 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings
         if (cached.stamp[0] + tail[0], cached.stamp[1] + tail[1]) == stamp[:2]:
             ids, vectors = _read(con, table, model, cached.stamp[2], tail[0])
             if vectors.shape[1:] == cached.vectors.shape[1:]:
-                fresh = _Matrix(np.concatenate([cached.ids, ids]),
-                                np.concatenate([cached.vectors, vectors]), stamp, source)
                 with _LOCK:
-                    _CACHE[key] = fresh
-                return fresh
+                    if _CACHE.get(key) is cached:
+                        fresh = _appended(cached, ids, vectors, stamp, source)
+                        _CACHE[key] = fresh
+                        return fresh
     with _LOCK:
         _CACHE.pop(key, None)  # let the old matrix go before the new one is read
     del cached
-    ids, vectors = _read(con, table, model, -1, stamp[0])
-    fresh = _Matrix(ids, vectors, stamp, source)
+    ids, vectors = _read(con, table, model, -1, stamp[0], spare=int(stamp[0] * HEADROOM))
+    fresh = _Matrix(ids, vectors, stamp, source, spare_ids=ids.base, spare_vectors=vectors.base)
     with _LOCK:
         _CACHE[key] = fresh
     return fresh

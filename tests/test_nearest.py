@@ -55,6 +55,18 @@ def test_read_copies_of_one_store_share_one_matrix_and_appended_rows_are_added(t
     assert len(entries(path)) == 1  # the new copy's matrix replaced the old one
     grown = module._CACHE[entries(path)[0]]
     assert len(grown.ids) == 340 and grown.stamp[0] == 340
+    # into the spare rows of the first load's buffer when they suffice, else a new buffer
+    # (the first matrix's rows untouched either way)
+    assert np.shares_memory(grown.vectors, first.vectors) == (len(first.spare_vectors) >= 340)
+    assert np.array_equal(grown.vectors[:300], first.vectors)
+    con.close()
+    few = {f"f{i:03d}": unit(900 + i) for i in range(3)}
+    add(path, few)
+    rows.update(few)
+    con = read_copy(path)
+    assert [d for d, _ in nearest(con, q, "m", 10)] == brute(rows, q, 10)
+    third = module._CACHE[entries(path)[0]]
+    assert len(third.ids) == 343 and np.shares_memory(third.vectors, grown.vectors)
     con.close()
 
 
