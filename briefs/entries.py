@@ -4,7 +4,7 @@ translations, and its zh-TW 重點 card; plus the story's section (top topic).""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from briefs.records import SourceRef, StoryEntry, SummaryLine, safe_url
 from briefs.summarize import SummarySentence
 from briefs.window import digest_day_of
 from config.settings import Settings
+from nlp.dates import date_only_day
 from store.digests import MemberDoc, StoryBundle
 from zhtw.terms import TermMatcher, build_matcher
 from zhtw.translate import Translation
@@ -43,10 +44,7 @@ def _fmt_local(m: MemberDoc, tz: str) -> str | None:
     if m.published_at is None:
         return None
     if m.published_precision == "date":
-        # a date-only value is 00:00 in the publisher's zone as a UTC instant (16:00Z the day
-        # before for Taipei, 05:00Z for Washington): noon after it is on that day in UTC for
-        # every zone within 12 hours of UTC
-        return (m.published_at.astimezone(UTC) + timedelta(hours=12)).date().isoformat()
+        return date_only_day(m.published_at).isoformat()
     return m.published_at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 MONTHS = {m: i for i, m in enumerate(
     ("january february march april may june july august september october november december")
@@ -55,6 +55,15 @@ _IN_FORCE = re.compile(r"\b(took effect|went into effect|is (?:now )?in effect|e
                        r"effective immediately|are now in effect|remain(?:s)? in effect)\b",
                        re.IGNORECASE)
 
+
+
+def date_only_day(at: datetime) -> date:
+    """The day of a date-only value stored as an instant: 00:00 in the publisher's zone as UTC
+    (16:00Z the day before for Taipei, 05:00Z for Washington); noon after it is on that day in
+    UTC for every zone within 12 hours of UTC. A naive value is its own day."""
+    if at.tzinfo is None:
+        return at.date()
+    return (at.astimezone(UTC) + timedelta(hours=12)).date()
 
 @dataclass(frozen=True)
 class DateMention:

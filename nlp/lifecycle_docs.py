@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from nlp.dates import find_dates
+from nlp.dates import date_only_day, find_dates
 from nlp.lifecycle_cues import (
     body_kinds,
     effective_dates,
@@ -73,7 +73,7 @@ def published_date(doc: object) -> date:
     if at is None:
         return date.min
     if getattr(doc, "published_precision", None) == "date" or at.tzinfo is None:
-        return at.date()
+        return date_only_day(at)  # 總統府's 2025-04-06 is 2025-04-05T16:00Z in the store
     offset = at.utcoffset()
     if offset and offset.total_seconds() != 0:
         return at.date()  # the source's own offset is kept

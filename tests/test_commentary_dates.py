@@ -1,6 +1,6 @@
 """Dates in source sentences: formats, years read against the source date, roles, certainty."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from nlp.dates import (
     certainty,
@@ -67,3 +67,27 @@ def test_a_deadline_says_whether_it_ends_a_period_or_sets_a_due_date():
     assert due.cue == "no later than" and not ends_a_period(due)
     comments = date_mentions("Written comments must be received on or before June 16, 2025.")[0]
     assert comments.role == "comments" and not ends_a_period(comments)
+
+
+def test_a_date_only_value_is_its_own_day_in_every_zone_within_12_hours():
+    """總統府's 2025-04-06 is stored as 2025-04-05T16:00Z, Washington's as 05:00Z the same
+    day: both are 6 April, in the digest's source list and in the lifecycle's dates alike."""
+    from dataclasses import dataclass
+
+    from nlp.dates import date_only_day
+    from nlp.lifecycle_docs import published_date
+
+    for at in (datetime(2025, 4, 5, 16, tzinfo=UTC), datetime(2025, 4, 6, 5, tzinfo=UTC),
+               datetime(2025, 4, 6, 0, tzinfo=UTC), datetime(2025, 4, 6)):
+        assert date_only_day(at) == date(2025, 4, 6), at
+
+    @dataclass
+    class Doc:
+        published_at: datetime
+        published_precision: str
+        url: str = "https://www.president.gov.tw/NEWS/39170"
+
+    assert published_date(Doc(datetime(2025, 4, 5, 16, tzinfo=UTC), "date")) == date(2025, 4, 6)
+    # an instant keeps the source's clock: a US page on Eastern time
+    assert published_date(Doc(datetime(2025, 4, 3, 2, tzinfo=UTC), "datetime",
+                              "https://www.whitehouse.gov/x")) == date(2025, 4, 2)
