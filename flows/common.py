@@ -2,7 +2,7 @@
 
 Tasks receive ids, paths and plain settings overrides (which pickle), never clients or
 connections; each task opens the store for its stage and closes it. The one exception is the
-enrichment models that `radar serve`'s runner loads once and hands down (runners/inprocess.py):
+enrichment models that `radar serve`'s runner loads once and hands down (radar/models_runner.py):
 that task runs in the flow's own process, never under a task runner that pickles.
 """
 

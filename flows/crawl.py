@@ -104,7 +104,7 @@ def crawl_flow(source_ids: list[str] | None = None, kinds: list[str] | None = No
         overrides: settings overrides (e.g. the demo's host map).
         enrich_after: run the enrich flow (and its alerts) when the crawl is done.
         models: loaded ``nlp.enrich.Models`` for that enrich flow (the runner of `radar serve`
-            passes its own, runners/inprocess.py); None: the enrichment loads them.
+            passes its own, radar/models_runner.py); None: the enrichment loads them.
     """
     settings = load_settings(**(overrides or {}))
     registry = load_registry(settings.sources_file)

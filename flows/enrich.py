@@ -100,7 +100,7 @@ def enrich_flow(overrides: dict | None = None, fan_out: bool | None = None,
             ``ops.task_runner == "dask"``.
         alerts: run the alerts pass afterwards (when watchlists are configured).
         models: ``nlp.enrich.Models`` already loaded for these settings' ``nlp`` (the runner
-            of `radar serve` passes its own, runners/inprocess.py); None: the task loads them.
+            of `radar serve` passes its own, radar/models_runner.py); None: the task loads them.
             Not a deployment parameter: an object in this process, recorded as its type name.
     """
     settings = load_settings(**(overrides or {}))

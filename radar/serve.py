@@ -3,7 +3,7 @@ that keeps the enrichment models loaded, and the web UI, all on loopback, superv
 process; the deployments of prefect.yaml registered.
 
 The deployments that enrich (crawl-feeds, enrich) sit on the pool's ``serve.models_queue``
-work queue, which the process worker does not poll: the runner service (runners/inprocess.py)
+work queue, which the process worker does not poll: the runner service (radar/models_runner.py)
 takes their runs and runs them in its own long-lived process with the models it loaded once.
 
 `serve` holds a lock file for its whole life, so a second `serve` gets a clear message. The
@@ -242,7 +242,7 @@ def services(settings: Settings, logs: Path) -> list[Service]:
         Service("worker", [_bin("prefect"), "worker", "start", "--pool", s.work_pool,
                            "--work-queue", "default", "--type", "process",
                            "--name", f"radar-{os.uname().nodename}"], logs / "worker.log"),
-        Service("runner", [sys.executable, "-m", "runners.inprocess"], logs / "runner.log"),
+        Service("runner", [sys.executable, "-m", "radar.models_runner"], logs / "runner.log"),
     ]
     if s.web and web_available():
         found.append(Service("web", [sys.executable, "-m", "radar.cli", "web"], logs / "web.log"))

@@ -26,7 +26,7 @@ def run_enrich(settings: Settings, console=None, vector_files: list[Path] | None
     and refresh the search index.
 
     The store is held (writer lock) for the stage; models load before it is taken, unless
-    the caller holds them loaded already (`radar serve`'s runner, runners/inprocess.py).
+    the caller holds them loaded already (`radar serve`'s runner, radar/models_runner.py).
 
     Args:
         settings: loaded settings.

@@ -52,7 +52,7 @@ def test_schedules_share_definitions_pool_and_taipei_time():
         assert schedule == {"cron": cron, "timezone": "Asia/Taipei"}
     assert all(d["work_pool"]["name"] == "radar-local" for d in deployments.values())
     assert deployments["crawl-feeds"]["parameters"]["enrich_after"] is True
-    # the polls that enrich go to radar serve's model-holding runner (runners/inprocess.py)
+    # the polls that enrich go to radar serve's model-holding runner (radar/models_runner.py)
     assert {n for n, d in deployments.items() if d["work_pool"]["work_queue_name"] == "models"} \
         == {"crawl-feeds", "enrich"}
     assert deployments["crawl-listings"]["parameters"]["enrich_after"] is True

@@ -1,4 +1,4 @@
-"""runners/inprocess.py: `radar serve`'s runner takes two scheduled polls of a crawl deployment,
+"""radar/models_runner.py: `radar serve`'s runner takes two scheduled polls of a crawl deployment,
 runs both in its one process with enrichment after each, and loads the models once for both."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def test_two_polls_in_one_runner_load_the_models_once(prefect_harness, settings,
     from prefect.client.schemas.actions import WorkPoolCreate
 
     from nlp.enrich import Models
-    from runners.inprocess import serve_runs
+    from radar.models_runner import serve_runs
     from store.db import open_reader
 
     real_load = Models.load.__func__
@@ -68,7 +68,7 @@ def test_two_polls_in_one_runner_load_the_models_once(prefect_harness, settings,
 def test_a_run_with_other_nlp_settings_gets_no_models(settings):
     from prefect.client.schemas.objects import FlowRun
 
-    from runners.inprocess import run_parameters
+    from radar.models_runner import run_parameters
 
     held = object()
     same = FlowRun(flow_id=uuid4(), parameters={"overrides": {"db_path": "x.duckdb"}})

@@ -119,7 +119,7 @@ def serve_runs(settings: Settings, stop_when: Callable[[], bool],
 
 
 def main() -> None:
-    """`python -m runners.inprocess`: the runner service `radar serve` starts and supervises."""
+    """`python -m radar.models_runner`: the runner service `radar serve` starts and supervises."""
     logging.basicConfig(level=logging.INFO, stream=sys.stdout,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per API poll
