@@ -230,7 +230,7 @@ class CommentarySettings(BaseModel):
     search_limit: int = 40
     max_documents: int = 16
     min_coverage: float = 0.5
-    min_cosine: float = 0.45
+    min_cosine: float = 0.55
     sentence_coverage: float = 0.5
     summary_sentences: int = 3
     background_sentences: int = 4
