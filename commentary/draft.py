@@ -34,7 +34,7 @@ from commentary.zh import read_in_chinese
 from config.errors import BadInputError, NotFoundError
 from config.settings import Settings
 from store import drafts as store_drafts
-from store.db import packed
+from store.db import ids_in
 from store.fulltext import refresh_search_index
 from store.search import SearchFilters, search
 
@@ -100,10 +100,10 @@ def _relevant(con, text: str, hits: list, cs) -> list:
     agreements")."""
     if not hits:
         return hits
+    wanted, params = ids_in("id", [h.doc_id for h in hits])  # by the key index
     rows = dict(con.execute(
-        "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "
-        "WHERE id IN (SELECT unnest(string_split(?, chr(31))))",
-        [packed([h.doc_id for h in hits])]).fetchall())
+        "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "  # noqa: S608 - ids_in binds the ids
+        "WHERE " + wanted, params).fetchall())
     matcher = Matcher.for_query(text, list(rows.values()), load_synonyms())
     if not any(matcher.numeric):
         return hits

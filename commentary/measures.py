@@ -21,7 +21,7 @@ from commentary.extract import candidates, is_boilerplate, key_sentence
 from commentary.matching import Matcher, condense
 from commentary.records import SourceDoc, Statement, TimelineEvent
 from nlp.lifecycle import MeasureEvent, build_index, lifecycle_events, measure_timeline
-from store.db import ids_in, packed
+from store.db import ids_in
 from store.fulltext import docs_with_word
 from store.search import SearchFilters
 
@@ -62,10 +62,10 @@ def load_life_docs(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[L
     """The documents with these ids, as lifecycle records."""
     if not ids:
         return []
+    wanted, params = ids_in("id", ids)  # by the key index: only these rows' text is read
     rows = con.execute(
-        "SELECT id, title, coalesce(text, ''), url, published_at, published_precision, "
-        "first_seen_at, doc_number, doc_type FROM documents "
-        "WHERE id IN (SELECT unnest(string_split(?, chr(31))))", [packed(ids)]).fetchall()
+        "SELECT id, title, coalesce(text, ''), url, published_at, published_precision, "  # noqa: S608 - ids_in binds the ids
+        "first_seen_at, doc_number, doc_type FROM documents WHERE " + wanted, params).fetchall()
     return [LifeDoc(*r) for r in rows]
 
 
@@ -127,9 +127,10 @@ def _anchor_ids(con, matcher: Matcher, filters: SearchFilters) -> list[str]:
     found = _matching_ids(con, literal.lower(), pats[0], filters, MAX_DOCS * 4)
     if len(pats) == 1:
         return found[:MAX_DOCS]
+    wanted, params = ids_in("id", found)
     rows = dict(con.execute(
-        "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "
-        "WHERE id IN (SELECT unnest(string_split(?, chr(31))))", [packed(found)]).fetchall())
+        "SELECT id, coalesce(title, '') || chr(10) || coalesce(text, '') FROM documents "  # noqa: S608 - ids_in binds the ids
+        "WHERE " + wanted, params).fetchall())
     return [i for i in found if matcher.names_anchor(" ".join(rows.get(i, "").split()))][:MAX_DOCS]
 
 
