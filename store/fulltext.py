@@ -3,8 +3,8 @@ postings, so a query touches only the documents that contain its words.
 
 The index has the tables of DuckDB's fts extension (dict, docs, stats) plus ``postings``
 (term, document, tf, the document's length: a query scores its postings without joining every
-document's row, and names only its top documents); the extension itself only supplies its `tokenize` macro and stop words
-(from an index over an empty ``search_documents``). A refresh tokenises just the documents
+document's row, and names only its top documents); the extension itself only supplies its
+`tokenize` macro and stop words (from an index over an empty ``search_documents``). A refresh tokenises just the documents
 added or changed since the last one, with the extension's own statements' logic, so the
 scores are the extension's `match_bm25` scores (tests/test_fulltext.py compares them) and a
 day's documents are indexed in seconds at a million (docs/performance.md, issue 18).
@@ -78,14 +78,9 @@ def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) ->
     re-sorted once (see `_compact`).
     """
     load_fts(con)
-    totals = con.execute("SELECT count(*), max(updated_at) FROM documents").fetchone()
-    assert totals is not None  # an aggregate without GROUP BY always returns one row
-    count, latest = totals
-    row = con.execute(
-        "SELECT doc_count, max_updated_at FROM search_index_state WHERE name = ?", [INDEX_NAME]
-    ).fetchone()
+    count, latest, row = _index_state(con)
     ready = fts_ready(con, incremental=True)
-    if not force and row and row[0] == count and row[1] == latest and ready:
+    if not force and row == (count, latest) and ready:
         return False
     t0 = time.perf_counter()
     since = row[1] if row and ready and not force else None
@@ -104,6 +99,16 @@ def refresh_search_index(con: duckdb.DuckDBPyConnection, force: bool = False) ->
     log.info("search index: %d documents indexed, %d removed (%s) in %d ms", added, removed,
              "full" if since is None else "incremental", ms)
     return True
+
+
+def _index_state(con: duckdb.DuckDBPyConnection) -> tuple[int, datetime | None, tuple | None]:
+    """(documents, their latest updated_at, the index's (doc_count, max_updated_at) or None)."""
+    totals = con.execute("SELECT count(*), max(updated_at) FROM documents").fetchone()
+    assert totals is not None  # an aggregate without GROUP BY always returns one row
+    row = con.execute(
+        "SELECT doc_count, max_updated_at FROM search_index_state WHERE name = ?", [INDEX_NAME]
+    ).fetchone()
+    return totals[0], totals[1], tuple(row) if row else None
 
 
 def _empty_index(con: duckdb.DuckDBPyConnection) -> None:
@@ -277,11 +282,8 @@ def docs_with_word(con: duckdb.DuckDBPyConnection, word: str) -> list[str] | Non
     reading the postings costs milliseconds where scanning 1M texts costs seconds."""
     if not re.fullmatch(r"[A-Za-z]{3,}", word) or not fts_ready(con, incremental=True):
         return None
-    state = con.execute(
-        "SELECT s.doc_count = (SELECT count(*) FROM documents) AND s.max_updated_at IS NOT "
-        "DISTINCT FROM (SELECT max(updated_at) FROM documents) FROM search_index_state s "
-        "WHERE s.name = ?", [INDEX_NAME]).fetchone()
-    if not state or not state[0]:
+    count, latest, row = _index_state(con)
+    if row != (count, latest):
         return None
     (stem,) = stems(con, [word.lower()])
     stop = con.execute(f"SELECT count(*) FROM {FTS_SCHEMA}.stopwords WHERE sw = ?",  # noqa: S608
