@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
+
+from store.vector_index import APPROX_MIN_ROWS, PQ_DIMS, ApproxIndex
 
 # Tables with (doc_id, model, content_hash, vector) rows: the primary and the multilingual vectors.
 _TABLES = frozenset({"embeddings", "multilingual_embeddings"})
@@ -37,8 +39,8 @@ SLICE = 100_000  # rows read per statement while loading
 class _Matrix:
     """One table's vectors of one model, with what identifies the stored rows they came from."""
 
-    ids: np.ndarray  # object array of document ids, row order of `vectors`
-    vectors: np.ndarray  # (n, dim) float32
+    ids: np.ndarray  # object array of document ids, row order of `vectors` / `index`
+    vectors: np.ndarray  # (n, dim) float32; (0, dim) when `index` holds the rows instead
     stamp: tuple[int, int, int]  # (count, sum of hash(doc_id, content_hash), last rowid)
     source: tuple[Any, ...] | None  # the read-only file it was last checked against
     rows: dict[str, int] | None = None  # doc id -> row, made on the first scoped query
@@ -47,6 +49,7 @@ class _Matrix:
     # the copy held 3.6 GB of matrices twice in the web process while a new read copy came in.
     spare_ids: np.ndarray | None = None
     spare_vectors: np.ndarray | None = None
+    index: ApproxIndex | None = None  # from `APPROX_MIN_ROWS` rows: compressed, approximate
 
 
 _CACHE: dict[tuple[str, str, str], _Matrix] = {}
@@ -96,12 +99,10 @@ def _stamp(con: duckdb.DuckDBPyConnection, table: str, model: str,
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
-          count: int, spare: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(ids, vectors) of the rows after rowid `after`, in rowid order, a slice at a time; with
-    `spare`, views of arrays that many rows longer (their `.base`, for `_appended`)."""
-    ids = np.empty(count + spare, dtype=object)
-    matrix: np.ndarray | None = None
+def _slices(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
+            count: int) -> Iterator[tuple[list[str], np.ndarray]]:
+    """(ids, vectors) blocks of at most `SLICE` rows after rowid `after`, in rowid order,
+    `count` rows in all."""
     done, low = 0, after
     while done < count:
         part = con.execute(
@@ -114,16 +115,46 @@ def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
             f"SELECT unnest(vector) AS x FROM (SELECT vector FROM {table} WHERE model = ? "  # noqa: S608
             "AND rowid > ? AND rowid <= ? ORDER BY rowid)", [model, low, high]).fetchnumpy()["x"]
         block = np.asarray(flat, dtype=np.float32).reshape(len(part), -1)
-        if matrix is None:
-            matrix = np.empty((count + spare, block.shape[1]), dtype=np.float32)
         n = min(len(part), count - done)
-        ids[done:done + n] = [r[0] for r in part[:n]]
-        matrix[done:done + n] = block[:n]
+        yield [r[0] for r in part[:n]], block[:n]
         done += n
         low = high
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str, model: str, after: int,
+          count: int, spare: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of the rows after rowid `after`, in rowid order, a slice at a time; with
+    `spare`, views of arrays that many rows longer (their `.base`, for `_appended`)."""
+    ids = np.empty(count + spare, dtype=object)
+    matrix: np.ndarray | None = None
+    done = 0
+    for part, block in _slices(con, table, model, after, count):
+        if matrix is None:
+            matrix = np.empty((count + spare, block.shape[1]), dtype=np.float32)
+        ids[done:done + len(part)] = part
+        matrix[done:done + len(part)] = block
+        done += len(part)
     if matrix is None:
         matrix = np.zeros((0, 0), dtype=np.float32)
     return ids[:done], matrix[:done]
+
+
+def _read_approx(con: duckdb.DuckDBPyConnection, table: str, model: str,
+                 count: int) -> tuple[np.ndarray, ApproxIndex | None]:
+    """(ids, approximate index) of all the rows, added a slice at a time (no float matrix of
+    every row is ever held); None when the dimension does not suit the index."""
+    ids = np.empty(count, dtype=object)
+    index: ApproxIndex | None = None
+    done = 0
+    for part, block in _slices(con, table, model, -1, count):
+        if index is None:
+            if block.shape[1] % PQ_DIMS:
+                return ids[:0], None
+            index = ApproxIndex(block.shape[1])
+        index.add(block)
+        ids[done:done + len(part)] = part
+        done += len(part)
+    return ids[:done], index
 
 
 HEADROOM = 0.05  # spare rows allocated when the matrix must grow: ~18 days of 2,740 at 1M
@@ -133,7 +164,12 @@ def _appended(cached: _Matrix, ids: np.ndarray, vectors: np.ndarray,
               stamp: tuple[int, int, int], source: tuple[Any, ...] | None) -> _Matrix:
     """The matrix with rows appended: into its spare rows when they suffice (the rows before
     stay as they are, so a query still holding the old view is unaffected), else into a new
-    buffer with `HEADROOM` to spare. Called under `_LOCK`."""
+    buffer with `HEADROOM` to spare; with an approximate index, into the index (a view's
+    searches ignore rows past its own ids). Called under `_LOCK`."""
+    if cached.index is not None:
+        cached.index.add(vectors)
+        return _Matrix(np.concatenate([cached.ids, ids]), cached.vectors, stamp, source,
+                       index=cached.index)
     n, k = len(cached.ids), len(ids)
     buf_ids, buf = cached.spare_ids, cached.spare_vectors
     if buf is None or buf_ids is None or len(buf) < n + k:
@@ -161,7 +197,9 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings
     if cached is not None and cached.stamp == stamp:
         cached.source = source
         return cached
-    if cached is not None and stamp[0] > cached.stamp[0] and stamp[2] > cached.stamp[2]:
+    # An exact matrix that would grow past the threshold is read afresh, as an index.
+    grows = cached is not None and (cached.index is not None or stamp[0] < APPROX_MIN_ROWS)
+    if grows and cached is not None and stamp[0] > cached.stamp[0] and stamp[2] > cached.stamp[2]:
         tail = _stamp(con, table, model, after=cached.stamp[2])
         if (cached.stamp[0] + tail[0], cached.stamp[1] + tail[1]) == stamp[:2]:
             ids, vectors = _read(con, table, model, cached.stamp[2], tail[0])
@@ -174,8 +212,15 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings
     with _LOCK:
         _CACHE.pop(key, None)  # let the old matrix go before the new one is read
     del cached
-    ids, vectors = _read(con, table, model, -1, stamp[0], spare=int(stamp[0] * HEADROOM))
-    fresh = _Matrix(ids, vectors, stamp, source, spare_ids=ids.base, spare_vectors=vectors.base)
+    index = None
+    if stamp[0] >= APPROX_MIN_ROWS:
+        ids, index = _read_approx(con, table, model, stamp[0])
+    if index is not None:
+        fresh = _Matrix(ids, np.zeros((0, index.dim), np.float32), stamp, source, index=index)
+    else:
+        ids, vectors = _read(con, table, model, -1, stamp[0], spare=int(stamp[0] * HEADROOM))
+        fresh = _Matrix(ids, vectors, stamp, source, spare_ids=ids.base,
+                        spare_vectors=vectors.base)
     with _LOCK:
         _CACHE[key] = fresh
     return fresh
@@ -198,36 +243,59 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
             many) until `limit` are kept, so SQL checks a few rows, not every stored one.
     """
     m = _matrix(con, model, table)
-    ids, matrix = m.ids, m.vectors
-    if not len(ids) or matrix.shape[1] != len(vector):
+    if not len(m.ids) or m.vectors.shape[1] != len(vector):
         return []
     query = np.asarray(vector, dtype=np.float32)
-    if scope is None:
-        rows = None
-        scores = matrix @ query
-    else:
+    rows = None
+    if scope is not None:
         if m.rows is None:
-            m.rows = {str(d): i for i, d in enumerate(ids)}
+            m.rows = {str(d): i for i, d in enumerate(m.ids)}
         index = m.rows
         rows = np.fromiter((index[d] for d in scope if d in index), dtype=np.int64)
         if not len(rows):
             return []
+    rank = _approximate(m, query, rows) if m.index is not None else _exact(m, query, rows)
+    if keep is None:
+        return rank(limit)
+    found: list[tuple[str, float]] = []
+    seen: set[str] = set()
+    k = 4 * limit
+    while len(found) < limit:
+        ranked = rank(k)
+        # An exact list of k starts with the smaller k's; an approximate one need not.
+        batch = [(d, s) for d, s in ranked if d not in seen]
+        seen.update(d for d, _ in batch)
+        kept = keep([d for d, _ in batch]) if batch else set()
+        found += [(d, s) for d, s in batch if d in kept]
+        if len(ranked) < k or not batch:
+            break  # every candidate has been asked about
+        k *= 4
+    found.sort(key=lambda p: (-p[1], p[0]))
+    return found[:limit]
+
+
+def _exact(m: _Matrix, query: np.ndarray,
+           rows: np.ndarray | None) -> Callable[[int], list[tuple[str, float]]]:
+    """The best k of a float32 scan of the matrix (or of `rows`), for any k."""
+    if rows is None:
+        scores = m.vectors @ query
+    else:
         # A small scope's rows are gathered; a large one's scores picked from a full scan
         # (gathering half a million rows would copy a gigabyte).
-        scores = matrix[rows] @ query if len(rows) * 20 < len(ids) else (matrix @ query)[rows]
-    if keep is None:
-        return _best(ids, rows, scores, limit)
-    found: list[tuple[str, float]] = []
-    checked, k = 0, 4 * limit
-    while len(found) < limit and checked < len(scores):
-        # (-score, id) is a total order, so a larger k's list starts with the smaller one's.
-        batch = _best(ids, rows, scores, k)[checked:]
-        kept = keep([d for d, _ in batch])
-        found += [(d, s) for d, s in batch if d in kept]
-        checked, k = checked + len(batch), 4 * k
-        if not batch:
-            break
-    return found[:limit]
+        scores = m.vectors[rows] @ query if len(rows) * 20 < len(m.ids) \
+            else (m.vectors @ query)[rows]
+    return lambda k: _best(m.ids, rows, scores, k)
+
+
+def _approximate(m: _Matrix, query: np.ndarray,
+                 rows: np.ndarray | None) -> Callable[[int], list[tuple[str, float]]]:
+    """The best k by the approximate index (among `rows`), by score then id."""
+    def rank(k: int) -> list[tuple[str, float]]:
+        assert m.index is not None
+        found, scores = m.index.search(query, k, rows, below=len(m.ids))
+        pairs = [(str(m.ids[r]), float(s)) for r, s in zip(found, scores, strict=True)]
+        return sorted(pairs, key=lambda p: (-p[1], p[0]))
+    return rank
 
 
 def _best(ids: np.ndarray, rows: np.ndarray | None, scores: np.ndarray,

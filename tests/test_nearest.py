@@ -125,3 +125,42 @@ def test_a_condition_is_checked_for_the_best_candidates_only(tmp_path):
     inside = {d: v for d, v in wanted.items() if d in scope}
     assert [d for d, _ in nearest(con, q, "m", 4, scope, keep=every_ninth)] == brute(inside, q, 4)
     con.close()
+
+
+def test_a_large_table_is_searched_through_the_approximate_index(tmp_path, monkeypatch):
+    monkeypatch.setattr(module, "APPROX_MIN_ROWS", 1000)  # the real threshold is 200,000
+    path = tmp_path / "radar.duckdb"
+    dim = 128
+    rng = np.random.default_rng(5)
+    topics = rng.standard_normal((30, dim))
+    x = topics[rng.integers(0, 30, 1500)] + 0.35 * rng.standard_normal((1500, dim))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    rows = {f"d{i:04d}": x[i] for i in range(1500)}
+    con = connect(path)
+    con.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?::FLOAT[])",
+                    [(d, "m", "h-" + d, dim, vector_literal(v)) for d, v in rows.items()])
+    con.close()
+    q = x[7] + 0.05 * rng.standard_normal(dim).astype(np.float32)
+    q /= np.linalg.norm(q)
+    con = read_copy(path)
+    got = [d for d, _ in nearest(con, q, "m", 10)]
+    cached = module._CACHE[entries(path)[0]]
+    assert cached.index is not None and cached.vectors.shape == (0, dim)  # no float matrix
+    assert len(set(got) & set(brute(rows, q, 10))) >= 9
+    scope = {d for d in rows if d < "d0300"}
+    inside = {d: v for d, v in rows.items() if d in scope}
+    scoped = [d for d, _ in nearest(con, q, "m", 10, scope=scope)]
+    assert set(scoped) <= scope and len(set(scoped) & set(brute(inside, q, 10))) >= 9
+    kept = nearest(con, q, "m", 5, keep=lambda c: {d for d in c if d.endswith("3")})
+    assert len(kept) == 5 and all(d.endswith("3") for d, _ in kept)
+    con.close()
+    fresh = rng.standard_normal(dim).astype(np.float32)  # far from every topic
+    fresh /= np.linalg.norm(fresh)
+    con = connect(path)  # a day's new rows: appended to the index, found by the next query
+    con.execute("INSERT INTO embeddings VALUES (?, ?, ?, ?, ?::FLOAT[])",
+                ["new", "m", "h-new", dim, vector_literal(fresh)])
+    con.close()
+    con = read_copy(path)
+    assert nearest(con, fresh, "m", 1)[0][0] == "new"
+    assert module._CACHE[entries(path)[0]].index is cached.index  # grown, not rebuilt
+    con.close()
