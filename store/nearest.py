@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,22 @@ class _Matrix:
     spare_ids: np.ndarray | None = None
     spare_vectors: np.ndarray | None = None
     index: ApproxIndex | None = None  # from `APPROX_MIN_ROWS` rows: compressed, approximate
+    masks: dict[str, np.ndarray] = field(default_factory=dict)  # RowMask name -> bool per row
+
+
+@dataclass(frozen=True)
+class RowMask:
+    """A condition on documents that `nearest` applies to its rows without a query per call.
+
+    `rows(con, ids)` says, for document ids (in order), which meet it; it is asked once for
+    every stored row and then for rows appended, and its answers are kept with the matrix
+    under `name` (so one name must always mean one condition). For conditions that do not
+    change while a document's vector stays (its language, say).
+    """
+
+    name: str
+    rows: Callable[[duckdb.DuckDBPyConnection, list[str]], np.ndarray]
+    negate: bool = False  # the rows that do not meet it (the same kept answers, inverted)
 
 
 _CACHE: dict[tuple[str, str, str], _Matrix] = {}
@@ -169,7 +185,7 @@ def _appended(cached: _Matrix, ids: np.ndarray, vectors: np.ndarray,
     if cached.index is not None:
         cached.index.add(vectors)
         return _Matrix(np.concatenate([cached.ids, ids]), cached.vectors, stamp, source,
-                       index=cached.index)
+                       index=cached.index, masks=dict(cached.masks))
     n, k = len(cached.ids), len(ids)
     buf_ids, buf = cached.spare_ids, cached.spare_vectors
     if buf is None or buf_ids is None or len(buf) < n + k:
@@ -179,7 +195,7 @@ def _appended(cached: _Matrix, ids: np.ndarray, vectors: np.ndarray,
         buf_ids[:n], buf[:n] = cached.ids, cached.vectors
     buf_ids[n:n + k], buf[n:n + k] = ids, vectors
     return _Matrix(buf_ids[:n + k], buf[:n + k], stamp, source, spare_ids=buf_ids,
-                   spare_vectors=buf)
+                   spare_vectors=buf, masks=dict(cached.masks))
 
 
 def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings") -> _Matrix:
@@ -228,7 +244,8 @@ def _matrix(con: duckdb.DuckDBPyConnection, model: str, table: str = "embeddings
 
 def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limit: int,
             scope: set[str] | None = None, table: str = "embeddings",
-            keep: Callable[[list[str]], set[str]] | None = None) -> list[tuple[str, float]]:
+            keep: Callable[[list[str]], set[str]] | None = None,
+            mask: RowMask | None = None) -> list[tuple[str, float]]:
     """The `limit` documents whose embedding is closest (inner product) to `vector`.
 
     Args:
@@ -241,6 +258,7 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
         keep: a condition on other tables: given candidate ids, those that meet it. It is
             asked about the best candidates a batch at a time (4 x `limit`, then 4 times as
             many) until `limit` are kept, so SQL checks a few rows, not every stored one.
+        mask: a condition kept per row with the matrix (`RowMask`): no SQL per query.
     """
     m = _matrix(con, model, table)
     if not len(m.ids) or m.vectors.shape[1] != len(vector):
@@ -254,7 +272,12 @@ def nearest(con: duckdb.DuckDBPyConnection, vector: np.ndarray, model: str, limi
         rows = np.fromiter((index[d] for d in scope if d in index), dtype=np.int64)
         if not len(rows):
             return []
-    rank = _approximate(m, query, rows) if m.index is not None else _exact(m, query, rows)
+    allowed = _mask(con, m, mask) if mask is not None else None
+    if allowed is not None and m.index is None:
+        rows = np.flatnonzero(allowed) if rows is None else rows[allowed[rows]]
+        allowed = None  # an exact scan scores the allowed rows alone
+    rank = _approximate(m, query, rows, allowed) if m.index is not None \
+        else _exact(m, query, rows)
     if keep is None:
         return rank(limit)
     found: list[tuple[str, float]] = []
@@ -287,15 +310,39 @@ def _exact(m: _Matrix, query: np.ndarray,
     return lambda k: _best(m.ids, rows, scores, k)
 
 
-def _approximate(m: _Matrix, query: np.ndarray,
-                 rows: np.ndarray | None) -> Callable[[int], list[tuple[str, float]]]:
-    """The best k by the approximate index (among `rows`), by score then id."""
+def _approximate(m: _Matrix, query: np.ndarray, rows: np.ndarray | None,
+                 allowed: np.ndarray | None) -> Callable[[int], list[tuple[str, float]]]:
+    """The best k by the approximate index (among `rows`, and `allowed` rows), by score then
+    id. The mask is applied to the index's best, asked for 4 times as many until k remain
+    (a row selector would turn the fast scan into a full 8-bit scan)."""
     def rank(k: int) -> list[tuple[str, float]]:
         assert m.index is not None
-        found, scores = m.index.search(query, k, rows, below=len(m.ids))
-        pairs = [(str(m.ids[r]), float(s)) for r, s in zip(found, scores, strict=True)]
-        return sorted(pairs, key=lambda p: (-p[1], p[0]))
+        want = k
+        while True:
+            found, scores = m.index.search(query, want, rows, below=len(m.ids))
+            ok = allowed[found] if allowed is not None else np.ones(len(found), dtype=bool)
+            if allowed is None or ok.sum() >= k or len(found) < want:
+                break
+            want *= 4
+        pairs = [(str(m.ids[r]), float(s)) for r, s, y in zip(found, scores, ok, strict=True)
+                 if y]
+        return sorted(pairs, key=lambda p: (-p[1], p[0]))[:k]
     return rank
+
+
+def _mask(con: duckdb.DuckDBPyConnection, m: _Matrix, mask: RowMask) -> np.ndarray:
+    """The matrix's rows that meet `mask`, asked about the rows not yet known."""
+    known = m.masks.get(mask.name)
+    have = 0 if known is None else len(known)
+    if have < len(m.ids):
+        ids = [str(d) for d in m.ids[have:]]
+        fresh = np.asarray(mask.rows(con, ids), dtype=bool)
+        if len(fresh) != len(ids):
+            raise ValueError(f"row mask {mask.name!r} answered {len(fresh)} of {len(ids)} rows")
+        known = fresh if known is None else np.concatenate([known, fresh])
+        m.masks[mask.name] = known
+    assert known is not None
+    return ~known[:len(m.ids)] if mask.negate else known[:len(m.ids)]
 
 
 def _best(ids: np.ndarray, rows: np.ndarray | None, scores: np.ndarray,

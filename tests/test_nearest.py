@@ -164,3 +164,33 @@ def test_a_large_table_is_searched_through_the_approximate_index(tmp_path, monke
     assert nearest(con, fresh, "m", 1)[0][0] == "new"
     assert module._CACHE[entries(path)[0]].index is cached.index  # grown, not rebuilt
     con.close()
+
+
+def test_a_row_mask_is_asked_once_per_row_and_kept_with_the_matrix(tmp_path):
+    path = tmp_path / "radar.duckdb"
+    rows = {f"d{i:03d}": unit(i) for i in range(200)}
+    add(path, rows)
+    asked: list[int] = []
+
+    def even(_con, ids: list[str]) -> np.ndarray:
+        asked.append(len(ids))
+        return np.array([int(d[1:]) % 2 == 0 for d in ids])
+
+    q = unit(3)
+    con = read_copy(path)
+    evens = {d: v for d, v in rows.items() if int(d[1:]) % 2 == 0}
+    odds = {d: v for d, v in rows.items() if d not in evens}
+    assert [d for d, _ in nearest(con, q, "m", 5, mask=module.RowMask("even", even))] \
+        == brute(evens, q, 5)
+    assert [d for d, _ in nearest(con, q, "m", 5, mask=module.RowMask("even", even, True))] \
+        == brute(odds, q, 5)
+    assert asked == [200]  # the second query (negated) used the kept answers
+    con.close()
+    more = {f"d{i:03d}": unit(i) for i in range(200, 210)}
+    add(path, more)
+    evens.update({d: v for d, v in more.items() if int(d[1:]) % 2 == 0})
+    con = read_copy(path)
+    assert [d for d, _ in nearest(con, q, "m", 8, mask=module.RowMask("even", even))] \
+        == brute(evens, q, 8)
+    assert asked == [200, 10]  # only the appended rows
+    con.close()
