@@ -113,6 +113,24 @@ def login(client, base: str) -> None:
     r.raise_for_status()
 
 
+def timed_logins(base: str, count: int) -> tuple[list[float], int]:
+    """Milliseconds of `count` logins (a new browser each: the form, then the post) and how
+    many were refused (a 503 when the store was busy, or anything but the redirect)."""
+    import httpx
+
+    times, refused = [], 0
+    for _ in range(count):
+        with httpx.Client(timeout=60, follow_redirects=False) as client:
+            t0 = time.perf_counter()
+            page = client.get(f"{base}/login").text
+            token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+            r = client.post(f"{base}/login", data={"username": "bench", "password": "bench",
+                                                   "csrf": token, "next": "/digest"})
+            times.append((time.perf_counter() - t0) * 1000)
+            refused += r.status_code != 303
+    return times, refused
+
+
 def timed(client, url: str) -> float:
     """Milliseconds for one page (the response must be 200)."""
     t0 = time.perf_counter()
@@ -130,10 +148,9 @@ def pct(values: list[float], p: float) -> float:
 
 
 def run(path: Path, day: date, requests: int, before_timing=None) -> None:
-    """Time the three pages and print p50 / p95; `before_timing` (if any) is called after the
-    login and the warm-up (benchmarks/scale_measure.py starts its writer there: a login is a
-    write that queues behind the writer, and at 1M a writing stage holds the store for most
-    of the time, so logging in under it can time out; the pages are what is measured)."""
+    """Time the three pages and logins, and print p50 / p95; `before_timing` (if any) is
+    called after the first login and the warm-up (benchmarks/scale_measure.py starts its
+    writer there, so pages and logins are timed while a writing stage holds the store)."""
     import duckdb
     import httpx
 
@@ -170,6 +187,10 @@ def run(path: Path, day: date, requests: int, before_timing=None) -> None:
                 times = [timed(client, make()) for _ in range(requests)]
                 print(f"{name:<7} p50 {statistics.median(times):7.1f} ms   p95 "
                       f"{pct(times, 95):7.1f} ms   max {max(times):7.1f} ms")
+            times, refused = timed_logins(base, max(5, requests // 2))
+            print(f"{'login':<7} p50 {statistics.median(times):7.1f} ms   p95 "
+                  f"{pct(times, 95):7.1f} ms   max {max(times):7.1f} ms   "
+                  f"{refused} of {len(times)} refused (not 303)")
     finally:
         server.should_exit = True
 

@@ -74,6 +74,9 @@ class NlpSettings(BaseModel):
     cluster_title_weight: float = 0.1  # IDF-weighted title-word overlap with the story's titles
     cluster_title_offset: float = 0.0  # overlap below this lowers the score
     cluster_consolidate_threshold: float = -1.0  # second pass (nlp/story_merge.py); <= -1: off
+    # Times the best Jaccard overlap of the orders/proclamations a document and a member cite
+    cluster_instrument_weight: float = 0.2
+    cluster_undated_threshold: float = 0.72  # cluster_threshold for a document without a date
     # Added to a multilingual-vector similarity (documents in different languages) to put it
     # on the primary vector's scale.
     cluster_multilingual_shift: float = 0.1
@@ -295,6 +298,10 @@ class WebSettings(BaseModel):
     login_free_failures: int = 5
     login_backoff_s: float = 2.0
     login_backoff_max_s: float = 900.0
+    # the sessions' SQLite file (store.sessions); unset: next to db_path, as
+    # <store name>.sessions.sqlite3 (see Settings.sessions_path)
+    sessions_file: Path | None = None
+    sessions_busy_s: float = 5.0  # how long a login waits for another process's login
 
 
 class Settings(BaseSettings):
@@ -318,6 +325,13 @@ class Settings(BaseSettings):
     commentary: CommentarySettings = Field(default_factory=CommentarySettings)
     translate: TranslateSettings = Field(default_factory=TranslateSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+
+    @property
+    def sessions_path(self) -> Path:
+        """The web UI's sessions file: `web.sessions_file`, else next to the store."""
+        if self.web.sessions_file is not None:
+            return self.web.sessions_file
+        return self.db_path.with_name(self.db_path.stem + ".sessions.sqlite3")
 
     @classmethod
     def settings_customise_sources(

@@ -3,8 +3,8 @@
 Everything here is stdlib: a session is a small JSON payload signed with the server's key;
 a CSRF token is an HMAC of the session's random id, so a form posted from another site
 (which cannot read our cookie) never carries a valid token. A signature alone does not log
-anyone in: web.sessions also checks the session against the store (revoked at logout or
-when its user leaves the config).
+anyone in: web.sessions also checks the session against the sessions file (revoked at logout
+or when its user leaves the config).
 """
 
 from __future__ import annotations
