@@ -13,7 +13,9 @@ where the wall time is distorted by the shared machine, the CPU time of this pro
   index and publishes a read copy in a loop; then the peak RSS (VmHWM) of this process,
   which is the web server's (the client adds a few MB).
 * BM25: a day's new documents (copies of one day's, new ids) added, `refresh_search_index`.
-* PUBLISH: `store.snapshot.publish` of the store as it is.
+* PUBLISH: a publish of the store as it is, then after each of 3 writing stages (a day's
+  documents; the last publish with the store out of the page cache): full copy or in
+  place, units written, wall and CPU seconds.
 * SIZE: the store file's bytes per document.
 
 Usage: through benchmarks/scale.py (--reuse --measure ...); the writer alone:
@@ -213,14 +215,43 @@ def measure_bm25(path: Path) -> None:
           f"{wall:.1f} s wall, {cpu:.1f} s CPU load {load()}", flush=True)
 
 
-def measure_publish(path: Path) -> None:
-    """Publish a read copy of the store as it is."""
-    from store.snapshot import publish
+def measure_publish(path: Path, stages: int = 3) -> None:
+    """Publish the store as it is, then `stages` writing stages (a day's documents added, the
+    BM25 index refreshed, checkpointed), each followed by its publish; before the last one
+    the store file is dropped from the page cache (`POSIX_FADV_DONTNEED`, that file only).
+    A copy without a manifest (made by an older version) is never updated in place, so on a
+    store published by older code the first two publishes are full copies; from then on an
+    older copy is brought up to date in place."""
+    from store.fulltext import refresh_search_index
+    from store.read_copies import publish_copy
+    from store.snapshot import writer_lock, writing
 
-    t0 = time.perf_counter()
-    copy = publish(path)
-    print(f"PUBLISH read copy of {path.stat().st_size / 1e9:.2f} GB in "
-          f"{time.perf_counter() - t0:.1f} s ({copy.name}) load {load()}", flush=True)
+    def timed(label: str) -> None:
+        c0 = time.process_time()
+        with writer_lock(path, what="scale publish", publish_on_release=False):
+            done = publish_copy(path)
+        print(f"PUBLISH {label}: {'in place' if done.reused else 'full copy'}, "
+              f"{path.stat().st_size / 1e9:.2f} GB store, {done.written:,} of {done.units:,} "
+              f"units written ({done.bytes_written / 1e9:.2f} GB) in {done.seconds:.1f} s wall "
+              f"(read+check+write {done.copy_s:.1f}, fsync {done.sync_s:.1f}, open check "
+              f"{done.check_s:.1f}), {time.process_time() - c0:.1f} s CPU ({done.path.name}) "
+              f"load {load()}",
+              flush=True)
+
+    timed("store as it is")
+    for stage in range(1, stages + 1):
+        t0 = time.perf_counter()
+        with writing(path, "scale publish stage", publish=False) as con:
+            add_day(con, f"pub{time.time_ns()}", DOCS_PER_DAY)
+            refresh_search_index(con)
+        print(f"STAGE {stage}: {DOCS_PER_DAY:,} documents added, indexed and checkpointed in "
+              f"{time.perf_counter() - t0:.1f} s load {load()}", flush=True)
+        cold = stage == stages
+        if cold:
+            fd = os.open(path, os.O_RDONLY)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(fd)
+        timed(f"after stage {stage}{', store not in the page cache' if cold else ''}")
 
 
 def measure_size(path: Path) -> None:

@@ -8,9 +8,11 @@ read-only while another one writes it. So:
   second writer waits (up to ``wait_s``) instead of failing; a wait that runs out is a
   ``TransientError`` (the task is retried later). The lock is re-entrant within a process.
 * **After each writing stage the writer publishes a read copy**: the store is checkpointed
-  and closed, copied to ``radar.read/snap-<ns>.duckdb`` under a temporary name, checked,
-  and renamed into place (atomic). ``radar.read.duckdb`` is a hard link to the newest copy
-  for people and tools.
+  and closed; an older copy that no reader has open is brought up to date in place (only
+  the 256 KiB blocks that differ are written) under a temporary name, or the store is
+  copied in full when none is free; the copy is checked and renamed into place as
+  ``radar.read/snap-<ns>.duckdb`` (atomic). ``radar.read.duckdb`` is a hard link to the
+  newest copy for people and tools.
 * **Readers never touch the writer's file**: ``reading()`` opens the newest copy read-only
   (a fresh file name per version, so a reader never gets a stale cached instance), with a
   retry when a copy is pruned between listing and opening.

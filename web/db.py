@@ -1,16 +1,18 @@
 """How the UI reaches the store: reads from the newest published read copy (never blocked by
 a writing flow), and short writes (drafts, watchlists) through the writers' queue.
 
-Read copies are immutable files with a new name per version (store.snapshot), so the UI keeps
-one read-only connection per copy and gives each request its own cursor: no per-request
-open, and a newly published copy is picked up by the next request.
+Read copies are files with a new name per version (store.snapshot), so the UI keeps one
+read-only connection per copy and gives each request its own cursor: no per-request open,
+and a newly published copy is picked up by the next request. A connection to an older copy
+is closed as soon as no request uses it: a publish brings an older copy that no process has
+open up to date in place instead of copying the whole store (store/read_copies.py), and an
+idle connection kept open would force the full copy every time.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +26,8 @@ from store.db import applied_schema, latest_schema, open_duckdb
 
 log = logging.getLogger(__name__)
 _UPGRADE_WAIT_S = 30.0
-_KEEP = 3  # connections to recent copies kept open (older requests may still use them)
-_open: OrderedDict[Path, duckdb.DuckDBPyConnection] = OrderedDict()
+_open: dict[Path, duckdb.DuckDBPyConnection] = {}
+_users: dict[Path, int] = {}  # requests using each copy's connection right now
 _lock = threading.Lock()
 
 
@@ -45,7 +47,8 @@ def _upgrade(db_path: Path) -> None:
                     "it is upgraded by the next writing stage", exc)
 
 
-def _connection(db_path: Path) -> duckdb.DuckDBPyConnection:
+def _connection(db_path: Path) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    """The newest copy and its connection, counted as used until ``_release``."""
     copy = snapshot.latest_snapshot(db_path)
     if copy is None:  # a fresh store: let store.snapshot make the first copy
         with snapshot.reading(db_path):
@@ -63,12 +66,29 @@ def _connection(db_path: Path) -> duckdb.DuckDBPyConnection:
                     _upgrade(db_path)
                     copy = snapshot.latest_snapshot(db_path) or copy
                     con = _open.get(copy) or open_duckdb(copy, read_only=True)
-            except duckdb.Error as exc:  # pruned between listing and opening
+            except duckdb.Error as exc:  # pruned or being reused between listing and opening
                 raise TransientError(f"read copy {copy.name} went away: {exc}") from exc
             _open[copy] = con
-            while len(_open) > _KEEP:
-                _open.popitem(last=False)[1].close()
-        return con
+        _users[copy] = _users.get(copy, 0) + 1
+        _close_idle()
+        return copy, con
+
+
+def _release(copy: Path) -> None:
+    with _lock:
+        _users[copy] -= 1
+        _close_idle()
+
+
+def _close_idle() -> None:
+    """Close the connections that no request uses to every copy but the newest of its store."""
+    newest: dict[Path, Path] = {}
+    for copy in _open:
+        if copy.name > newest.get(copy.parent, Path()).name:
+            newest[copy.parent] = copy
+    for copy in [c for c in _open if c != newest[c.parent] and not _users.get(c)]:
+        _open.pop(copy).close()
+        _users.pop(copy, None)
 
 
 @contextmanager
@@ -78,12 +98,16 @@ def reading(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     Raises:
         TransientError: no read copy could be opened.
     """
-    cursor = _connection(Path(settings.db_path)).cursor()
+    copy, con = _connection(Path(settings.db_path))
     try:
-        cursor.execute("SET TimeZone = 'UTC'")
-        yield cursor
+        cursor = con.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            yield cursor
+        finally:
+            cursor.close()
     finally:
-        cursor.close()
+        _release(copy)
 
 
 @contextmanager
