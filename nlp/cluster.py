@@ -4,11 +4,14 @@ Each document joins the best active story when its similarity reaches the thresh
 it founds a new story (id = "s" + hash of the founding document id, so re-runs give the
 same ids). Similarity = embedding cosine (to the centroid and to the closest recent member;
 the multilingual vector for documents in different languages) + entity overlap + IDF-weighted
-title-word overlap - a time penalty (half-life) - what the title slots forbid
-(``nlp.story_fit``: a templated AD/CVD or Section 337 notice of another case, a title recurring
-weeks later, another product). When a document is close to two stories whose centroids are
-also close, the younger story is merged into the older one and the merge is recorded as an
-event; an optional second pass (``nlp.story_merge``) merges split stories by average linkage.
+title-word overlap + the overlap of the orders and proclamations their texts name - a time
+penalty (half-life) - what the title slots forbid (``nlp.story_fit``: a templated AD/CVD or
+Section 337 notice of another case, a title recurring weeks later, another product). A document
+without a publication date needs a higher score (``cluster_undated_threshold``): the time
+penalty that keeps other weeks' events apart says nothing for it. When a document is close to
+two stories whose centroids are also close, the younger story is merged into the older one and
+the merge is recorded as an event; an optional second pass (``nlp.story_merge``) merges split
+stories by average linkage.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from config.settings import NlpSettings
-from nlp.story_fit import cases_agree, slot_penalty, title_overlap
+from nlp.story_fit import cases_agree, instrument_overlap, slot_penalty, title_overlap
 from nlp.story_merge import consolidate, two_means
 from nlp.story_state import Assignment, ClusterItem, ClusterState, Story, StoryEvent, story_id_for
 
@@ -81,6 +84,7 @@ def _score_candidates(item: ClusterItem, state: ClusterState, settings: NlpSetti
             + settings.cluster_title_weight * (lexical - settings.cluster_title_offset)
             - settings.cluster_time_weight * (1.0 - float(decay[row]))
             - slot_penalty(item, case, story, settings)
+            + settings.cluster_instrument_weight * instrument_overlap(item, story)
         )
         out.append((score, story.id))
     out.sort(key=lambda x: (-x[0], x[1]))
@@ -132,6 +136,7 @@ def _join(story: Story, item: ClusterItem) -> None:
     story.entity_counts.update(item.entities)
     story.product_counts.update(item.products)
     story.term_counts.update(item.terms)
+    story.instrument_counts.update(item.instruments)
     story.languages[item.language] += 1
     if item.mvector is not None:
         base = story.mvector_sum if story.mvector_sum is not None else 0.0
@@ -186,6 +191,7 @@ def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpS
     story.items, story.entity_counts, story.product_counts = [], Counter(), Counter()
     story.cases, story.title_span = Counter(), {}
     story.term_counts, story.languages, story.mvector_sum = Counter(), Counter(), None
+    story.instrument_counts = Counter()
     story.vector_sum = np.zeros_like(story.vector_sum)
     for item in staying:
         _join(story, item)
@@ -199,10 +205,15 @@ def _maybe_split(state: ClusterState, story: Story, at: datetime, settings: NlpS
     state.refresh(story.id)
 
 
+def _threshold(item: ClusterItem, settings: NlpSettings) -> float:
+    """The score a document needs to join a story (higher without a publication date)."""
+    return settings.cluster_threshold if item.dated else settings.cluster_undated_threshold
+
+
 def _maybe_merge(state, story_id, scored, item, settings) -> str:
     """Merge the joined story with a runner-up that the item also matches, if they are close."""
     for score, other_id in scored[1:3]:
-        if score < settings.cluster_threshold or other_id == story_id:
+        if score < _threshold(item, settings) or other_id == story_id:
             continue
         a, b = state.stories[story_id], state.stories[other_id]
         if a.status != "active" or b.status != "active":
@@ -263,7 +274,7 @@ def _cluster_sorted(items: list[ClusterItem], state: ClusterState, settings: Nlp
             out.append(Assignment(item.doc_id, sid, 1.0, False))
             continue
         scored = _score_candidates(item, state, settings)
-        if scored and scored[0][0] >= settings.cluster_threshold:
+        if scored and scored[0][0] >= _threshold(item, settings):
             sid = scored[0][1]
             _join(state.stories[sid], item)
             state.doc_story[item.doc_id] = sid

@@ -21,6 +21,7 @@ from config.settings import NlpSettings
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, restore_story
 from nlp.enrich_models import Models, language_pipelines, minhash_params
 from nlp.entities import entities_from_doc, gazetteer_only, ner_input, product_matcher
+from nlp.instruments import NAMED_ORDER_CHARS, ORDER_CUE, orders_named
 from nlp.neardup import (
     METHOD,
     MinHashParams,
@@ -285,6 +286,11 @@ def _stored_lookup(con, sigs: list[Signature], params: MinHashParams) -> dict:
     return found
 
 
+def _orders(title: str, lead: str) -> frozenset[str]:
+    # lead: the text's start, "" when the store found no order named in it (the title may)
+    return orders_named(title + "\n" + lead)
+
+
 def assign_stories(
     con: duckdb.DuckDBPyConnection, models: Models, settings: NlpSettings
 ) -> ClusterCounts:
@@ -295,12 +301,14 @@ def assign_stories(
     """
     model = models.backend.name
     generic = models.gazetteer.generic_ids
-    docs = unassigned_documents(con, model, generic)
+    # Orders named in the text link a document to a story (nlp.story_fit.instrument_overlap).
+    lead = {"lead_pattern": ORDER_CUE.pattern, "lead_chars": NAMED_ORDER_CHARS}
+    docs = unassigned_documents(con, model, generic, **lead)
     if not docs:
         return ClusterCounts()
     since = docs[0].at - timedelta(days=settings.cluster_window_days)
     products = product_matcher(models.gazetteer)
-    stored_stories = active_stories(con, model, since, generic)
+    stored_stories = active_stories(con, model, since, generic, **lead)
     # Languages and multilingual vectors: documents in different languages are compared by
     # the multilingual vector (nlp.cluster); none stored means primary vectors only.
     lang, mvec = languages_and_vectors(
@@ -309,12 +317,14 @@ def assign_stories(
     state = ClusterState(dim=models.backend.dim, mdim=mdim)
     for stored in stored_stories:
         members = [ClusterItem(doc_id, at, vec, ents, title, auth, products=products(title),
-                               language=lang.get(doc_id, ""), mvector=mvec.get(doc_id))
-                   for doc_id, vec, ents, title, auth, at in stored.members]
+                               language=lang.get(doc_id, ""), mvector=mvec.get(doc_id),
+                               instruments=_orders(title, text))
+                   for doc_id, vec, ents, title, auth, at, text in stored.members]
         state.add_story(restore_story(stored.id, stored.first_at, stored.last_at, members))
     before = {sid: list(s.members) for sid, s in state.stories.items()}
     items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of,
-                         products(d.title), lang.get(d.id, ""), mvec.get(d.id)) for d in docs]
+                         products(d.title), lang.get(d.id, ""), mvec.get(d.id),
+                         _orders(d.title, d.lead), d.dated) for d in docs]
     assignments = cluster_items(items, state, settings)
     sims = {a.doc_id: a.similarity for a in assignments}
     members = [(a.doc_id, state.doc_story[a.doc_id], sims[a.doc_id]) for a in assignments]

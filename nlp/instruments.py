@@ -192,6 +192,23 @@ def find_instruments(text: str) -> list[InstrumentRef]:
     return sorted(out, key=lambda r: (r.start, r.label))
 
 
+# Cheap test before the regular expressions (most documents name no order at all); valid in
+# RE2 too, so the store can apply it before sending a text over.
+ORDER_CUE = re.compile(r"Executive[\s*_]+Orders?|Proclamations?|E\.\s?O\.|\bEOs?\b")
+NAMED_ORDER_CHARS = 20000  # how far into a document story links look for orders
+
+
+def orders_named(text: str) -> frozenset[str]:
+    """The executive orders and proclamations a text names ("EO 14230", "Proclamation
+    10896"); story clustering passes a title and the first ``NAMED_ORDER_CHARS`` of a text."""
+    if not ORDER_CUE.search(text):
+        return frozenset()
+    # find_instruments' EO and proclamation patterns without the cited dates and titles
+    # (what costs there, and what a story link does not need)
+    return frozenset(label(kind, n) for pattern, kind in ((_EO, "EO"), (_PROCLAMATION, "Proclamation"))
+                     for m in pattern.finditer(text) for n in _NUMBER.findall(m.group(1)))
+
+
 def title_citations(text: str, year: int | None = None) -> list[TitleCitation]:
     """Orders and proclamations cited by their date and title, without a number (the title
     is "" for one cited by its date alone: "the Executive Order of February 1, 2025", or

@@ -11,9 +11,11 @@ from __future__ import annotations
 from config.settings import NlpSettings
 from nlp.story_slots import Case, fits_case, title_key
 
-__all__ = ["cases_agree", "recurs", "slot_penalty", "title_key", "title_overlap"]
+__all__ = ["cases_agree", "instrument_overlap", "recurs", "slot_penalty", "title_key",
+           "title_overlap"]
 
 _DAY = 86400.0
+_MEMBER_PROBE = 64  # recent members compared for instrument overlap
 
 
 def recurs(item, story, settings: NlpSettings) -> bool:
@@ -71,3 +73,23 @@ def title_overlap(weights: dict[str, float], story) -> float:
         if count:
             got += weight * min(1.0, count / n)
     return got / mass
+
+
+def instrument_overlap(item, story) -> float:
+    """Best Jaccard overlap of the orders and proclamations a document names with those one
+    of the story's recent members names (0 when either names none).
+
+    Different documents about one thread cite the same instruments: the five law-firm
+    orders each cite EO 14147 and EO 14230, the Canada, Mexico and China fentanyl orders
+    EO 14157 and Proclamation 10886. A whole set in common says more than one shared
+    number (many orders cite EO 14257), and as a plain shared entity they cost precision.
+    """
+    mine = item.instruments
+    if not mine or not story.instrument_counts or mine.isdisjoint(story.instrument_counts):
+        return 0.0
+    best = 0.0
+    for member in story.items[-_MEMBER_PROBE:]:
+        theirs = member.instruments
+        if theirs and not mine.isdisjoint(theirs):
+            best = max(best, len(mine & theirs) / len(mine | theirs))
+    return best

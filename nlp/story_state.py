@@ -30,6 +30,9 @@ class ClusterItem:
     products: frozenset[str] = frozenset()  # traded products its title names
     language: str = ""  # ISO code ("" = unknown: compared like any other)
     mvector: np.ndarray | None = None  # multilingual vector (L2-normalised), if there is one
+    # EOs and proclamations its text names ("EO 14230"; nlp.instruments.orders_named)
+    instruments: frozenset[str] = frozenset()
+    dated: bool = True  # False: no publication date (``at`` is when it was first seen)
 
     # Cached: the clusterer asks for these once per candidate story (a frozen dataclass keeps
     # a __dict__, so cached_property may write to it).
@@ -94,6 +97,7 @@ class Story:
     languages: Counter = field(default_factory=Counter)
     mvector_sum: np.ndarray | None = None  # sum of the members' multilingual vectors
     term_counts: Counter = field(default_factory=Counter)
+    instrument_counts: Counter = field(default_factory=Counter)
     # Derived values (centroids, carried entities/products, recent member vectors), dropped
     # whenever a member joins (``touch``): candidates are scored ~8 times per document.
     cache: dict = field(default_factory=dict, repr=False, compare=False)

@@ -239,27 +239,38 @@ class ClusterDoc:
     entities: frozenset[str]
     authority: float
     duplicate_of: str | None
+    lead: str = ""  # the text's start if it matches the caller's pattern (else "")
+    dated: bool = True  # False: no published_at (``at`` is first_seen_at)
+
+
+# A text's first ? characters when they match the RE2 pattern ? (none: ''): most texts,
+# naming nothing the caller looks for, are never sent over.
+_LEAD = ("CASE WHEN ? <> '' AND regexp_matches(substr(d.text, 1, ?), ?) "
+         "THEN substr(d.text, 1, ?) ELSE '' END")
 
 
 def unassigned_documents(
-    con: duckdb.DuckDBPyConnection, model: str, generic: frozenset[str]
+    con: duckdb.DuckDBPyConnection, model: str, generic: frozenset[str],
+    lead_pattern: str = "", lead_chars: int = 20000,
 ) -> list[ClusterDoc]:
-    """Enriched documents (status ok, with a vector of ``model``) not in any story, oldest first."""
+    """Enriched documents (status ok, with a vector of ``model``) not in any story, oldest
+    first; ``lead_pattern``: whose text start (``lead_chars``) to return as ``lead``."""
+    lead = [lead_pattern, lead_chars, lead_pattern, lead_chars]
     rows = con.execute(
         "SELECT d.id, d.title, coalesce(d.published_at, d.first_seen_at) AS doc_at, v.vector, "
-        "coalesce(s.authority, 1.0), n.duplicate_of "
+        "coalesce(s.authority, 1.0), n.duplicate_of, " + _LEAD + ", d.published_at IS NOT NULL "
         "FROM documents d JOIN enrichments e ON e.doc_id = d.id AND e.status = 'ok' "
         "JOIN embeddings v ON v.doc_id = d.id AND v.model = ? "
         "LEFT JOIN story_members m ON m.doc_id = d.id "
         "LEFT JOIN sources s ON s.id = d.source_id "
         "LEFT JOIN near_duplicates n ON n.doc_id = d.id "
         "WHERE m.doc_id IS NULL ORDER BY doc_at, d.id",
-        [model],
+        [*lead, model],
     ).fetchall()
     ents = _gazetteer_entities(con, [r[0] for r in rows], generic)
     return [
         ClusterDoc(r[0], r[1], r[2], np.asarray(r[3], dtype=np.float32),
-                   ents.get(r[0], frozenset()), float(r[4]), r[5])
+                   ents.get(r[0], frozenset()), float(r[4]), r[5], r[6], bool(r[7]))
         for r in rows
     ]
 
@@ -287,13 +298,15 @@ class StoredStory:
     id: str
     first_at: datetime
     last_at: datetime
-    members: tuple[tuple[str, np.ndarray, frozenset[str], str, float, datetime], ...]
+    members: tuple[tuple[str, np.ndarray, frozenset[str], str, float, datetime, str], ...]
 
 
 def active_stories(
-    con: duckdb.DuckDBPyConnection, model: str, since: datetime, generic: frozenset[str]
+    con: duckdb.DuckDBPyConnection, model: str, since: datetime, generic: frozenset[str],
+    lead_pattern: str = "", lead_chars: int = 20000,
 ) -> list[StoredStory]:
-    """Active stories of this model last seen at or after ``since``, members oldest first."""
+    """Active stories of this model last seen at or after ``since``, members oldest first
+    (each with its text's start, as ``unassigned_documents`` gives it)."""
     stories = con.execute(
         "SELECT id, first_seen_at, last_seen_at FROM stories WHERE status = 'active' "
         "AND model = ? AND last_seen_at >= ? ORDER BY first_seen_at, id",
@@ -304,20 +317,20 @@ def active_stories(
     ids = [s[0] for s in stories]
     members = con.execute(
         "SELECT m.story_id, d.id, v.vector, d.title, coalesce(s.authority, 1.0), "
-        "coalesce(d.published_at, d.first_seen_at) "
+        "coalesce(d.published_at, d.first_seen_at), " + _LEAD + " "
         "FROM story_members m JOIN documents d ON d.id = m.doc_id "
         "JOIN embeddings v ON v.doc_id = d.id AND v.model = ? "
         "LEFT JOIN sources s ON s.id = d.source_id "
         "WHERE m.story_id IN (SELECT unnest(string_split(?, ','))) "
         "ORDER BY coalesce(d.published_at, d.first_seen_at), d.id",
-        [model, joined(ids)],
+        [lead_pattern, lead_chars, lead_pattern, lead_chars, model, joined(ids)],
     ).fetchall()
     ents = _gazetteer_entities(con, [m[1] for m in members], generic)
     by_story: dict[str, list[Any]] = {}
-    for sid, doc_id, vec, title, auth, at in members:
+    for sid, doc_id, vec, title, auth, at, text in members:
         by_story.setdefault(sid, []).append(
             (doc_id, np.asarray(vec, dtype=np.float32), ents.get(doc_id, frozenset()), title,
-             float(auth), at)
+             float(auth), at, text)
         )
     return [
         StoredStory(sid, first, last, tuple(by_story.get(sid, ())))

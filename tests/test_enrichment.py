@@ -7,8 +7,10 @@ import pytest
 
 from config.settings import NlpSettings
 from nlp.enrich import assign_stories, enrich_documents
+from nlp.instruments import ORDER_CUE, orders_named
 from store.db import connect
 from store.documents import upsert_document
+from store.enrichment import active_stories, unassigned_documents
 from store.records import Document
 
 pytestmark = pytest.mark.slow
@@ -280,3 +282,27 @@ def test_a_named_bad_input_from_a_model_is_recorded_and_the_batch_goes_on(store,
     reason = store.execute("SELECT reason FROM item_errors WHERE item = ?",
                            [ids["https://x/bad"]]).fetchone()[0]
     assert "UnicodeEncodeError" in reason
+
+
+def test_clustering_gets_the_start_of_texts_naming_orders_and_whether_a_date_is_known(store, models):
+    s = NlpSettings()
+    cited = EO + " Executive Order 14257 of April 2, 2025, is amended."
+    ids = _load(store, [_doc("https://wh.gov/eo", "Regulating Imports with a Reciprocal Tariff", cited),
+                        _doc("https://wh.gov/adopt", "National Adoption Month", ADOPT, published=False)])
+    enrich_documents(store, models, s)
+    model, generic = models.backend.name, models.gazetteer.generic_ids
+    lead = {"lead_pattern": ORDER_CUE.pattern, "lead_chars": 700}
+    docs = {d.id: d for d in unassigned_documents(store, model, generic, **lead)}
+    eo, adopt = docs[ids["https://wh.gov/eo"]], docs[ids["https://wh.gov/adopt"]]
+    assert eo.lead == cited[:700] and eo.dated
+    assert adopt.lead == "" and not adopt.dated
+    assert unassigned_documents(store, model, generic)[0].lead == ""  # no pattern: no text
+    # the order is named after the first 200 characters: not looked for
+    lead["lead_chars"] = 200
+    assert unassigned_documents(store, model, generic, **lead)[0].lead == ""
+    lead["lead_chars"] = 20000
+    assign_stories(store, models, s)
+    stored = active_stories(store, model, T0 - timedelta(days=1), generic, **lead)
+    texts = {m[0]: m[6] for story in stored for m in story.members}
+    assert texts == {ids["https://wh.gov/eo"]: cited, ids["https://wh.gov/adopt"]: ""}
+    assert orders_named(texts[ids["https://wh.gov/eo"]]) == frozenset({"EO 14257"})

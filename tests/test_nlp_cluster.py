@@ -1,12 +1,14 @@
 """Online story clustering core: stable ids, time order, entities, decay, merges."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from config.settings import NlpSettings
 from nlp.cluster import ClusterItem, ClusterState, cluster_items, entity_jaccard, story_id_for
+from nlp.story_fit import instrument_overlap
 
 T0 = datetime(2025, 4, 2, tzinfo=UTC)
 S = NlpSettings(cluster_threshold=0.55, cluster_entity_weight=0.25, cluster_time_weight=0.3,
@@ -227,3 +229,43 @@ def test_a_story_s_derived_values_follow_its_members_as_they_join():
     expected = np.sum([i.vector for i in items], axis=0)
     assert np.allclose(story.centroid, expected / np.linalg.norm(expected), atol=1e-6)
     assert not np.allclose(story.centroid, first[0])
+
+
+def test_documents_naming_the_same_orders_pull_a_borderline_document_in():
+    # The law-firm orders: each cites EO 14147 and EO 14230; their vectors differ by the firm.
+    firm = ClusterItem("a", T0, _vec(1, 0), frozenset(), "Addressing Risks From Paul Weiss",
+                       instruments=frozenset({"EO 14147", "EO 14230"}))
+
+    def joins(other_orders, weight=0.2):
+        b = ClusterItem("b", T0 + timedelta(days=1), _vec(1, 2), frozenset(),  # cosine 0.45
+                        "Addressing Risks From Jenner & Block", instruments=frozenset(other_orders))
+        settings = S.model_copy(update={"cluster_instrument_weight": weight})
+        out = cluster_items([firm, b], ClusterState(dim=8), settings)
+        return out[0].story_id == out[1].story_id
+
+    assert joins({"EO 14147", "EO 14230"})
+    assert not joins({"EO 14147", "EO 14230"}, weight=0.0)
+    assert not joins(set())
+    # one number in common among many (an order citing every tariff order) is a weak link
+    assert not joins({"EO 14230", "EO 14193", "EO 14194", "EO 14195", "EO 14257"})
+
+
+def test_instrument_overlap_is_the_best_member_s_jaccard():
+    state = ClusterState(dim=8)
+    items = [ClusterItem(d, T0, _vec(1, 0), frozenset(), d, instruments=frozenset(orders))
+             for d, orders in (("a", {"EO 1", "EO 2"}), ("b", {"EO 2", "EO 3", "EO 4", "EO 5"}))]
+    cluster_items(items, state, S)
+    story = state.stories[story_id_for("a")]
+    probe = ClusterItem("c", T0, _vec(1, 0), frozenset(), "c", instruments=frozenset({"EO 2", "EO 3"}))
+    assert instrument_overlap(probe, story) == 0.5  # {2, 3} vs {2, 3, 4, 5}; vs {1, 2}: 1/3
+    assert instrument_overlap(replace(probe, instruments=frozenset({"EO 9"})), story) == 0.0
+
+
+def test_an_undated_document_needs_the_higher_threshold():
+    a = _item("a", 0, _vec(1, 0))
+    b = _item("b", 0, _vec(1, 0.85))  # cosine 0.76: above 0.55, below 0.8
+    settings = S.model_copy(update={"cluster_undated_threshold": 0.8})
+    dated = cluster_items([a, b], ClusterState(dim=8), settings)
+    undated = cluster_items([a, replace(b, dated=False)], ClusterState(dim=8), settings)
+    assert dated[0].story_id == dated[1].story_id
+    assert undated[1].new_story

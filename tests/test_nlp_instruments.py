@@ -3,7 +3,14 @@ sheets (quoted from the bundled snapshot)."""
 
 from datetime import date
 
-from nlp.instruments import find_instruments, relations, title_citations, title_key
+from nlp.instruments import (
+    ORDER_CUE,
+    find_instruments,
+    orders_named,
+    relations,
+    title_citations,
+    title_key,
+)
 
 
 def _labels(text: str) -> list[str]:
@@ -61,3 +68,13 @@ def test_orders_cited_by_date_and_title_or_date_alone():
                      "Republic of China") == title_key("Imposing Duties To Address the Synthetic "
                                                        "Opioid Supply Chain in the People's Republic "
                                                        "of China")
+
+
+def test_orders_named_are_the_eos_and_proclamations_only():
+    text = ("Sec. 1. Background. In Executive Order 14230 of March 6, 2025 (Addressing Risks from "
+            "Perkins Coie LLP), and in Executive Order 14147 ... pursuant to Proclamation 10886; "
+            "see 90 FR 9113 and heading 9903.01.24")
+    assert orders_named(text) == frozenset({"EO 14230", "EO 14147", "Proclamation 10886"})
+    assert orders_named("Fact Sheet: President Donald J. Trump Addresses Risks from Jenner & Block") == frozenset()
+    # the cue the store applies in SQL (RE2) before sending a text over finds the same texts
+    assert ORDER_CUE.search("*Executive\nOrder* 14257") and ORDER_CUE.search("EO 14257")
