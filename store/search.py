@@ -23,8 +23,8 @@ from typing import Any, Protocol
 import duckdb
 import numpy as np
 
-from store.db import ids_in, packed
-from store.fulltext import bm25, fts_ready, load_fts
+from store.db import numbered_in, packed
+from store.fulltext import bm25, fts_ready, load_fts, term_stats
 from store.fulltext import stems as fulltext_stems
 from store.multilingual import MIN_COSINE as MULTILINGUAL_MIN_COSINE
 from store.multilingual import TOP as MULTILINGUAL_TOP
@@ -317,10 +317,13 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
         if key and key not in seen:
             seen.add(key)
             passes.append(text)
+    anywhere = bm25_text(query, terms, synonyms)
+    known: dict[str, tuple[int, int]] = {}
+    term_stats(con, [*passes[:EVERY_WORD_PASSES], anywhere], known)  # one term-table scan
     for text in passes[:EVERY_WORD_PASSES]:
-        for doc_id, score in bm25(con, text, pool, scoped, every=True):
+        for doc_id, score in bm25(con, text, pool, scoped, every=True, known=known):
             ranked.setdefault(doc_id, score)
-    for doc_id, score in bm25(con, bm25_text(query, terms, synonyms), pool, scoped):
+    for doc_id, score in bm25(con, anywhere, pool, scoped, known=known):
         ranked.setdefault(doc_id, score)
     return list(ranked.items())[:max(pool, len(ranked))]
 
@@ -329,12 +332,13 @@ def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tup
     """Id -> (id, title, url, source, date, story, duplicate of, text), one query for all."""
     if not ids:
         return {}
-    wanted, params = ids_in("id", ids)  # the documents first, by their key
-    sql = ("WITH d AS (SELECT id, title, url, source_id, coalesce(published_at, first_seen_at) AS t, "  # noqa: S608 - ids_in binds the ids
-           "left(text, ?) AS x FROM documents WHERE " + wanted + ") "
+    cond, params = numbered_in(ids, first=2)  # each table by its key ($1: the text length)
+    sql = ("WITH d AS (SELECT id, title, url, source_id, coalesce(published_at, first_seen_at) AS t, "  # noqa: S608 - numbered_in binds the ids
+           "left(text, $1) AS x FROM documents WHERE " + cond("id") + "), "
+           "m AS (SELECT doc_id, story_id FROM story_members WHERE " + cond("doc_id") + "), "
+           "n AS (SELECT doc_id, duplicate_of FROM near_duplicates WHERE " + cond("doc_id") + ") "
            "SELECT d.id, d.title, d.url, d.source_id, d.t, m.story_id, n.duplicate_of, d.x FROM d "
-           "LEFT JOIN story_members m ON m.doc_id = d.id "
-           "LEFT JOIN near_duplicates n ON n.doc_id = d.id")
+           "LEFT JOIN m ON m.doc_id = d.id LEFT JOIN n ON n.doc_id = d.id")
     rows = con.execute(sql, [MATCH_CHARS, *params]).fetchall()  # only what matching reads
     return {r[0]: r for r in rows}
 
