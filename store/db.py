@@ -151,7 +151,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 # the web UI opens each newly published read copy as another database while pages still use
 # the one before: at 1M documents its process reached 12.9 GB with a writer publishing every
 # stage. Readers scan little (keys, postings, a day's stories); the writer keeps the default.
-READER_MEMORY = "1GB"
+READER_MEMORY = "512MB"
 
 
 def open_duckdb(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -32,7 +32,7 @@ from store.vector_index import APPROX_MIN_ROWS, PQ_DIMS, ApproxIndex
 # Tables with (doc_id, model, content_hash, vector) rows: the primary and the multilingual vectors.
 _TABLES = frozenset({"embeddings", "multilingual_embeddings"})
 _LOCK = threading.Lock()
-SLICE = 100_000  # rows read per statement while loading
+SLICE = 25_000  # rows read per statement while loading (a 512-d slice: 51 MB as float32)
 
 
 @dataclass
