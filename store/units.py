@@ -25,17 +25,26 @@ from dataclasses import dataclass, field
 from store.segment import fold, has_cjk, query_words
 
 _CAPS_WORD = re.compile(r"^[A-Z][A-Z0-9&\-]*[A-Z0-9]$")
+# A title or a capitalised word before a capitalised word makes it a name's ("Rep. Chip Roy",
+# "Respondents Quantum Energy Partners"); a capitalised function word does not: that is a
+# Title-Case headline ("Amendment To Duties To Address ...").
 _TITLE_BEFORE = re.compile(
     r"(?:\b(?:Rep|Sen|Gov|Mr|Mrs|Ms|Dr|Hon|Representative|Senator|Congressman|Congresswoman|"
-    r"Governor|Secretary|Judge)\.?|[A-Z][a-z]+,?)\s+$")
+    r"Governor|Secretary|Judge)\.?|\b(?!(?:To|Of|On|And|The|For|In|With|At|By|From|Into|Across|"
+    r"Our|Its|Their|A|An|Against|Under|Over)\b)[A-Z][a-z]+,?)\s+$")
 _LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def _straight(text: str) -> str:
-    """Curly apostrophes as straight ones (same length; str.replace is ~10x translate)."""
+    """Curly apostrophes as straight ones and no-break / thin spaces as spaces (same length;
+    str.replace is ~10x translate): a title's "People\u2019S\xa0Republic Of China" is the
+    longer name the check of `Unit.longer` looks for, not "Republic of China"."""
     for q in ("\u2019", "\u2018", "\u02bc"):
         if q in text:
             text = text.replace(q, "'")
+    for q in ("\xa0", "\u2009", "\u202f"):
+        if q in text:
+            text = text.replace(q, " ")
     return text
 
 
@@ -168,7 +177,11 @@ def _counts(m: re.Match[str], text: str, lower: str, unit: Unit, texts: Texts) -
         start = max(0, m.start() - len(phrase))
         at = lower.find(phrase, start, m.end() + len(phrase))
         while at != -1 and at <= m.start():
-            if at + len(phrase) >= m.end():
+            end = at + len(phrase)
+            # ... also where the text glues the next word on ("REPUBLIC OF CHINAExecutive"
+            # is "People's Republic of China" though the match runs on into "Executive")
+            if end >= m.end() or (m.start() < end < len(lower) and lower[end].isalnum()
+                                  and lower[end - 1].isalnum()):
                 return False
             at = lower.find(phrase, at + 1, m.end() + len(phrase))
     return True
