@@ -221,7 +221,6 @@ ONCE_WEIGHT = 0.15
 
 def coverage(bodies: Mapping[str, str], titles: Mapping[str, str], units: Sequence[Unit],
               texts: Texts, leads: Mapping[str, str] | None = None,
-              found: list[frozenset[str]] | None = None,
               ) -> tuple[dict[str, float], dict[str, float]]:
     """Per document: the share of the query's units its text contains (what decides whether
     it matches), and its evidence (what ranks it): the units it contains, each counted by the
@@ -235,15 +234,12 @@ def coverage(bodies: Mapping[str, str], titles: Mapping[str, str], units: Sequen
         units: the query's units.
         texts: `bodies` prepared for matching.
         leads: id -> title and the opening of the text (None: the title alone).
-        found: filled with each unit's matching ids, in the order of `units`.
     """
     if not bodies or not units:
         return {i: 0.0 for i in bodies}, {i: 0.0 for i in bodies}
     repeated: dict[str, frozenset[str]] = {}
     matching = unit_matching(texts, repeated)
     hits = [matching(u) for u in units]
-    if found is not None:
-        found.extend(hits)
     twice = [repeated[u.label] for u in units]
     title_match = unit_matching(Texts(titles))
     in_title = [title_match(u) for u in units]

@@ -276,7 +276,6 @@ def search(
         for rank, (doc_id, _) in enumerate(ranking):
             fused[doc_id] = fused.get(doc_id, 0.0) + 1.0 / (rrf_k + rank + 1)
     cos = dict(semantic)
-    crossing: list[tuple[str, float]] = []
     if multilingual is not None and query.strip():
         # The cross-language half (store/multilingual.py): its cosines run lower than the
         # primary vector's, so they count from MIN_COSINE as the primary ones from min_cosine.
@@ -292,38 +291,18 @@ def search(
     # says little the opening does not).
     texts = Texts({i: f"{r[1]} {(r[7] or '')[:MATCH_CHARS]}" for i, r in rows.items()})
     units = query_units(query, dict(zip(terms, stems, strict=True)), texts, synonyms)
-    found: list[frozenset[str]] = []
     cover, evidence = coverage(
         texts.bodies, {i: r[1] for i, r in rows.items()}, units, texts,
-        {i: f"{r[1]} {(r[7] or '')[:LEAD_CHARS]}" for i, r in rows.items()}, found)
-    keep = _admitted(rows, cover, cos, found, {i for i, _ in lexical}, {i for i, _ in crossing},
-                     min_coverage, min_cosine)
+        {i: f"{r[1]} {(r[7] or '')[:LEAD_CHARS]}" for i, r in rows.items()})
+    # (An embedding-only candidate required to have the query's rarest unit changed nothing on
+    # the labelled queries and emptied filtered searches: docs/quality.md.)
+    keep = {i for i in rows if cover[i] >= min_coverage or cos.get(i, -1.0) >= min_cosine}
     regexes = [u.pattern for u in units]
     docs = [replace(h, snippet=snippet(rows[h.doc_id][7] or "", regexes)) for h in
             _doc_hits([rows[i] for i in keep], fused, dict(lexical), cos, cover,
                       evidence)[:limit]]
     return SearchResult(query=query, terms=terms, docs=tuple(docs),
                         stories=tuple(_story_hits(con, docs)), methods=tuple(methods))
-
-
-def _admitted(rows: Mapping[str, Any], cover: Mapping[str, float], cos: Mapping[str, float],
-              found: Sequence[frozenset[str]], lexical: set[str], crossing: set[str],
-              min_coverage: float, min_cosine: float) -> set[str]:
-    """The candidates that match: enough of the query's units (`min_coverage`) or a cosine of
-    `min_cosine`. A candidate only the embedding brought (not in the BM25 ranking) must also
-    have the query's rarest unit among the candidates: the vector finds documents about the
-    neighbourhood that share only the query's common word ("export controls" of
-    "semiconductor export controls") or none. The other-script documents of the multilingual
-    half are exempt: they share no word with the query by nature (an English query's Korean
-    documents)."""
-    rarest = min(found, key=len) if found else frozenset()
-    keep = set()
-    for i in rows:
-        if not (cover[i] >= min_coverage or cos.get(i, -1.0) >= min_cosine):
-            continue
-        if i in lexical or i in crossing or i in rarest:
-            keep.add(i)
-    return keep
 
 
 def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
