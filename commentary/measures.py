@@ -21,13 +21,7 @@ from commentary.anchor_docs import anchor_ids, citing
 from commentary.extract import candidates, is_boilerplate, key_sentence
 from commentary.matching import Matcher, condense
 from commentary.records import SourceDoc, Statement, TimelineEvent
-from nlp.lifecycle import (
-    InstrumentIndex,
-    MeasureEvent,
-    build_index,
-    lifecycle_events,
-    measure_timeline,
-)
+from nlp.lifecycle import MeasureEvent, build_index, lifecycle_events, measure_timeline
 from store.db import ids_in
 from store.search import SearchFilters
 
@@ -254,31 +248,10 @@ def _merge_companions(events: list[TimelineEvent], sources: dict[str, SourceDoc]
     return unique
 
 
-class _ReadOnce(InstrumentIndex):
-    """An instrument index that reads each text once. `lifecycle_events` adds its documents'
-    texts to the index it is given, which `lifecycle_of` built from those same texts: since
-    a text adds nothing the second time (the first label of a title wins), that second pass
-    of the citation patterns over up to 60,000 characters a document was a third of the
-    lifecycle's time (0.1-0.3 s a draft at 1M)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._read: set[str] = set()
-
-    def add_text(self, text: str) -> None:
-        """Learn the numbers cited in a text not read before."""
-        if text not in self._read:
-            self._read.add(text)
-            super().add_text(text)
-
-
 def lifecycle_of(con, sources: dict[str, SourceDoc], ids: Sequence[str]) -> list[MeasureEvent]:
     """Lifecycle events of the given documents (instrument numbers learnt from all of them)."""
     docs = load_life_docs(con, ids)
-    index = _ReadOnce()
-    for d in docs:  # as build_index does
-        index.add_text(d.title + "\n" + (d.text or "")[:60000])
-    return lifecycle_events(docs, index=index)
+    return lifecycle_events(docs, index=build_index(docs))
 
 
 def first_effective(events: Sequence[MeasureEvent], sources: dict[str, SourceDoc]

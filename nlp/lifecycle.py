@@ -82,16 +82,25 @@ class InstrumentIndex:
     def __init__(self) -> None:
         self._by_title: dict[tuple[str, date | None], str] = {}
         self.parent: dict[str, str] = {}
+        # Hashes of the texts read: a text adds nothing the second time (the first label of
+        # a title wins), and `lifecycle_events` adds its documents' texts to an index that is
+        # often built from those same texts (a third of a draft's lifecycle time at 1M).
+        self._read: set[int] = set()
 
     def copy(self) -> InstrumentIndex:
         """An independent copy (extraction adds to the index it is given)."""
         other = InstrumentIndex()
         other._by_title = dict(self._by_title)
         other.parent = dict(self.parent)
+        other._read = set(self._read)
         return other
 
     def add_text(self, text: str) -> None:
-        """Learn the numbers cited with a title in a text."""
+        """Learn the numbers cited with a title in a text (once per text)."""
+        key = hash(text)
+        if key in self._read:
+            return
+        self._read.add(key)
         for ref in find_instruments(text):
             if ref.title and ref.kind in ("EO", "Proclamation"):
                 key = title_key(ref.title)
