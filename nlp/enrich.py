@@ -301,8 +301,11 @@ def assign_stories(
     """
     model = models.backend.name
     generic = models.gazetteer.generic_ids
-    # Orders named in the text link a document to a story (nlp.story_fit.instrument_overlap).
-    lead = {"lead_pattern": ORDER_CUE.pattern, "lead_chars": NAMED_ORDER_CHARS}
+    # Orders named in the text link a document to a story (nlp.story_fit.instrument_overlap);
+    # with the link off (the default) no text is sent over and none is parsed for them.
+    linked = settings.cluster_instrument_weight > 0
+    lead = {"lead_pattern": ORDER_CUE.pattern, "lead_chars": NAMED_ORDER_CHARS} if linked else {}
+    orders = _orders if linked else (lambda title, text: frozenset())
     docs = unassigned_documents(con, model, generic, **lead)
     if not docs:
         return ClusterCounts()
@@ -318,13 +321,13 @@ def assign_stories(
     for stored in stored_stories:
         members = [ClusterItem(doc_id, at, vec, ents, title, auth, products=products(title),
                                language=lang.get(doc_id, ""), mvector=mvec.get(doc_id),
-                               instruments=_orders(title, text))
+                               instruments=orders(title, text))
                    for doc_id, vec, ents, title, auth, at, text in stored.members]
         state.add_story(restore_story(stored.id, stored.first_at, stored.last_at, members))
     before = {sid: list(s.members) for sid, s in state.stories.items()}
     items = [ClusterItem(d.id, d.at, d.vector, d.entities, d.title, d.authority, d.duplicate_of,
                          products(d.title), lang.get(d.id, ""), mvec.get(d.id),
-                         _orders(d.title, d.lead), d.dated) for d in docs]
+                         orders(d.title, d.lead), d.dated) for d in docs]
     assignments = cluster_items(items, state, settings)
     sims = {a.doc_id: a.similarity for a in assignments}
     members = [(a.doc_id, state.doc_story[a.doc_id], sims[a.doc_id]) for a in assignments]
