@@ -297,8 +297,7 @@ def docs_with_word(con: duckdb.DuckDBPyConnection, word: str) -> list[str] | Non
     return [r[0] for r in rows]
 
 
-def term_stats(con: duckdb.DuckDBPyConnection, texts: list[str],
-               known: dict[str, tuple[int, int]] | None = None
+def term_stats(con: duckdb.DuckDBPyConnection, texts: list[str]
                ) -> dict[str, list[tuple[int, int]]]:
     """The (term id, document frequency) of each text's distinct indexed words, as `bm25`
     tokenises and stems them; one scan of the term table for all texts (485,800 terms at 1M,
@@ -307,28 +306,24 @@ def term_stats(con: duckdb.DuckDBPyConnection, texts: list[str],
     Args:
         con: a store whose index is ready.
         texts: queries.
-        known: stem -> (term id, df) found earlier on the same index; filled in (a search's
-            passes share one).
     """
-    known = {} if known is None else known
     stemmed = [con.execute(
         f"SELECT list_distinct(list_transform({FTS_SCHEMA}.tokenize(?), "  # noqa: S608
         "w -> stem(w, 'porter')))", [index_text(t)]).fetchone()[0] or [] for t in texts]
-    missing = sorted({w for ws in stemmed for w in ws if w not in known})
-    if missing:
+    wanted = sorted({w for ws in stemmed for w in ws})
+    known: dict[str, tuple[int, int]] = {}
+    if wanted:
         for term, termid, df in con.execute(
                 f"SELECT term, termid, df FROM {FTS_SCHEMA}.dict WHERE term IN "  # noqa: S608
-                "(SELECT unnest(?::VARCHAR[]))", [missing]).fetchall():
+                "(SELECT unnest(?::VARCHAR[]))", [wanted]).fetchall():
             known[term] = (int(termid), int(df))
-        for w in missing:
-            known.setdefault(w, (-1, 0))  # not indexed: asked once
-    return {t: sorted(known[w] for w in ws if known[w][0] >= 0)
+    return {t: sorted(known[w] for w in ws if w in known)
             for t, ws in zip(texts, stemmed, strict=True)}
 
 
 def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,
          scoped: bool = False, every: bool = False,
-         known: dict[str, tuple[int, int]] | None = None) -> list[tuple[str, float]]:
+         terms: list[tuple[int, int]] | None = None) -> list[tuple[str, float]]:
     """Documents matching any word of `text` (with `every`: all its indexed words), best BM25
     score first (ties by id among the `limit` best; which of equal scores make the cut is
     by index order).
@@ -340,9 +335,11 @@ def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,
         scoped: only documents listed in the temp table ``search_scope`` (column ``id``).
         every: only documents that contain every word of `text` the index knows (a phrase's
             documents, which a long text would rank below short ones with one of its words).
-        known: the term statistics cache of `term_stats` (a search's passes share one).
+        terms: `text`'s (term id, df) pairs from `term_stats` when the caller has them (a
+            search's passes look theirs up together).
     """
-    terms = term_stats(con, [text], known)[text]
+    if terms is None:
+        terms = term_stats(con, [text])[text]
     if not terms:
         return []
     # A literal IN list of (bound) term ids lets the scan skip row groups by min/max; the

@@ -321,12 +321,11 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
             seen.add(key)
             passes.append(text)
     anywhere = bm25_text(query, terms, synonyms)
-    known: dict[str, tuple[int, int]] = {}
-    term_stats(con, [*passes[:EVERY_WORD_PASSES], anywhere], known)  # one term-table scan
+    stats = term_stats(con, [*passes[:EVERY_WORD_PASSES], anywhere])  # one term-table scan
     for text in passes[:EVERY_WORD_PASSES]:
-        for doc_id, score in bm25(con, text, pool, scoped, every=True, known=known):
+        for doc_id, score in bm25(con, text, pool, scoped, every=True, terms=stats[text]):
             ranked.setdefault(doc_id, score)
-    for doc_id, score in bm25(con, anywhere, pool, scoped, known=known):
+    for doc_id, score in bm25(con, anywhere, pool, scoped, terms=stats[anywhere]):
         ranked.setdefault(doc_id, score)
     return list(ranked.items())[:max(pool, len(ranked))]
 
