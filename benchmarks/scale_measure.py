@@ -5,7 +5,9 @@ where the wall time is distorted by the shared machine, the CPU time of this pro
 
 * DIGEST: `build_digest` for one day (zh-TW), twice (the second warm), model load apart.
 * SEARCH: `radar.cli_search.quick_search` (what `radar search` runs) in one warm process:
-  the 20 labelled queries (tests/dev) and benchmarks/commentary.py's 20, p50/p95.
+  the 20 labelled queries (tests/dev) and benchmarks/commentary.py's 20, p50/p95; first with
+  the read copy opened for each search (as one `radar search` does), then through a warmed
+  `store.reader_pool.ReaderPool` (as the web UI reads).
 * DRAFT: `write_commentary` (extractive writer) for benchmarks/commentary.py's draft queries
   after one warm-up draft.
 * WEB + RSS: benchmarks/web.py's request loop (digest, story and search pages through uvicorn)
@@ -93,17 +95,32 @@ def measure_search(path: Path) -> None:
     t0 = time.perf_counter()
     quick_search(settings, queries[0], **warm)
     print(f"  first search (matrix load, caches) {time.perf_counter() - t0:.1f} s", flush=True)
-    walls, cpus = [], []
-    for _ in range(2):
-        for q in queries:
-            t0, c0 = time.perf_counter(), time.process_time()
-            quick_search(settings, q, limit=20, **warm)
-            walls.append(time.perf_counter() - t0)
-            cpus.append(time.process_time() - c0)
-    print(f"SEARCH quick_search, {len(walls)} searches ({len(queries)} queries x 2): wall p50 "
-          f"{statistics.median(walls) * 1000:.0f} ms p95 {pct(walls, 95) * 1000:.0f} ms; CPU "
-          f"p50 {statistics.median(cpus) * 1000:.0f} ms p95 {pct(cpus, 95) * 1000:.0f} ms "
-          f"load {load()}", flush=True)
+    from store.reader_pool import ReaderPool
+    from store.reader_warmup import warm_read_copy
+
+    def timed(label: str, **extra) -> None:
+        walls, cpus = [], []
+        for _ in range(2):
+            for q in queries:
+                t0, c0 = time.perf_counter(), time.process_time()
+                quick_search(settings, q, limit=20, **warm, **extra)
+                walls.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
+        print(f"SEARCH quick_search, {label}, {len(walls)} searches ({len(queries)} queries x 2): "
+              f"wall p50 {statistics.median(walls) * 1000:.0f} ms p95 {pct(walls, 95) * 1000:.0f} ms; "
+              f"CPU p50 {statistics.median(cpus) * 1000:.0f} ms p95 {pct(cpus, 95) * 1000:.0f} ms "
+              f"load {load()}", flush=True)
+
+    # First with no connection kept: DuckDB reuses a database that is still open elsewhere in
+    # the process, so the pool's connection would warm these too.
+    timed("one open per search")
+    readers = ReaderPool(path, warm=warm_read_copy)
+    t0 = time.perf_counter()
+    with readers.reading() as con:  # what the pool runs on each new copy in the background
+        warm_read_copy(con)
+    print(f"  warm-up of the read copy {time.perf_counter() - t0:.1f} s", flush=True)
+    timed("reader pool", readers=readers)
+    readers.close()
 
 
 def measure_draft(path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,10 @@ from rich.table import Table
 
 from config.settings import Settings
 from radar.cli_base import app, console, opening
+
+if TYPE_CHECKING:  # imported where used: a one-shot search starts faster
+    from store.reader_pool import ReaderPool
+    from store.search import SearchFilters
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
                  until: str | None = None, countries: tuple[str, ...] = (),
                  sources: tuple[str, ...] = (), topics: tuple[str, ...] = (),
                  story_id: str | None = None, limit: int = 20, encoder=None,
-                 multilingual=None) -> QuickSearch:
+                 multilingual=None, readers: ReaderPool | None = None) -> QuickSearch:
     """Hybrid search as the CLI runs it: the same request as the web search
     (`commentary.search_request.search_request`), multilingual half included.
 
@@ -70,15 +74,16 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
             when the store has multilingual vectors; none when it is off or not installed:
             then English queries reach Korean, Japanese or Chinese documents only through the
             vocabulary, not by their vectors).
+        readers: a long-lived process's pool of read-copy connections (its connections stay
+            open, so DuckDB's key index and postings stay loaded between searches); None
+            opens the newest copy for this search alone, as one `radar search` does.
 
     Raises:
         BadInputError: nothing searchable in the query, or a bad date.
         TransientError: the store is being created and has no read copy yet.
     """
     from commentary.draft import parse_instant
-    from commentary.search_request import search_request
-    from nlp.embed import load_multilingual, load_query_encoder
-    from store.multilingual import multilingual_model
+    from nlp.embed import load_query_encoder
     from store.search import SearchFilters
 
     filters = SearchFilters(since=parse_instant(since, settings.timezone),
@@ -86,16 +91,29 @@ def quick_search(settings: Settings, query: str, since: str | None = None,
                             countries=countries, sources=sources, topics=topics,
                             story_id=story_id)
     encoder = encoder or load_query_encoder(settings.nlp)
+    if readers is not None:
+        with readers.reading() as con:
+            return _searched(con, settings, encoder, query, limit, filters, multilingual)
     con = _open_store(settings)
     try:
-        # USE costs ~1 s to load and a few seconds for its first query: only when the store
-        # has multilingual vectors for it to compare with.
-        if multilingual is None and multilingual_model(con) is not None:
-            multilingual = load_multilingual(settings.nlp)
-        found = search_request(con, settings, encoder, query, limit=limit, filters=filters,
-                               multilingual=multilingual)
+        return _searched(con, settings, encoder, query, limit, filters, multilingual)
     finally:
         con.close()
+
+
+def _searched(con, settings: Settings, encoder, query: str, limit: int,
+              filters: SearchFilters, multilingual) -> QuickSearch:
+    """`quick_search` on an open connection."""
+    from commentary.search_request import search_request
+    from nlp.embed import load_multilingual
+    from store.multilingual import multilingual_model
+
+    # USE costs ~1 s to load and a few seconds for its first query: only when the store has
+    # multilingual vectors for it to compare with.
+    if multilingual is None and multilingual_model(con) is not None:
+        multilingual = load_multilingual(settings.nlp)
+    found = search_request(con, settings, encoder, query, limit=limit, filters=filters,
+                           multilingual=multilingual)
     prepared = found.prepared
     return QuickSearch(found.result, prepared.original, prepared.search_text,
                        prepared.translated, prepared.notes)

@@ -286,7 +286,7 @@ def search(
             cos[doc_id] = max(cos.get(doc_id, -1.0), value - MULTILINGUAL_MIN_COSINE + min_cosine)
         if crossing:
             methods.append("multilingual")
-    rows = _candidates(con, list(fused))
+    rows = candidate_rows(con, list(fused))
     # Matching reads the first MATCH_CHARS of each text (a 100-page annex costs time and
     # says little the opening does not).
     texts = Texts({i: f"{r[1]} {(r[7] or '')[:MATCH_CHARS]}" for i, r in rows.items()})
@@ -330,7 +330,7 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
     return list(ranked.items())[:max(pool, len(ranked))]
 
 
-def _candidates(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+def candidate_rows(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, tuple[Any, ...]]:
     """Id -> (id, title, url, source, date, story, duplicate of, text), one query for all."""
     if not ids:
         return {}

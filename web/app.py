@@ -25,6 +25,7 @@ from config.errors import BadInputError, NotFoundError, TransientError
 from config.settings import Settings
 from nlp.topics import load_taxonomy
 from web import auth
+from web.db import reader_pool
 from web.drafts import DraftJobs
 from web.guard import BodyTooLarge, RequestGuard
 from web.i18n import LANG_COOKIE, pick_lang, ui_strings
@@ -146,6 +147,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.taxonomy = load_taxonomy()
     app.state.tag_labels = tag_labels(app.state.taxonomy)
     app.state.jobs = DraftJobs()
+    app.state.readers = reader_pool(settings)
     app.state.sessions = Sessions(settings)
     app.state.throttle = LoginThrottle(settings.web.login_free_failures,
                                        settings.web.login_backoff_s,

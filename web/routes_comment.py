@@ -28,8 +28,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @router.get("/comment/new")
 def comment_form(request: Request, story: str = "") -> Response:
     """The request form (a story preselected from its page) and the newest drafts."""
-    settings: Settings = request.app.state.settings
-    with reading(settings) as con:
+    with reading(request) as con:
         recent = store_drafts.list_drafts(con, limit=20)
         story_title = ""
         if story:
@@ -51,7 +50,7 @@ def request_draft(request: Request, query: str = Form(""), story: str = Form("")
     backend = encoder(request)
 
     def work():
-        with writing(settings, wait_s=60) as con:
+        with writing(request, wait_s=60) as con:
             return write_commentary(con, backend, settings, query, story_id=story or None,
                                     since=since or None, until=until or None)
 
@@ -72,8 +71,7 @@ def job_page(request: Request, job_id: str) -> Response:
 
 
 def _load(request: Request, draft_id: str, version: int | None):
-    settings: Settings = request.app.state.settings
-    with reading(settings) as con:
+    with reading(request) as con:
         row = store_drafts.load_draft(con, draft_id, version)
         versions = wq.draft_versions(con, draft_id)
     return row, versions
@@ -95,10 +93,9 @@ def draft_page(request: Request, draft_id: str, v: int | None = None, saved: int
 def save_revision(request: Request, draft_id: str, markdown: str = Form(...),
                   note: str = Form("")) -> Response:
     """Store the edited text as a new version."""
-    settings: Settings = request.app.state.settings
     if not markdown.strip():
         raise BadInputError("the edited draft is empty")
-    with writing(settings) as con:
+    with writing(request) as con:
         version = store_drafts.add_revision(con, draft_id, markdown, note.strip()[:500])
     return RedirectResponse(f"/drafts/{draft_id}?v={version}&saved={version}", status_code=303)
 

@@ -60,7 +60,7 @@ def digest_page(request: Request, profile: str | None = None, day: str | None = 
     settings: Settings = request.app.state.settings
     name = _profile(settings, profile)
     wanted = _day(day)
-    with reading(settings) as con:
+    with reading(request) as con:
         wanted = wanted or wq.latest_digest_date(con, name)
         row = wq.find_digest(con, wanted, name, request.state.lang) if wanted else None
         archive = wq.digest_archive(con, name, limit=14)
@@ -74,7 +74,7 @@ def archive_page(request: Request, profile: str | None = None) -> Response:
     """Every stored digest date of a desk, newest first."""
     settings: Settings = request.app.state.settings
     name = _profile(settings, profile)
-    with reading(settings) as con:
+    with reading(request) as con:
         days = wq.digest_archive(con, name)
     return page(request, "archive.html.j2", days=days, profile=name,
                 profiles=profiles(settings, request.state.lang))
@@ -85,7 +85,7 @@ def story_page(request: Request, story_id: str) -> Response:
     """A story: its documents day by day, sources, entities, tags, official documents,
     related stories and the digests that showed it."""
     settings: Settings = request.app.state.settings
-    with reading(settings) as con:
+    with reading(request) as con:
         story = wq.story_detail(con, story_id, settings.web.story_docs)
         timeline = story_timeline(con, story_id, zh=is_chinese(request.state.lang))
         # 「我國回應」: Taiwan's releases in the 14 days after the measure (the page is not dated)

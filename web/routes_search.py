@@ -105,7 +105,7 @@ def search_page(request: Request, q: str = "", since: str = "", until: str = "",
         countries=(country,) if country else (), sources=(source,) if source else (),
         topics=(topic,) if topic else ())
     backend = encoder(request) if text else None
-    with reading(settings) as con:
+    with reading(request) as con:
         countries, sources = wq.search_facets(con)
         if text:
             found = search_request(con, settings, backend, text,

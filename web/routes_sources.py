@@ -25,7 +25,7 @@ def sources_page(request: Request) -> Response:
     registry = load_registry(settings.sources_file)
     names = {s.id: s.name for s in registry.sources}
     countries = {s.id: s.country for s in registry.sources}
-    with reading(settings) as con:
+    with reading(request) as con:
         clock = health_clock(con)
         rows = registry_health(con, registry, settings.crawl, clock)
         replayed = replay_clock(con) is not None

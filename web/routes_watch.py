@@ -31,7 +31,7 @@ def watch_page(request: Request, edit: str = "") -> Response:
     """Every watchlist with its hits among documents first seen in the last `web.watch_days`
     days of the store (so a replayed store shows its own recent days)."""
     settings: Settings = request.app.state.settings
-    with reading(settings) as con:
+    with reading(request) as con:
         lists = wl.list_watchlists(con)
         until = wq.newest_document_time(con)
         since = until - timedelta(days=settings.web.watch_days) if until else None
@@ -57,8 +57,7 @@ def save_watch(request: Request, name: str = Form(...), query: str = Form(...),
                watch_id: str = Form("")) -> Response:
     """Create a watchlist, or update the one named by `watch_id`; with a channel, the
     alerts pass notifies its target of each new matching story."""
-    settings: Settings = request.app.state.settings
-    with writing(settings) as con:
+    with writing(request) as con:
         saved = wl.save_watchlist(
             con, name.strip() or query.strip()[:40], query, request.state.session.user,
             topics=tuple(t for t in topics or () if t), countries=_terms("\n".join(countries or ())),
@@ -70,6 +69,6 @@ def save_watch(request: Request, name: str = Form(...), query: str = Form(...),
 @router.post("/watch/{watch_id}/delete")
 def delete_watch(request: Request, watch_id: str) -> Response:
     """Delete a watchlist."""
-    with writing(request.app.state.settings) as con:
+    with writing(request) as con:
         wl.delete_watchlist(con, watch_id)
     return RedirectResponse("/watch", status_code=303)

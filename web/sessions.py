@@ -25,9 +25,8 @@ import duckdb
 from config.errors import TransientError
 from config.settings import Settings
 from store import sessions as stored
-from store.snapshot import latest_snapshot
+from store.snapshot import latest_snapshot, reading
 from web.auth import Session, new_session
-from web.db import reading
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ class Sessions:
         try:
             rows: list[tuple] = []
             if latest_snapshot(self.settings.db_path) is not None:  # else: nothing was kept
-                with reading(self.settings) as duck:
+                with reading(self.settings.db_path) as duck:
                     rows = _store_rows(duck)
         except TransientError as exc:
             log.warning("sessions kept in the store are copied at the next start (%s)", exc)
