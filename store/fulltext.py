@@ -19,6 +19,7 @@ import importlib.util
 import logging
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -340,27 +341,54 @@ def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,
     """
     if terms is None:
         terms = term_stats(con, [text])[text]
-    if not terms:
-        return []
+    return bm25_passes(con, [(terms, every)], limit, scoped)[0]
+
+
+def bm25_passes(con: duckdb.DuckDBPyConnection, passes: Sequence[tuple[list[tuple[int, int]], bool]],
+                limit: int, scoped: bool = False) -> list[list[tuple[str, float]]]:
+    """Several `bm25` rankings in one statement: each pass's (term id, df) pairs from
+    `term_stats` and whether a document needs every one of them; the best `limit` of each.
+
+    The postings of all the passes' terms are read and summed per document once, each pass
+    its own filtered sum: a search's 3-5 passes share their common words, and at 1M each pass
+    read and grouped those postings again (~77 ms of a warm search for its passes).
+    """
+    out: list[list[tuple[str, float]]] = [[] for _ in passes]
+    live = [k for k, (terms, _) in enumerate(passes) if terms]
+    if not live:
+        return out
+    union = sorted({t for k in live for t in passes[k][0]})
     # A literal IN list of (bound) term ids lets the scan skip row groups by min/max; the
     # postings carry their document's length, so only the top `limit` documents are joined
     # for their names (joining all 1M documents' rows first was 250-380 ms of a query).
-    marks = ", ".join("?" for _ in terms)
-    pairs = ", ".join("(?, ?)" for _ in terms)  # each term's df as read above, not joined again
+    marks = ", ".join("?" for _ in union)
+    pairs = ", ".join("(?, ?)" for _ in union)  # each term's df as read above, not joined again
     scope = (f"AND p.docid IN (SELECT x.docid FROM {FTS_SCHEMA}.docs x "  # noqa: S608
              "SEMI JOIN search_scope s ON s.id = x.name) " if scoped else "")
-    rows = con.execute(
-        f"WITH w (termid, df) AS (VALUES {pairs}), "  # noqa: S608
-        f"p AS (SELECT p.docid, p.tf, p.len, w.df FROM {FTS_SCHEMA}.postings p "
-        f"JOIN w USING (termid) WHERE p.termid IN ({marks}) {scope}), "
-        f"st AS (SELECT num_docs, avgdl FROM {FTS_SCHEMA}.stats), "
-        "top AS (SELECT p.docid, sum(log((st.num_docs - p.df + 0.5) / (p.df + 0.5) + 1) * p.tf "
-        "* (? + 1) / (p.tf + ? * (1 - ? + ? * p.len / st.avgdl))) AS s FROM p CROSS JOIN st "
-        "GROUP BY p.docid " + ("HAVING count(*) = ? " if every else "")
-        + "ORDER BY s DESC, p.docid LIMIT ?) "  # noqa: S608
-        f"SELECT dc.name, top.s FROM top JOIN {FTS_SCHEMA}.docs dc USING (docid) "
-        "ORDER BY top.s DESC, dc.name",
-        [*(x for t in terms for x in t), *(t[0] for t in terms), K1, K1, B, B,
-         *([len(terms)] if every else []), limit],
-    ).fetchall()
-    return [(r[0], float(r[1])) for r in rows]
+    score = ("log((st.num_docs - p.df + 0.5) / (p.df + 0.5) + 1) * p.tf * (? + 1) "
+             "/ (p.tf + ? * (1 - ? + ? * p.len / st.avgdl))")
+    sums, tops, params = [], [], []
+    for n, k in enumerate(live):
+        ids = ", ".join("?" for _ in passes[k][0])
+        sums.append(f"sum({score}) FILTER (WHERE p.termid IN ({ids})) AS s{n}, "
+                    f"count(*) FILTER (WHERE p.termid IN ({ids})) AS c{n}")
+        ids_k = [t[0] for t in passes[k][0]]
+        params += [K1, K1, B, B, *ids_k, *ids_k]  # the sum's constants and ids, the count's ids
+        tops.append(f"(SELECT {n} AS k, docid, s{n} AS s FROM agg WHERE c{n} "  # noqa: S608
+                    + ("= ?" if passes[k][1] else "> 0") + f" ORDER BY s{n} DESC, docid LIMIT ?)")
+    sql = (f"WITH w (termid, df) AS (VALUES {pairs}), "  # noqa: S608
+           f"p AS (SELECT p.docid, p.termid, p.tf, p.len, w.df FROM {FTS_SCHEMA}.postings p "
+           f"JOIN w USING (termid) WHERE p.termid IN ({marks}) {scope}), "
+           f"st AS (SELECT num_docs, avgdl FROM {FTS_SCHEMA}.stats), "
+           f"agg AS MATERIALIZED (SELECT p.docid, {', '.join(sums)} FROM p CROSS JOIN st "
+           "GROUP BY p.docid) "
+           f"SELECT t.k, dc.name, t.s FROM ({' UNION ALL '.join(tops)}) t "
+           f"JOIN {FTS_SCHEMA}.docs dc USING (docid) ORDER BY t.k, t.s DESC, dc.name")
+    top_params = []
+    for k in live:
+        top_params += ([len(passes[k][0])] if passes[k][1] else []) + [limit]
+    rows = con.execute(sql, [*(x for t in union for x in t), *(t[0] for t in union),
+                             *params, *top_params]).fetchall()
+    for k, name, value in rows:
+        out[live[k]].append((name, float(value)))
+    return out

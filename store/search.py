@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 
 from store.db import numbered_in, packed
-from store.fulltext import bm25, fts_ready, load_fts, term_stats
+from store.fulltext import bm25_passes, fts_ready, load_fts, term_stats
 from store.fulltext import stems as fulltext_stems
 from store.multilingual import MIN_COSINE as MULTILINGUAL_MIN_COSINE
 from store.multilingual import TOP as MULTILINGUAL_TOP
@@ -322,11 +322,12 @@ def _lexical(con: duckdb.DuckDBPyConnection, query: str, terms: Sequence[str],
             passes.append(text)
     anywhere = bm25_text(query, terms, synonyms)
     stats = term_stats(con, [*passes[:EVERY_WORD_PASSES], anywhere])  # one term-table scan
-    for text in passes[:EVERY_WORD_PASSES]:
-        for doc_id, score in bm25(con, text, pool, scoped, every=True, terms=stats[text]):
+    every = passes[:EVERY_WORD_PASSES]
+    rankings = bm25_passes(con, [*((stats[t], True) for t in every), (stats[anywhere], False)],
+                           pool, scoped)  # one statement: the passes share their postings
+    for ranking in rankings:
+        for doc_id, score in ranking:
             ranked.setdefault(doc_id, score)
-    for doc_id, score in bm25(con, anywhere, pool, scoped, terms=stats[anywhere]):
-        ranked.setdefault(doc_id, score)
     return list(ranked.items())[:max(pool, len(ranked))]
 
 

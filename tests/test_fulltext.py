@@ -17,11 +17,13 @@ from store.fulltext import (
     FTS_IGNORE,
     FTS_SCHEMA,
     bm25,
+    bm25_passes,
     docs_with_word,
     fts_ready,
     load_fts,
     refresh_search_index,
     stems,
+    term_stats,
 )
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "demo" / "snapshot"
@@ -149,6 +151,25 @@ def test_postings_are_re_sorted_when_the_appended_tail_grows(tmp_path, monkeypat
     assert termids == sorted(termids)
     expected, got = reference_scores(con, "tariff"), bm25(con, "tariff", 50)
     assert expected and [i for i, _ in got] == [i for i, _ in expected]
+
+
+def test_passes_in_one_statement_rank_as_each_pass_alone(store):
+    # a search's passes share one read of their postings; each keeps its own terms, its own
+    # every-word condition and its own top `limit`
+    con, _ = store
+    texts = ["reciprocal tariffs China", "de minimis", "semiconductor export controls tariff"]
+    stats = term_stats(con, texts)
+    passes = [(stats[texts[0]], True), (stats[texts[1]], True), (stats[texts[2]], False),
+              ([], True)]
+    together = bm25_passes(con, passes, 15)
+    alone = [bm25(con, t, 15, every=e, terms=stats[t]) for t, (_, e) in zip(texts, passes)]
+    assert together[:3] == alone and together[3] == []
+    assert all(len(r) > 0 for r in together[:3])
+    with_all = set.intersection(*(set(docs_with_word(con, w)) for w in ("reciprocal", "tariffs",
+                                                                           "China")))
+    assert {i for i, _ in together[0]} <= with_all  # every word of the pass, in each document
+    assert [i for i, _ in together[2]] == [i for i, _ in reference_scores(
+        con, texts[2], 15)]  # the any-word pass is the extension's ranking
 
 
 def test_scope_restricts_to_the_listed_documents(store):
