@@ -38,6 +38,14 @@ _DEADLINE_CUE = re.compile(
     r"(no later than|not later than|on or before|deadline|due (?:on|by)|by no later|until|"
     r"expires?|submit)", re.IGNORECASE,
 )
+# A time-limited exemption ("exempt from compliance with the Rule for a period of 2 years ...
+# i.e., for the period beginning July 8, 2027", "exempt ... until July 8, 2027"): the period's
+# bounds say when the exemption runs, not when the act takes effect or what is due. An
+# exemption with its own effective date ("exempt from the duties, effective April 5") keeps it.
+_EXEMPT = re.compile(r"\bexempt(?:s|ed)?\b", re.IGNORECASE)
+_PERIOD = re.compile(r"\b(?:for|during)\s+(?:a|the)\s+(?:\S+\s+)?period\b|\bperiod\s+of\b|"
+                     r"\buntil\b|\bconcluding\b", re.IGNORECASE)
+_EXEMPT_REACH = 240  # how far before a date an exemption's period is read
 _RELATIVE = re.compile(r"\bwithin (\d{1,3}|thirty|sixty|ninety|one hundred (?:and )?(?:twenty|eighty)) "
                        r"days\b", re.IGNORECASE)
 _REPORT_CUE = re.compile(r"\b(report|recommendations?|review|assess(?:ment)?)\b", re.IGNORECASE)
@@ -130,9 +138,12 @@ def date_mentions(sentence: str, ref: date | None = None) -> list[DateMention]:
     prev_end = 0
     for d, start, end in find_dates(sentence, ref):
         window = sentence[max(prev_end, start - 120):start]
+        lead_in = sentence[max(prev_end, start - _EXEMPT_REACH):start]
         prev_end = end
         if _COMMENT_CUE.search(window) or _COMMENT_CUE.search(sentence[end:end + 60]):
             role = "comments"
+        elif _bounds_an_exemption(lead_in):
+            role = "mention"
         elif _EFFECTIVE_CUE.search(window):
             role = "effective"
         elif _DEADLINE_CUE.search(window):
@@ -144,6 +155,14 @@ def date_mentions(sentence: str, ref: date | None = None) -> list[DateMention]:
             cue = " ".join(list(_DEADLINE_CUE.finditer(window))[-1].group(0).lower().split())
         out.append(DateMention(d, role, start, end, cue))
     return out
+
+
+def _bounds_an_exemption(lead_in: str) -> bool:
+    """Whether the words before a date put it at a bound of an exemption's period: an
+    exemption cue, then a period cue after it ("exempt from ... for a period of 2 years ...
+    for the period beginning", "exempt from ... until")."""
+    m = _EXEMPT.search(lead_in)
+    return bool(m) and bool(_PERIOD.search(lead_in, m.end()))
 
 
 def ends_a_period(mention: DateMention) -> bool:

@@ -39,6 +39,30 @@ def test_roles_come_from_the_words_before_the_date():
     assert deadline[0].role == "deadline"
 
 
+def test_the_bounds_of_an_exemption_period_are_no_effective_date():
+    # Proclamation "Regulatory Relief for Certain Stationary Sources to Promote American Energy"
+    # (whitehouse.gov, 8 April 2025): the exemption runs from the MATS rule's compliance date;
+    # the proclamation is not "effective July 8, 2027" (the 10 April digest said 生效 2027-07-08)
+    s = ("NOW, THEREFORE, I, DONALD J. TRUMP, President of the United States of America, by the "
+         "authority vested in me by the Constitution and the laws of the United States of "
+         "America, including section 112(i)(4) of the Clean Air Act, 42 U.S.C. 7412(i)(4), do "
+         "hereby proclaim that certain stationary sources subject to the Rule, as identified in "
+         "Annex I of this proclamation, are exempt from compliance with the Rule for a period of 2 "
+         "years beyond the Rule’s compliance date — i.e., for the period beginning July 8, 2027, "
+         "and concluding July 8, 2029 (Exemption).")
+    assert [(m.day, m.role) for m in date_mentions(s, date(2025, 4, 8))] == [
+        (date(2027, 7, 8), "mention"), (date(2029, 7, 8), "mention")]
+    assert effective_dates(s) == []
+    until = date_mentions("These sources are exempt from the Rule until July 8, 2027.")
+    assert until[0].role == "mention" and not ends_a_period(until[0])
+    # an exemption that itself takes effect on a day keeps that day, as does a pause's period
+    own = date_mentions("Such goods shall be exempt from the duties, effective April 5, 2025.")
+    assert own[0].role == "effective"
+    pause = date_mentions("The duties are hereby suspended for a period of 90 days beginning at "
+                          "12:01 a.m. on April 10, 2025.")
+    assert pause[0].role == "effective"
+
+
 def test_relative_deadlines_are_found():
     assert relative_deadline("Within 90 days of the date of this order, the Secretary shall "
                              "submit a report.") == "Within 90 days"

@@ -4,6 +4,7 @@ slot-precision gate on the hand-labelled stories (tests/dev/cards_labelled.jsonl
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -232,3 +233,68 @@ def test_taiwans_own_release_keeps_its_chinese_title(matcher):
 def test_duty_orders_and_their_continuation_are_named(matcher, title, headline):
     doc = CardDoc("fr:o", 1, None, title, "", "register", "US", date(2025, 4, 9))
     assert build_card([doc], matcher).headline == f"【美國・公告】{headline}"
+
+
+_FR = "https://www.federalregister.gov/documents/2025/04/02/"
+
+
+def test_an_fta_that_qualifies_countries_is_not_the_measure_and_a_rescission_is_named(
+        matcher, snapshot):
+    # FR 2025-05592 (DOE): "... Authorizations To Export Natural Gas to Non-Free Trade Agreement
+    # Countries" names where the gas goes, not a trade agreement (the 3 April digest headed it
+    # 「有關貿易協定之文件」)
+    doc = _order(snapshot, _FR + "2025-05592/rescission-of-policy-statement-on-export-"
+                 "commencement-deadlines-in-authorizations-to-export-natural")
+    card = build_card([doc], matcher, topics=["能源與大宗商品價格", "貿易與關稅"])
+    assert "貿易協定" not in card.values("measure") and "貿易協定" not in card.headline
+    assert card.headline == "【美國・聯邦公報】美國能源部撤銷有關天然氣出口之政策聲明"
+    assert card.headline_cites == (1,)
+
+
+def test_a_policy_statement_titled_as_such_is_issued_not_a_document(matcher):
+    doc = CardDoc("fr:p", 1, None, "Policy Statement on No-Action Letters", "", "register", "US",
+                  date(2025, 1, 8))
+    assert build_card([doc], matcher).headline == "【美國・聯邦公報】發布政策聲明"
+
+
+_COAL = (_WH + "reinvigorating-americas-beautiful-clean-coal-industry-and-amending-executive-order-"
+         "14241/")
+_MATS = _WH + "rregulatory-relief-for-certain-stationary-sources-to-promote-american-energy/"
+
+
+def test_an_exemption_period_of_another_act_is_not_the_orders_effective_date(matcher, snapshot):
+    # the 10 April digest's coal story: "Reinvigorating America's Beautiful Clean Coal Industry"
+    # was headed 「…，2027-07-08 起生效」 from the MATS proclamation signed with it, whose
+    # sources are "exempt ... for the period beginning July 8, 2027"
+    from evaluation.cards import story_docs
+
+    docs = story_docs({"urls": [
+        _COAL, _MATS, _WH + "protecting-american-energy-from-state-overreach/",
+        "https://www.whitehouse.gov/fact-sheets/2025/04/fact-sheet-president-donald-j-trump-"
+        "pushes-the-reset-button-on-americas-energy-regulations/"]}, snapshot)
+    card = build_card(docs, matcher)
+    assert "2027-07-08" not in card.headline and "生效" not in card.headline
+    assert not any("2027" in v for v in card.values("dates"))
+    assert build_card(docs[1:2], matcher).values("dates") == []  # the proclamation alone
+
+
+def test_a_member_acts_dates_stay_with_it_and_a_fact_sheets_dates_describe_the_lead(
+        matcher, snapshot):
+    # the 8 April China amendment order ("effective ... April 9, 2025") clustered with the
+    # coal order of the same day: its date is its own, not the coal order's
+    china = _order(snapshot, _WH + "amendment-to-recipricol-tariffs-and-updated-duties-as-applied-"
+                   "to-low-value-imports-from-the-peoples-republic-of-china/")
+    coal = _order(snapshot, _COAL)
+    assert "生效 2025-04-09" in build_card([china], matcher).values("dates")
+    card = build_card([coal, replace(china, n=2)], matcher)
+    assert card.values("dates") == [] and "2025-04-09" not in card.headline
+    # a fact sheet describes the order it announces: the reciprocal tariff order keeps the
+    # dates of its fact sheet ("effective April 5", "April 9")
+    order = _order(snapshot, _WH + "regulating-imports-with-a-reciprocal-tariff-to-rectify-trade-"
+                   "practices-that-contribute-to-large-and-persistent-annual-united-states-goods-"
+                   "trade-deficits/")
+    sheet = _order(snapshot, "https://www.whitehouse.gov/fact-sheets/2025/04/fact-sheet-president-"
+                   "donald-j-trump-declares-national-emergency-to-increase-our-competitive-edge-"
+                   "protect-our-sovereignty-and-strengthen-our-national-and-economic-security/")
+    dates = build_card([order, replace(sheet, n=2)], matcher).get("dates")
+    assert {"生效 2025-04-05", "生效 2025-04-09"} <= {v.value for v in dates.values}

@@ -18,7 +18,7 @@ from nlp.sentences import clean_markdown, split_sentences, without_title
 from zhtw.amounts import amounts_in, rate_context
 from zhtw.headline import compose_headline
 from zhtw.records import SLOT_LABELS, Card, CardDoc, Cite, Slot, SlotValue
-from zhtw.terms import SPECIFIC_DUTIES, TermMatcher, is_legal_basis_id, legal_bases
+from zhtw.terms import SPECIFIC_DUTIES, Mention, TermMatcher, is_legal_basis_id, legal_bases
 
 SCOPE_SENTENCES = 12  # the lead of a document: where its measure, targets and dates are stated
 AMENDMENT_SENTENCES = 60  # how far an order's operative amendment is looked for (_amendment)
@@ -75,6 +75,18 @@ RECITAL = "recital"
 # “84%” in lieu thereof": the inserted rate is the new one (kind "new"), the deleted one "old".
 _REPLACING = re.compile(r"deleting\s+[“\"]([^”\"]{1,24})[”\"][^;:]{0,160}?inserting\s+[“\"]"
                         r"([^”\"]{1,24})[”\"]")
+
+
+# An instrument named as what qualifies a group of countries ("Natural Gas to Non-Free Trade
+# Agreement Countries", "free trade agreement (FTA) countries") names destinations, not the
+# measure the document takes.
+_QUALIFIES_COUNTRIES = re.compile(r"\s*(?:\([A-Z]{2,8}\)\s*)?(?:countr(?:y|ies)|nations?|partners?)\b",
+                                  re.I)
+
+
+def _names_countries(sentence: str, mention: Mention) -> bool:
+    """Whether a mention is an adjective of "countries" (see `_QUALIFIES_COUNTRIES`)."""
+    return bool(_QUALIFIES_COUNTRIES.match(sentence, mention.start + len(mention.surface)))
 
 
 def is_recital(sentence: str) -> bool:
@@ -213,7 +225,8 @@ def _stale(day: date, role: str, published: date | None) -> bool:
     return role == "effective" and (published - day).days > 60
 
 
-def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> None:
+def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool,
+              dates: bool = True) -> None:
     sentences = scope_sentences(doc)
     if not sentences:
         return
@@ -237,10 +250,13 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
     # a list of exemptions, non-tariff barriers in a rationale).
     counts = Counter(m.entity_id for s in sentences for m in matcher.mentions(s))
     title_measure = any(m.kind in ("instrument", "law", "programme") and not m.generic
+                        and not _names_countries(sentences[0], m)
                         for m in matcher.mentions(sentences[0]))
     for i, s in enumerate(sentences):
         focus = i < FOCUS_SENTENCES + 1
         for m in matcher.mentions(s) if focus else ():
+            if m.kind in ("instrument", "law", "programme") and _names_countries(s, m):
+                continue
             if m.kind in ("instrument", "law", "programme") and not is_legal_basis_id(m.entity_id):
                 if m.generic:
                     card.add("terms", m.zh, m.surface, doc, s)
@@ -262,7 +278,7 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
             kind = replaced.get(value, recital)
             if kind in ("new", "old") or not value.endswith("%") or rate_context(s, en):
                 card.add("amounts", value, en, doc, s, kind)
-        for dm in date_mentions(s, doc.published):
+        for dm in date_mentions(s, doc.published) if dates else ():
             if _stale(dm.day, dm.role, doc.published):
                 continue
             role = "簽署" if _SIGNED.search(s[:dm.start]) and dm.role == "mention" else \
@@ -274,6 +290,19 @@ def _read_doc(card: _Slots, doc: CardDoc, matcher: TermMatcher, lead: bool) -> N
         _status(card, doc, sentences, inst[0] if inst else None)
         if doc.kind == "order" and not any(v.kind == "new" for v in card.values["amounts"].values()):
             _amendment(card, doc)
+
+
+_ACTS = {"order", "register"}
+
+
+def _another_act(doc: CardDoc, lead: CardDoc) -> bool:
+    """Whether a member is an act of its own beside a lead act (another order or notice of the
+    story, not a copy of the lead): its dates are that act's, not the lead's (a proclamation's
+    exemption period is not the date of the executive order signed with it). A fact sheet or
+    statement describes the acts: its dates are kept, and so are all members' when it leads."""
+    def key(title: str) -> str:
+        return " ".join(title.replace("\u2019", "'").casefold().split())
+    return lead.kind in _ACTS and doc.kind in _ACTS and key(doc.title) != key(lead.title)
 
 
 def _drop_generic_tariff(slots: _Slots) -> None:
@@ -321,7 +350,7 @@ def build_card(docs: Sequence[CardDoc], matcher: TermMatcher, *, topics: Sequenc
     """
     slots = _Slots()
     for i, doc in enumerate(docs[:MAX_DOCS]):
-        _read_doc(slots, doc, matcher, lead=i == 0)
+        _read_doc(slots, doc, matcher, lead=i == 0, dates=i == 0 or not _another_act(doc, docs[0]))
     _drop_generic_tariff(slots)
     _drop_passing_targets(slots, docs)
     _title_first(slots, docs)

@@ -65,6 +65,26 @@ _REGISTER_ACTIONS = (
     (re.compile(r"\b(Institution|Initiation) of\b.*\b(Investigations?|Reviews?)\b"), "展開調查"),
     (re.compile(r"\bImplementation of Additional Duties\b|\bImposition of\b", re.I), "課徵"),
 )
+# A Federal Register document whose title opens on what it is, an agency statement, or on its
+# withdrawal ("Policy Statement on No-Action Letters", "Rescission of Policy Statement on ...",
+# "Withdrawal of Commission Guidance"): 發布/撤銷 + the form, for a notice the card's instrument
+# cues leave without a type (not 「發布文件」).
+_REGISTER_FORM = re.compile(
+    r"^\W*(?P<undo>(?:Rescission|Withdrawal|Revocation|Repeal) of (?:the |a |an )?(?:[A-Z]\w+ )?)?"
+    r"(?:Final |Interim |Updated |Revised |Draft |General )?(?P<form>Policy Statement|Statement of "
+    r"Policy|Interpretive Rule|Guidance)\b", re.I)
+_FORMS = {"policy statement": "政策聲明", "statement of policy": "政策聲明",
+          "interpretive rule": "解釋性規則", "guidance": "指引"}
+# What such a document is about, in the energy topic's terms (nlp/taxonomy.yaml: natural gas,
+# LNG, coal, oil, electricity); the gazetteer has no product for them. First match wins.
+_SUBJECT_NOUNS = (
+    (re.compile(r"\bexport\w*\b[^.;]{0,40}\b(?:natural gas|LNG)\b|\b(?:natural gas|LNG) "
+                r"exports?\b", re.I), "天然氣出口"),
+    (re.compile(r"\bnatural gas\b|\bLNG\b|\bliquefied natural gas\b", re.I), "天然氣"),
+    (re.compile(r"\bcoal\b", re.I), "煤炭"),
+    (re.compile(r"\bcrude oil\b|\bpetroleum\b", re.I), "石油"),
+    (re.compile(r"\belectricity\b|\bpower grid\b", re.I), "電力"),
+)
 
 
 # What a trade-remedy notice of the Federal Register is, from its fixed title forms (the stage
@@ -206,12 +226,20 @@ def compose_headline(slots: Sequence[Slot], lead: CardDoc | None, topics: Sequen
             body = f"有關{subject}之{instrument[0] if instrument else '文件'}"
     else:
         issuer = take("issuer")
-        what = kind_label if instrument else "文件"
-        body = f"{issuer[0] if issuer else ''}發布{what}"
+        what, verb, subject = kind_label if instrument else "文件", "發布", None
+        form = None if instrument or lead is None or lead.kind != "register" \
+            else _REGISTER_FORM.search(lead.title)
+        if form:
+            # "Rescission of Policy Statement on ... To Export Natural Gas": 撤銷有關天然氣出口之
+            # 政策聲明 (the title names the form, the act and what it is about)
+            used.append(lead.n)
+            what, verb = _FORMS[form["form"].lower()], "撤銷" if form["undo"] else "發布"
+            subject = _first(_SUBJECT_NOUNS, lead.title)
+        body = f"{issuer[0] if issuer else ''}{verb}{f'有關{subject}之' if subject else ''}{what}"
         if who:
             body += f"，涉及{who}"
             used.extend(v.cite.n for v in (*countries, *products))
-        elif topics:
+        elif topics and not subject:
             body += f"，主題：{'、'.join(topics[:2])}"
     body += _date_phrase(_values(slots, "dates"), action, used)
     return head + body, tuple(sorted(set(used)))
@@ -227,7 +255,12 @@ def _acted_on(title: str, surface: str) -> bool:
 
 def _title_noun(title: str) -> str | None:
     """The trade noun of `_TITLE_NOUNS` a title names, if any."""
-    return next((zh for rx, zh in _TITLE_NOUNS if rx.search(title)), None)
+    return _first(_TITLE_NOUNS, title)
+
+
+def _first(book: Sequence[tuple[re.Pattern[str], str]], text: str) -> str | None:
+    """The zh-TW phrase of the first pattern of `book` that `text` matches, if any."""
+    return next((zh for rx, zh in book if rx.search(text)), None)
 
 
 # A period that ends on the date reads on from these actions: 延長…暫緩執行至 2025-06-19.
