@@ -346,12 +346,16 @@ def bm25(con: duckdb.DuckDBPyConnection, text: str, limit: int,
 
 def bm25_passes(con: duckdb.DuckDBPyConnection, passes: Sequence[tuple[list[tuple[int, int]], bool]],
                 limit: int, scoped: bool = False) -> list[list[tuple[str, float]]]:
-    """Several `bm25` rankings in one statement: each pass's (term id, df) pairs from
-    `term_stats` and whether a document needs every one of them; the best `limit` of each.
+    """Several `bm25` rankings from one read of their postings: each pass's (term id, df)
+    pairs from `term_stats` and whether a document needs every one of them; the best `limit`
+    of each, by score, then document name.
 
-    The postings of all the passes' terms are read and summed per document once, each pass
-    its own filtered sum: a search's 3-5 passes share their common words, and at 1M each pass
-    read and grouped those postings again (~77 ms of a warm search for its passes).
+    The postings of all the passes' terms are read once and summed per document in NumPy
+    (document ids are dense integers, so a sum is one `bincount`). At 1M, a search's 3-5
+    passes each grouping their postings in SQL took ~77 ms of a warm search; one statement
+    with a filtered sum per pass 52 ms median, 200 ms for a query whose synonyms bring 62
+    terms and 1.04M postings; this 47 / 115 ms (docs/performance.md, "Fourth pass").
+    Scores are the SQL formula's (DuckDB's ``log`` is base 10).
     """
     out: list[list[tuple[str, float]]] = [[] for _ in passes]
     live = [k for k, (terms, _) in enumerate(passes) if terms]
@@ -359,36 +363,39 @@ def bm25_passes(con: duckdb.DuckDBPyConnection, passes: Sequence[tuple[list[tupl
         return out
     union = sorted({t for k in live for t in passes[k][0]})
     # A literal IN list of (bound) term ids lets the scan skip row groups by min/max; the
-    # postings carry their document's length, so only the top `limit` documents are joined
-    # for their names (joining all 1M documents' rows first was 250-380 ms of a query).
+    # postings carry their document's length, so only the top documents' names are read.
     marks = ", ".join("?" for _ in union)
-    pairs = ", ".join("(?, ?)" for _ in union)  # each term's df as read above, not joined again
     scope = (f"AND p.docid IN (SELECT x.docid FROM {FTS_SCHEMA}.docs x "  # noqa: S608
              "SEMI JOIN search_scope s ON s.id = x.name) " if scoped else "")
-    score = ("log((st.num_docs - p.df + 0.5) / (p.df + 0.5) + 1) * p.tf * (? + 1) "
-             "/ (p.tf + ? * (1 - ? + ? * p.len / st.avgdl))")
-    sums, tops, params = [], [], []
-    for n, k in enumerate(live):
-        ids = ", ".join("?" for _ in passes[k][0])
-        sums.append(f"sum({score}) FILTER (WHERE p.termid IN ({ids})) AS s{n}, "
-                    f"count(*) FILTER (WHERE p.termid IN ({ids})) AS c{n}")
-        ids_k = [t[0] for t in passes[k][0]]
-        params += [K1, K1, B, B, *ids_k, *ids_k]  # the sum's constants and ids, the count's ids
-        tops.append(f"(SELECT {n} AS k, docid, s{n} AS s FROM agg WHERE c{n} "  # noqa: S608
-                    + ("= ?" if passes[k][1] else "> 0") + f" ORDER BY s{n} DESC, docid LIMIT ?)")
-    sql = (f"WITH w (termid, df) AS (VALUES {pairs}), "  # noqa: S608
-           f"p AS (SELECT p.docid, p.termid, p.tf, p.len, w.df FROM {FTS_SCHEMA}.postings p "
-           f"JOIN w USING (termid) WHERE p.termid IN ({marks}) {scope}), "
-           f"st AS (SELECT num_docs, avgdl FROM {FTS_SCHEMA}.stats), "
-           f"agg AS MATERIALIZED (SELECT p.docid, {', '.join(sums)} FROM p CROSS JOIN st "
-           "GROUP BY p.docid) "
-           f"SELECT t.k, dc.name, t.s FROM ({' UNION ALL '.join(tops)}) t "
-           f"JOIN {FTS_SCHEMA}.docs dc USING (docid) ORDER BY t.k, t.s DESC, dc.name")
-    top_params = []
+    num_docs, avgdl = con.execute(f"SELECT num_docs, avgdl FROM {FTS_SCHEMA}.stats").fetchone()  # noqa: S608
+    got = con.execute(f"SELECT p.termid, p.docid, p.tf, p.len FROM {FTS_SCHEMA}.postings p "  # noqa: S608
+                      f"WHERE p.termid IN ({marks}) {scope}", [t[0] for t in union]).fetchnumpy()
+    termid, docid = np.asarray(got["termid"]), np.asarray(got["docid"], dtype=np.int64)
+    if not len(docid):
+        return out
+    tf, length = (np.asarray(got[c], dtype=np.float64) for c in ("tf", "len"))
+    ids = np.array([t for t, _ in union])
+    df = np.array([d for _, d in union], dtype=np.float64)
+    idf = np.log10((num_docs - df + 0.5) / (df + 0.5) + 1)[np.searchsorted(ids, termid)]
+    score = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avgdl))
+    size = int(docid.max()) + 1
+    tops = []
     for k in live:
-        top_params += ([len(passes[k][0])] if passes[k][1] else []) + [limit]
-    rows = con.execute(sql, [*(x for t in union for x in t), *(t[0] for t in union),
-                             *params, *top_params]).fetchall()
-    for k, name, value in rows:
-        out[live[k]].append((name, float(value)))
+        wanted = np.array(sorted(t for t, _ in passes[k][0]))
+        rows = np.isin(termid, wanted)
+        sums = np.bincount(docid[rows], weights=score[rows], minlength=size)
+        counts = np.bincount(docid[rows], minlength=size)
+        docs = np.nonzero(counts == len(wanted) if passes[k][1] else counts > 0)[0]
+        best = sums[docs]
+        if len(docs) > limit:  # the cut: the limit-th best score, then lower ids first
+            keep = best >= np.partition(best, len(best) - limit)[len(best) - limit]
+            docs, best = docs[keep], best[keep]
+        order = np.lexsort((docs, -best))[:limit]
+        tops.append((k, docs[order], best[order]))
+    wanted_ids = sorted({int(d) for _, docs, _ in tops for d in docs})
+    names = dict(con.execute(f"SELECT docid, name FROM {FTS_SCHEMA}.docs WHERE docid IN "  # noqa: S608
+                             "(SELECT unnest(?::BIGINT[]))", [wanted_ids]).fetchall())
+    for k, docs, best in tops:
+        out[k] = sorted(((names[int(d)], float(v)) for d, v in zip(docs, best, strict=True)),
+                        key=lambda r: (-r[1], r[0]))
     return out
